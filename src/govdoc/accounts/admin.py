@@ -1,0 +1,48 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from govdoc.accounts.models import Agency, Membership, Person, Unit
+from govdoc.audit.admin import AuditedModelAdmin
+
+
+class UnitInline(admin.TabularInline[Unit, Agency]):
+    model = Unit
+    extra = 0
+    fields = ["code", "name", "parent"]
+
+
+@admin.register(Agency)
+class AgencyAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "name_en", "is_active"]
+    search_fields = ["code", "name", "name_en"]
+    inlines = [UnitInline]
+
+
+@admin.register(Unit)
+class UnitAdmin(AuditedModelAdmin):
+    list_display = ["code", "name", "agency", "parent"]
+    list_filter = ["agency"]
+    search_fields = ["code", "name"]
+
+
+class MembershipInline(admin.TabularInline[Membership, Person]):
+    model = Membership
+    extra = 0
+    fields = ["unit", "role", "position", "valid_from", "valid_to"]
+
+
+@admin.register(Person)
+class PersonAdmin(AuditedModelAdmin, UserAdmin):  # type: ignore[type-arg]
+    list_display = ["username", "first_name", "last_name", "is_citizen", "is_staff"]
+    list_filter = ["is_citizen", "is_staff", "memberships__role"]
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("GovDoc", {"fields": ["is_citizen", "national_id", "preferred_script"]}),
+    )
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(AuditedModelAdmin):
+    list_display = ["person", "unit", "role", "position", "valid_from", "valid_to"]
+    list_filter = ["role", "unit__agency"]

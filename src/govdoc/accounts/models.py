@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from govdoc.accounts.constants import Role, Script
+
+
+class Agency(models.Model):
+    """A government body: a ministry, a municipality, an office."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(max_length=32, unique=True, help_text="Short stable code, e.g. 'mup'.")
+    name = models.CharField(max_length=200, help_text="Name in Serbian Latin script.")
+    name_cyrl = models.CharField(max_length=200, blank=True)
+    name_en = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name_plural = "agencies"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """An organizational unit; units form a tree inside one agency."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="units")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code = models.SlugField(max_length=32)
+    name = models.CharField(max_length=200)
+    name_cyrl = models.CharField(max_length=200, blank=True)
+    name_en = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["agency__code", "code"]
+        constraints = [models.UniqueConstraint(fields=["agency", "code"], name="unit_code_unique_in_agency")]
+
+    def __str__(self) -> str:
+        return f"{self.agency.code}/{self.code} {self.name}"
+
+
+class Person(AbstractUser):
+    """A citizen or an official. Officials act through memberships of units."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    is_citizen = models.BooleanField(default=False)
+    national_id = models.CharField(
+        max_length=13, blank=True, help_text="JMBG: personal data, access to it is audited."
+    )
+    preferred_script = models.CharField(max_length=8, choices=Script.choices, default=Script.LATIN)
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Membership(models.Model):
+    """A person's position in a unit with one role; several memberships are allowed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    position = models.CharField(max_length=200, blank=True, help_text="Title, e.g. 'Senior advisor'.")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["unit", "person"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "unit", "role"],
+                condition=models.Q(valid_to__isnull=True),
+                name="membership_one_open_per_role",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=models.F("valid_from")),
+                name="membership_dates_ordered",
+            ),
+            models.CheckConstraint(condition=~models.Q(role=Role.CITIZEN), name="membership_not_citizen"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} — {self.get_role_display()} @ {self.unit}"

@@ -1,0 +1,52 @@
+"""Reads about agencies and people."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from govdoc.accounts.constants import Role
+from govdoc.accounts.errors import AgencyNotFoundError
+from govdoc.accounts.models import Agency, Membership, Person, Unit
+from govdoc.core import clock
+
+
+def agency_by_code(code: str) -> Agency:
+    agency = Agency.objects.filter(code=code, is_active=True).first()
+    if agency is None:
+        known = ", ".join(Agency.objects.filter(is_active=True).values_list("code", flat=True)) or "none"
+        raise AgencyNotFoundError(f"unknown agency {code!r} (known: {known})", agency=code)
+    return agency
+
+
+def agencies_all() -> QuerySet[Agency]:
+    return Agency.objects.filter(is_active=True)
+
+
+def memberships_current(*, person: Person) -> QuerySet[Membership]:
+    today = clock.today_local()
+    return (
+        Membership.objects.filter(person=person, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .select_related("unit", "unit__agency")
+    )
+
+
+def unit_ids_of(*, person: Person) -> set[object]:
+    return set(memberships_current(person=person).values_list("unit_id", flat=True))
+
+
+def agency_ids_of(*, person: Person) -> set[object]:
+    return set(memberships_current(person=person).values_list("unit__agency_id", flat=True))
+
+
+def has_role(*, person: Person, role: Role, agency: Agency | None = None) -> bool:
+    if role == Role.CITIZEN:
+        return person.is_citizen
+    qs = memberships_current(person=person).filter(role=role)
+    if agency is not None:
+        qs = qs.filter(unit__agency=agency)
+    return qs.exists()
+
+
+def units_of_agency(*, agency: Agency) -> QuerySet[Unit]:
+    return Unit.objects.filter(agency=agency).select_related("parent")

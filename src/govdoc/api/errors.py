@@ -1,0 +1,62 @@
+"""Every error the API returns is problem+json (RFC 9457) with a stable ``type``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from govdoc.core.errors import GovDocError
+
+PROBLEM_BASE = "https://govdoc.example/problems/"
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    *,
+    detail: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    details: dict[str, Any] | None = None,
+) -> HttpResponse:
+    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    if details:
+        body["details"] = details
+    return JsonResponse(
+        body, status=status, content_type=PROBLEM_CONTENT_TYPE, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
+    out = []
+    for err in exc.errors:
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query", "path")]
+        out.append({"field": ".".join(loc), "message": str(err.get("msg", "invalid"))})
+    return out
+
+
+def install(api: NinjaAPI) -> None:
+    @api.exception_handler(GovDocError)
+    def _domain(request: HttpRequest, exc: GovDocError) -> HttpResponse:
+        details = {k: v for k, v in exc.details.items() if isinstance(v, str | int | float | bool)}
+        return problem(exc.status, exc.code, exc.message, details=details)
+
+    @api.exception_handler(ValidationError)
+    def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        return problem(422, "validation", "The request is not valid.", errors=_field_errors(exc))
+
+    @api.exception_handler(AuthenticationError)
+    def _auth(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return problem(401, "unauthenticated", "Authentication is required.")
+
+    @api.exception_handler(HttpError)
+    def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        return problem(exc.status_code, f"http-{exc.status_code}", str(exc))

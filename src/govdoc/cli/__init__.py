@@ -1,0 +1,1 @@
+"""The ``govdoc`` command: parses arguments, calls services and selectors, prints results."""

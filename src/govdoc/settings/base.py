@@ -1,0 +1,155 @@
+"""All GovDoc settings, each read from one environment variable (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+from govdoc.core import home as govdoc_home
+
+
+def env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+HOME: Path = govdoc_home.home()
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("GOVDOC_DEBUG", False)
+SECRET_KEY = os.environ.get("GOVDOC_SECRET_KEY") or govdoc_home.local_secret("django_secret_key")
+ALLOWED_HOSTS = env_list("GOVDOC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+PUBLIC_URL = env("GOVDOC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+CSRF_TRUSTED_ORIGINS = env_list("GOVDOC_CSRF_TRUSTED_ORIGINS", PUBLIC_URL)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "govdoc.audit",
+    "govdoc.accounts",
+    "govdoc.documents",
+    "govdoc.signatures",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "govdoc.urls"
+WSGI_APPLICATION = "govdoc.wsgi.application"
+AUTH_USER_MODEL = "accounts.Person"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+_default_db = f"sqlite:///{HOME / 'govdoc.sqlite3'}"
+DATABASES: dict[str, Any] = {
+    "default": dj_database_url.parse(env("GOVDOC_DATABASE_URL", _default_db), conn_max_age=60)
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + a busy timeout let the web server and the worker share the embedded database.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "sr-latn"
+LANGUAGES = [("sr-latn", "Srpski (latinica)"), ("sr", "Српски (ћирилица)"), ("en", "English")]
+TIME_ZONE = env("GOVDOC_TIME_ZONE", "Europe/Belgrade")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = HOME / "static"
+MEDIA_ROOT = HOME / "files"
+
+STORAGES = {
+    "default": {
+        "BACKEND": env("GOVDOC_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": str(Path(env("GOVDOC_FILES_DIR", str(HOME / "files"))))},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+TASKS = {
+    "default": {
+        "BACKEND": env("GOVDOC_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+EMAIL_BACKEND = env("GOVDOC_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("GOVDOC_EMAIL_FROM", "GovDoc <no-reply@govdoc.localhost>")
+
+# --- signatures ------------------------------------------------------------------------------
+GOVDOC_PKI_DIR = Path(env("GOVDOC_PKI_DIR", str(HOME / "pki")))
+# Passphrase that encrypts agency e-seal key files at rest (embedded default: made on first use).
+GOVDOC_KEY_PASSPHRASE = os.environ.get("GOVDOC_KEY_PASSPHRASE") or govdoc_home.local_secret("key_passphrase")
+GOVDOC_KEY_BACKEND = env("GOVDOC_KEY_BACKEND", "file")  # file | pkcs11
+GOVDOC_PKCS11_MODULE = env("GOVDOC_PKCS11_MODULE", "")
+GOVDOC_PKCS11_TOKEN = env("GOVDOC_PKCS11_TOKEN", "")
+GOVDOC_PKCS11_PIN = env("GOVDOC_PKCS11_PIN", "")
+GOVDOC_TSA_URL = env("GOVDOC_TSA_URL", "")  # empty: the local development TSA
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("GOVDOC_SECURE_COOKIES", not DEBUG and PUBLIC_URL.startswith("https"))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("GOVDOC_LOG_LEVEL", "WARNING")},
+}
