@@ -93,3 +93,18 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} — {self.get_role_display()} @ {self.unit}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for another system acting as a person. Only the SHA-256 of the token is kept."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What system uses it.")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.person})"

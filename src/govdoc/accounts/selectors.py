@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db.models import Q, QuerySet
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.errors import AgencyNotFoundError
-from govdoc.accounts.models import Agency, Membership, Person, Unit
+from govdoc.accounts.models import Agency, ApiToken, Membership, Person, Unit
 from govdoc.core import clock
 
 
@@ -50,3 +52,16 @@ def has_role(*, person: Person, role: Role, agency: Agency | None = None) -> boo
 
 def units_of_agency(*, agency: Agency) -> QuerySet[Unit]:
     return Unit.objects.filter(agency=agency).select_related("parent")
+
+
+def person_by_api_token(clear: str) -> Person | None:
+    """The person a bearer token stands for, if the token is known, current and not revoked."""
+    digest = hashlib.sha256(clear.encode()).hexdigest()
+    token = (
+        ApiToken.objects.select_related("person").filter(token_sha256=digest, revoked_at__isnull=True).first()
+    )
+    if token is None or not token.person.is_active:
+        return None
+    if token.expires_at is not None and token.expires_at <= clock.now():
+        return None
+    return token.person

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import secrets
 
 from django.db import IntegrityError, transaction
 
 from govdoc.accounts.constants import Role, Script
 from govdoc.accounts.errors import CitizenCannotHoldOfficeError, DuplicateCodeError, UnitOutsideAgencyError
-from govdoc.accounts.models import Agency, Membership, Person, Unit
+from govdoc.accounts.models import Agency, ApiToken, Membership, Person, Unit
 from govdoc.audit.services import record
 from govdoc.core import clock
 
@@ -143,3 +145,32 @@ def membership_end(
         data={"valid_to": str(membership.valid_to)},
     )
     return membership
+
+
+@transaction.atomic
+def api_token_issue(
+    *, person: Person, name: str, expires_at: dt.datetime | None = None, actor: Person | str | None
+) -> tuple[ApiToken, str]:
+    """Issue a token; the clear text is returned once and never stored."""
+    clear = "gd_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        person=person,
+        name=name,
+        token_sha256=hashlib.sha256(clear.encode()).hexdigest(),
+        created_at=clock.now(),
+        expires_at=expires_at,
+    )
+    record(
+        "accounts.api_token_issued", actor=actor, target=token, data={"person": str(person.pk), "name": name}
+    )
+    return token, clear
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: Person | str | None) -> ApiToken:
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = clock.now()
+        token.save(update_fields=["revoked_at"])
+        record("accounts.api_token_revoked", actor=actor, target=token, data={})
+    return token

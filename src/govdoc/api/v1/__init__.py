@@ -7,6 +7,7 @@ from ninja import NinjaAPI, Schema
 
 from govdoc import __version__
 from govdoc.api import errors
+from govdoc.api.v1.documents import router as documents_router
 from govdoc.api.v1.signatures import router as signatures_router
 
 api = NinjaAPI(
@@ -30,4 +31,5 @@ def health(request: HttpRequest) -> Health:
     return Health(status="ok", version=__version__)
 
 
+api.add_router("/documents", documents_router)
 api.add_router("/signatures", signatures_router)
