@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+
 import pytest
+from pytest_django import Settings
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Person, Unit
 from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Settings) -> None:
+    """Argon2 costs ~0.4 s per person; tests that are not about hashing use a fast hasher."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

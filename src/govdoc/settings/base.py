@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "govdoc.accounts",
     "govdoc.documents",
     "govdoc.signatures",
+    "govdoc.web",
 ]
 
 MIDDLEWARE = [
@@ -113,6 +114,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = HOME / "static"
 MEDIA_ROOT = HOME / "files"
+GOVDOC_MAX_UPLOAD_BYTES = int(env("GOVDOC_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 
 STORAGES = {
     "default": {
@@ -140,6 +142,7 @@ GOVDOC_PKCS11_MODULE = env("GOVDOC_PKCS11_MODULE", "")
 GOVDOC_PKCS11_TOKEN = env("GOVDOC_PKCS11_TOKEN", "")
 GOVDOC_PKCS11_PIN = env("GOVDOC_PKCS11_PIN", "")
 GOVDOC_TSA_URL = env("GOVDOC_TSA_URL", "")  # empty: the local development TSA
+GOVDOC_DEFAULT_AGENCY = env("GOVDOC_DEFAULT_AGENCY", "")  # `govdoc sign` without --seal
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GOVDOC_SECURE_COOKIES", not DEBUG and PUBLIC_URL.startswith("https"))

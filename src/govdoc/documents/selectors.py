@@ -1,0 +1,92 @@
+"""Reads of the documents domain; each takes the person who reads."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Prefetch, QuerySet
+
+from govdoc.accounts.models import Agency, Person
+from govdoc.accounts.selectors import memberships_current
+from govdoc.documents.errors import DocumentNotFoundError, VersionNotFoundError
+from govdoc.documents.models import Attachment, Document, DocumentVersion, RegistryEntry
+from govdoc.documents.storage import file_read
+
+Viewer = AbstractBaseUser | AnonymousUser
+
+
+def documents_visible_to(*, user: Viewer) -> QuerySet[Document]:
+    """Documents the person may see: an official sees the documents of the agencies they serve in.
+
+    Citizens see none through this selector (their applications show them their own). One query.
+    """
+    if not isinstance(user, Person) or not user.is_active or user.is_citizen:
+        return Document.objects.none()
+    agency_ids = memberships_current(person=user).values("unit__agency_id")
+    return Document.objects.filter(agency_id__in=agency_ids).select_related(
+        "agency",
+        "owner_unit",
+        "author",
+        "current_version",
+        "current_version__file",
+        "registry_entry",
+        "registry_entry__agency",
+    )
+
+
+def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def document_get(*, user: Viewer, document_id: uuid.UUID | str) -> Document:
+    """One visible document; a document the person may not see is "not found", like a missing one."""
+    pk = _uuid(document_id)
+    document = documents_visible_to(user=user).filter(pk=pk).first() if pk else None
+    if document is None:
+        raise DocumentNotFoundError("no such document", document_id=str(document_id))
+    return document
+
+
+def versions_of(*, document: Document) -> QuerySet[DocumentVersion]:
+    """All versions of a document the caller already got through ``document_get``, oldest first."""
+    return (
+        DocumentVersion.objects.filter(document=document)
+        .select_related("file", "created_by", "sealed_by")
+        .prefetch_related(
+            Prefetch("attachments", queryset=Attachment.objects.select_related("file").order_by("created_at"))
+        )
+        .order_by("number")
+    )
+
+
+def version_get(*, user: Viewer, document_id: uuid.UUID | str, number: int) -> DocumentVersion:
+    document = document_get(user=user, document_id=document_id)
+    version = versions_of(document=document).filter(number=number).first()
+    if version is None:
+        raise VersionNotFoundError(
+            f"the document has no version {number}", document_id=str(document.pk), version=number
+        )
+    return version
+
+
+def version_content(*, user: Viewer, version: DocumentVersion) -> bytes:
+    """The bytes of a version, checked against their SHA-256 (``FileIntegrityError`` if altered)."""
+    if not documents_visible_to(user=user).filter(pk=version.document_id).exists():
+        raise DocumentNotFoundError("no such document", document_id=str(version.document_id))
+    return file_read(version.file)
+
+
+def registry_entries(*, agency: Agency, year: int) -> QuerySet[RegistryEntry]:
+    """The agency's registry for one year, in number order."""
+    return (
+        RegistryEntry.objects.filter(agency=agency, year=year)
+        .select_related("agency", "document", "registered_by")
+        .order_by("number")
+    )

@@ -1,0 +1,333 @@
+"""Writes of the documents domain. Each runs in one transaction with its audit event.
+
+Only officials who hold a writing role (``constants.WRITER_ROLES``) in a document's agency may
+create, version, seal, attach to or register its documents.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.db import transaction
+from django.db.models import Max
+
+from govdoc.accounts.models import Agency, Person, Unit
+from govdoc.accounts.selectors import memberships_current
+from govdoc.audit.services import record
+from govdoc.core import clock
+from govdoc.documents import content_types
+from govdoc.documents.constants import DOCUMENT_MEDIA_TYPES, WRITER_ROLES, Disclosure, max_upload_bytes
+from govdoc.documents.errors import (
+    AlreadyRegisteredError,
+    InvalidDocumentFieldError,
+    LegalGroundRequiredError,
+    NotAnOfficialHereError,
+    OwnerUnitOutsideAgencyError,
+    VersionSealedError,
+)
+from govdoc.documents.models import Attachment, Document, DocumentVersion, RegistryEntry, StoredFile
+from govdoc.documents.numbering import registry_number_take
+from govdoc.documents.storage import file_put
+
+_DOC_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+_CLASSIFICATION = re.compile(r"^[\w./-]{1,32}$")
+
+
+def _require_writer(*, actor: Person, agency_id: uuid.UUID) -> None:
+    allowed = (
+        memberships_current(person=actor).filter(unit__agency_id=agency_id, role__in=WRITER_ROLES).exists()
+    )
+    if not allowed:
+        raise NotAnOfficialHereError(
+            f"{actor.get_username()} holds no role in this agency that may write its documents",
+            person_id=str(actor.pk),
+            agency_id=str(agency_id),
+        )
+
+
+def _text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
+    value = value.strip()
+    if required and not value:
+        raise InvalidDocumentFieldError(f"{field} must not be empty", field=field)
+    if len(value) > max_length:
+        raise InvalidDocumentFieldError(f"{field} is longer than {max_length} characters", field=field)
+    return value
+
+
+def _accept_file(content: bytes, *, filename: str, media_type: str) -> tuple[StoredFile, str, str]:
+    """Check an upload by its content and store it: (stored file, detected media type, safe name)."""
+    detected = content_types.check_upload(
+        content,
+        filename=filename,
+        allowed=DOCUMENT_MEDIA_TYPES,
+        max_bytes=max_upload_bytes(),
+        declared=media_type,
+    )
+    return file_put(content, media_type=detected), detected, content_types.safe_filename(filename)
+
+
+def _version_create(
+    *,
+    document: Document,
+    number: int,
+    content: bytes,
+    filename: str,
+    media_type: str,
+    note: str,
+    actor: Person,
+) -> DocumentVersion:
+    stored, detected, name = _accept_file(content, filename=filename, media_type=media_type)
+    return DocumentVersion.objects.create(
+        document=document,
+        number=number,
+        file=stored,
+        media_type=detected,
+        filename=name,
+        note=note,
+        created_by=actor,
+        created_at=clock.now(),
+    )
+
+
+def _version_data(version: DocumentVersion) -> dict[str, str | int]:
+    return {
+        "version": version.number,
+        "version_id": str(version.pk),
+        "sha256": version.file_id,
+        "size": version.file.size,
+        "media_type": version.media_type,
+        "filename": version.filename,
+    }
+
+
+@transaction.atomic
+def document_create(
+    *,
+    agency: Agency,
+    owner_unit: Unit,
+    author: Person,
+    title: str,
+    doc_type: str,
+    classification_code: str,
+    disclosure: str,
+    legal_ground: str = "",
+    content: bytes,
+    filename: str,
+    media_type: str,
+    actor: Person,
+) -> Document:
+    """Create a document of ``agency`` with its first version holding ``content``."""
+    if owner_unit.agency_id != agency.pk:
+        raise OwnerUnitOutsideAgencyError(
+            "the owner unit belongs to another agency", unit_id=str(owner_unit.pk), agency_id=str(agency.pk)
+        )
+    _require_writer(actor=actor, agency_id=agency.pk)
+    title = _text(title, field="title", max_length=500)
+    if not _DOC_TYPE.match(doc_type):
+        raise InvalidDocumentFieldError(
+            "doc_type must be a short code (letters, digits, '.', '_', '-'; at most 32)", field="doc_type"
+        )
+    if not _CLASSIFICATION.match(classification_code):
+        raise InvalidDocumentFieldError(
+            "classification_code must be 1 to 32 letters, digits, '.', '/', '-' or '_'",
+            field="classification_code",
+        )
+    if disclosure not in Disclosure.values:
+        raise InvalidDocumentFieldError(
+            f"disclosure must be one of {', '.join(Disclosure.values)}", field="disclosure"
+        )
+    legal_ground = _text(legal_ground, field="legal_ground", max_length=500, required=False)
+    if disclosure != Disclosure.PUBLIC and not legal_ground:
+        raise LegalGroundRequiredError(
+            "a document that is not fully public needs the legal ground for withholding it",
+            field="legal_ground",
+        )
+    document = Document.objects.create(
+        title=title,
+        doc_type=doc_type,
+        classification_code=classification_code,
+        disclosure=disclosure,
+        legal_ground=legal_ground,
+        agency=agency,
+        owner_unit=owner_unit,
+        author=author,
+        created_at=clock.now(),
+    )
+    version = _version_create(
+        document=document,
+        number=1,
+        content=content,
+        filename=filename,
+        media_type=media_type,
+        note="",
+        actor=actor,
+    )
+    document.current_version = version
+    document.save(update_fields=["current_version"])
+    record(
+        "documents.document_created",
+        actor=actor,
+        target=document,
+        data={
+            "agency": agency.code,
+            "owner_unit": str(owner_unit.pk),
+            "author": str(author.pk),
+            "title": title,
+            "doc_type": doc_type,
+            "classification_code": classification_code,
+            "disclosure": disclosure,
+            **_version_data(version),
+        },
+    )
+    return document
+
+
+@transaction.atomic
+def version_add(
+    *, document: Document, content: bytes, filename: str, media_type: str, note: str = "", actor: Person
+) -> DocumentVersion:
+    """Add the next version (a correction never edits an existing one); it becomes current."""
+    _require_writer(actor=actor, agency_id=document.agency_id)
+    note = _text(note, field="note", max_length=1000, required=False)
+    # The document row is the lock that gives concurrent additions distinct numbers.
+    document = Document.objects.select_for_update().get(pk=document.pk)
+    last = document.versions.aggregate(last=Max("number"))["last"] or 0
+    version = _version_create(
+        document=document,
+        number=last + 1,
+        content=content,
+        filename=filename,
+        media_type=media_type,
+        note=note,
+        actor=actor,
+    )
+    document.current_version = version
+    document.save(update_fields=["current_version"])
+    record(
+        "documents.version_added", actor=actor, target=document, data={**_version_data(version), "note": note}
+    )
+    return version
+
+
+def _locked_unsealed(version: DocumentVersion, *, action: str) -> DocumentVersion:
+    locked = DocumentVersion.objects.select_for_update(of=("self",)).select_related("file").get(pk=version.pk)
+    if locked.sealed:
+        raise VersionSealedError(
+            f"version {locked.number} is sealed and cannot {action}; add a new version instead",
+            document_id=str(locked.document_id),
+            version=locked.number,
+        )
+    return locked
+
+
+@transaction.atomic
+def version_seal(*, version: DocumentVersion, actor: Person) -> DocumentVersion:
+    """Mark a version sealed (signed): from now on it never changes."""
+    _require_writer(actor=actor, agency_id=version.document.agency_id)
+    version = _locked_unsealed(version, action="be sealed again")
+    version.sealed, version.sealed_at, version.sealed_by = True, clock.now(), actor
+    version.save(update_fields=["sealed", "sealed_at", "sealed_by"])
+    record(
+        "documents.version_sealed",
+        actor=actor,
+        target=version,
+        data={"document_id": str(version.document_id), "version": version.number, "sha256": version.file_id},
+    )
+    return version
+
+
+@transaction.atomic
+def version_note_change(*, version: DocumentVersion, note: str, actor: Person) -> DocumentVersion:
+    """Change the note of a version that is not sealed yet."""
+    _require_writer(actor=actor, agency_id=version.document.agency_id)
+    note = _text(note, field="note", max_length=1000, required=False)
+    version = _locked_unsealed(version, action="be changed")
+    previous = version.note
+    version.note = note
+    version.save(update_fields=["note"])
+    record(
+        "documents.version_note_changed",
+        actor=actor,
+        target=version,
+        data={"version": version.number, "previous": previous, "note": note},
+    )
+    return version
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    version: DocumentVersion,
+    content: bytes,
+    filename: str,
+    media_type: str,
+    description: str = "",
+    actor: Person,
+) -> Attachment:
+    """Attach a file to a version that is not sealed."""
+    _require_writer(actor=actor, agency_id=version.document.agency_id)
+    description = _text(description, field="description", max_length=500, required=False)
+    version = _locked_unsealed(version, action="get attachments")
+    stored, detected, name = _accept_file(content, filename=filename, media_type=media_type)
+    attachment = Attachment.objects.create(
+        version=version,
+        file=stored,
+        filename=name,
+        media_type=detected,
+        description=description,
+        created_by=actor,
+        created_at=clock.now(),
+    )
+    record(
+        "documents.attachment_added",
+        actor=actor,
+        target=attachment,
+        data={
+            "document_id": str(version.document_id),
+            "version": version.number,
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "media_type": detected,
+            "filename": name,
+        },
+    )
+    return attachment
+
+
+@transaction.atomic
+def document_register(*, document: Document, actor: Person, subject: str = "") -> RegistryEntry:
+    """Enter the document in its agency's registry under the next number of the current year."""
+    _require_writer(actor=actor, agency_id=document.agency_id)
+    subject = _text(subject, field="subject", max_length=500, required=False)
+    document = Document.objects.select_for_update(of=("self",)).select_related("agency").get(pk=document.pk)
+    existing = RegistryEntry.objects.select_related("agency").filter(document=document).first()
+    if existing is not None:
+        raise AlreadyRegisteredError(
+            f"the document is already registered as {existing.registry_number}",
+            document_id=str(document.pk),
+            registry_number=existing.registry_number,
+        )
+    year = clock.today_local().year
+    number = registry_number_take(agency=document.agency, year=year)
+    entry = RegistryEntry.objects.create(
+        agency=document.agency,
+        year=year,
+        number=number,
+        document=document,
+        registered_at=clock.now(),
+        registered_by=actor,
+        subject=subject or document.title[:500],
+    )
+    record(
+        "documents.document_registered",
+        actor=actor,
+        target=document,
+        data={
+            "registry_number": entry.registry_number,
+            "year": year,
+            "number": number,
+            "subject": entry.subject,
+        },
+    )
+    return entry

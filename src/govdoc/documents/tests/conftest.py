@@ -1,0 +1,68 @@
+"""Fixtures of the documents tests: a private file store per test, officials, sample files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pytest_django import Settings
+
+from govdoc.accounts.constants import Role
+from govdoc.accounts.models import Agency, Person, Unit
+from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
+from govdoc.documents.models import Document
+from govdoc.documents.tests.samples import create_document
+
+
+@pytest.fixture(autouse=True)
+def files_dir(tmp_path: Path, settings: Settings) -> Path:
+    """Each test stores its files in its own folder, so "nothing was written" can be checked."""
+    folder = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder)},
+        },
+    }
+    return folder
+
+
+def stored_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+@pytest.fixture
+def clerk(unit: Unit) -> Person:
+    person = PersonFactory(username="clerk")
+    grant(person, unit, Role.REGISTRY_CLERK)
+    return person
+
+
+@pytest.fixture
+def other_agency(db: None) -> Agency:
+    return AgencyFactory(code="rgz", name="Republički geodetski zavod")
+
+
+@pytest.fixture
+def other_unit(other_agency: Agency) -> Unit:
+    return UnitFactory(agency=other_agency, code="katastar", name="Katastar")
+
+
+@pytest.fixture
+def other_official(other_unit: Unit) -> Person:
+    person = PersonFactory(username="other-official")
+    grant(person, other_unit, Role.HEAD_OF_AGENCY)
+    return person
+
+
+@pytest.fixture
+def archivist(unit: Unit) -> Person:
+    person = PersonFactory(username="archivist")
+    grant(person, unit, Role.ARCHIVIST)
+    return person
+
+
+@pytest.fixture
+def document(unit: Unit, handler: Person) -> Document:
+    return create_document(unit=unit, actor=handler)
