@@ -65,3 +65,7 @@ def person_by_api_token(clear: str) -> Person | None:
     if token.expires_at is not None and token.expires_at <= clock.now():
         return None
     return token.person
+
+
+def people_by_ids(ids: list[str]) -> QuerySet[Person]:
+    return Person.objects.filter(pk__in=ids)

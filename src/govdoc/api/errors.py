@@ -38,7 +38,11 @@ def problem(
 def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors:
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "payload", "query", "path", "form", "file")]
+        loc = [
+            str(part)
+            for part in err.get("loc", ())
+            if part not in ("body", "payload", "query", "path", "form", "file")
+        ]
         out.append({"field": ".".join(loc), "message": str(err.get("msg", "invalid"))})
     return out
 

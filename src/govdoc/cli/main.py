@@ -1,10 +1,315 @@
-"""Entry point of the ``govdoc`` command (filled in per subcommand)."""
+"""The ``govdoc`` command.
+
+Every subcommand works on a fresh ``GOVDOC_HOME``: it creates the database and the development
+PKI on first use (``bootstrap.prepare``). Errors print one line ``govdoc: error: ...`` and exit
+non-zero; nothing is half-written (outputs are written to a temporary name and renamed).
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import os
 import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from govdoc import __version__
+from govdoc.cli import bootstrap
+
+EXIT_OK = 0
+EXIT_ERROR = 2
+# ``govdoc verify``: 0 only for authentic; each other verdict has its own status.
+VERDICT_EXIT = {"authentic": 0, "altered": 3, "certificate_problem": 4, "cannot_be_verified": 5}
+VERDICT_TEXT = {
+    "authentic": "AUTHENTIC",
+    "altered": "ALTERED",
+    "certificate_problem": "CERTIFICATE PROBLEM",
+    "cannot_be_verified": "CANNOT BE VERIFIED",
+}
 
 
-def main(argv: list[str] | None = None) -> int:
-    print("govdoc: not yet", file=sys.stderr)
-    return 2
+class CliError(Exception):
+    """One clear line for the person at the terminal."""
+
+
+def _read_input(path: str) -> bytes:
+    p = Path(path)
+    if not p.exists():
+        raise CliError(f"{path}: no such file")
+    if p.is_dir():
+        raise CliError(f"{path}: is a folder, not a file")
+    try:
+        return p.read_bytes()
+    except OSError as exc:
+        raise CliError(f"{path}: cannot be read ({exc.strerror})") from exc
+
+
+def _write_output(path: str, data: bytes) -> None:
+    target = Path(path)
+    if not target.parent.exists():
+        raise CliError(f"{path}: the folder {target.parent} does not exist")
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise CliError(f"{path}: cannot be written ({exc.strerror})") from exc
+
+
+# -- subcommands ------------------------------------------------------------------------------
+
+
+def cmd_sign(args: argparse.Namespace) -> int:
+    data = _read_input(args.input)
+    bootstrap.prepare()
+    from govdoc.accounts.selectors import agency_by_code
+    from govdoc.signatures import services
+    from govdoc.signatures.engine.errors import EngineError
+
+    agency = agency_by_code(args.seal or _default_agency())
+    try:
+        signed = services.pdf_seal(
+            pdf=data,
+            agency=agency,
+            actor="cli",
+            certify=args.certify,
+            progress=bootstrap.stderr_progress,
+        )
+    except EngineError as exc:
+        raise CliError(f"{args.input}: {exc.message}") from exc
+    _write_output(args.output, signed)
+    print(f"{args.output}: sealed by {agency.name} (PAdES B-LT, timestamped)")
+    return EXIT_OK
+
+
+def _default_agency() -> str:
+    from django.conf import settings
+
+    from govdoc.accounts.selectors import agencies_all
+
+    code = getattr(settings, "GOVDOC_DEFAULT_AGENCY", "")
+    if code:
+        return str(code)
+    first = agencies_all().order_by("code").first()
+    if first is None:
+        raise CliError("no agency exists yet: create one in the admin, or pass --seal CODE")
+    return first.code
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    data = _read_input(args.file)
+    bootstrap.prepare()
+    from govdoc.signatures.selectors import pdf_verify
+
+    report = pdf_verify(data)
+    if args.json:
+        print(json.dumps({"file": args.file, **report.to_json()}, ensure_ascii=False, indent=2))
+    else:
+        print(f"{args.file}: {VERDICT_TEXT[report.state.value]}")
+        for reason in report.reasons:
+            print(f"  - {reason}")
+        for sig in report.signatures:
+            when = sig.timestamp_time or sig.signing_time
+            print(f"  signed by {sig.signer_subject}" + (f" at {when.isoformat()}" if when else ""))
+    return VERDICT_EXIT[report.state.value]
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.signatures.audit_anchor import audit_verify
+
+    report = audit_verify()
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(report.summary())
+        for problem in report.problems[:20]:
+            print(f"  - {problem.message}")
+    return EXIT_OK if report.ok else 1
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.signatures.audit_anchor import audit_checkpoint
+
+    checkpoint = audit_checkpoint(actor="cli")
+    print(f"checkpoint at event #{checkpoint.seq}, head {checkpoint.head_hash[:16]}…, signed and timestamped")
+    return EXIT_OK
+
+
+def cmd_pki_status(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.signatures.selectors import certificate_status, pki_status
+
+    status = pki_status()
+    names = _holder_names([c.holder for c in status.certificates])
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "folder": status.folder,
+                    "root": status.root_subject,
+                    "root_not_after": status.root_not_after,
+                    "key_backend": status.key_backend,
+                    "timestamps": status.timestamps,
+                    "crl_next_update": status.crl_next_update,
+                    "certificates": [
+                        {
+                            "serial": c.serial,
+                            "kind": c.kind,
+                            "holder": c.holder,
+                            "holder_name": names.get(c.holder, ""),
+                            "subject": c.subject,
+                            "not_after": c.not_after.isoformat(),
+                            "status": certificate_status(c),
+                        }
+                        for c in status.certificates
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return EXIT_OK
+    print(f"PKI folder:    {status.folder}")
+    print(f"root CA:       {status.root_subject} (valid until {status.root_not_after[:10]})")
+    print(f"keys:          {status.key_backend}")
+    print(f"timestamps:    {status.timestamps}")
+    print(f"CRL valid to:  {status.crl_next_update[:19]}")
+    print(f"{'serial':<42} {'kind':<7} {'status':<9} {'valid until':<11} holder")
+    for c in status.certificates:
+        holder = names.get(c.holder) or c.holder
+        print(f"{c.serial:<42} {c.kind:<7} {certificate_status(c):<9} {c.not_after.date()!s:<11} {holder}")
+    return EXIT_OK
+
+
+def _holder_names(holders: list[str]) -> dict[str, str]:
+    """``person:<uuid>`` -> ``person:<username> (<full name>)`` for people this database knows."""
+    from govdoc.accounts.selectors import people_by_ids
+
+    ids = [h.split(":", 1)[1] for h in holders if h.startswith("person:")]
+    names = {}
+    for person in people_by_ids(ids):
+        names[f"person:{person.pk}"] = f"person:{person.username} ({person.get_full_name()})"
+    return names
+
+
+def cmd_pki_revoke(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.signatures import services
+
+    revoked = services.certificate_revoke(serial=args.serial, reason=args.reason, actor="cli")
+    print(f"revoked {revoked.serial} ({revoked.holder}); the CRL is updated")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from govdoc.cli import serve
+
+    return serve.run_demo(host=args.host, port=args.port, with_worker=not args.no_worker)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from govdoc.cli import serve
+
+    return serve.run_web(host=args.host, port=args.port, threads=args.threads)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from govdoc.cli import serve
+
+    return serve.run_worker()
+
+
+def cmd_manage(args: argparse.Namespace) -> int:
+    bootstrap.setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["govdoc manage", *args.rest])
+    return EXIT_OK
+
+
+# -- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="govdoc",
+        description="GovDoc e-Document system. State lives in GOVDOC_HOME (default ./var).",
+    )
+    parser.add_argument("--version", action="version", version=f"govdoc {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="start the embedded default: web server, worker, demo data")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GOVDOC_PORT", "8000")))
+    p.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("serve", help="run the web server only (production: several behind a balancer)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("GOVDOC_PORT", "8000")))
+    p.add_argument("--threads", type=int, default=8)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("worker", help="run the background worker (tasks, audit checkpoints)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("sign", help="seal a PDF with an agency's e-seal (PAdES B-LT)")
+    p.add_argument("input", metavar="IN.pdf")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
+    p.add_argument("--seal", metavar="AGENCY", help="agency code (default: the first agency)")
+    p.add_argument("--certify", action="store_true", help="certify: no change is allowed afterwards")
+    p.set_defaults(func=cmd_sign)
+
+    p = sub.add_parser("verify", help="verify a signed PDF; exit 0 only when authentic")
+    p.add_argument("file", metavar="FILE.pdf")
+    p.add_argument("--json", action="store_true", help='print {"state": ..., "reasons": [...], ...}')
+    p.set_defaults(func=cmd_verify)
+
+    audit = sub.add_parser("audit", help="the hash-chained audit log").add_subparsers(
+        dest="audit_command", required=True, metavar="ACTION"
+    )
+    p = audit.add_parser("verify", help="check the whole chain and its signed checkpoints")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_audit_verify)
+    p = audit.add_parser("checkpoint", help="sign and timestamp the current head of the chain")
+    p.set_defaults(func=cmd_audit_checkpoint)
+
+    pki = sub.add_parser("pki", help="keys and certificates").add_subparsers(
+        dest="pki_command", required=True, metavar="ACTION"
+    )
+    p = pki.add_parser("status", help="root CA, TSA, CRL and every certificate issued")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_pki_status)
+    p = pki.add_parser("revoke", help="revoke a certificate (publishes a new CRL)")
+    p.add_argument("serial", help="serial number in hex, as `govdoc pki status` shows it")
+    p.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_pki_revoke)
+
+    p = sub.add_parser("manage", help="Django management commands (createsuperuser, migrate, ...)")
+    p.add_argument("rest", nargs=argparse.REMAINDER)
+    p.set_defaults(func=cmd_manage)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from govdoc.core.errors import GovDocError
+
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"govdoc: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except GovDocError as exc:
+        print(f"govdoc: error: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("govdoc: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -155,4 +155,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("GOVDOC_LOG_LEVEL", "WARNING")},
+    # pyHanko warns that it may not fetch revocation data: GovDoc never lets it, by design
+    # (the CRL comes from the installation's own PKI), so that warning is noise.
+    "loggers": {"pyhanko": {"level": "ERROR"}, "pyhanko_certvalidator": {"level": "ERROR"}},
 }

@@ -1,0 +1,145 @@
+"""Demo agencies, units and people for the embedded default (idempotent).
+
+Names are real-looking Serbian bodies; logins and passwords are printed by ``govdoc demo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from govdoc.accounts import services as accounts
+from govdoc.accounts.constants import Role, Script
+from govdoc.accounts.models import Agency, Person, Unit
+
+DEMO_PASSWORD = "demo-govdoc-2026"  # noqa: S105 -- printed on start-up; demo data only
+DEMO_SIGNING_PIN = "123456"
+SETUP_ACTOR = "demo-setup"
+
+
+@dataclass(frozen=True)
+class DemoAgency:
+    code: str
+    name: str
+    name_cyrl: str
+    name_en: str
+    units: tuple[tuple[str, str, str], ...]  # (code, name, name_en)
+
+
+AGENCIES = (
+    DemoAgency(
+        "mup",
+        "Ministarstvo unutrašnjih poslova",
+        "Министарство унутрашњих послова",
+        "Ministry of Interior",
+        (("pu-beograd", "Policijska uprava za grad Beograd", "Belgrade Police Department"),),
+    ),
+    DemoAgency(
+        "beograd",
+        "Gradska uprava grada Beograda",
+        "Градска управа града Београда",
+        "City Administration of Belgrade",
+        (("maticna", "Sektor za matične knjige", "Civil Registry Department"),),
+    ),
+    DemoAgency(
+        "pravda",
+        "Ministarstvo pravde",
+        "Министарство правде",
+        "Ministry of Justice",
+        (("kaznena", "Odeljenje za kaznenu evidenciju", "Criminal Records Department"),),
+    ),
+    DemoAgency(
+        "ite",
+        "Kancelarija za IT i eUpravu",
+        "Канцеларија за ИТ и еУправу",
+        "Office for IT and eGovernment",
+        (("dgcc", "Centar za saradnju u digitalnoj upravi", "Digital Government Cooperation Center"),),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class DemoPerson:
+    username: str
+    first_name: str
+    last_name: str
+    agency: str | None
+    role: Role | None
+    position: str
+
+
+PEOPLE = (
+    DemoPerson("admin", "Ivana", "Administratorović", "ite", Role.ADMINISTRATOR, "System administrator"),
+    DemoPerson("handler", "Marko", "Marković", "mup", Role.HANDLER, "Referent"),
+    DemoPerson("head-unit", "Jelena", "Jovanović", "mup", Role.HEAD_OF_UNIT, "Načelnica odeljenja"),
+    DemoPerson("head-agency", "Nikola", "Nikolić", "mup", Role.HEAD_OF_AGENCY, "Načelnik uprave"),
+    DemoPerson("registry", "Milica", "Milić", "mup", Role.REGISTRY_CLERK, "Delovođa"),
+    DemoPerson("archivist", "Dragan", "Dragić", "beograd", Role.ARCHIVIST, "Arhivar"),
+    DemoPerson("citizen", "Ana", "Petrović", None, None, ""),
+)
+
+
+def _unit(agency: Agency, code: str) -> Unit:
+    return Unit.objects.get(agency=agency, code=code)
+
+
+@transaction.atomic
+def _create(progress: Callable[[str], None]) -> None:
+    progress("loading demo agencies and people")
+    agencies: dict[str, Agency] = {}
+    for spec in AGENCIES:
+        agency = accounts.agency_create(
+            code=spec.code, name=spec.name, name_cyrl=spec.name_cyrl, name_en=spec.name_en, actor=SETUP_ACTOR
+        )
+        for code, name, name_en in spec.units:
+            accounts.unit_create(agency=agency, code=code, name=name, name_en=name_en, actor=SETUP_ACTOR)
+        agencies[spec.code] = agency
+    for p in PEOPLE:
+        person = accounts.person_create(
+            username=p.username,
+            password=DEMO_PASSWORD,
+            first_name=p.first_name,
+            last_name=p.last_name,
+            email=f"{p.username}@demo.govdoc.localhost",
+            is_citizen=p.agency is None,
+            national_id="0101990710006" if p.agency is None else "",
+            preferred_script=Script.LATIN,
+            is_staff=p.role == Role.ADMINISTRATOR,
+            is_superuser=p.role == Role.ADMINISTRATOR,
+            actor=SETUP_ACTOR,
+        )
+        if p.agency and p.role:
+            agency = agencies[p.agency]
+            unit = agency.units.order_by("code").first()
+            assert unit is not None
+            accounts.membership_grant(
+                person=person, unit=unit, role=p.role, position=p.position, actor=SETUP_ACTOR
+            )
+
+
+def ensure(*, progress: Callable[[str], None]) -> None:
+    if Agency.objects.exists():
+        return
+    _create(progress)
+    # Officials' signing keys (under the demo PIN) are made outside the transaction: key files.
+    from govdoc.signatures import services as signatures
+
+    for person in Person.objects.filter(is_citizen=False, memberships__isnull=False).distinct():
+        if person.username == "admin":
+            continue
+        agency = person.memberships.select_related("unit__agency").first()
+        assert agency is not None
+        signatures.person_certificate_issue(
+            person=person, pin=DEMO_SIGNING_PIN, organization=agency.unit.agency.name, actor=SETUP_ACTOR
+        )
+
+
+def logins() -> list[tuple[str, str, str]]:
+    """(username, password, what they are) for the start-up banner."""
+    out = []
+    for p in PEOPLE:
+        what = "citizen" if p.agency is None else f"{p.role.label if p.role else ''}, {p.agency}"
+        out.append((p.username, DEMO_PASSWORD, what))
+    return out

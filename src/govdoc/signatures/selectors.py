@@ -1,0 +1,51 @@
+"""Reads of the signatures domain: verification and the state of the PKI."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from govdoc.core import clock
+from govdoc.signatures import keyring
+from govdoc.signatures.engine.model import ValidationReport
+from govdoc.signatures.engine.validation import validate_detached, validate_pdf
+from govdoc.signatures.pki import IssuedCertificate
+
+
+def pdf_verify(pdf: bytes) -> ValidationReport:
+    """The four-state verdict on a PDF, against this installation's trust anchors and CRL."""
+    return validate_pdf(pdf, trust=keyring.trust())
+
+
+def detached_verify(data: bytes, signature: bytes) -> ValidationReport:
+    return validate_detached(data, signature, trust=keyring.trust())
+
+
+@dataclass(frozen=True)
+class PkiStatus:
+    folder: str
+    root_subject: str
+    root_not_after: str
+    key_backend: str
+    timestamps: str
+    crl_next_update: str
+    certificates: tuple[IssuedCertificate, ...]
+
+
+def pki_status() -> PkiStatus:
+    store = keyring.ensure()
+    root = store.root_certificate()
+    return PkiStatus(
+        folder=str(store.folder),
+        root_subject=root.subject.rfc4514_string(),
+        root_not_after=root.not_valid_after_utc.isoformat(),
+        key_backend=settings.GOVDOC_KEY_BACKEND,
+        timestamps=settings.GOVDOC_TSA_URL or "local development TSA",
+        crl_next_update=store.crl_next_update().isoformat(),
+        certificates=tuple(store.certificates()),
+    )
+
+
+def certificate_status(cert: IssuedCertificate) -> str:
+    return cert.status(clock.now())

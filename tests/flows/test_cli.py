@@ -1,0 +1,175 @@
+"""The ``govdoc`` command as an agency's IT team uses it, on a fresh GOVDOC_HOME each module.
+
+These run the installed command in a subprocess: the database and the development PKI must be
+created on first use, bad input must give one clear line and a non-zero exit, and nothing may be
+half-written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.sample_pdf import one_page_pdf
+
+pytestmark = pytest.mark.slow
+
+
+def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVDOC_", "DJANGO_"))}
+    env["GOVDOC_HOME"] = str(home)
+    return subprocess.run(
+        [sys.executable, "-m", "govdoc.cli.main", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("govdoc-home")
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("files")
+    (folder / "in.pdf").write_bytes(one_page_pdf("Uverenje o prebivalistu"))
+    (folder / "not.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
+    (folder / "empty.pdf").write_bytes(b"")
+    (folder / "truncated.pdf").write_bytes(one_page_pdf()[:200])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def signed(home: Path, files: Path) -> Path:
+    out = files / "signed.pdf"
+    result = run(home, "sign", str(files / "in.pdf"), "-o", str(out), "--seal", "mup")
+    assert result.returncode == 0, result.stderr
+    assert "sealed by Ministarstvo unutrašnjih poslova" in result.stdout
+    # first use made the database and the PKI, and said so
+    assert "development PKI ready" in result.stderr
+    return out
+
+
+def test_sign_then_verify_is_authentic(home: Path, signed: Path) -> None:
+    result = run(home, "verify", str(signed))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "AUTHENTIC" in result.stdout
+    assert "Ministarstvo unutrašnjih poslova" in result.stdout
+
+
+def test_verify_json_gives_the_state(home: Path, signed: Path) -> None:
+    result = run(home, "verify", str(signed), "--json")
+    assert result.returncode == 0
+    report = json.loads(result.stdout)
+    assert report["state"] == "authentic"
+    assert report["signatures"][0]["timestamp_time"]
+
+
+def test_one_changed_byte_is_altered_and_exits_non_zero(home: Path, signed: Path, files: Path) -> None:
+    data = bytearray(signed.read_bytes())
+    position = data.index(b"Uverenje")
+    data[position] ^= 0x01
+    copy = files / "altered.pdf"
+    copy.write_bytes(bytes(data))
+    result = run(home, "verify", str(copy), "--json")
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["state"] == "altered"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [("not.pdf", "not a PDF"), ("empty.pdf", "empty"), ("truncated.pdf", "")],
+)
+def test_bad_input_to_sign_is_one_line_and_writes_nothing(
+    home: Path, files: Path, name: str, message: str
+) -> None:
+    out = files / f"out-{name}"
+    result = run(home, "sign", str(files / name), "-o", str(out), "--seal", "mup")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1].startswith("govdoc: error: ")
+    assert message.lower() in lines[-1].lower()
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+    assert not list(files.glob(f".out-{name}*"))
+
+
+def test_unknown_agency_is_refused(home: Path, files: Path) -> None:
+    out = files / "x.pdf"
+    result = run(home, "sign", str(files / "in.pdf"), "-o", str(out), "--seal", "nope")
+    assert result.returncode == 2
+    assert "unknown agency 'nope'" in result.stderr
+    assert not out.exists()
+
+
+def test_missing_input_file(home: Path, files: Path) -> None:
+    result = run(home, "verify", str(files / "missing.pdf"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"govdoc: error: {files / 'missing.pdf'}: no such file"
+
+
+@pytest.mark.parametrize(("name", "exit_code"), [("not.pdf", 5), ("empty.pdf", 5), ("in.pdf", 5)])
+def test_verify_of_unsigned_or_non_pdf_cannot_be_verified(
+    home: Path, files: Path, name: str, exit_code: int
+) -> None:
+    result = run(home, "verify", str(files / name), "--json")
+    assert result.returncode == exit_code
+    assert json.loads(result.stdout)["state"] == "cannot_be_verified"
+
+
+def test_pki_status_lists_root_tsa_and_eseal(home: Path, signed: Path) -> None:
+    result = run(home, "pki", "status", "--json")
+    assert result.returncode == 0, result.stderr
+    status = json.loads(result.stdout)
+    kinds = {(c["kind"], c["holder"], c["status"]) for c in status["certificates"]}
+    assert ("ca", "root", "valid") in kinds
+    assert ("tsa", "tsa", "valid") in kinds
+    assert ("eseal", "agency:mup", "valid") in kinds
+
+
+def test_revoked_eseal_makes_its_documents_a_certificate_problem(tmp_path: Path, files: Path) -> None:
+    home = tmp_path / "home"
+    out = tmp_path / "signed.pdf"
+    assert run(home, "sign", str(files / "in.pdf"), "-o", str(out), "--seal", "beograd").returncode == 0
+    status = json.loads(run(home, "pki", "status", "--json").stdout)
+    serial = next(c["serial"] for c in status["certificates"] if c["holder"] == "agency:beograd")
+    revoke = run(home, "pki", "revoke", serial, "--reason", "key compromise")
+    assert revoke.returncode == 0, revoke.stderr
+    result = run(home, "verify", str(out), "--json")
+    assert result.returncode == 4
+    assert json.loads(result.stdout)["state"] == "certificate_problem"
+
+
+def test_audit_chain_of_a_fresh_home_verifies_and_a_changed_event_is_named(
+    tmp_path: Path, files: Path
+) -> None:
+    home = tmp_path / "home"
+    assert run(home, "sign", str(files / "in.pdf"), "-o", str(tmp_path / "s.pdf")).returncode == 0
+    assert run(home, "audit", "checkpoint").returncode == 0
+    ok = run(home, "audit", "verify", "--json")
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert json.loads(ok.stdout)["ok"] is True
+
+    import sqlite3
+
+    with sqlite3.connect(home / "govdoc.sqlite3") as db:
+        db.execute("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = 3")
+    bad = run(home, "audit", "verify")
+    assert bad.returncode == 1
+    assert "#3" in bad.stdout
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="pdfsig (poppler-utils) not installed")
+def test_cli_signed_pdf_passes_pdfsig(signed: Path) -> None:
+    result = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True, check=False)
+    assert "Signature is Valid." in result.stdout
