@@ -40,3 +40,8 @@ def event_hash(
         "prev_hash": prev_hash,
     }
     return hashlib.sha256(canonical_json(body)).hexdigest()
+
+
+def checkpoint_statement(*, seq: int, head_hash: str, created_at: dt.datetime) -> bytes:
+    """The bytes a checkpoint signs: "the chain had head ``head_hash`` at ``seq``, at ``created_at``"."""
+    return canonical_json({"seq": seq, "head_hash": head_hash, "created_at": timestamp_text(created_at)})

@@ -1,4 +1,4 @@
-from govdoc.core.errors import GovDocError
+from govdoc.core.errors import GovDocError, InvalidInputError
 
 
 class AuditError(GovDocError):
@@ -8,3 +8,8 @@ class AuditError(GovDocError):
 class NotInTransactionError(AuditError):
     code = "audit-outside-transaction"
     status = 500
+
+
+class AccessPurposeMissingError(AuditError, InvalidInputError):
+    code = "audit-access-purpose-missing"
+    status = 400

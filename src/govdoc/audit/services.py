@@ -1,18 +1,19 @@
-"""Recording events. ``record`` must run inside the writer's transaction."""
+"""Recording events and signing checkpoints. ``record`` must run inside the writer's transaction."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from django.db import connection, transaction
 
-from govdoc.audit.chain import GENESIS_HASH, event_hash
-from govdoc.audit.errors import NotInTransactionError
-from govdoc.audit.models import AuditEvent, AuditHead
+from govdoc.audit.chain import GENESIS_HASH, checkpoint_statement, event_hash
+from govdoc.audit.errors import AccessPurposeMissingError, NotInTransactionError
+from govdoc.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from govdoc.core import clock
-from govdoc.core.jsontypes import JSONObject
+from govdoc.core.jsontypes import JSONObject, JSONValue
 
 
 class _HasPk(Protocol):
@@ -92,3 +93,55 @@ def record(
         head.seq, head.hash = seq, digest
         head.save(update_fields=["seq", "hash"])
     return row
+
+
+@transaction.atomic
+def record_access(*, actor: object | None, target: object, purpose: str, fields: list[str]) -> AuditEvent:
+    """Record that ``actor`` viewed personal data of ``target`` (which ``fields``, and why).
+
+    Purpose limitation and accountability (GDPR art. 5(1)(b) and 5(2); the Serbian Law on
+    Personal Data Protection, art. 5, says the same) ask that access to personal data have a
+    stated purpose and can be accounted for; the event joins the same chain as every write.
+    It opens its own transaction, since a read has no write to join.
+    """
+    purpose = purpose.strip()
+    if not purpose:
+        raise AccessPurposeMissingError("viewing personal data needs a stated purpose")
+    if not fields:
+        raise AccessPurposeMissingError("name the personal data fields that were viewed")
+    viewed: list[JSONValue] = [*sorted(set(fields))]
+    return record(
+        "audit.personal_data_viewed", actor=actor, target=target, data={"purpose": purpose, "fields": viewed}
+    )
+
+
+def checkpoint_create(*, sign: Callable[[bytes], bytes], signer_label: str) -> AuditCheckpoint:
+    """Sign the statement "the chain had head <hash> at <seq>, at <time>" and keep it.
+
+    ``sign`` returns a detached signature of the statement's bytes (the signatures domain
+    passes one that makes a CMS with a timestamp). The head is read and signed before the
+    transaction opens, so a slow signer (a remote TSA, an HSM) never holds the head lock that
+    every writer waits for; the head row always holds a committed (seq, hash) pair. The
+    checkpoint and its ``audit.checkpoint_created`` event are then written together.
+    """
+    head = AuditHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    seq, head_hash = head if head is not None else (0, GENESIS_HASH)
+    created_at = clock.now()
+    statement = checkpoint_statement(seq=seq, head_hash=head_hash, created_at=created_at)
+    signature = sign(statement)
+    with transaction.atomic():
+        checkpoint = AuditCheckpoint.objects.create(
+            seq=seq,
+            head_hash=head_hash,
+            created_at=created_at,
+            statement=statement,
+            signature=signature,
+            signer_label=signer_label,
+        )
+        record(
+            "audit.checkpoint_created",
+            actor=None,
+            target=checkpoint,
+            data={"seq": seq, "head_hash": head_hash, "signer": signer_label},
+        )
+    return checkpoint
