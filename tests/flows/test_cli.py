@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.sample_pdf import one_page_pdf
+from govdoc.signatures.tests.conftest import make_sample_pdf as one_page_pdf
 
 pytestmark = pytest.mark.slow
 

@@ -35,14 +35,18 @@ def problem(
     )
 
 
+_SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
+
+
 def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors:
-        loc = [
-            str(part)
-            for part in err.get("loc", ())
-            if part not in ("body", "payload", "query", "path", "form", "file")
-        ]
+        loc = [str(part) for part in err.get("loc", ())]
+        # ninja puts the source first ("body", "query", "form", "file", ...), then the field path
+        if loc and loc[0] in _SOURCES:
+            loc = loc[1:]
+        if loc and loc[0] == "payload":
+            loc = loc[1:]
         out.append({"field": ".".join(loc), "message": str(err.get("msg", "invalid"))})
     return out
 

@@ -112,7 +112,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = HOME / "static"
+STATIC_ROOT = govdoc_home.subdir("static")  # exists from the start: WhiteNoise serves from it
 MEDIA_ROOT = HOME / "files"
 GOVDOC_MAX_UPLOAD_BYTES = int(env("GOVDOC_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
 

@@ -37,9 +37,9 @@ def crl(request: HttpRequest) -> HttpResponse:
 @require_POST
 def timestamp(request: HttpRequest) -> HttpResponse:
     """RFC 3161 over HTTP (section 3.4): a DER TimeStampReq in, a DER TimeStampResp out."""
-    if request.content_type != "application/timestamp-query":
-        return HttpResponse("expected Content-Type: application/timestamp-query", status=415)
     body = request.body
     if not body or len(body) > MAX_TSA_REQUEST:
         return HttpResponse("empty or oversize timestamp request", status=400)
+    if request.content_type != "application/timestamp-query":
+        return HttpResponse("expected Content-Type: application/timestamp-query", status=415)
     return HttpResponse(keyring.local_tsa().respond(body), content_type="application/timestamp-reply")

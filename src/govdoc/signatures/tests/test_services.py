@@ -1,0 +1,87 @@
+"""The signatures domain as the rest of GovDoc uses it: the installation's own PKI, agency
+e-seals from the keyring, officials' keys opened by their PIN, revocation through the CRL."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from govdoc.accounts.models import Agency, Person
+from govdoc.accounts.tests.factories import AgencyFactory
+from govdoc.audit.models import AuditEvent
+from govdoc.signatures import keyring, services
+from govdoc.signatures.engine.errors import NotAPdfError
+from govdoc.signatures.engine.model import Verdict
+from govdoc.signatures.errors import CertificateNotFoundError, WrongPinError
+from govdoc.signatures.selectors import detached_verify, pdf_verify
+from govdoc.signatures.tests.conftest import make_sample_pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sealed_pdf_is_authentic_and_the_act_is_audited(agency: Agency) -> None:
+    pdf = make_sample_pdf("Uverenje o prebivalistu")
+    sealed = services.pdf_seal(pdf=pdf, agency=agency, actor="test")
+    report = pdf_verify(sealed)
+    assert report.state is Verdict.AUTHENTIC, report.reasons
+    signature = report.signatures[0]
+    assert agency.name in signature.signer_subject
+    assert signature.timestamp_time is not None
+    event = AuditEvent.objects.get(event="signatures.pdf_sealed")
+    assert event.target_id == str(agency.pk)
+    assert event.data["output_sha256"] == hashlib.sha256(sealed).hexdigest()
+
+
+def test_certified_seal_then_any_change_is_altered(agency: Agency) -> None:
+    pdf = make_sample_pdf("Izvod iz maticne knjige")
+    sealed = services.pdf_seal(pdf=pdf, agency=agency, actor="test", certify=True)
+    assert pdf_verify(sealed).signatures[0].certified
+    flipped = bytearray(sealed)
+    flipped[flipped.index(b"Izvod")] ^= 0x01
+    assert pdf_verify(bytes(flipped)).state is Verdict.ALTERED
+
+
+def test_not_a_pdf_is_refused_and_nothing_is_recorded(agency: Agency) -> None:
+    with pytest.raises(NotAPdfError):
+        services.pdf_seal(pdf=b"\x89PNG\r\n\x1a\n", agency=agency, actor="test")
+    assert not AuditEvent.objects.filter(event="signatures.pdf_sealed").exists()
+
+
+def test_revoking_an_eseal_turns_its_documents_into_a_certificate_problem() -> None:
+    agency = AgencyFactory(code="revoked-seal", name="Agencija sa opozvanim pečatom")
+    sealed = services.pdf_seal(pdf=make_sample_pdf(), agency=agency, actor="test")
+    serial = format(keyring.eseal_key(agency.code, name=agency.name).certificate.serial_number, "x")
+
+    services.certificate_revoke(serial=serial, reason="key compromise", actor="test")
+
+    report = pdf_verify(sealed)
+    assert report.state is Verdict.CERTIFICATE_PROBLEM
+    assert any("revoked" in reason.lower() for reason in report.reasons)
+    # the agency gets a new e-seal certificate; new documents are authentic again
+    resealed = services.pdf_seal(pdf=make_sample_pdf(), agency=agency, actor="test")
+    assert pdf_verify(resealed).state is Verdict.AUTHENTIC
+    assert AuditEvent.objects.filter(event="signatures.certificate_revoked", data__serial=serial).exists()
+
+
+def test_official_key_opens_only_with_the_pin(handler: Person) -> None:
+    services.person_certificate_issue(person=handler, pin="246810", organization="MUP", actor="test")
+    with pytest.raises(WrongPinError):
+        keyring.person_key(str(handler.pk), pin="000000")
+    key = keyring.person_key(str(handler.pk), pin="246810")
+    manifest = b'{"decision":"approved","step":1}'
+    signature = services.detached_seal(data=manifest, key=key)
+    assert detached_verify(manifest, signature).state is Verdict.AUTHENTIC
+    assert detached_verify(manifest.replace(b"approved", b"rejected"), signature).state is Verdict.ALTERED
+
+
+def test_official_without_certificate_cannot_sign(citizen: Person) -> None:
+    with pytest.raises(CertificateNotFoundError):
+        keyring.person_key(str(citizen.pk), pin="123456")
+
+
+def test_pin_shorter_than_six_is_refused(handler: Person) -> None:
+    from govdoc.signatures.engine.errors import KeyBackendError
+
+    with pytest.raises(KeyBackendError, match="at least 6"):
+        services.person_certificate_issue(person=handler, pin="12", organization="MUP", actor="test")
