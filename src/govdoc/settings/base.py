@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "govdoc.accounts",
     "govdoc.documents",
     "govdoc.signatures",
+    "govdoc.approvals",
+    "govdoc.issuance",
+    "govdoc.applications",
     "govdoc.web",
 ]
 
