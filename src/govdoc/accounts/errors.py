@@ -19,3 +19,17 @@ class UnitOutsideAgencyError(InvalidInputError):
 
 class CitizenCannotHoldOfficeError(InvalidInputError):
     code = "citizen-cannot-hold-office"
+
+
+class AccountLockedError(GovDocError):
+    code = "account-locked"
+    status = 429
+
+
+class InvalidCredentialsError(GovDocError):
+    code = "invalid-credentials"
+    status = 401
+
+
+class RegistrationInvalidError(InvalidInputError):
+    code = "registration-invalid"

@@ -108,3 +108,15 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.person})"
+
+
+class LoginAttempt(models.Model):
+    """A failed login, kept to lock an account after repeated failures (brute-force protection)."""
+
+    id = models.BigAutoField(primary_key=True)
+    username = models.CharField(max_length=150, db_index=True)
+    at = models.DateTimeField(db_index=True)
+    client = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the client address.")
+
+    def __str__(self) -> str:
+        return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"

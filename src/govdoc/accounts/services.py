@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 
 from django.db import IntegrityError, transaction
 
 from govdoc.accounts.constants import Role, Script
-from govdoc.accounts.errors import CitizenCannotHoldOfficeError, DuplicateCodeError, UnitOutsideAgencyError
+from govdoc.accounts.errors import (
+    CitizenCannotHoldOfficeError,
+    DuplicateCodeError,
+    RegistrationInvalidError,
+    UnitOutsideAgencyError,
+)
 from govdoc.accounts.models import Agency, ApiToken, Membership, Person, Unit
 from govdoc.audit.services import record
 from govdoc.core import clock
@@ -174,3 +180,69 @@ def api_token_revoke(*, token: ApiToken, actor: Person | str | None) -> ApiToken
         token.save(update_fields=["revoked_at"])
         record("accounts.api_token_revoked", actor=actor, target=token, data={})
     return token
+
+
+@transaction.atomic
+def citizen_register(
+    *,
+    username: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    national_id: str,
+    preferred_script: str,
+) -> Person:
+    """Sign-up of a citizen with a local account. Every problem is reported per field."""
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    username = username.strip()
+    errors: dict[str, str] = {}
+    if not re.fullmatch(r"[\w.@+-]{3,150}", username):
+        errors["username"] = "Use 3 to 150 letters, digits or . @ + - _"
+    elif Person.objects.filter(username__iexact=username).exists():
+        errors["username"] = "This username is taken."
+    if not first_name.strip():
+        errors["first_name"] = "Enter your first name."
+    if not last_name.strip():
+        errors["last_name"] = "Enter your last name."
+    try:
+        validate_email(email)
+    except ValidationError:
+        errors["email"] = "Enter a valid e-mail address."
+    if not re.fullmatch(r"\d{13}", national_id):
+        errors["national_id"] = "The JMBG has exactly 13 digits."
+    if preferred_script not in Script.values:
+        errors["preferred_script"] = "Choose Latin, Cyrillic or English."
+    try:
+        validate_password(password, user=Person(username=username, email=email))
+    except ValidationError as exc:
+        errors["password"] = " ".join(exc.messages)
+    if errors:
+        raise RegistrationInvalidError("The registration form has errors.", fields=errors)
+    return person_create(
+        username=username,
+        password=password,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        is_citizen=True,
+        national_id=national_id,
+        preferred_script=preferred_script,
+        actor="self-registration",
+    )
+
+
+@transaction.atomic
+def person_script_set(*, person: Person, script: str, actor: Person) -> Person:
+    if script not in Script.values:
+        raise RegistrationInvalidError(
+            "unknown script", fields={"script": "Choose Latin, Cyrillic or English."}
+        )
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    person.preferred_script = script
+    person.save(update_fields=["preferred_script"])
+    record("accounts.script_changed", actor=actor, target=person, data={"script": script})
+    return person

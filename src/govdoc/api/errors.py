@@ -55,7 +55,15 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(GovDocError)
     def _domain(request: HttpRequest, exc: GovDocError) -> HttpResponse:
         details = {k: v for k, v in exc.details.items() if isinstance(v, str | int | float | bool)}
-        return problem(exc.status, exc.code, exc.message, details=details)
+        # Domain errors about a form carry ``fields={name: message}``: the same shape as
+        # request validation errors, so a client shows each message beside its field.
+        fields = exc.details.get("fields")
+        field_errors = (
+            [{"field": str(name), "message": str(message)} for name, message in fields.items()]
+            if isinstance(fields, dict)
+            else None
+        )
+        return problem(exc.status, exc.code, exc.message, details=details, errors=field_errors)
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:

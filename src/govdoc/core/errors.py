@@ -13,7 +13,9 @@ class GovDocError(Exception):
     """Base of all domain errors.
 
     ``code`` is stable and becomes the problem type ``https://govdoc.example/problems/<code>``;
-    ``status`` is the HTTP status an interface should answer with.
+    ``status`` is the HTTP status an interface should answer with. An error about a form
+    passes ``fields={"field_name": "message", ...}``: the API lists them as problem+json
+    ``errors`` and the web pages show each message beside its field.
     """
 
     code: ClassVar[str] = "govdoc-error"

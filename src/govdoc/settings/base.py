@@ -69,6 +69,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "govdoc.urls"
 WSGI_APPLICATION = "govdoc.wsgi.application"
 AUTH_USER_MODEL = "accounts.Person"
+LOGIN_URL = "/login/"
+GOVDOC_IDENTITY_PROVIDERS = env_list("GOVDOC_IDENTITY_PROVIDERS", "govdoc.accounts.identity.LocalPasswordProvider")
 
 TEMPLATES = [
     {
@@ -80,6 +82,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "govdoc.web.context.script",
             ]
         },
     }
