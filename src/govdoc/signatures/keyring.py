@@ -111,11 +111,10 @@ def eseal_key(code: str, *, name: str, progress: Progress | None = None) -> KeyB
                 "and GOVDOC_PKCS11_PIN"
             )
         key_label = f"eseal-{code}"
-        try:
-            public_key = engine_pkcs11.public_key_of(module, token, pin, key_label)
-        except KeyBackendError:
-            engine_pkcs11.generate_ec_keypair(module, token, pin, key_label)
-            public_key = engine_pkcs11.public_key_of(module, token, pin, key_label)
+        public_key = _cached(
+            ("pkcs11-public-key", module, token, key_label),
+            lambda: _hsm_public_key(module, token, pin, key_label),
+        )
         cert = store.agency_eseal_ensure(
             code, name=name, public_key=public_key, progress=progress or (lambda _m: None)
         )
@@ -132,6 +131,14 @@ def eseal_key(code: str, *, name: str, progress: Progress | None = None) -> KeyB
             ),
         )
     raise KeyBackendConfigError(f"GOVDOC_KEY_BACKEND must be 'file' or 'pkcs11', not {backend!r}")
+
+
+def _hsm_public_key(module: str, token: str, pin: str, key_label: str) -> Any:
+    """The public key of the e-seal key pair on the token; the pair is generated there (the
+    private key is not extractable) the first time an agency seals."""
+    if not engine_pkcs11.has_key(module, token, pin, key_label):
+        engine_pkcs11.generate_ec_keypair(module, token, pin, key_label)
+    return engine_pkcs11.public_key_of(module, token, pin, key_label)
 
 
 def person_key(person_id: str, *, pin: str) -> KeyBackend:
