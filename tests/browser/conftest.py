@@ -26,8 +26,11 @@ FLAGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module. Not per session: Playwright's sync API keeps an event loop
+    running in the main thread while it is open, and later non-browser tests must not run
+    inside it."""
     if not os.path.exists(CHROMIUM):
         if os.environ.get("GOVDOC_REQUIRE_TOOLS") == "1":
             pytest.fail("chromium is required (GOVDOC_REQUIRE_TOOLS=1) but not installed")

@@ -221,7 +221,7 @@ def citizen_register(
     except ValidationError as exc:
         errors["password"] = " ".join(exc.messages)
     if errors:
-        raise RegistrationInvalidError("The registration form has errors.", fields=errors)
+        raise RegistrationInvalidError("The registration form has errors.", errors=errors)
     return person_create(
         username=username,
         password=password,

@@ -55,9 +55,9 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(GovDocError)
     def _domain(request: HttpRequest, exc: GovDocError) -> HttpResponse:
         details = {k: v for k, v in exc.details.items() if isinstance(v, str | int | float | bool)}
-        # Domain errors about a form carry ``fields={name: message}``: the same shape as
+        # Domain errors about a form carry ``errors={name: message}``: the same shape as
         # request validation errors, so a client shows each message beside its field.
-        fields = exc.details.get("fields")
+        fields = exc.details.get("errors")
         field_errors = (
             [{"field": str(name), "message": str(message)} for name, message in fields.items()]
             if isinstance(fields, dict)

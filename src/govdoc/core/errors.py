@@ -14,7 +14,7 @@ class GovDocError(Exception):
 
     ``code`` is stable and becomes the problem type ``https://govdoc.example/problems/<code>``;
     ``status`` is the HTTP status an interface should answer with. An error about a form
-    passes ``fields={"field_name": "message", ...}``: the API lists them as problem+json
+    passes ``errors={"field_name": "message", ...}``: the API lists them as problem+json
     ``errors`` and the web pages show each message beside its field.
     """
 

@@ -66,7 +66,7 @@ def signup_view(request: HttpRequest) -> HttpResponse:
                 preferred_script=values["preferred_script"] or Script.LATIN,
             )
         except RegistrationInvalidError as exc:
-            errors = exc.details.get("fields", {})
+            errors = exc.details.get("errors", {})
             return render(
                 request,
                 "web/account/signup.html",

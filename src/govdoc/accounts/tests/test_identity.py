@@ -40,7 +40,7 @@ def test_registration_reports_every_bad_field_and_creates_nobody(db: None) -> No
             national_id="12345",
             preferred_script="klingon",
         )
-    fields = caught.value.details["fields"]
+    fields = caught.value.details["errors"]
     assert isinstance(fields, dict)
     assert set(fields) == {"username", "first_name", "email", "national_id", "preferred_script", "password"}
     assert not Person.objects.exists()

@@ -7,12 +7,12 @@ signature timestamp token (RFC 3161) when a timestamper is given (CAdES-B-T).
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.timestamps import TimeStamper
 
+from govdoc.signatures.engine import aio
 from govdoc.signatures.engine.errors import EngineError, SigningError
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ def sign_detached(data: bytes, *, key: KeyBackend, timestamper: TimeStamper | No
     """A DER CMS ContentInfo(SignedData) over ``data``, without the data itself."""
     signer = key.signer()
     try:
-        content_info = asyncio.run(
+        content_info = aio.run(
             signer.async_sign_general_data(
                 data, DIGEST_ALGORITHM, detached=True, use_cades=True, timestamper=timestamper
             )

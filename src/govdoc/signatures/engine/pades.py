@@ -11,7 +11,6 @@ dry-run signature, and the caller reuses one timestamper object.
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import TYPE_CHECKING
 
@@ -21,6 +20,7 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.timestamps import TimeStamper
 
+from govdoc.signatures.engine import aio
 from govdoc.signatures.engine.errors import CorruptPdfError, EngineError, NotAPdfError, SigningError
 from govdoc.signatures.engine.validation import REASON_EMPTY, TrustConfig, context_for_signing, pdf_problem
 
@@ -79,7 +79,7 @@ def sign_pdf(
     )
     pdf_signer = signers.PdfSigner(meta, signer=key.signer(), timestamper=timestamper)
     try:
-        output = asyncio.run(pdf_signer.async_sign_pdf(writer, bytes_reserved=bytes_reserved))
+        output = aio.run(pdf_signer.async_sign_pdf(writer, bytes_reserved=bytes_reserved))
     except EngineError:
         raise  # e.g. KeyBackendError from a key backend, already in our terms
     except PdfError as exc:

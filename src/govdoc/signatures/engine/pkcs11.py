@@ -7,8 +7,8 @@ sign. A :class:`Pkcs11Key` opens one session when it is made and keeps it until
 Two facts of PKCS#11 (v2.40, §5.4 and §5.6) shape this module:
 
 - python-pkcs11 initialises a module with ``C_Initialize(NULL)``, which tells the module that
-  it will not be called from several threads at once (SoftHSM2 then turns its own locking
-  off), and it releases the GIL during each call. Every call into one module therefore goes
+  it will not be called from several threads at once (so a module may skip its own
+  locking), and it releases the GIL during each call. Every call into one module therefore goes
   through one lock per loaded module, shared by all keys, sessions and helpers here.
 - The login state belongs to the process and the token, not to a session: a second
   ``C_Login`` fails with CKR_USER_ALREADY_LOGGED_IN, and closing the last session of a token
@@ -79,7 +79,8 @@ _MODULES_LOCK = threading.Lock()
 
 
 def _load_module(module_path: str) -> _Module:
-    """The process's one instance of the module at ``module_path``, loaded on first use."""
+    """The process's one instance of the module at ``module_path`` (a file path, not a bare
+    library name), loaded on first use."""
     if not module_path or not Path(module_path).is_file():
         raise KeyBackendError(f"PKCS#11 module not found: {module_path!r}", module=module_path)
     # Two spellings of one file (Debian links /usr/lib/softhsm/ into the multiarch folder)

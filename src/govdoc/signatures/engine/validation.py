@@ -12,7 +12,6 @@ raises: it is answered with ``cannot_be_verified`` and a reason a person underst
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
 import logging
@@ -42,6 +41,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import process_legacy_crl_input
 
+from govdoc.signatures.engine import aio
 from govdoc.signatures.engine.errors import EngineError
 from govdoc.signatures.engine.keys import to_asn1_certificate
 from govdoc.signatures.engine.model import SignatureReport, ValidationReport, Verdict
@@ -454,7 +454,7 @@ def validate_pdf(pdf: bytes, *, trust: TrustConfig) -> ValidationReport:
         return _cannot(REASON_CORRUPT)
     factory = _factory_for(trust)
     try:
-        return asyncio.run(_validate_reader(reader, factory))
+        return aio.run(_validate_reader(reader, factory))
     except Exception:
         logger.info("a PDF signature could not be processed", exc_info=True)
         return _cannot(REASON_UNREADABLE_SIGNATURE)
@@ -507,7 +507,7 @@ def validate_detached(data: bytes, signature: bytes, *, trust: TrustConfig) -> V
         return _cannot(REASON_NOT_DETACHED)
     factory = _factory_for(trust)
     try:
-        return asyncio.run(_validate_cms(data, signed_data, factory))
+        return aio.run(_validate_cms(data, signed_data, factory))
     except Exception:
         logger.info("a detached signature could not be processed", exc_info=True)
         return _cannot("The signature is damaged and cannot be read.")
