@@ -28,6 +28,7 @@ INSTALLATION_SEAL = "govdoc-installation"
 T = TypeVar("T")
 
 _lock = threading.RLock()
+_thread = threading.local()
 _cache: dict[tuple[Any, ...], Any] = {}
 
 
@@ -68,14 +69,15 @@ def trust() -> TrustConfig:
 
 
 def timestamper() -> Any:
+    """This thread's timestamper (timestampers cache lazily built objects: one per thread)."""
     if settings.GOVDOC_TSA_URL:
-        return _cached(
-            ("tsa-http", settings.GOVDOC_TSA_URL), lambda: http_timestamper(settings.GOVDOC_TSA_URL)
-        )
-    store = ensure()
-    return _cached(
-        ("tsa-local", str(store.folder)), lambda: LocalTimestampAuthority(store.tsa()).timestamper()
-    )
+        url = settings.GOVDOC_TSA_URL
+        stamper = getattr(_thread, "http_stamper", None)
+        if stamper is None or getattr(_thread, "http_url", None) != url:
+            stamper = http_timestamper(url)
+            _thread.http_stamper, _thread.http_url = stamper, url
+        return stamper
+    return local_tsa().timestamper()
 
 
 def local_tsa() -> LocalTimestampAuthority:

@@ -10,6 +10,7 @@ token per timestamper object, so a fresh object per document costs an extra time
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -202,20 +203,29 @@ class LocalTimestampAuthority:
         if not isinstance(certified.private_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
             raise SigningError("the TSA key must be RSA or ECDSA")
         self._certified = certified
-        self._timestamper = _LocalTimeStamper(
-            certificate=to_asn1_certificate(certified.certificate),
-            private_key=certified.private_key,
-            chain=[to_asn1_certificate(cert) for cert in certified.chain],
-            clock=clock or _utc_now,
-        )
+        self._clock = clock or _utc_now
+        self._local = threading.local()
 
     @property
     def certified(self) -> CertifiedKey:
         return self._certified
 
     def timestamper(self) -> TimeStamper:
-        """The pyHanko timestamper; the same object on every call."""
-        return self._timestamper
+        """The pyHanko timestamper: the same object on every call in one thread (a timestamper
+        caches lazily built asn1crypto objects, which threads must not share)."""
+        return self._stamper()
+
+    def _stamper(self) -> _LocalTimeStamper:
+        stamper: _LocalTimeStamper | None = getattr(self._local, "stamper", None)
+        if stamper is None:
+            stamper = _LocalTimeStamper(
+                certificate=to_asn1_certificate(self._certified.certificate),
+                private_key=self._certified.private_key,
+                chain=[to_asn1_certificate(cert) for cert in self._certified.chain],
+                clock=self._clock,
+            )
+            self._local.stamper = stamper
+        return stamper
 
     def respond(self, request_der: bytes) -> bytes:
         """Answer a DER ``TimeStampReq`` with a DER ``TimeStampResp`` (RFC 3161 §2.4.2).
@@ -240,7 +250,7 @@ class LocalTimestampAuthority:
             return _rejection("bad_data_format", "the message imprint has the wrong length")
         if request["req_policy"].native not in (None, DEV_TSA_POLICY_OID):
             return _rejection("unaccepted_policy", "the requested policy is not offered")
-        response = self._timestamper.request_tsa_response(request)
+        response = self._stamper().request_tsa_response(request)
         return bytes(response.dump())
 
 

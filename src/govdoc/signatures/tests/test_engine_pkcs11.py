@@ -177,6 +177,9 @@ def test_private_key_on_the_token_cannot_be_read_out(hsm: Hsm, eseal: Pkcs11Key)
         assert private[pkcs11.Attribute.SENSITIVE] is True
         assert private[pkcs11.Attribute.EXTRACTABLE] is False
         assert private[pkcs11.Attribute.NEVER_EXTRACTABLE] is True
+        assert private[pkcs11.Attribute.SIGN] is True
+        assert private[pkcs11.Attribute.DERIVE] is False  # a seal key signs and does nothing else
+        assert private[pkcs11.Attribute.DECRYPT] is False
         with pytest.raises(pkcs11.AttributeSensitive):
             private[pkcs11.Attribute.VALUE]
 
@@ -252,6 +255,18 @@ def test_four_threads_seal_at_once_with_one_key(hsm: Hsm, eseal: Pkcs11Key, docu
     assert len(set(results)) == 8  # ECDSA and the timestamps make every signature unique
     for result in results:
         assert validate_pdf(result, trust=hsm.trust).state is Verdict.AUTHENTIC
+
+
+def test_each_thread_keeps_its_own_signer(eseal: Pkcs11Key) -> None:
+    # pyHanko signers hold lazily parsed asn1crypto objects: sharing one between threads
+    # corrupted signatures, so each thread gets its own (over the same session).
+    other: list[object] = []
+    thread = threading.Thread(target=lambda: other.append(eseal.signer()))
+    thread.start()
+    thread.join()
+
+    assert eseal.signer() is eseal.signer()
+    assert other[0] is not eseal.signer()
 
 
 def test_closing_one_key_leaves_the_other_keys_on_the_token_working(
