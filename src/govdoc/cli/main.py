@@ -116,6 +116,50 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return VERDICT_EXIT[report.state.value]
 
 
+def cmd_verify_approvals(args: argparse.Namespace) -> int:
+    """Check an exported approval manifest offline: the agency seal over the whole line, every
+    decision's signature, the chain of decisions and that they all approve one version."""
+    data = _read_input(args.file)
+    bootstrap.prepare()
+    from govdoc.approvals.manifest import manifest_verify
+    from govdoc.signatures import keyring
+
+    report = manifest_verify(data, trust=keyring.trust())
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "file": args.file,
+                    "ok": report.ok,
+                    "state": report.state.value,
+                    "problems": report.problems,
+                    "decisions": [
+                        {
+                            "position": d.position,
+                            "kind": d.kind,
+                            "decision": d.decision,
+                            "decided_by": d.decided_by,
+                            "decided_at": d.decided_at,
+                            "signer": d.signer_subject,
+                            "timestamp": d.timestamp_time,
+                            "state": d.state.value,
+                        }
+                        for d in report.decisions
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        print(f"{args.file}: {'VALID' if report.ok else 'NOT VALID'} ({VERDICT_TEXT[report.state.value]})")
+        for d in report.decisions:
+            print(f"  {d.position}. {d.kind} {d.decision} by {d.decided_by} at {d.decided_at} [{d.state.value}]")
+        for problem in report.problems:
+            print(f"  - {problem}")
+    return EXIT_OK if report.ok else VERDICT_EXIT.get(report.state.value, 3) or 3
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     bootstrap.prepare()
     from govdoc.signatures.audit_anchor import audit_verify
@@ -267,6 +311,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", metavar="FILE.pdf")
     p.add_argument("--json", action="store_true", help='print {"state": ..., "reasons": [...], ...}')
     p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("verify-approvals", help="check an exported approval manifest offline; exit 0 only if valid")
+    p.add_argument("file", metavar="MANIFEST.json")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_verify_approvals)
 
     audit = sub.add_parser("audit", help="the hash-chained audit log").add_subparsers(
         dest="audit_command", required=True, metavar="ACTION"

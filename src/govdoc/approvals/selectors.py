@@ -1,0 +1,130 @@
+"""Reads of the approvals domain; each takes the person who looks."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from govdoc.accounts.models import Person
+from govdoc.accounts.selectors import memberships_current
+from govdoc.approvals.constants import LineStatus, StepStatus
+from govdoc.approvals.errors import LineNotFoundError, StepNotFoundError
+from govdoc.approvals.models import Absence, ApprovalLine, ApprovalStep, DelegationRule, PostReport
+from govdoc.core import clock
+
+
+def queue_for(*, person: Person) -> QuerySet[ApprovalStep]:
+    """Pending steps ``person`` may decide now: their own, and those of people they stand in for."""
+    now = clock.now()
+    standing_in = Absence.objects.filter(
+        person_id=OuterRef("assignee_id"), deputy=person, starts_at__lte=now, ends_at__gt=now
+    )
+    return (
+        ApprovalStep.objects.filter(status=StepStatus.PENDING, line__status=LineStatus.IN_PROGRESS)
+        .filter(Q(assignee=person) | Q(Exists(standing_in)))
+        .exclude(line__drafter=person)
+        .select_related("line", "line__document", "line__version", "line__drafter", "assignee")
+        .order_by("line__submitted_at", "position", "id")
+    )
+
+
+def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def line_get(*, user: Person, line_id: uuid.UUID | str) -> ApprovalLine:
+    """A line with its steps, for its drafter, its assignees, whoever decided on it and the
+    officials of the document's owner unit; NotFoundError for everyone else (no hint that
+    it exists)."""
+    pk = _uuid(line_id)
+    line = (
+        ApprovalLine.objects.filter(pk=pk)
+        .select_related("document", "version", "drafter", "agency")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=ApprovalStep.objects.select_related("assignee", "decided_by", "acting_for").order_by(
+                    "position", "id"
+                ),
+            )
+        )
+        .first()
+        if pk is not None
+        else None
+    )
+    if line is None or not _may_see(user=user, line=line):
+        raise LineNotFoundError("no such approval line", line_id=str(line_id))
+    return line
+
+
+def _may_see(*, user: Person, line: ApprovalLine) -> bool:
+    if not user.is_authenticated or user.is_citizen:
+        return False
+    if user.pk == line.drafter_id:
+        return True
+    if any(user.pk in (step.assignee_id, step.decided_by_id) for step in line.steps.all()):
+        return True
+    return memberships_current(person=user).filter(unit_id=line.document.owner_unit_id).exists()
+
+
+_STEP_RELATED = ("line", "line__document", "assignee", "decided_by", "acting_for")
+
+
+def steps_of(*, line: ApprovalLine) -> QuerySet[ApprovalStep]:
+    return ApprovalStep.objects.filter(line=line).select_related(*_STEP_RELATED).order_by("position", "id")
+
+
+def step_get(*, step_id: uuid.UUID | str) -> ApprovalStep:
+    """One step with what is shown beside it (no visibility check: for after a decision)."""
+    pk = _uuid(step_id)
+    step = ApprovalStep.objects.select_related(*_STEP_RELATED).filter(pk=pk).first() if pk else None
+    if step is None:
+        raise StepNotFoundError("no such approval step", step_id=str(step_id))
+    return step
+
+
+def step_for_decision(*, person: Person, step_id: uuid.UUID | str) -> ApprovalStep:
+    """The step ``person`` asks to decide, if they may see its line or stand in for its assignee
+    now; NotFoundError otherwise. Whether they may decide it is ``services.step_decide``'s call."""
+    step = step_get(step_id=step_id)
+    now = clock.now()
+    deputy = Absence.objects.filter(
+        person_id=step.assignee_id, deputy=person, starts_at__lte=now, ends_at__gt=now
+    ).exists()
+    if not deputy:
+        try:
+            line_get(user=person, line_id=step.line_id)
+        except LineNotFoundError as exc:
+            raise StepNotFoundError("no such approval step", step_id=str(step_id)) from exc
+    return step
+
+
+def lines_drafted_by(*, person: Person) -> QuerySet[ApprovalLine]:
+    return ApprovalLine.objects.filter(drafter=person).select_related("document", "version")
+
+
+def post_reports_for(*, person: Person) -> QuerySet[PostReport]:
+    """Decisions a deputy took for ``person`` that they have not acknowledged yet (후열)."""
+    return (
+        PostReport.objects.filter(person=person, acknowledged_at__isnull=True)
+        .select_related("step", "step__line", "step__line__document", "step__decided_by")
+        .order_by("created_at", "id")
+    )
+
+
+def delegation_rules_current(*, agency_id: uuid.UUID) -> QuerySet[DelegationRule]:
+    now = clock.now()
+    return DelegationRule.objects.filter(agency_id=agency_id, valid_from__lte=now).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=now)
+    )
+
+
+def absences_current(*, person: Person) -> QuerySet[Absence]:
+    """Absences of ``person`` that have not ended yet."""
+    return Absence.objects.filter(person=person, ends_at__gt=clock.now()).select_related("deputy")
