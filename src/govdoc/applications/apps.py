@@ -6,3 +6,10 @@ class ApplicationsConfig(AppConfig):
     label = "applications"
     verbose_name = "Applications"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # An approval line that carries an application's decision ends: apply its outcome.
+        from govdoc.applications.receivers import on_line_finished
+        from govdoc.approvals.signals import line_finished
+
+        line_finished.connect(on_line_finished, dispatch_uid="applications.on_line_finished")

@@ -74,9 +74,14 @@ PEOPLE = (
     DemoPerson("admin", "Ivana", "Administratorović", "ite", Role.ADMINISTRATOR, "System administrator"),
     DemoPerson("handler", "Marko", "Marković", "mup", Role.HANDLER, "Referent"),
     DemoPerson("head-unit", "Jelena", "Jovanović", "mup", Role.HEAD_OF_UNIT, "Načelnica odeljenja"),
-    DemoPerson("head-agency", "Nikola", "Nikolić", "mup", Role.HEAD_OF_AGENCY, "Načelnik uprave"),
     DemoPerson("registry", "Milica", "Milić", "mup", Role.REGISTRY_CLERK, "Delovođa"),
+    DemoPerson("head-agency", "Nikola", "Nikolić", "mup", Role.HEAD_OF_AGENCY, "Načelnik uprave"),
+    DemoPerson("mup-admin", "Petar", "Perić", "mup", Role.ADMINISTRATOR, "Administrator"),
+    DemoPerson("handler-bg", "Vesna", "Vasić", "beograd", Role.HANDLER, "Matičar"),
+    DemoPerson("head-unit-bg", "Zoran", "Zorić", "beograd", Role.HEAD_OF_UNIT, "Rukovodilac sektora"),
     DemoPerson("archivist", "Dragan", "Dragić", "beograd", Role.ARCHIVIST, "Arhivar"),
+    DemoPerson("handler-pr", "Sanja", "Savić", "pravda", Role.HANDLER, "Savetnik"),
+    DemoPerson("head-unit-pr", "Goran", "Gocić", "pravda", Role.HEAD_OF_UNIT, "Načelnik odeljenja"),
     DemoPerson("citizen", "Ana", "Petrović", None, None, ""),
 )
 
@@ -123,11 +128,15 @@ def ensure(*, progress: Callable[[str], None]) -> None:
     if Agency.objects.exists():
         return
     _create(progress)
+    from govdoc.applications.demo_catalogue import ensure_demo_services
+
+    with transaction.atomic():
+        ensure_demo_services(actor=SETUP_ACTOR)
     # Officials' signing keys (under the demo PIN) are made outside the transaction: key files.
     from govdoc.signatures import services as signatures
 
     for person in Person.objects.filter(is_citizen=False, memberships__isnull=False).distinct():
-        if person.username == "admin":
+        if person.username in ("admin", "mup-admin"):
             continue
         agency = person.memberships.select_related("unit__agency").first()
         assert agency is not None

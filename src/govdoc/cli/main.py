@@ -154,7 +154,9 @@ def cmd_verify_approvals(args: argparse.Namespace) -> int:
     else:
         print(f"{args.file}: {'VALID' if report.ok else 'NOT VALID'} ({VERDICT_TEXT[report.state.value]})")
         for d in report.decisions:
-            print(f"  {d.position}. {d.kind} {d.decision} by {d.decided_by} at {d.decided_at} [{d.state.value}]")
+            print(
+                f"  {d.position}. {d.kind} {d.decision} by {d.decided_by} at {d.decided_at} [{d.state.value}]"
+            )
         for problem in report.problems:
             print(f"  - {problem}")
     return EXIT_OK if report.ok else VERDICT_EXIT.get(report.state.value, 3) or 3
@@ -312,7 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help='print {"state": ..., "reasons": [...], ...}')
     p.set_defaults(func=cmd_verify)
 
-    p = sub.add_parser("verify-approvals", help="check an exported approval manifest offline; exit 0 only if valid")
+    p = sub.add_parser(
+        "verify-approvals", help="check an exported approval manifest offline; exit 0 only if valid"
+    )
     p.add_argument("file", metavar="MANIFEST.json")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_approvals)

@@ -101,8 +101,7 @@ def _version_data(version: DocumentVersion) -> dict[str, str | int]:
     }
 
 
-@transaction.atomic
-def document_create(
+def _document_new(
     *,
     agency: Agency,
     owner_unit: Unit,
@@ -111,13 +110,10 @@ def document_create(
     doc_type: str,
     classification_code: str,
     disclosure: str,
-    legal_ground: str = "",
-    content: bytes,
-    filename: str,
-    media_type: str,
+    legal_ground: str,
     actor: Person,
 ) -> Document:
-    """Create a document of ``agency`` with its first version holding ``content``."""
+    """Check the fields and the actor, and create the document row (no version yet)."""
     if owner_unit.agency_id != agency.pk:
         raise OwnerUnitOutsideAgencyError(
             "the owner unit belongs to another agency", unit_id=str(owner_unit.pk), agency_id=str(agency.pk)
@@ -143,7 +139,7 @@ def document_create(
             "a document that is not fully public needs the legal ground for withholding it",
             field="legal_ground",
         )
-    document = Document.objects.create(
+    return Document.objects.create(
         title=title,
         doc_type=doc_type,
         classification_code=classification_code,
@@ -153,6 +149,48 @@ def document_create(
         owner_unit=owner_unit,
         author=author,
         created_at=clock.now(),
+    )
+
+
+def _document_data(document: Document) -> dict[str, str | int]:
+    return {
+        "agency": document.agency.code,
+        "owner_unit": str(document.owner_unit_id),
+        "author": str(document.author_id),
+        "title": document.title,
+        "doc_type": document.doc_type,
+        "classification_code": document.classification_code,
+        "disclosure": document.disclosure,
+    }
+
+
+@transaction.atomic
+def document_create(
+    *,
+    agency: Agency,
+    owner_unit: Unit,
+    author: Person,
+    title: str,
+    doc_type: str,
+    classification_code: str,
+    disclosure: str,
+    legal_ground: str = "",
+    content: bytes,
+    filename: str,
+    media_type: str,
+    actor: Person,
+) -> Document:
+    """Create a document of ``agency`` with its first version holding ``content``."""
+    document = _document_new(
+        agency=agency,
+        owner_unit=owner_unit,
+        author=author,
+        title=title,
+        doc_type=doc_type,
+        classification_code=classification_code,
+        disclosure=disclosure,
+        legal_ground=legal_ground,
+        actor=actor,
     )
     version = _version_create(
         document=document,
@@ -169,18 +207,54 @@ def document_create(
         "documents.document_created",
         actor=actor,
         target=document,
-        data={
-            "agency": agency.code,
-            "owner_unit": str(owner_unit.pk),
-            "author": str(author.pk),
-            "title": title,
-            "doc_type": doc_type,
-            "classification_code": classification_code,
-            "disclosure": disclosure,
-            **_version_data(version),
-        },
+        data={**_document_data(document), **_version_data(version)},
     )
     return document
+
+
+@transaction.atomic
+def document_create_registered(
+    *,
+    agency: Agency,
+    owner_unit: Unit,
+    author: Person,
+    title: str,
+    doc_type: str,
+    classification_code: str,
+    disclosure: str,
+    legal_ground: str = "",
+    subject: str = "",
+    actor: Person,
+) -> RegistryEntry:
+    """Create a document with no content yet and register it at once.
+
+    For documents whose content must print their own registry number (issued e-Documents):
+    the number is taken in this short transaction, the content is made afterwards and added
+    with ``version_add``. Keep the caller's transaction short: the registry counter of the
+    agency stays locked until it commits.
+
+    Lock order: the registry counter is taken before this transaction's first audit event (the
+    audit head row), as in ``document_register``; the other order could deadlock with it.
+    """
+    document = _document_new(
+        agency=agency,
+        owner_unit=owner_unit,
+        author=author,
+        title=title,
+        doc_type=doc_type,
+        classification_code=classification_code,
+        disclosure=disclosure,
+        legal_ground=legal_ground,
+        actor=actor,
+    )
+    entry = document_register(document=document, actor=actor, subject=subject)
+    record(
+        "documents.document_created",
+        actor=actor,
+        target=document,
+        data={**_document_data(document), "registry_number": entry.registry_number},
+    )
+    return entry
 
 
 @transaction.atomic

@@ -70,7 +70,9 @@ ROOT_URLCONF = "govdoc.urls"
 WSGI_APPLICATION = "govdoc.wsgi.application"
 AUTH_USER_MODEL = "accounts.Person"
 LOGIN_URL = "/login/"
-GOVDOC_IDENTITY_PROVIDERS = env_list("GOVDOC_IDENTITY_PROVIDERS", "govdoc.accounts.identity.LocalPasswordProvider")
+GOVDOC_IDENTITY_PROVIDERS = env_list(
+    "GOVDOC_IDENTITY_PROVIDERS", "govdoc.accounts.identity.LocalPasswordProvider"
+)
 
 TEMPLATES = [
     {

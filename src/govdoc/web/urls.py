@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govdoc.web import account, public
+from govdoc.web import account, citizen, public, staff, verify
 
 app_name = "web"
 
@@ -10,6 +10,21 @@ urlpatterns = [
     path("logout/", account.logout_view, name="logout"),
     path("signup/", account.signup_view, name="signup"),
     path("script/", account.script_view, name="script"),
+    path("services/", citizen.catalogue, name="services"),
+    path("services/<slug:code>/apply/", citizen.apply, name="apply"),
+    path("my/applications/", citizen.my_applications, name="my-applications"),
+    path("my/applications/<uuid:application_id>/", citizen.my_application, name="my-application"),
+    path("my/documents/<uuid:issued_id>/", citizen.issued, name="issued"),
+    path("my/documents/<uuid:issued_id>/pdf", citizen.issued_pdf, name="issued-pdf"),
+    path("inbox/", citizen.inbox, name="inbox"),
+    path("inbox/<uuid:message_id>/", citizen.inbox_message, name="inbox-message"),
+    path("inbox/<uuid:message_id>/read/", citizen.inbox_read, name="inbox-read"),
+    path("work/", staff.workspace, name="work"),
+    path("work/applications/<uuid:application_id>/", staff.application, name="work-application"),
+    path("work/steps/<uuid:step_id>/decide/", staff.decide, name="decide"),
+    path("verify/", verify.verify_form, name="verify"),
+    path("verify/file/", verify.verify_file, name="verify-file"),
+    path("verify/<str:code>", verify.verify_by_code, name="verify-code"),
     path("pki/root.pem", public.root_certificate, name="pki-root"),
     path("pki/crl.der", public.crl, name="pki-crl"),
     path("pki/tsa", public.timestamp, name="pki-tsa"),

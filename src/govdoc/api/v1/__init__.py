@@ -7,8 +7,12 @@ from ninja import NinjaAPI, Schema
 
 from govdoc import __version__
 from govdoc.api import errors
+from govdoc.api.v1.applications import router as applications_router
+from govdoc.api.v1.approvals import router as approvals_router
 from govdoc.api.v1.documents import router as documents_router
+from govdoc.api.v1.issued import router as issued_router
 from govdoc.api.v1.signatures import router as signatures_router
+from govdoc.api.v1.verification import router as verification_router
 
 api = NinjaAPI(
     title="GovDoc API",
@@ -31,5 +35,9 @@ def health(request: HttpRequest) -> Health:
     return Health(status="ok", version=__version__)
 
 
+api.add_router("/", applications_router)
+api.add_router("/approvals", approvals_router)
 api.add_router("/documents", documents_router)
+api.add_router("/issued", issued_router)
 api.add_router("/signatures", signatures_router)
+api.add_router("/verify", verification_router)

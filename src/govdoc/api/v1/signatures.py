@@ -9,6 +9,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
 from govdoc.api.errors import problem
+from govdoc.signatures.engine.model import ValidationReport
 from govdoc.signatures.selectors import pdf_verify
 
 router = Router(tags=["verification"])
@@ -63,6 +64,10 @@ def verify(request: HttpRequest, file: File[UploadedFile]) -> HttpResponse | Ver
     if report.state.value == "cannot_be_verified":
         title = report.reasons[0] if report.reasons else "The file cannot be verified."
         return problem(422, "cannot-be-verified", title, details={"state": report.state.value})
+    return verification_out(report)
+
+
+def verification_out(report: ValidationReport) -> VerificationOut:
     return VerificationOut(
         state=report.state.value,
         reasons=list(report.reasons),

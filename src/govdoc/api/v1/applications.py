@@ -1,0 +1,312 @@
+"""The citizen journey through the API: the service catalogue, applications, handling, the
+citizen's e-inbox. Every operation calls one service or selector of ``govdoc.applications``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from govdoc.accounts.models import Person
+from govdoc.api.auth import api_auth
+from govdoc.applications import selectors as apps
+from govdoc.applications.models import Application
+from govdoc.applications.services import applications as app_services
+from govdoc.applications.services import decisions
+from govdoc.applications.services import inbox as inbox_services
+from govdoc.applications.specs import LineStep, UploadedFileData
+from govdoc.core.errors import InvalidInputError
+
+router = Router(tags=["applications"], auth=api_auth)
+
+
+def _me(request: HttpRequest) -> Person:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, Person)
+    return user
+
+
+class ServiceOut(Schema):
+    code: str
+    name: str
+    name_cyrl: str
+    name_en: str
+    agency: str
+    deadline_working_days: int
+    form_schema: dict[str, Any]
+    attachment_rules: list[dict[str, Any]]
+
+
+class EventOut(Schema):
+    occurred_at: dt.datetime
+    kind: str
+    status_to: str
+    message: str
+
+
+class ApplicationOut(Schema):
+    id: uuid.UUID
+    receipt_number: str
+    service: str
+    status: str
+    submitted_at: dt.datetime
+    due_date: dt.date
+    handler: str | None
+    issued_document_id: uuid.UUID | None
+    approval_line_id: uuid.UUID | None
+
+
+class ApplicationDetailOut(ApplicationOut):
+    data: dict[str, Any]
+    timeline: list[EventOut]
+
+
+class AssignIn(Schema):
+    handler_id: uuid.UUID
+
+
+class CompletionIn(Schema):
+    message: str
+    fields: list[str] = []
+    attachment_keys: list[str] = []
+
+
+class DraftIn(Schema):
+    fields: dict[str, str]
+
+
+class StepIn(Schema):
+    kind: str
+    assignee_id: uuid.UUID
+    position: int
+
+
+class SendIn(Schema):
+    steps: list[StepIn] | None = None
+
+
+class InboxMessageOut(Schema):
+    id: uuid.UUID
+    subject: str
+    body: str
+    created_at: dt.datetime
+    read_at: dt.datetime | None
+    issued_document_id: uuid.UUID | None
+
+
+def _out(a: Application) -> ApplicationOut:
+    return ApplicationOut(
+        id=a.pk,
+        receipt_number=a.receipt_number,
+        service=a.service.code,
+        status=a.status,
+        submitted_at=a.submitted_at,
+        due_date=a.due_date,
+        handler=a.handler.username if a.handler_id and a.handler else None,
+        issued_document_id=a.issued_document_id,
+        approval_line_id=a.approval_line_id,
+    )
+
+
+def _detail(a: Application, viewer: Person) -> ApplicationDetailOut:
+    events = [
+        EventOut(occurred_at=e.occurred_at, kind=e.kind, status_to=e.status_to, message=e.message)
+        for e in apps.timeline(application=a, viewer=viewer)
+    ]
+    return ApplicationDetailOut(**_out(a).dict(), data=a.data, timeline=events)
+
+
+def _files(files: list[UploadedFile], keys: list[str]) -> list[UploadedFileData]:
+    if len(keys) != len(files):
+        raise InvalidInputError(
+            "give one attachment key per file (attachment_keys, in the order of the files)",
+            errors={"attachment_keys": "one key per file"},
+        )
+    return [
+        UploadedFileData(
+            rule_key=key,
+            filename=f.name or "file",
+            content=f.read(),
+            declared_media_type=f.content_type or "",
+        )
+        for key, f in zip(keys, files, strict=True)
+    ]
+
+
+def _data(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw or "{}")
+    except json.JSONDecodeError as exc:
+        raise InvalidInputError("data is not valid JSON", errors={"data": str(exc)}) from exc
+    if not isinstance(value, dict):
+        raise InvalidInputError("data must be a JSON object", errors={"data": "a JSON object"})
+    return value
+
+
+@router.get("/services", response=list[ServiceOut], auth=None, summary="The service catalogue")
+def services(request: HttpRequest) -> list[ServiceOut]:
+    return [
+        ServiceOut(
+            code=s.code,
+            name=s.name,
+            name_cyrl=s.name_cyrl,
+            name_en=s.name_en,
+            agency=s.agency.code,
+            deadline_working_days=s.deadline_working_days,
+            form_schema=s.form_schema,
+            attachment_rules=[dict(r) for r in s.attachment_rules],
+        )
+        for s in apps.services_active().select_related("agency")
+    ]
+
+
+@router.post(
+    "/applications",
+    response={201: ApplicationDetailOut},
+    summary="Apply for a service (multipart: service, data as JSON, files with attachment_keys)",
+)
+def submit(
+    request: HttpRequest,
+    service: Form[str],
+    data: Form[str] = "{}",
+    script: Form[str] = "sr-latn",
+    attachment_keys: Form[list[str]] = [],  # noqa: B006 -- ninja reads the default, never mutates it
+    files: File[list[UploadedFile]] = [],  # noqa: B006
+) -> Status[ApplicationDetailOut]:
+    me = _me(request)
+    found = apps.service_by_code(service)
+    if found is None:
+        from govdoc.applications.errors import ServiceNotFoundError
+
+        raise ServiceNotFoundError(f"no service with code {service!r}", service=service)
+    application = app_services.application_submit(
+        service=found,
+        applicant=me,
+        data=_data(data),
+        files=_files(files or [], attachment_keys or []),
+        script=script,
+        actor=me,
+    )
+    return Status(201, _detail(application, me))
+
+
+@router.get(
+    "/applications", response=list[ApplicationOut], summary="My applications (citizen) or my units' inbox"
+)
+def listing(request: HttpRequest) -> list[ApplicationOut]:
+    me = _me(request)
+    rows = apps.applications_of_citizen(citizen=me) if me.is_citizen else apps.unit_inbox(official=me)
+    return [_out(a) for a in rows]
+
+
+@router.get("/applications/{application_id}", response=ApplicationDetailOut)
+def detail(request: HttpRequest, application_id: uuid.UUID) -> ApplicationDetailOut:
+    me = _me(request)
+    return _detail(apps.application_get(viewer=me, application_id=application_id), me)
+
+
+@router.post("/applications/{application_id}/withdraw", response=ApplicationDetailOut)
+def withdraw(request: HttpRequest, application_id: uuid.UUID) -> ApplicationDetailOut:
+    me = _me(request)
+    app = app_services.application_withdraw(
+        application=apps.application_get(viewer=me, application_id=application_id), actor=me
+    )
+    return _detail(app, me)
+
+
+@router.post("/applications/{application_id}/assign", response=ApplicationDetailOut)
+def assign(request: HttpRequest, application_id: uuid.UUID, body: AssignIn) -> ApplicationDetailOut:
+    me = _me(request)
+    app = apps.application_get(viewer=me, application_id=application_id)
+    handler = apps.handler_get(application=app, person_id=str(body.handler_id))
+    return _detail(app_services.application_assign(application=app, handler=handler, actor=me), me)
+
+
+@router.post("/applications/{application_id}/completion-requests", response={201: ApplicationDetailOut})
+def completion_request(
+    request: HttpRequest, application_id: uuid.UUID, body: CompletionIn
+) -> Status[ApplicationDetailOut]:
+    me = _me(request)
+    app = apps.application_get(viewer=me, application_id=application_id)
+    app_services.completion_request_create(
+        application=app,
+        message_text=body.message,
+        fields=body.fields,
+        attachment_keys=body.attachment_keys,
+        actor=me,
+    )
+    return Status(201, _detail(apps.application_get(viewer=me, application_id=application_id), me))
+
+
+@router.post("/applications/{application_id}/complete", response=ApplicationDetailOut)
+def complete(
+    request: HttpRequest,
+    application_id: uuid.UUID,
+    data: Form[str] = "",
+    attachment_keys: Form[list[str]] = [],  # noqa: B006
+    files: File[list[UploadedFile]] = [],  # noqa: B006
+) -> ApplicationDetailOut:
+    me = _me(request)
+    app = apps.application_get(viewer=me, application_id=application_id)
+    app = app_services.application_complete(
+        application=app,
+        data=_data(data) if data else None,
+        files=_files(files or [], attachment_keys or []),
+        actor=me,
+    )
+    return _detail(app, me)
+
+
+@router.put("/applications/{application_id}/decision", response=ApplicationDetailOut)
+def draft(request: HttpRequest, application_id: uuid.UUID, body: DraftIn) -> ApplicationDetailOut:
+    me = _me(request)
+    app = apps.application_get(viewer=me, application_id=application_id)
+    return _detail(decisions.decision_draft_save(application=app, fields=body.fields, actor=me), me)
+
+
+@router.post("/applications/{application_id}/decision/send", response=ApplicationDetailOut)
+def send(request: HttpRequest, application_id: uuid.UUID, body: SendIn) -> ApplicationDetailOut:
+    me = _me(request)
+    app = apps.application_get(viewer=me, application_id=application_id)
+    steps = (
+        [LineStep(kind=s.kind, assignee_id=str(s.assignee_id), position=s.position) for s in body.steps]  # type: ignore[typeddict-item]
+        if body.steps is not None
+        else None
+    )
+    return _detail(decisions.decision_send_to_approval(application=app, steps=steps, actor=me), me)
+
+
+@router.get("/inbox", response=list[InboxMessageOut], summary="The citizen's e-inbox")
+def inbox(request: HttpRequest) -> list[InboxMessageOut]:
+    return [
+        InboxMessageOut(
+            id=m.pk,
+            subject=m.subject,
+            body=m.body,
+            created_at=m.created_at,
+            read_at=m.read_at,
+            issued_document_id=m.issued_document_id,
+        )
+        for m in apps.inbox_of(citizen=_me(request))
+    ]
+
+
+@router.post("/inbox/{message_id}/read", response=InboxMessageOut)
+def inbox_read(request: HttpRequest, message_id: uuid.UUID) -> InboxMessageOut:
+    me = _me(request)
+    m = inbox_services.inbox_message_read(
+        message=apps.inbox_message_get(viewer=me, message_id=message_id), actor=me
+    )
+    return InboxMessageOut(
+        id=m.pk,
+        subject=m.subject,
+        body=m.body,
+        created_at=m.created_at,
+        read_at=m.read_at,
+        issued_document_id=m.issued_document_id,
+    )

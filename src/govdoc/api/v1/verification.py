@@ -1,0 +1,99 @@
+"""Public verification of issued e-Documents for machines: by code, or by uploading the PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from govdoc.api.errors import problem
+from govdoc.api.v1.signatures import MAX_VERIFY_BYTES, Problem, VerificationOut, verification_out
+from govdoc.issuance.constants import Channel
+from govdoc.issuance.selectors import verify_code, verify_upload
+
+router = Router(tags=["verification"])
+
+
+class KeyFieldsOut(Schema):
+    holder_name: str | None = None
+    document_number: str | None = None
+    issue_date: str | None = None
+    subject: str | None = None
+
+
+class CodeVerificationOut(Schema):
+    verification_code: str
+    status: str
+    title: str
+    registry_number: str
+    agency_name: str
+    issued_at: dt.datetime
+    valid_until: dt.datetime | None
+    superseded_by_code: str | None
+    key_fields: KeyFieldsOut
+
+
+class FileVerificationOut(Schema):
+    state: str
+    identical_to_registered_original: bool
+    document_status: str | None
+    verification_code: str | None
+    registry_number: str | None
+    signature: VerificationOut
+
+
+@router.post(
+    "/file",
+    auth=None,
+    response={200: FileVerificationOut, 413: Problem, 422: Problem},
+    summary="Verify an issued document's PDF: signature verdict and byte-identity with the original",
+)
+# Declared before "/{code}", which would otherwise take "file" for a code.
+def by_file(
+    request: HttpRequest, file: File[UploadedFile], verifier: Form[str] = ""
+) -> HttpResponse | FileVerificationOut:
+    if file.size is not None and file.size > MAX_VERIFY_BYTES:
+        return problem(413, "file-too-large", f"The file is larger than {MAX_VERIFY_BYTES // 2**20} MB.")
+    result = verify_upload(
+        file.read(),
+        channel=Channel.API,
+        verifier_label=verifier[:200],
+        client_address=str(request.META.get("REMOTE_ADDR", "")),
+    )
+    issued = result.issued
+    return FileVerificationOut(
+        state=result.report.state.value,
+        identical_to_registered_original=result.identical,
+        document_status=str(result.status) if result.status else None,
+        verification_code=issued.verification_code if issued else None,
+        registry_number=issued.registry_number if issued else None,
+        signature=verification_out(result.report),
+    )
+
+
+@router.get(
+    "/{code}",
+    auth=None,
+    response={200: CodeVerificationOut, 400: Problem, 404: Problem},
+    summary="Status of an issued document by its verification code",
+)
+def by_code(request: HttpRequest, code: str, verifier: str = "") -> CodeVerificationOut:
+    result = verify_code(
+        code,
+        channel=Channel.API,
+        verifier_label=verifier[:200],
+        client_address=str(request.META.get("REMOTE_ADDR", "")),
+    )
+    return CodeVerificationOut(
+        verification_code=result.verification_code,
+        status=str(result.status),
+        title=result.title,
+        registry_number=result.registry_number,
+        agency_name=result.agency_name,
+        issued_at=result.issued_at,
+        valid_until=result.valid_until,
+        superseded_by_code=result.superseded_by_code,
+        key_fields=KeyFieldsOut(**{k: v for k, v in dict(result.key_fields).items() if isinstance(v, str)}),
+    )

@@ -1,0 +1,275 @@
+"""Demo services for the embedded default: three real-looking Serbian services (idempotent).
+
+Agencies are taken by code (``mup``, ``beograd``, ``pravda``, created by ``cli/demo_data``); each
+service is handled by the agency's first unit. Texts are in Serbian Latin, Cyrillic and English;
+the Cyrillic is transliterated from the Latin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from govdoc.accounts.models import Agency, Person
+from govdoc.applications.models import Service
+from govdoc.applications.services.catalogue import service_create
+from govdoc.applications.specs import AttachmentRule, DefaultLineStep
+from govdoc.applications.transliteration import to_cyrillic
+from govdoc.documents import content_types
+
+SCAN = [content_types.PDF, content_types.JPEG, content_types.PNG]
+FIVE_MB = 5 * 1024 * 1024
+
+
+def _rule(key: str, label: str, label_en: str, *, required: bool, max_bytes: int = FIVE_MB) -> AttachmentRule:
+    return AttachmentRule(
+        key=key,
+        label=label,
+        label_cyrl=to_cyrillic(label),
+        label_en=label_en,
+        allowed=list(SCAN),
+        max_bytes=max_bytes,
+        required=required,
+    )
+
+
+_ID_CARD = _rule("licna_karta", "Skenirana lična karta", "Scanned identity card", required=True)
+
+_NAME: dict[str, Any] = {"type": "string", "title": "Ime i prezime", "minLength": 3, "maxLength": 100}
+_JMBG: dict[str, Any] = {
+    "type": "string",
+    "title": "JMBG",
+    "description": "Jedinstveni matični broj građana: 13 cifara",
+    "pattern": r"^\d{13}$",
+}
+_ADDRESS: dict[str, Any] = {
+    "type": "string",
+    "title": "Adresa prebivališta",
+    "minLength": 5,
+    "maxLength": 200,
+}
+_PURPOSE: dict[str, Any] = {
+    "type": "string",
+    "title": "Svrha izdavanja",
+    "minLength": 3,
+    "maxLength": 200,
+    "examples": ["radi zaposlenja", "radi ostvarivanja prava na dečiji dodatak"],
+}
+
+_STYLE = (
+    "<style>body{font-family:'DejaVu Serif',serif}h1{text-align:center;font-size:16pt}"
+    "p{line-height:1.5}.meta{font-size:9pt;color:#444}</style>"
+)
+
+
+def _template(body: str) -> str:
+    """A body fragment: issuance wraps it in its page (header, footer, seal block); the draft
+    sent to approval is the same fragment on its own. The issued document shows its registry
+    number, the draft the receipt number."""
+    return (
+        f"{_STYLE}"
+        '<p class="meta">Republika Srbija<br>{{ agency_name }}<br>'
+        "Broj: {{ registry_number|default:receipt_number }}<br>Datum: {{ issued_on }}</p>"
+        f"<h1>{{{{ title|upper }}}}</h1>{body}"
+        '{% if valid_until %}<p class="meta">Važi do {{ valid_until }}.</p>{% endif %}'
+    )
+
+
+_HEAD_APPROVES: list[DefaultLineStep] = [{"kind": "approval", "role": "head_of_unit", "position": 1}]
+# The residence certificate goes up three officials in turn: the head of unit reviews, the
+# registry clerk consents (registration data), the head of the police department approves.
+_THREE_STEPS: list[DefaultLineStep] = [
+    {"kind": "review", "role": "head_of_unit", "position": 1},
+    {"kind": "consent", "role": "registry_clerk", "position": 2},
+    {"kind": "approval", "role": "head_of_agency", "position": 3},
+]
+
+DEMO_SERVICES: list[dict[str, Any]] = [
+    {
+        "agency": "mup",
+        "code": "uverenje-o-prebivalistu",
+        "name": "Uverenje o prebivalištu",
+        "name_en": "Certificate of residence",
+        "description": (
+            "Uverenje o prebivalištu građana izdaje policijska uprava prema evidenciji prebivališta."
+        ),
+        "description_en": (
+            "A certificate of the applicant's registered residence, from the residence register."
+        ),
+        "form_schema": {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "title": "Zahtev za izdavanje uverenja o prebivalištu",
+            "properties": {
+                "ime_prezime": _NAME,
+                "jmbg": _JMBG,
+                "adresa": _ADDRESS,
+                "opstina": {"type": "string", "title": "Opština", "minLength": 2, "maxLength": 100},
+                "svrha": _PURPOSE,
+            },
+            "required": ["ime_prezime", "jmbg", "adresa", "opstina", "svrha"],
+            "additionalProperties": False,
+        },
+        "attachment_rules": [_ID_CARD],
+        "deadline_working_days": 8,
+        "output_title": "Uverenje o prebivalištu",
+        "output_title_en": "Certificate of residence",
+        "output_body": (
+            "<p>Na osnovu službene evidencije o prebivalištu građana, uverava se da "
+            "<strong>{{ data.ime_prezime }}</strong>, JMBG {{ data.jmbg }}, ima prijavljeno prebivalište "
+            "na adresi {{ data.adresa }}, opština {{ data.opstina }}.</p>"
+            "<p>Uverenje se izdaje {{ data.svrha }} i ne može se koristiti u druge svrhe.</p>"
+            "{% if decision.napomena %}<p>{{ decision.napomena }}</p>{% endif %}"
+        ),
+        "output_doc_type": "uverenje",
+        "classification_code": "02-021",
+        "validity_days": 180,
+        "default_line": _THREE_STEPS,
+    },
+    {
+        "agency": "beograd",
+        "code": "izvod-iz-maticne-knjige-rodjenih",
+        "name": "Izvod iz matične knjige rođenih",
+        "name_en": "Extract from the birth register",
+        "description": "Izvod iz matične knjige rođenih na nacionalnom ili međunarodnom obrascu.",
+        "description_en": (
+            "An extract from the register of births, on the national or the international form."
+        ),
+        "form_schema": {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "title": "Zahtev za izdavanje izvoda iz matične knjige rođenih",
+            "properties": {
+                "ime_prezime": _NAME,
+                "jmbg": _JMBG,
+                "datum_rodjenja": {"type": "string", "title": "Datum rođenja", "format": "date"},
+                "mesto_rodjenja": {
+                    "type": "string",
+                    "title": "Mesto rođenja",
+                    "minLength": 2,
+                    "maxLength": 100,
+                },
+                "ime_oca": {"type": "string", "title": "Ime oca", "maxLength": 100},
+                "ime_majke": {"type": "string", "title": "Ime majke", "maxLength": 100},
+                "obrazac": {
+                    "type": "string",
+                    "title": "Obrazac",
+                    "enum": ["nacionalni", "medjunarodni"],
+                    "default": "nacionalni",
+                },
+                "svrha": _PURPOSE,
+            },
+            "required": ["ime_prezime", "jmbg", "datum_rodjenja", "mesto_rodjenja", "obrazac", "svrha"],
+            "additionalProperties": False,
+        },
+        "attachment_rules": [
+            _rule("licna_karta", "Skenirana lična karta", "Scanned identity card", required=False),
+        ],
+        "deadline_working_days": 5,
+        "output_title": "Izvod iz matične knjige rođenih",
+        "output_title_en": "Extract from the birth register",
+        "output_body": (
+            "<p>Ime i prezime: <strong>{{ data.ime_prezime }}</strong><br>JMBG: {{ data.jmbg }}<br>"
+            "Datum rođenja: {{ data.datum_rodjenja }}<br>Mesto rođenja: {{ data.mesto_rodjenja }}<br>"
+            "Ime oca: {{ data.ime_oca|default:'—' }}<br>Ime majke: {{ data.ime_majke|default:'—' }}</p>"
+            "<p>Izvod se izdaje na {{ data.obrazac }} obrascu, {{ data.svrha }}.</p>"
+            "{% if decision.napomena %}<p>{{ decision.napomena }}</p>{% endif %}"
+        ),
+        "output_doc_type": "izvod",
+        "classification_code": "200-01",
+        "validity_days": None,
+    },
+    {
+        "agency": "pravda",
+        "code": "uverenje-da-se-ne-vodi-krivicni-postupak",
+        "name": "Uverenje da se ne vodi krivični postupak",
+        "name_en": "Certificate that no criminal proceedings are pending",
+        "description": (
+            "Uverenje da se protiv podnosioca ne vodi krivični postupak i da nije podignuta optužnica."
+        ),
+        "description_en": "A certificate that no criminal proceedings are pending against the applicant.",
+        "form_schema": {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+            "title": "Zahtev za izdavanje uverenja da se ne vodi krivični postupak",
+            "properties": {
+                "ime_prezime": _NAME,
+                "jmbg": _JMBG,
+                "ime_oca": {"type": "string", "title": "Ime oca", "minLength": 2, "maxLength": 100},
+                "adresa": _ADDRESS,
+                "svrha": _PURPOSE,
+            },
+            "required": ["ime_prezime", "jmbg", "ime_oca", "adresa", "svrha"],
+            "additionalProperties": False,
+        },
+        "attachment_rules": [
+            _ID_CARD,
+            _rule(
+                "dokaz_o_uplati",
+                "Dokaz o uplati administrativne takse",
+                "Proof of payment of the administrative fee",
+                required=True,
+                max_bytes=2 * 1024 * 1024,
+            ),
+        ],
+        "deadline_working_days": 8,
+        "output_title": "Uverenje da se ne vodi krivični postupak",
+        "output_title_en": "Certificate that no criminal proceedings are pending",
+        "output_body": (
+            "<p>Uverava se da se protiv <strong>{{ data.ime_prezime }}</strong>, JMBG {{ data.jmbg }}, "
+            "ime oca {{ data.ime_oca }}, sa prebivalištem na adresi {{ data.adresa }}, ne vodi krivični "
+            "postupak i da nije podignuta optužnica.</p>"
+            "<p>Uverenje se izdaje {{ data.svrha }}.</p>"
+            "{% if decision.napomena %}<p>{{ decision.napomena }}</p>{% endif %}"
+        ),
+        "output_doc_type": "uverenje",
+        "classification_code": "740-01",
+        "validity_days": 90,
+    },
+]
+
+
+@transaction.atomic
+def ensure_demo_services(*, actor: Person | str) -> list[Service]:
+    """Create the demo services that do not exist yet; returns all of them (existing included).
+
+    Skips a service whose agency is missing. ``actor`` is an administrator of each agency or a
+    system actor's name (e.g. ``"demo-setup"``).
+    """
+    services: list[Service] = []
+    for spec in DEMO_SERVICES:
+        existing = Service.objects.filter(code=spec["code"]).first()
+        if existing is not None:
+            services.append(existing)
+            continue
+        agency = Agency.objects.filter(code=spec["agency"]).first()
+        unit = agency.units.order_by("code").first() if agency is not None else None
+        if agency is None or unit is None:
+            continue
+        services.append(
+            service_create(
+                agency=agency,
+                unit=unit,
+                code=spec["code"],
+                name=spec["name"],
+                name_cyrl=to_cyrillic(spec["name"]),
+                name_en=spec["name_en"],
+                description=spec["description"],
+                description_cyrl=to_cyrillic(spec["description"]),
+                description_en=spec["description_en"],
+                form_schema=spec["form_schema"],
+                attachment_rules=spec["attachment_rules"],
+                deadline_working_days=spec["deadline_working_days"],
+                output_title=spec["output_title"],
+                output_title_cyrl=to_cyrillic(spec["output_title"]),
+                output_title_en=spec["output_title_en"],
+                output_template=_template(spec["output_body"]),
+                output_doc_type=spec["output_doc_type"],
+                classification_code=spec["classification_code"],
+                validity_days=spec["validity_days"],
+                default_line=list(spec.get("default_line", _HEAD_APPROVES)),
+                actor=actor,
+            )
+        )
+    return services

@@ -1,0 +1,104 @@
+"""Errors of the applications domain. Each carries ids and plain values, never model objects."""
+
+from __future__ import annotations
+
+from govdoc.applications.specs import FieldErrors
+from govdoc.core.errors import (
+    ConflictError,
+    GovDocError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+
+
+class ApplicationsError(GovDocError):
+    code = "applications"
+
+
+class ServiceNotFoundError(ApplicationsError, NotFoundError):
+    code = "service-not-found"
+
+
+class ApplicationNotFoundError(ApplicationsError, NotFoundError):
+    """No such application, or one the viewer may not see: the two are not told apart."""
+
+    code = "application-not-found"
+
+
+class InboxMessageNotFoundError(ApplicationsError, NotFoundError):
+    code = "inbox-message-not-found"
+
+
+class FieldErrorsMixin:
+    """An input error that names every field that is wrong (field path -> message)."""
+
+    field_errors: FieldErrors
+
+
+class InvalidServiceError(ApplicationsError, InvalidInputError, FieldErrorsMixin):
+    """A service definition (schema, attachment rules, template, default line) is not valid."""
+
+    code = "invalid-service"
+
+    def __init__(self, message: str, *, errors: FieldErrors, **details: object) -> None:
+        super().__init__(message, errors=errors, **details)
+        self.field_errors = errors
+
+
+class InvalidApplicationError(ApplicationsError, InvalidInputError, FieldErrorsMixin):
+    """Form data or attachments are not valid; ``field_errors`` names them all at once."""
+
+    code = "invalid-application"
+
+    def __init__(self, message: str, *, errors: FieldErrors, **details: object) -> None:
+        super().__init__(message, errors=errors, **details)
+        self.field_errors = errors
+
+
+class InvalidDecisionError(ApplicationsError, InvalidInputError):
+    code = "invalid-decision"
+
+
+class NotAdministratorError(ApplicationsError, PermissionDeniedError):
+    code = "not-administrator-of-agency"
+
+
+class NotApplicantError(ApplicationsError, PermissionDeniedError):
+    """Only the citizen who applies (or applied) may do this."""
+
+    code = "not-the-applicant"
+
+
+class NotAllowedHereError(ApplicationsError, PermissionDeniedError):
+    """The official holds no role in the handling unit that allows this action."""
+
+    code = "not-allowed-in-handling-unit"
+
+
+class HandlerOutsideUnitError(ApplicationsError, InvalidInputError):
+    code = "handler-outside-unit"
+
+
+class ServiceInactiveError(ApplicationsError, ConflictError):
+    code = "service-inactive"
+
+
+class DuplicateServiceCodeError(ApplicationsError, ConflictError):
+    code = "duplicate-service-code"
+
+
+class IllegalTransitionError(ApplicationsError, ConflictError):
+    """The application's status does not allow this move."""
+
+    code = "illegal-transition"
+
+
+class CompletionRequestOpenError(ApplicationsError, ConflictError):
+    code = "completion-request-open"
+
+
+class NoOneHoldsRoleError(ApplicationsError, ConflictError):
+    """A default approval line names a role that nobody holds in the unit or agency."""
+
+    code = "no-one-holds-role"

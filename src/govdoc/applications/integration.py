@@ -1,0 +1,80 @@
+"""The one place this domain calls the approvals and issuance domains.
+
+Sending a decision starts an approval line over the case document's version
+(``approvals.services.line_create`` + ``line_submit``); an approved application is issued
+(``issuance.services.document_issue``). The outcome of a line comes back through
+``approvals.signals.line_finished`` (see ``receivers``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from govdoc.accounts.models import Agency, Person
+from govdoc.applications.specs import LineStep
+from govdoc.approvals import services as approvals
+from govdoc.core.jsontypes import JSONObject
+from govdoc.documents.models import Document, DocumentVersion
+from govdoc.issuance import services as issuance
+
+
+def approval_line_start(
+    *,
+    document: Document,
+    version: DocumentVersion,
+    drafter: Person,
+    doc_type: str,
+    steps: list[LineStep],
+    actor: Person,
+) -> uuid.UUID:
+    """Create and submit an approval line over ``version``; returns the line's id."""
+    line = approvals.line_create(
+        document=document,
+        version=version,
+        drafter=drafter,
+        doc_type=doc_type,
+        steps=[
+            approvals.StepSpec(
+                kind=s["kind"], assignee_id=uuid.UUID(s["assignee_id"]), position=s["position"]
+            )
+            for s in steps
+        ],
+        actor=actor,
+    )
+    approvals.line_submit(line=line, actor=actor)
+    return line.pk
+
+
+def document_issue(
+    *,
+    agency: Agency,
+    recipient: Person,
+    title: str,
+    template_html: str,
+    context: dict[str, Any],
+    data: JSONObject,
+    script: str,
+    valid_until: dt.datetime | None,
+    actor: Person,
+    doc_type: str,
+    classification_code: str,
+) -> uuid.UUID:
+    """Issue the output document (registered, rendered in ``script``, sealed); returns its id.
+
+    Runs outside a transaction: issuance commits in steps of its own."""
+    issued = issuance.document_issue(
+        agency=agency,
+        recipient=recipient,
+        title=title,
+        template_html=template_html,
+        context=context,
+        data=data,
+        script=script,
+        valid_until=valid_until,
+        actor=actor,
+        doc_type=doc_type,
+        classification_code=classification_code,
+    )
+    return issued.pk

@@ -1,0 +1,209 @@
+"""Reads of the applications domain; each takes the person who reads.
+
+An application exists only for its applicant and for the officials of its handling unit: for
+everyone else it is "not found", exactly like an id that was never used.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
+
+from govdoc.accounts.constants import Role
+from govdoc.accounts.models import Agency, Membership, Person
+from govdoc.accounts.selectors import memberships_current
+from govdoc.applications.access import is_official_of_unit
+from govdoc.applications.constants import OPEN_STATUSES
+from govdoc.applications.errors import (
+    ApplicationNotFoundError,
+    HandlerOutsideUnitError,
+    InboxMessageNotFoundError,
+)
+from govdoc.applications.models import (
+    Application,
+    ApplicationAttachment,
+    ApplicationEvent,
+    CompletionRequest,
+    InboxMessage,
+    Service,
+)
+from govdoc.audit.services import record_access
+from govdoc.core import clock
+
+Viewer = AbstractBaseUser | AnonymousUser
+
+# What an official sees of the applicant when opening an application: personal data.
+PERSONAL_DATA_FIELDS = ("applicant.name", "applicant.national_id", "applicant.email")
+ACCESS_PURPOSE = "handling the application"
+
+
+def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def services_active() -> QuerySet[Service]:
+    """The catalogue a citizen chooses from, with the handling agency and unit. One query."""
+    return (
+        Service.objects.filter(is_active=True)
+        .select_related("agency", "unit")
+        .order_by("agency__code", "name")
+    )
+
+
+def service_by_code(code: str) -> Service | None:
+    return Service.objects.select_related("agency", "unit").filter(code=code).first()
+
+
+def _with_overdue(qs: QuerySet[Application]) -> QuerySet[Application]:
+    today = clock.today_local()
+    return qs.annotate(
+        is_overdue=Case(
+            When(Q(due_date__lt=today) & Q(status__in=OPEN_STATUSES), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
+
+
+def applications_of_citizen(*, citizen: Person) -> QuerySet[Application]:
+    """The citizen's own applications, newest first, with service and agency. One query."""
+    return _with_overdue(
+        Application.objects.filter(applicant=citizen).select_related("service", "agency", "unit")
+    ).order_by("-submitted_at", "id")
+
+
+def _visible(application: Application, viewer: Viewer) -> bool:
+    if not isinstance(viewer, Person) or not viewer.is_active:
+        return False
+    return application.applicant_id == viewer.pk or is_official_of_unit(
+        person=viewer, unit_id=application.unit_id
+    )
+
+
+def application_get(
+    *, viewer: Viewer, application_id: uuid.UUID | str, purpose: str = ACCESS_PURPOSE
+) -> Application:
+    """One application for its applicant or an official of the handling unit; "not found" for
+    everyone else. An official's opening is recorded as a personal-data access (``purpose``)."""
+    pk = _uuid(application_id)
+    application = (
+        Application.objects.select_related("service", "agency", "unit", "applicant", "handler", "receipt")
+        .prefetch_related(
+            Prefetch(
+                "attachments",
+                queryset=ApplicationAttachment.objects.filter(superseded_at__isnull=True).select_related(
+                    "file"
+                ),
+                to_attr="current_attachments",
+            )
+        )
+        .filter(pk=pk)
+        .first()
+        if pk
+        else None
+    )
+    if application is None or not _visible(application, viewer):
+        raise ApplicationNotFoundError("no such application", application_id=str(application_id))
+    if application.applicant_id != viewer.pk:
+        fields = [*PERSONAL_DATA_FIELDS, *(f"data.{name}" for name in sorted(application.data))]
+        record_access(actor=viewer, target=application, purpose=purpose, fields=fields)
+    return application
+
+
+def timeline(*, application: Application, viewer: Viewer) -> QuerySet[ApplicationEvent]:
+    """What the applicant sees happen to the application, in the order it happened.
+
+    Ordered by the event's serial id: events of one application are written under its row lock,
+    so their ids follow the real order even if two servers' clocks disagree."""
+    if not _visible(application, viewer):
+        raise ApplicationNotFoundError("no such application", application_id=str(application.pk))
+    return ApplicationEvent.objects.filter(application=application).order_by("id")
+
+
+def completion_request_open(*, application: Application) -> CompletionRequest | None:
+    return CompletionRequest.objects.filter(application=application, answered_at__isnull=True).first()
+
+
+def unit_inbox(*, official: Person) -> QuerySet[Application]:
+    """New and in-progress applications of the official's units, earliest due first, with an
+    ``is_overdue`` flag. One query."""
+    unit_ids = memberships_current(person=official).values("unit_id")
+    return _with_overdue(
+        Application.objects.filter(unit_id__in=unit_ids, status__in=OPEN_STATUSES).select_related(
+            "service", "agency", "unit", "applicant", "handler"
+        )
+    ).order_by("due_date", "submitted_at", "id")
+
+
+def overdue(*, agency: Agency) -> QuerySet[Application]:
+    """Open applications of ``agency`` past their due date, most overdue first. One query."""
+    return (
+        Application.objects.filter(agency=agency, status__in=OPEN_STATUSES, due_date__lt=clock.today_local())
+        .select_related("service", "unit", "handler")
+        .order_by("due_date", "submitted_at", "id")
+    )
+
+
+def inbox_of(*, citizen: Person) -> QuerySet[InboxMessage]:
+    """The citizen's e-inbox, newest first. One query."""
+    return (
+        InboxMessage.objects.filter(recipient=citizen)
+        .select_related("application")
+        .order_by("-created_at", "-id")
+    )
+
+
+def inbox_message_get(*, viewer: Viewer, message_id: uuid.UUID | str) -> InboxMessage:
+    pk = _uuid(message_id)
+    message = InboxMessage.objects.filter(pk=pk).first() if pk else None
+    if message is None or not isinstance(viewer, Person) or message.recipient_id != viewer.pk:
+        raise InboxMessageNotFoundError("no such message", message_id=str(message_id))
+    return message
+
+
+def inbox_unread_count(*, citizen: Person) -> int:
+    return InboxMessage.objects.filter(recipient=citizen, read_at__isnull=True).count()
+
+
+HANDLER_ROLES = (Role.HANDLER, Role.HEAD_OF_UNIT)
+
+
+def handlers_of(*, application: Application) -> QuerySet[Person]:
+    """Who may be given the application: today's handlers and heads of the handling unit."""
+    today = clock.today_local()
+    people = (
+        Membership.objects.filter(unit_id=application.unit_id, role__in=HANDLER_ROLES, valid_from__lte=today)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .values("person_id")
+    )
+    return Person.objects.filter(pk__in=people, is_active=True).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def handler_get(*, application: Application, person_id: uuid.UUID | str) -> Person:
+    """The person named to handle ``application``, if they may; otherwise an input error on the
+    ``handler`` field (whether the id exists at all is not told)."""
+    pk = _uuid(person_id)
+    person = handlers_of(application=application).filter(pk=pk).first() if pk else None
+    if person is None:
+        raise HandlerOutsideUnitError(
+            "choose a handler of the handling unit",
+            application_id=str(application.pk),
+            errors={"handler": "choose a handler of the handling unit"},
+        )
+    return person
+
+
+def people_named(*, ids: list[str]) -> QuerySet[Person]:
+    """People by id (ids that are not UUIDs are ignored), e.g. to show a resolved approval line."""
+    valid = [pk for pk in (_uuid(i) for i in ids) if pk is not None]
+    return Person.objects.filter(pk__in=valid)

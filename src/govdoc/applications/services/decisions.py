@@ -1,0 +1,388 @@
+"""Writes of the decision: the handler's draft, the approval line, the outcome, the issued result.
+
+The outcome comes from the approvals domain (``approvals.signals.line_finished``, received in
+``receivers``) through the task ``decision_outcome_apply``, which calls ``decision_outcome_record``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from govdoc.accounts.constants import Script
+from govdoc.accounts.models import Membership, Person
+from govdoc.applications import integration
+from govdoc.applications.access import require_handling_official
+from govdoc.applications.constants import ApplicationStatus, EventKind
+from govdoc.applications.errors import (
+    IllegalTransitionError,
+    InvalidDecisionError,
+    NoOneHoldsRoleError,
+)
+from govdoc.applications.models import Application
+from govdoc.applications.output import draft_pdf, output_context, valid_until
+from govdoc.applications.services.inbox import inbox_deliver
+from govdoc.applications.services.transitions import locked, move
+from govdoc.applications.specs import STEP_KINDS, LineStep
+from govdoc.audit.services import record
+from govdoc.core import clock
+from govdoc.core.jsontypes import JSONValue
+from govdoc.documents import content_types
+from govdoc.documents.constants import Disclosure
+from govdoc.documents.services import document_create, version_add
+
+# The applicant's personal data make a case document not public (Zakon o slobodnom pristupu
+# informacijama od javnog značaja, art. 14: protection of privacy).
+_LEGAL_GROUND = "Lični podaci podnosioca zahteva (Zakon o slobodnom pristupu informacijama, čl. 14)"
+_SYSTEM = "approvals"
+
+
+def _scalar_fields(fields: dict[str, Any]) -> dict[str, JSONValue]:
+    out: dict[str, JSONValue] = {}
+    for key, value in fields.items():
+        if not isinstance(key, str) or not key.strip() or len(key) > 64:
+            raise InvalidDecisionError("each decision field needs a short name", field=str(key))
+        if value is not None and not isinstance(value, str | int | float | bool):
+            raise InvalidDecisionError(
+                f"the decision field {key!r} must be text, a number or yes/no", field=key
+            )
+        if isinstance(value, str) and len(value) > 10_000:
+            raise InvalidDecisionError(f"the decision field {key!r} is too long", field=key)
+        out[key] = value
+    return out
+
+
+@transaction.atomic
+def decision_draft_save(*, application: Application, fields: dict[str, Any], actor: Person) -> Application:
+    """The handler fills the fields of the output document (they reach its template as ``decision``)."""
+    application = locked(application)
+    require_handling_official(application, actor, action="draft the decision")
+    if application.status != ApplicationStatus.ASSIGNED:
+        raise IllegalTransitionError(
+            "the decision can be drafted only while the application is with its handler",
+            application_id=str(application.pk),
+            status=application.status,
+        )
+    application.decision_fields = _scalar_fields(fields)
+    application.updated_at = clock.now()
+    application.save(update_fields=["decision_fields", "updated_at"])
+    record(
+        "applications.decision_drafted",
+        actor=actor,
+        target=application,
+        data={"fields": sorted(application.decision_fields)},
+    )
+    return application
+
+
+def _holder(*, application: Application, role: str, exclude: Person) -> Person:
+    """Who holds ``role`` today: first in the handling unit, then anywhere in the agency; never
+    the drafter (no one approves their own draft)."""
+    today = clock.today_local()
+    current = (
+        Membership.objects.filter(role=role, valid_from__lte=today, person__is_active=True)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today))
+        .exclude(person=exclude)
+        .select_related("person")
+        .order_by("person__username")
+    )
+    for scope in (Q(unit_id=application.unit_id), Q(unit__agency_id=application.agency_id)):
+        found = current.filter(scope).first()
+        if found is not None:
+            return found.person
+    raise NoOneHoldsRoleError(
+        f"no one holds the role {role!r} in the handling unit or agency",
+        application_id=str(application.pk),
+        role=role,
+    )
+
+
+def default_line_resolve(*, application: Application, drafter: Person) -> list[LineStep]:
+    """The service's default approval line with each role resolved to a person today."""
+    return [
+        LineStep(
+            kind=step["kind"],
+            assignee_id=str(_holder(application=application, role=step["role"], exclude=drafter).pk),
+            position=step["position"],
+        )
+        for step in sorted(application.service.default_line, key=lambda s: s["position"])
+    ]
+
+
+def _steps_checked(steps: Sequence[LineStep], *, application: Application) -> list[LineStep]:
+    if not steps:
+        raise InvalidDecisionError("an approval line needs at least one step", field="steps")
+    out: list[LineStep] = []
+    for step in steps:
+        if step["kind"] not in STEP_KINDS:
+            raise InvalidDecisionError("a step is review, consent or approval", field="steps")
+        try:
+            assignee = uuid.UUID(str(step["assignee_id"]))
+        except ValueError as exc:
+            raise InvalidDecisionError("a step names its assignee by id", field="steps") from exc
+        in_agency = Membership.objects.filter(
+            person_id=assignee, unit__agency_id=application.agency_id, person__is_active=True
+        ).exists()
+        if not in_agency:
+            raise InvalidDecisionError(
+                "every assignee must be an official of the handling agency",
+                field="steps",
+                assignee_id=str(assignee),
+            )
+        out.append(LineStep(kind=step["kind"], assignee_id=str(assignee), position=int(step["position"])))
+    if not any(s["kind"] == "approval" for s in out):
+        raise InvalidDecisionError("an approval line needs an approval step", field="steps")
+    return sorted(out, key=lambda s: s["position"])
+
+
+@transaction.atomic
+def decision_send_to_approval(
+    *, application: Application, steps: Sequence[LineStep] | None = None, actor: Person
+) -> Application:
+    """Send the drafted decision up its approval line.
+
+    Creates the case document (the draft rendered as a PDF) in the handling unit, or a new
+    version of it when a returned decision goes up again, and the approval line over that
+    version: the service's default line resolved to people, or ``steps`` if the handler
+    overrides it. Anything the approvals domain refuses rolls the whole send back.
+    """
+    application = locked(application)
+    require_handling_official(application, actor, action="send the decision to approval")
+    if application.status != ApplicationStatus.ASSIGNED:
+        raise IllegalTransitionError(
+            "only an application with its handler can be sent to approval",
+            application_id=str(application.pk),
+            status=application.status,
+            to=ApplicationStatus.IN_APPROVAL.value,
+        )
+    resolved = (
+        _steps_checked(steps, application=application)
+        if steps is not None
+        else default_line_resolve(application=application, drafter=actor)
+    )
+    service = application.service
+    document = application.case_document
+    pdf = draft_pdf(application)
+    filename = f"nacrt-{application.receipt_number}.pdf"
+    if document is None:
+        document = document_create(
+            agency=application.agency,
+            owner_unit=application.unit,
+            author=actor,
+            title=f"{service.output_title} — {application.receipt_number}",
+            doc_type=service.output_doc_type,
+            classification_code=service.classification_code,
+            disclosure=Disclosure.NOT_PUBLIC,
+            legal_ground=_LEGAL_GROUND,
+            content=pdf,
+            filename=filename,
+            media_type=content_types.PDF,
+            actor=actor,
+        )
+        version = document.current_version
+    else:
+        version = version_add(
+            document=document, content=pdf, filename=filename, media_type=content_types.PDF, actor=actor
+        )
+    assert version is not None
+    line_id = integration.approval_line_start(
+        document=document,
+        version=version,
+        drafter=actor,
+        doc_type=service.output_doc_type,
+        steps=resolved,
+        actor=actor,
+    )
+    application.case_document, application.approval_line_id = document, line_id
+    move(
+        application,
+        ApplicationStatus.IN_APPROVAL,
+        kind=EventKind.SENT_TO_APPROVAL,
+        action="be sent to approval",
+        extra_fields=("case_document", "approval_line_id"),
+    )
+    record(
+        "applications.decision_sent_to_approval",
+        actor=actor,
+        target=application,
+        data={
+            "document_id": str(document.pk),
+            "version": version.number,
+            "line_id": str(line_id),
+            "steps": [
+                {"kind": s["kind"], "assignee_id": s["assignee_id"], "position": s["position"]}
+                for s in resolved
+            ],
+        },
+    )
+    return application
+
+
+_SUBJECTS: dict[str, dict[str, str]] = {
+    "rejected": {
+        Script.LATIN: "Zahtev {number} je odbijen",
+        Script.CYRILLIC: "Захтев {number} је одбијен",
+        Script.ENGLISH: "Application {number} was rejected",
+    },
+    "issued": {
+        Script.LATIN: "Izdat je dokument po zahtevu {number}",
+        Script.CYRILLIC: "Издат је документ по захтеву {number}",
+        Script.ENGLISH: "A document was issued on application {number}",
+    },
+}
+
+
+def _subject(kind: str, application: Application) -> str:
+    texts = _SUBJECTS[kind]
+    return texts.get(application.script, texts[Script.LATIN]).format(number=application.receipt_number)
+
+
+@transaction.atomic
+def application_mark_approved(*, application: Application, actor: Person | str = _SYSTEM) -> Application:
+    """The approval line approved the decision."""
+    application = locked(application)
+    application.decided_at = clock.now()
+    move(
+        application,
+        ApplicationStatus.APPROVED,
+        kind=EventKind.APPROVED,
+        action="be approved",
+        extra_fields=("decided_at",),
+    )
+    record("applications.application_approved", actor=actor, target=application, data={})
+    return application
+
+
+@transaction.atomic
+def application_mark_rejected(
+    *, application: Application, reason: str = "", actor: Person | str = _SYSTEM
+) -> Application:
+    """The decision is a rejection: the applicant is told on the timeline and in the e-inbox."""
+    application = locked(application)
+    application.decided_at = clock.now()
+    reason = reason.strip()
+    event = move(
+        application,
+        ApplicationStatus.REJECTED,
+        kind=EventKind.REJECTED,
+        action="be rejected",
+        extra_fields=("decided_at",),
+        message=reason,
+    )
+    inbox_deliver(
+        recipient=application.applicant,
+        application=application,
+        subject=_subject("rejected", application),
+        body=event.message,
+    )
+    record("applications.application_rejected", actor=actor, target=application, data={"reason": reason})
+    return application
+
+
+@transaction.atomic
+def application_return_to_handler(
+    *, application: Application, outcome: str, actor: Person | str = _SYSTEM
+) -> Application:
+    """The approval line was returned or withdrawn: the handler works on the decision again."""
+    application = locked(application)
+    application.approval_line_id = None
+    move(
+        application,
+        ApplicationStatus.ASSIGNED,
+        kind=EventKind.RETURNED,
+        action="be returned to its handler",
+        extra_fields=("approval_line_id",),
+    )
+    record("applications.application_returned", actor=actor, target=application, data={"outcome": outcome})
+    return application
+
+
+@transaction.atomic
+def application_mark_issued(
+    *, application: Application, issued_document_id: uuid.UUID, actor: Person | str = "issuance"
+) -> Application:
+    """The output document was issued: it goes to the applicant's e-inbox."""
+    application = locked(application)
+    application.issued_document_id = issued_document_id
+    event = move(
+        application,
+        ApplicationStatus.ISSUED,
+        kind=EventKind.ISSUED,
+        action="be issued",
+        extra_fields=("issued_document_id",),
+    )
+    inbox_deliver(
+        recipient=application.applicant,
+        application=application,
+        subject=_subject("issued", application),
+        body=event.message,
+        issued_document_id=issued_document_id,
+    )
+    record(
+        "applications.application_issued",
+        actor=actor,
+        target=application,
+        data={"issued_document_id": str(issued_document_id)},
+    )
+    return application
+
+
+def application_issue(*, application: Application) -> Application:
+    """Issue the output document of an approved application through the issuance domain, then
+    deliver it. Runs outside a transaction: issuance commits in steps of its own (registry number,
+    rendering and sealing without locks, the sealed version), then the delivery commits."""
+    application = Application.objects.select_related("service", "agency", "applicant", "handler").get(
+        pk=application.pk
+    )
+    if application.status != ApplicationStatus.APPROVED or application.handler is None:
+        raise IllegalTransitionError(
+            "only an approved application is issued",
+            application_id=str(application.pk),
+            status=application.status,
+            to=ApplicationStatus.ISSUED.value,
+        )
+    service = application.service
+    context = output_context(application)
+    until = valid_until(application, issued_on=clock.today_local())
+    issued_id = integration.document_issue(
+        agency=application.agency,
+        recipient=application.applicant,
+        title=service.output_title,
+        # Written in Serbian Latin; issuance renders it in the applicant's script.
+        template_html=service.output_template,
+        context=context,
+        data={"application": application.receipt_number, "service": service.code, **context},
+        script=application.script,
+        valid_until=(
+            dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=clock.DISPLAY_TZ) if until else None
+        ),
+        # The handler who drafted the decision issues it in the agency's name.
+        actor=application.handler,
+        doc_type=service.output_doc_type,
+        classification_code=service.classification_code,
+    )
+    return application_mark_issued(application=application, issued_document_id=issued_id)
+
+
+def decision_outcome_record(*, application_id: uuid.UUID, line_id: uuid.UUID, outcome: str) -> Application:
+    """Apply a finished approval line to its application (the task's body). Idempotent: an
+    outcome for a line the application no longer waits on changes nothing."""
+    with transaction.atomic():
+        application = locked(application_id)
+        waiting = (
+            application.status == ApplicationStatus.IN_APPROVAL and application.approval_line_id == line_id
+        )
+        if waiting and outcome == "approved":
+            application = application_mark_approved(application=application)
+        elif waiting and outcome == "rejected":
+            application = application_mark_rejected(application=application)
+        elif waiting and outcome in {"returned", "withdrawn"}:
+            application = application_return_to_handler(application=application, outcome=outcome)
+    if application.status == ApplicationStatus.APPROVED and application.approval_line_id == line_id:
+        application = application_issue(application=application)
+    return application

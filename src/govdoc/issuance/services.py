@@ -1,0 +1,509 @@
+"""Writes of the issuance domain: issuing, revoking and superseding e-Documents, and the record
+of each verification.
+
+Issuing runs in three steps so that no lock is held while the slow work runs (rendering and
+sealing take ~100-200 ms; with 200 issuances at once a lock held that long would queue them):
+
+1. a short transaction takes the registry number (the agency's counter row is locked only
+   here), creates the document without content and the issued document as ``pending``;
+2. outside any transaction: the data file, the signed QR payload, the PDF/A and the e-seal;
+3. a short transaction stores the sealed PDF as the document's sealed version and makes the
+   issued document ``valid``.
+
+If step 2 or 3 fails, the issued document is marked ``failed`` with the reason (its registry
+entry stays: the registry is gap-free, so a number once taken is accounted for, not reused).
+A process killed in between leaves it ``pending``; pending and failed documents are never
+shown to verifiers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils.crypto import salted_hmac
+
+from govdoc.accounts.constants import Script
+from govdoc.accounts.models import Agency, Person, Unit
+from govdoc.accounts.selectors import has_role, memberships_current
+from govdoc.audit.services import record
+from govdoc.core import clock
+from govdoc.core.jsontypes import JSONObject, canonical_json
+from govdoc.documents.constants import WRITER_ROLES, Disclosure
+from govdoc.documents.services import document_create_registered, version_add, version_seal
+from govdoc.issuance import rendering
+from govdoc.issuance.codes import code_new
+from govdoc.issuance.constants import (
+    ALLOWED_MOVES,
+    CHANGE_ROLES,
+    ISSUED_LEGAL_GROUND,
+    Channel,
+    IssuedStatus,
+    ShownStatus,
+)
+from govdoc.issuance.errors import (
+    InvalidIssueInputError,
+    IssuanceFailedError,
+    IssuedStatusError,
+    NotAllowedToChangeIssuedError,
+    NotAllowedToIssueError,
+)
+from govdoc.issuance.models import IssuedDocument, KeyFields, VerificationEvent
+from govdoc.issuance.qr_payload import FORMAT_VERSION, FRAGMENT_KEY, QrPayload, payload_sign
+from govdoc.issuance.scripts import to_script
+from govdoc.signatures import keyring
+from govdoc.signatures.services import pdf_seal
+
+DATA_FORMAT = "govdoc.issued/1"
+_CODE_ATTEMPTS = 5
+
+
+def verification_url(code: str) -> str:
+    """The public page where anyone checks the document with this code."""
+    return f"{settings.PUBLIC_URL}/verify/{code}"
+
+
+def _writer_unit(*, actor: Person, agency: Agency) -> Unit:
+    membership = (
+        memberships_current(person=actor)
+        .filter(unit__agency=agency, role__in=WRITER_ROLES)
+        .order_by("valid_from", "id")
+        .first()
+    )
+    if membership is None:
+        raise NotAllowedToIssueError(
+            f"{actor.get_username()} holds no role in {agency.code} that may issue its documents",
+            person_id=str(actor.pk),
+            agency_id=str(agency.pk),
+        )
+    return membership.unit
+
+
+def _agency_name(agency: Agency, script: str) -> str:
+    if script == Script.CYRILLIC:
+        return agency.name_cyrl or to_script(agency.name, script)
+    if script == Script.ENGLISH:
+        return agency.name_en or agency.name
+    return agency.name
+
+
+def _local_date(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(clock.DISPLAY_TZ).date().isoformat()
+
+
+def _holder_name(recipient: Person | None, context: dict[str, Any]) -> str:
+    if recipient is not None:
+        return recipient.get_full_name() or recipient.get_username()
+    return str(context.get("holder_name", ""))
+
+
+def _check_input(*, title: str, script: str, data: JSONObject, valid_until: dt.datetime | None) -> str:
+    title = title.strip()
+    if not title or len(title) > 500:
+        raise InvalidIssueInputError("the title must have 1 to 500 characters", field="title")
+    if script not in Script.values:
+        raise InvalidIssueInputError(f"script must be one of {', '.join(Script.values)}", field="script")
+    if valid_until is not None and valid_until.tzinfo is None:
+        raise InvalidIssueInputError("valid_until must carry a time zone", field="valid_until")
+    try:
+        canonical_json(data)
+    except (TypeError, ValueError) as exc:
+        raise InvalidIssueInputError(f"data must be plain JSON: {exc}", field="data") from None
+    return title
+
+
+@transaction.atomic
+def _issue_begin(
+    *,
+    agency: Agency,
+    owner_unit: Unit,
+    recipient: Person | None,
+    title: str,
+    key_fields_of: Any,
+    script: str,
+    valid_until: dt.datetime | None,
+    actor: Person,
+    doc_type: str,
+    classification_code: str,
+) -> IssuedDocument:
+    entry = document_create_registered(
+        agency=agency,
+        owner_unit=owner_unit,
+        author=actor,
+        title=title,
+        doc_type=doc_type,
+        classification_code=classification_code,
+        disclosure=Disclosure.NOT_PUBLIC,
+        legal_ground=ISSUED_LEGAL_GROUND,
+        subject=title,
+        actor=actor,
+    )
+    issued_at = clock.now()
+    for attempt in range(_CODE_ATTEMPTS):
+        issued = IssuedDocument(
+            verification_code=code_new(),
+            agency=agency,
+            document=entry.document,
+            registry_entry=entry,
+            registry_number=entry.registry_number,
+            recipient=recipient,
+            title=title,
+            key_fields=key_fields_of(entry.registry_number, issued_at),
+            script=script,
+            valid_until=valid_until,
+            issued_at=issued_at,
+            issued_by=actor,
+        )
+        try:
+            with transaction.atomic():  # a savepoint: a (practically impossible) code clash retries
+                issued.save(force_insert=True)
+            break
+        except IntegrityError:
+            if attempt == _CODE_ATTEMPTS - 1:
+                raise
+    record(
+        "issuance.document_issue_started",
+        actor=actor,
+        target=issued,
+        data={
+            "registry_number": issued.registry_number,
+            "document_id": str(entry.document_id),
+            "recipient": str(recipient.pk) if recipient is not None else None,
+            "title": title,
+        },
+    )
+    return issued
+
+
+def _data_file(issued: IssuedDocument, *, agency: Agency, data: JSONObject) -> bytes:
+    envelope: JSONObject = {
+        "format": DATA_FORMAT,
+        "verification_code": issued.verification_code,
+        "registry_number": issued.registry_number,
+        "agency": {"code": agency.code, "name": agency.name},
+        "issued_at": issued.issued_at.isoformat(),
+        "valid_until": None if issued.valid_until is None else issued.valid_until.isoformat(),
+        "script": issued.script,
+        "title": issued.title,
+        "key_fields": dict(issued.key_fields),
+        "data": data,
+    }
+    return canonical_json(envelope)
+
+
+def _produce(
+    issued: IssuedDocument,
+    *,
+    agency: Agency,
+    template_html: str,
+    context: dict[str, Any],
+    data: JSONObject,
+    actor: Person,
+) -> tuple[bytes, str]:
+    """The sealed PDF and the SHA-256 of its data file. Touches no database row but the
+    audit event of the seal."""
+    data_json = _data_file(issued, agency=agency, data=data)
+    data_sha256 = hashlib.sha256(data_json).hexdigest()
+    key = keyring.eseal_key(agency.code, name=agency.name)
+    fields = issued.key_fields
+    payload: QrPayload = {
+        "v": FORMAT_VERSION,
+        "code": issued.verification_code,
+        "holder_name": fields["holder_name"],
+        "document_number": fields["document_number"],
+        "issue_date": fields["issue_date"],
+        "subject": fields["subject"],
+        "valid_until": fields["valid_until"],
+        "issued_at": issued.issued_at.isoformat(timespec="seconds"),
+        "data_sha256": data_sha256,
+        "kid": format(key.certificate.serial_number, "x"),
+    }
+    url = verification_url(issued.verification_code)
+    seal = rendering.SealBlock(
+        agency_name=_agency_name(agency, issued.script),
+        sealed_at=issued.issued_at,
+        verification_code=issued.verification_code,
+        verification_url=url,
+        qr_text=f"{url}#{FRAGMENT_KEY}={payload_sign(payload, key=key)}",
+    )
+    html = rendering.html_render(
+        template_html=template_html,
+        context={
+            **context,
+            "data": data,
+            "holder_name": fields["holder_name"],
+            "issue_date": issued.issued_at.astimezone(clock.DISPLAY_TZ).date(),
+            "valid_until": issued.valid_until,
+            "agency_name": seal.agency_name,
+            "title": issued.title,
+        },
+        script=issued.script,
+        registry_number=issued.registry_number,
+        title=issued.title,
+        seal=seal,
+    )
+    pdf = rendering.pdf_render(html=html, data_json=data_json)
+    sealed = pdf_seal(
+        pdf=pdf,
+        agency=agency,
+        actor=actor,
+        reason=f"Issued e-Document {issued.registry_number}",
+        certify=True,
+    )
+    return sealed, data_sha256
+
+
+@transaction.atomic
+def _issue_complete(issued: IssuedDocument, *, pdf: bytes, data_sha256: str, actor: Person) -> IssuedDocument:
+    # The issued row first, before any audit event locks the audit head (the order every
+    # service of this domain keeps: row, then audit).
+    issued = IssuedDocument.objects.select_for_update().select_related("document").get(pk=issued.pk)
+    version = version_add(
+        document=issued.document,
+        content=pdf,
+        filename=f"{issued.registry_number}.pdf",
+        media_type="application/pdf",
+        note="Issued e-Document (PAdES certified, PDF/A-3b)",
+        actor=actor,
+    )
+    version = version_seal(version=version, actor=actor)
+    _move(issued, IssuedStatus.VALID)
+    issued.version, issued.pdf_sha256, issued.data_sha256 = version, version.file_id, data_sha256
+    issued.save(update_fields=["version", "pdf_sha256", "data_sha256", "status"])
+    record(
+        "issuance.document_issued",
+        actor=actor,
+        target=issued,
+        data={
+            "registry_number": issued.registry_number,
+            "version_id": str(version.pk),
+            "pdf_sha256": issued.pdf_sha256,
+            "data_sha256": data_sha256,
+            "script": issued.script,
+        },
+    )
+    return issued
+
+
+@transaction.atomic
+def _issue_fail(issued_id: uuid.UUID, *, error: Exception, actor: Person) -> None:
+    issued = IssuedDocument.objects.select_for_update().get(pk=issued_id)
+    if issued.status != IssuedStatus.PENDING:
+        return
+    issued.status = IssuedStatus.FAILED
+    issued.reason = f"{type(error).__name__}: {error}"[:1000]
+    issued.status_changed_at, issued.status_changed_by = clock.now(), actor
+    issued.save(update_fields=["status", "reason", "status_changed_at", "status_changed_by"])
+    record(
+        "issuance.document_issue_failed",
+        actor=actor,
+        target=issued,
+        data={"registry_number": issued.registry_number, "error": issued.reason},
+    )
+
+
+def document_issue(
+    *,
+    agency: Agency,
+    recipient: Person | None,
+    title: str,
+    template_html: str,
+    context: dict[str, Any],
+    data: JSONObject,
+    script: str,
+    valid_until: dt.datetime | None,
+    actor: Person,
+    doc_type: str,
+    classification_code: str,
+) -> IssuedDocument:
+    """Issue an e-Document: registered, rendered as PDF/A-3b in ``script``, certified with the
+    agency e-seal (PAdES B-LT, no changes allowed), with QR code and verification code.
+
+    Call it outside a transaction: it commits in steps (see the module docstring); inside a
+    caller's transaction the registry counter stays locked until that transaction ends.
+    Raises InvalidIssueInputError / TemplateRenderError before anything is written,
+    NotAllowedToChangeIssuedError if the actor may not write the agency's documents, and
+    IssuanceFailedError (the issued document then exists with status ``failed``).
+    """
+    title = _check_input(title=title, script=script, data=data, valid_until=valid_until)
+    rendering.template_compile(template_html)  # a broken template fails before a number is taken
+    owner_unit = _writer_unit(actor=actor, agency=agency)
+    holder = to_script(_holder_name(recipient, context), script)
+
+    def key_fields_of(registry_number: str, issued_at: dt.datetime) -> KeyFields:
+        return {
+            "holder_name": holder,
+            "document_number": registry_number,
+            "issue_date": _local_date(issued_at) or "",
+            "subject": to_script(title, script),
+            "valid_until": _local_date(valid_until),
+        }
+
+    issued = _issue_begin(
+        agency=agency,
+        owner_unit=owner_unit,
+        recipient=recipient,
+        title=title,
+        key_fields_of=key_fields_of,
+        script=script,
+        valid_until=valid_until,
+        actor=actor,
+        doc_type=doc_type,
+        classification_code=classification_code,
+    )
+    try:
+        pdf, data_sha256 = _produce(
+            issued, agency=agency, template_html=template_html, context=context, data=data, actor=actor
+        )
+        return _issue_complete(issued, pdf=pdf, data_sha256=data_sha256, actor=actor)
+    except Exception as exc:
+        _issue_fail(issued.pk, error=exc, actor=actor)
+        raise IssuanceFailedError(
+            f"issuing {issued.registry_number} failed: {exc}",
+            issued_id=str(issued.pk),
+            registry_number=issued.registry_number,
+        ) from exc
+
+
+# --------------------------------------------------------------------------- status changes
+
+
+def _move(issued: IssuedDocument, target: IssuedStatus) -> None:
+    if target not in ALLOWED_MOVES[issued.status]:
+        raise IssuedStatusError(
+            f"an issued document that is {issued.status} cannot become {target}",
+            issued_id=str(issued.pk),
+            status=issued.status,
+            target=str(target),
+        )
+    issued.status = target
+
+
+def _require_changer(*, actor: Person, issued: IssuedDocument) -> None:
+    if not any(has_role(person=actor, role=role, agency=issued.agency) for role in CHANGE_ROLES):
+        raise NotAllowedToChangeIssuedError(
+            "only a head of unit, head of agency or administrator of the issuing agency may "
+            "revoke or supersede its documents",
+            person_id=str(actor.pk),
+            issued_id=str(issued.pk),
+        )
+
+
+def _reason(reason: str) -> str:
+    reason = reason.strip()
+    if not reason or len(reason) > 1000:
+        raise InvalidIssueInputError("give the reason (1 to 1000 characters)", field="reason")
+    return reason
+
+
+@transaction.atomic
+def issued_revoke(*, issued: IssuedDocument, reason: str, actor: Person) -> IssuedDocument:
+    """Revoke a valid issued document: verifiers are told it is revoked from now on."""
+    _require_changer(actor=actor, issued=issued)
+    reason = _reason(reason)
+    issued = IssuedDocument.objects.select_for_update().get(pk=issued.pk)
+    _move(issued, IssuedStatus.REVOKED)
+    issued.reason, issued.status_changed_at, issued.status_changed_by = reason, clock.now(), actor
+    issued.save(update_fields=["status", "reason", "status_changed_at", "status_changed_by"])
+    record(
+        "issuance.document_revoked",
+        actor=actor,
+        target=issued,
+        data={"registry_number": issued.registry_number, "reason": reason},
+    )
+    return issued
+
+
+@transaction.atomic
+def issued_supersede(
+    *, issued: IssuedDocument, replacement: IssuedDocument, reason: str, actor: Person
+) -> IssuedDocument:
+    """Mark a valid issued document superseded by a valid replacement of the same agency."""
+    _require_changer(actor=actor, issued=issued)
+    reason = _reason(reason)
+    if replacement.pk == issued.pk:
+        raise IssuedStatusError("a document cannot supersede itself", issued_id=str(issued.pk))
+    # Both rows, in one order, so two opposite supersessions cannot deadlock.
+    locked = {
+        row.pk: row
+        for row in IssuedDocument.objects.select_for_update()
+        .filter(pk__in=[issued.pk, replacement.pk])
+        .order_by("pk")
+    }
+    issued, replacement = locked[issued.pk], locked[replacement.pk]
+    if replacement.agency_id != issued.agency_id:
+        raise IssuedStatusError(
+            "the replacement was issued by another agency",
+            issued_id=str(issued.pk),
+            replacement_id=str(replacement.pk),
+        )
+    if replacement.status != IssuedStatus.VALID:
+        raise IssuedStatusError(
+            f"the replacement is {replacement.status}, not valid",
+            issued_id=str(issued.pk),
+            replacement_id=str(replacement.pk),
+        )
+    _move(issued, IssuedStatus.SUPERSEDED)
+    issued.superseded_by, issued.reason = replacement, reason
+    issued.status_changed_at, issued.status_changed_by = clock.now(), actor
+    issued.save(update_fields=["status", "superseded_by", "reason", "status_changed_at", "status_changed_by"])
+    record(
+        "issuance.document_superseded",
+        actor=actor,
+        target=issued,
+        data={
+            "registry_number": issued.registry_number,
+            "replacement": replacement.registry_number,
+            "replacement_id": str(replacement.pk),
+            "reason": reason,
+        },
+    )
+    return issued
+
+
+# --------------------------------------------------------------------------- verification events
+
+
+def client_address_hash(address: str) -> str:
+    """A keyed hash of a network address: the holder can tell two checks from one place apart,
+    nobody can turn it back into the address (a plain SHA-256 of an IPv4 address is undone by
+    trying all 2^32)."""
+    return (
+        salted_hmac("govdoc.issuance.client-address", address, algorithm="sha256").hexdigest()
+        if address
+        else ""
+    )
+
+
+@transaction.atomic
+def verification_record(
+    *,
+    issued: IssuedDocument,
+    channel: str,
+    status: ShownStatus,
+    verifier_label: str = "",
+    client_address: str = "",
+    verdict: str = "",
+    identical: bool | None = None,
+) -> VerificationEvent:
+    """Record one verification so the holder sees who checked their document and when.
+
+    Not in the audit chain: verifications come from the public, unauthenticated, in numbers
+    the chain's single head row should not serialise; this table is their record.
+    """
+    if channel not in Channel.values:
+        raise InvalidIssueInputError(f"channel must be one of {', '.join(Channel.values)}", field="channel")
+    return VerificationEvent.objects.create(
+        issued=issued,
+        at=clock.now(),
+        channel=channel,
+        status=status,
+        verdict=verdict,
+        identical=identical,
+        verifier_label=verifier_label.strip()[:200],
+        client_hash=client_address_hash(client_address),
+    )

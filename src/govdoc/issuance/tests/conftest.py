@@ -1,0 +1,123 @@
+"""Fixtures of the issuance tests: officials of the issuing agency, citizens, a certificate
+template long enough for two pages, an issuing helper and the external PDF tools."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytest_django import Settings
+
+from govdoc.accounts.constants import Role, Script
+from govdoc.accounts.models import Agency, Person, Unit
+from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
+from govdoc.issuance.models import IssuedDocument
+from govdoc.issuance.services import document_issue
+
+# Written in Serbian Latin, as agencies write them; Cyrillic documents are transliterated.
+CERTIFICATE_TEMPLATE = """
+<h1>Uverenje o prebivalištu</h1>
+<p>Na osnovu člana 12. Zakona o prebivalištu i boravištu građana izdaje se</p>
+<h2>UVERENJE</h2>
+<p>Broj: {{ registry_number }}</p>
+<p>kojim se potvrđuje da <strong>{{ holder_name }}</strong>, JMBG {{ data.jmbg }},
+ima prebivalište na adresi: {{ data.address }}.</p>
+{% if script == "en" %}<p>This certificate is issued on request of the holder.</p>
+{% else %}<p>Uverenje se izdaje na lični zahtev radi ostvarivanja prava.</p>{% endif %}
+{% for line in notes %}<p>Napomena {{ forloop.counter }}: {{ line }}</p>{% endfor %}
+"""
+LONG_NOTES = [
+    "Ovo uverenje važi do isteka roka navedenog u zaglavlju i služi samo za navedenu namenu; "
+    "podaci su preuzeti iz službene evidencije o prebivalištu građana."
+] * 30
+
+REQUIRE_TOOLS = os.environ.get("GOVDOC_REQUIRE_TOOLS") == "1"
+
+
+def tool(name: str) -> str:
+    """The path of an external tool; skips the test when it is missing (fails when
+    GOVDOC_REQUIRE_TOOLS=1)."""
+    path = shutil.which(name)
+    if path is None:
+        if REQUIRE_TOOLS:
+            pytest.fail(f"{name} is required (GOVDOC_REQUIRE_TOOLS=1) but not installed")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def files_dir(tmp_path: Path, settings: Settings) -> Path:
+    folder = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder)},
+        },
+    }
+    return folder
+
+
+@pytest.fixture
+def head(unit: Unit) -> Person:
+    person = PersonFactory(username="head", first_name="Marko", last_name="Marković")
+    grant(person, unit, Role.HEAD_OF_UNIT)
+    return person
+
+
+@pytest.fixture
+def other_agency_head(db: None) -> Person:
+    other = AgencyFactory(code="rgz", name="Republički geodetski zavod")
+    person = PersonFactory(username="rgz-head")
+    grant(person, UnitFactory(agency=other, code="katastar"), Role.HEAD_OF_AGENCY)
+    return person
+
+
+@pytest.fixture
+def holder(db: None) -> Person:
+    return PersonFactory(
+        username="ljubica",
+        first_name="Ljubica",
+        last_name="Đorđević",
+        is_citizen=True,
+        preferred_script=Script.CYRILLIC,
+    )
+
+
+Issue = Callable[..., IssuedDocument]
+
+
+@pytest.fixture
+def issue(agency: Agency, handler: Person, holder: Person) -> Issue:
+    """Issue a residence certificate; keyword arguments override document_issue's."""
+
+    def _issue(**overrides: Any) -> IssuedDocument:
+        recipient = overrides.get("recipient", holder)
+        fields: dict[str, Any] = {
+            "agency": agency,
+            "recipient": recipient,
+            "title": "Uverenje o prebivalištu",
+            "template_html": CERTIFICATE_TEMPLATE,
+            "context": {"notes": []},
+            "data": {"jmbg": "0101990710123", "address": "Njegoševa 7, Beograd"},
+            "script": getattr(recipient, "preferred_script", Script.LATIN),
+            "valid_until": None,
+            "actor": handler,
+            "doc_type": "uverenje",
+            "classification_code": "02-05",
+        }
+        fields.update(overrides)
+        return document_issue(**fields)
+
+    return _issue
+
+
+def in_days(days: int) -> dt.datetime:
+    from govdoc.core import clock
+
+    return clock.now() + dt.timedelta(days=days)

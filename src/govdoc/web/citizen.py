@@ -1,0 +1,291 @@
+"""The citizen portal: the service catalogue, applying online, "My applications" with the
+timeline, answering a completion request, and the e-inbox with issued documents.
+
+Views parse the request, call one service or selector and render; every rule is in
+``govdoc.applications`` / ``govdoc.issuance``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from govdoc.accounts.constants import Script
+from govdoc.accounts.models import Person
+from govdoc.applications import selectors as apps
+from govdoc.applications.errors import InvalidApplicationError
+from govdoc.applications.services import applications as app_services
+from govdoc.applications.services import inbox as inbox_services
+from govdoc.applications.specs import UploadedFileData
+from govdoc.core import clock
+from govdoc.core.errors import GovDocError
+from govdoc.issuance.scripts import to_cyrillic
+from govdoc.web.schema_form import data_from_post, fields_for
+
+View = Callable[..., HttpResponse]
+
+
+def citizen_required(view: View) -> View:
+    """Logged-in citizens only; an official is sent to the workspace."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not isinstance(user, Person) or not user.is_citizen:
+            return HttpResponseRedirect(reverse("web:work"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _me(request: HttpRequest) -> Person:
+    assert isinstance(request.user, Person)  # citizen_required let only people in
+    return request.user
+
+
+def _script(request: HttpRequest) -> str:
+    script = request.session.get("govdoc_script")
+    if script in Script.values:
+        return str(script)
+    user = request.user
+    return user.preferred_script if isinstance(user, Person) else Script.LATIN
+
+
+def _translator(script: str) -> Callable[[str], str] | None:
+    return to_cyrillic if script == Script.CYRILLIC else None
+
+
+def _uploads(request: HttpRequest, rules: list[dict[str, Any]] | Any) -> list[UploadedFileData]:
+    files = []
+    for rule in rules:
+        upload = request.FILES.get(f"file_{rule['key']}")
+        if upload is not None:
+            files.append(
+                UploadedFileData(
+                    rule_key=rule["key"],
+                    filename=upload.name or "file",
+                    content=upload.read(),
+                    declared_media_type=upload.content_type or "",
+                )
+            )
+    return files
+
+
+def _rule_fields(rules: Any, script: str, errors: dict[str, str]) -> list[dict[str, Any]]:
+    label_key = {"sr-cyrl": "label_cyrl", "en": "label_en"}.get(script, "label")
+    return [
+        {
+            "key": rule["key"],
+            "label": rule.get(label_key) or rule["label"],
+            "required": rule["required"],
+            "accept": ",".join(rule["allowed"]),
+            "max_mb": round(rule["max_bytes"] / 2**20, 1),
+            "error": errors.get(f"attachments.{rule['key']}", ""),
+        }
+        for rule in rules
+    ]
+
+
+@require_GET
+def catalogue(request: HttpRequest) -> HttpResponse:
+    script = _script(request)
+    services = [
+        {"code": s.code, "name": s.name_in(script), "agency": s.agency.name, "days": s.deadline_working_days}
+        for s in apps.services_active().select_related("agency")
+    ]
+    return render(request, "web/citizen/catalogue.html", {"services": services})
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    service = apps.service_by_code(code)
+    if service is None or not service.is_active:
+        raise Http404("no such service")
+    script = _script(request)
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        values = data_from_post(service.form_schema, request.POST)
+        try:
+            application = app_services.application_submit(
+                service=service,
+                applicant=_me(request),
+                data=values,
+                files=_uploads(request, service.attachment_rules),
+                script=script,
+                actor=_me(request),
+            )
+        except InvalidApplicationError as exc:
+            errors, status = exc.field_errors, 400
+        else:
+            messages.success(request, f"Zahtev je podnet. Broj prijema: {application.receipt_number}")
+            return HttpResponseRedirect(reverse("web:my-application", args=[application.pk]))
+    context = {
+        "service": service,
+        "service_name": service.name_in(script),
+        "fields": fields_for(
+            service.form_schema, values=values, errors=errors, translate=_translator(script)
+        ),
+        "attachments": _rule_fields(service.attachment_rules, script, errors),
+        "errors": errors,
+        "form_error": next((m for k, m in errors.items() if k == "script"), ""),
+    }
+    return render(request, "web/citizen/apply.html", context, status=status)
+
+
+@citizen_required
+@require_GET
+def my_applications(request: HttpRequest) -> HttpResponse:
+    script = _script(request)
+    rows = [
+        {
+            "id": a.pk,
+            "number": a.receipt_number,
+            "service": a.service.name_in(script),
+            "status": a.get_status_display(),
+            "status_code": a.status,
+            "submitted_at": a.submitted_at,
+            "due_date": a.due_date,
+        }
+        for a in apps.applications_of_citizen(citizen=_me(request))
+    ]
+    return render(request, "web/citizen/my_applications.html", {"rows": rows})
+
+
+@citizen_required
+@require_http_methods(["GET", "POST"])
+def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
+    try:
+        application = apps.application_get(viewer=_me(request), application_id=application_id)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    script = _script(request)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "withdraw":
+                app_services.application_withdraw(application=application, actor=_me(request))
+                messages.info(request, "Zahtev je povučen. / The application was withdrawn.")
+            elif action == "complete":
+                app_services.application_complete(
+                    application=application,
+                    data=data_from_post(application.service.form_schema, request.POST),
+                    files=_uploads(request, application.service.attachment_rules),
+                    actor=_me(request),
+                )
+                messages.success(request, "Zahtev je dopunjen. / The application was completed.")
+            return HttpResponseRedirect(request.path)
+        except InvalidApplicationError as exc:
+            errors, status = exc.field_errors, 400
+        except GovDocError as exc:
+            errors, status = {"__all__": exc.message}, exc.status
+    open_request = apps.completion_request_open(application=application)
+    context = {
+        "application": application,
+        "service_name": application.service.name_in(script),
+        "events": apps.timeline(application=application, viewer=_me(request)),
+        "completion": open_request,
+        "fields": fields_for(
+            application.service.form_schema,
+            values=application.data,
+            errors=errors,
+            translate=_translator(script),
+        )
+        if open_request
+        else [],
+        "attachments": _rule_fields(application.service.attachment_rules, script, errors)
+        if open_request
+        else [],
+        "error": errors.get("__all__", ""),
+        "can_withdraw": application.status in ("submitted", "assigned", "awaiting_completion"),
+    }
+    return render(request, "web/citizen/my_application.html", context, status=status)
+
+
+@citizen_required
+@require_GET
+def inbox(request: HttpRequest) -> HttpResponse:
+    from govdoc.issuance.selectors import issued_to
+
+    return render(
+        request,
+        "web/citizen/inbox.html",
+        {
+            "inbox": apps.inbox_of(citizen=_me(request)),
+            "issued": issued_to(recipient=_me(request)),
+        },
+    )
+
+
+@citizen_required
+@require_POST
+def inbox_read(request: HttpRequest, message_id: str) -> HttpResponse:
+    try:
+        message = apps.inbox_message_get(viewer=_me(request), message_id=message_id)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    inbox_services.inbox_message_read(message=message, actor=_me(request))
+    return HttpResponseRedirect(reverse("web:inbox"))
+
+
+@citizen_required
+@require_GET
+def inbox_message(request: HttpRequest, message_id: str) -> HttpResponse:
+    """One message (the link in the notification e-mail); opening it marks it read."""
+    try:
+        message = apps.inbox_message_get(viewer=_me(request), message_id=message_id)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    if message.read_at is None:
+        message = inbox_services.inbox_message_read(message=message, actor=_me(request))
+    return render(request, "web/citizen/inbox_message.html", {"m": message})
+
+
+@citizen_required
+@require_GET
+def issued(request: HttpRequest, issued_id: str) -> HttpResponse:
+    """An issued document of mine: its status, the download, and who verified it when."""
+    from govdoc.issuance import selectors as issuance
+
+    try:
+        document = issuance.issued_get(viewer=_me(request), issued_id=issued_id)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    return render(
+        request,
+        "web/citizen/issued.html",
+        {
+            "d": document,
+            "status": document.status_at(clock.now()),
+            "verifications": issuance.verifications_of(issued=document, viewer=_me(request)),
+        },
+    )
+
+
+@citizen_required
+@require_GET
+def issued_pdf(request: HttpRequest, issued_id: str) -> HttpResponse:
+    from govdoc.issuance import selectors as issuance
+
+    try:
+        document = issuance.issued_get(viewer=_me(request), issued_id=issued_id)
+        pdf = issuance.issued_pdf(viewer=_me(request), issued=document)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{document.registry_number}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,148 @@
+"""The officials' workspace: the unit's inbox with deadlines, an application with its
+attachments (opening it is audited as personal-data access), assignment, a completion request,
+the draft decision and sending it into e-Approval; the approval queue with signed decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from govdoc.accounts.models import Person
+from govdoc.applications import selectors as apps
+from govdoc.applications.errors import InvalidApplicationError
+from govdoc.applications.services import applications as app_services
+from govdoc.applications.services import decisions
+from govdoc.approvals import selectors as approvals
+from govdoc.approvals import services as approval_services
+from govdoc.core.errors import GovDocError
+from govdoc.web.schema_form import fields_for
+
+View = Callable[..., HttpResponse]
+
+
+def official_required(view: View) -> View:
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not isinstance(user, Person) or user.is_citizen:
+            return HttpResponseRedirect(reverse("web:my-applications"))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _me(request: HttpRequest) -> Person:
+    assert isinstance(request.user, Person)
+    return request.user
+
+
+@official_required
+@require_GET
+def workspace(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    return render(
+        request,
+        "web/staff/workspace.html",
+        {
+            "applications": apps.unit_inbox(official=me),
+            "queue": approvals.queue_for(person=me),
+            "post_reports": approvals.post_reports_for(person=me),
+        },
+    )
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def application(request: HttpRequest, application_id: str) -> HttpResponse:
+    me = _me(request)
+    try:
+        app = apps.application_get(viewer=me, application_id=application_id)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    error, errors, status = "", {}, 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            _act(request, app, me, action)
+            return HttpResponseRedirect(request.path)
+        except InvalidApplicationError as exc:
+            errors, status = exc.field_errors, 400
+            error = exc.message
+        except GovDocError as exc:
+            error, status = exc.message, exc.status
+    context = {
+        "app": app,
+        "events": apps.timeline(application=app, viewer=me),
+        "data_fields": fields_for(app.service.form_schema, values=app.data, errors={}),
+        "decision_fields": app.decision_fields,
+        "default_line": _default_line(app, me),
+        "handlers": apps.handlers_of(application=app),
+        "error": error,
+        "errors": errors,
+    }
+    return render(request, "web/staff/application.html", context, status=status)
+
+
+def _default_line(app: Any, me: Person) -> list[dict[str, Any]]:
+    try:
+        steps = decisions.default_line_resolve(application=app, drafter=me)
+    except GovDocError:
+        return []
+    people = {str(p.pk): p for p in apps.people_named(ids=[s["assignee_id"] for s in steps])}
+    return [{**s, "person": people.get(s["assignee_id"])} for s in steps]
+
+
+def _act(request: HttpRequest, app: Any, me: Person, action: str) -> None:
+    post = request.POST
+    if action == "assign":
+        handler = apps.handler_get(application=app, person_id=post.get("handler", ""))
+        app_services.application_assign(application=app, handler=handler, actor=me)
+        messages.success(request, "Predmet je dodeljen. / Assigned.")
+    elif action == "request_completion":
+        app_services.completion_request_create(
+            application=app,
+            message_text=post.get("message", ""),
+            fields=post.getlist("fields"),
+            attachment_keys=post.getlist("attachment_keys"),
+            actor=me,
+        )
+        messages.success(request, "Zatražena je dopuna. / Completion requested.")
+    elif action == "save_draft":
+        fields = {k.removeprefix("decision_"): v for k, v in post.items() if k.startswith("decision_")}
+        decisions.decision_draft_save(application=app, fields=fields, actor=me)
+        messages.success(request, "Nacrt je sačuvan. / Draft saved.")
+    elif action == "send":
+        decisions.decision_send_to_approval(application=app, actor=me)
+        messages.success(request, "Poslato na odobravanje. / Sent for approval.")
+    else:
+        raise Http404("unknown action")
+
+
+@official_required
+@require_POST
+def decide(request: HttpRequest, step_id: str) -> HttpResponse:
+    me = _me(request)
+    try:
+        step = approvals.step_for_decision(person=me, step_id=step_id)
+        approval_services.step_decide(
+            step=step,
+            actor=me,
+            decision=request.POST.get("decision", ""),
+            comment=request.POST.get("comment", ""),
+            pin=request.POST.get("pin", ""),
+        )
+    except GovDocError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("web:work") + f"#step-{step_id}")
+    messages.success(request, "Odluka je potpisana i zabeležena. / Your decision is signed and recorded.")
+    return HttpResponseRedirect(reverse("web:work"))

@@ -1,0 +1,101 @@
+"""Public verification: anyone who holds a paper or a file checks it here, no login needed.
+
+By code (typed, or from the QR code), the page shows the document's status (valid, revoked,
+superseded, expired) and the few fields needed to compare it with the paper. By upload, it
+shows the four-state signature verdict and whether the file is the registered original.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from govdoc.core.errors import GovDocError
+from govdoc.issuance.constants import Channel
+from govdoc.issuance.selectors import verify_code, verify_upload
+
+MAX_UPLOAD = 50 * 1024 * 1024
+VERDICT_TEXT = {
+    "authentic": ("Verodostojan", "Authentic: intact and sealed by a trusted, valid certificate."),
+    "altered": ("Izmenjen", "Altered: the file was changed after it was signed."),
+    "certificate_problem": (
+        "Problem sa sertifikatom",
+        "Certificate problem: the signer's certificate is not trusted, revoked or expired.",
+    ),
+    "cannot_be_verified": ("Ne može se proveriti", "Cannot be verified: not a signed PDF."),
+}
+STATUS_TEXT = {
+    "valid": ("Važeći", "Valid"),
+    "revoked": ("Opozvan", "Revoked"),
+    "superseded": ("Zamenjen", "Superseded by a newer document"),
+    "expired": ("Istekao", "Expired"),
+}
+
+
+def _client(request: HttpRequest) -> str:
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
+@require_http_methods(["GET", "POST"])
+def verify_form(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        code = request.POST.get("code", "").strip()
+        if not code:
+            return render(
+                request, "web/verify/form.html", {"code_error": "Unesite kod / Enter the code."}, status=400
+            )
+        url = reverse("web:verify-code", args=[code])
+        label = request.POST.get("verifier", "").strip()
+        return HttpResponseRedirect(f"{url}?v={label}" if label else url)
+    return render(request, "web/verify/form.html", {})
+
+
+@require_GET
+def verify_by_code(request: HttpRequest, code: str) -> HttpResponse:
+    channel = Channel.QR if "p" in request.GET else Channel.CODE
+    try:
+        result = verify_code(
+            code,
+            channel=channel,
+            verifier_label=request.GET.get("v", "")[:200],
+            client_address=_client(request),
+        )
+    except GovDocError as exc:
+        return render(
+            request, "web/verify/form.html", {"code": code, "code_error": exc.message}, status=exc.status
+        )
+    return render(
+        request,
+        "web/verify/code_result.html",
+        {"result": result, "status_text": STATUS_TEXT[result.status], "payload": request.GET.get("p", "")},
+    )
+
+
+@require_POST
+def verify_file(request: HttpRequest) -> HttpResponse:
+    upload = request.FILES.get("file")
+    if upload is None:
+        return render(
+            request, "web/verify/form.html", {"file_error": "Izaberite PDF / Choose a PDF file."}, status=400
+        )
+    if upload.size is not None and upload.size > MAX_UPLOAD:
+        return render(
+            request, "web/verify/form.html", {"file_error": "The file is larger than 50 MB."}, status=413
+        )
+    result = verify_upload(
+        upload.read(), verifier_label=request.POST.get("verifier", "")[:200], client_address=_client(request)
+    )
+    state = result.report.state.value
+    return render(
+        request,
+        "web/verify/file_result.html",
+        {
+            "result": result,
+            "state": state,
+            "verdict_text": VERDICT_TEXT[state],
+            "status_text": STATUS_TEXT.get(result.status or ""),
+            "filename": upload.name,
+        },
+    )
