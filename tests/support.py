@@ -48,3 +48,65 @@ class ApiClient:
 def run_worker() -> None:
     """What ``govdoc worker`` does, once: take every queued task from the database and run it."""
     call_command("db_worker", batch=True, verbosity=0)
+
+
+def run_worker_processes(count: int) -> list[str]:
+    """``count`` worker processes at once against the test database, each draining the queue
+    (``db_worker --batch``): what several ``govdoc worker`` machines do. Returns their stderr
+    for any that failed."""
+    import os
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    url = f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+    env = {**os.environ, "GOVDOC_DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "govdoc.settings"}
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "django",
+                "db_worker",
+                "--batch",
+                "--no-startup-delay",
+                "--interval",
+                "0.1",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    failed = []
+    for worker in workers:
+        _, stderr = worker.communicate(timeout=1800)
+        if worker.returncode != 0:
+            failed.append(stderr[-2000:])
+    return failed
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text a reader sees in ``pdf`` (poppler's pdftotext), whitespace collapsed."""
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    import pytest
+
+    if shutil.which("pdftotext") is None:
+        if os.environ.get("GOVDOC_REQUIRE_TOOLS") == "1":
+            pytest.fail("pdftotext (poppler-utils) is required (GOVDOC_REQUIRE_TOOLS=1)")
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        out = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", handle.name, "-"], capture_output=True, text=True, check=True
+        ).stdout
+    return " ".join(out.split())

@@ -12,7 +12,7 @@ import pytest
 
 from govdoc.cli.demo_data import DEMO_PASSWORD, DEMO_SIGNING_PIN
 from govdoc.signatures.tests.conftest import make_sample_pdf
-from tests.support import run_worker
+from tests.support import pdf_text, run_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -90,7 +90,9 @@ def test_citizen_applies_three_officials_approve_citizen_verifies(
         citizen.locator("#download").click()
     pdf_path = tmp_path / "uverenje.pdf"
     download.value.save_as(pdf_path)
-    assert pdf_path.read_bytes().startswith(b"%PDF-")
+    text = pdf_text(pdf_path.read_bytes())
+    assert "Ana Petrović, JMBG 0101990710006" in text
+    assert receipt not in text  # the issued document carries its registry number, not the receipt
 
     citizen.goto(f"{base}/verify/")
     citizen.get_by_label("PDF dokument / PDF document").set_input_files(str(pdf_path))

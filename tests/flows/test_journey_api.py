@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from govdoc.signatures.tests.conftest import make_sample_pdf
-from tests.support import PIN, ApiClient, person, run_worker
+from tests.support import PIN, ApiClient, pdf_text, person, run_worker
 
 pytestmark = [pytest.mark.slow]
 
@@ -102,7 +102,12 @@ def test_whole_journey_through_the_api(demo: None) -> None:
     issued = citizen.get(f"/issued/{issued_id}").json()
     assert issued["status"] == "valid"
     pdf = citizen.get(f"/issued/{issued_id}/pdf").content
-    assert pdf.startswith(b"%PDF-")
+    text = pdf_text(pdf)
+    assert "UVERENJE O PREBIVALIŠTU" in text
+    assert "Ana Petrović, JMBG 0101990710006" in text
+    assert "Bulevar kralja Aleksandra 73" in text
+    assert issued["registry_number"] in text
+    assert issued["verification_code"] in text.replace(" ", "") or issued["verification_code"] in text
 
     # 6. anyone verifies it: by code, and by uploading the file
     public = Client()

@@ -233,8 +233,10 @@ def _produce(
     html = rendering.html_render(
         template_html=template_html,
         context={
-            **context,
+            # ``data`` (the embedded machine-readable data) unless the caller's own context
+            # already names something ``data``: the caller's template decides what it shows.
             "data": data,
+            **context,
             "holder_name": fields["holder_name"],
             "issue_date": issued.issued_at.astimezone(clock.DISPLAY_TZ).date(),
             "valid_until": issued.valid_until,

@@ -1,0 +1,99 @@
+"""200 applications from 200 citizens, approved and then issued concurrently on PostgreSQL by
+several workers taking tasks from the queue at once (SKIP LOCKED), as ``govdoc worker``
+processes do in production. Each issued PDF names its own applicant and no other."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.db import connection
+
+from govdoc.accounts import services as accounts
+from govdoc.accounts.models import Person
+from govdoc.applications import selectors as apps
+from govdoc.applications.models import Application
+from govdoc.applications.services import applications as app_services
+from govdoc.applications.services import decisions
+from govdoc.applications.specs import UploadedFileData
+from govdoc.approvals import selectors as approvals
+from govdoc.approvals import services as approval_services
+from govdoc.documents.storage import file_read
+from govdoc.issuance.models import IssuedDocument
+from govdoc.signatures.tests.conftest import make_sample_pdf
+from tests.support import PIN, pdf_text, run_worker_processes
+
+pytestmark = [pytest.mark.slow]
+
+COUNT = int(os.environ.get("GOVDOC_CONCURRENT_ISSUANCE", "200"))
+WORKERS = 4
+SERVICE = "uverenje-o-prebivalistu"
+
+
+def _name(n: int) -> tuple[str, str]:
+    return f"Građanin{n:03d}", f"Prezimenić{n:03d}"
+
+
+def test_200_citizens_issued_concurrently_each_pdf_names_its_own_applicant(demo: None) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: concurrent workers take tasks with SELECT ... FOR UPDATE SKIP LOCKED")
+
+    service = apps.service_by_code(SERVICE)
+    assert service is not None
+    head_unit = Person.objects.get(username="head-unit")
+    handler = Person.objects.get(username="handler")
+    scan = make_sample_pdf("LK")
+    # one approval step keeps the setup short; the three-step line is covered by the journeys
+    line = [{"kind": "approval", "assignee_id": str(head_unit.pk), "position": 1}]
+
+    applicant_of: dict[str, str] = {}
+    for n in range(COUNT):
+        first, last = _name(n)
+        citizen = accounts.person_create(
+            username=f"citizen{n:03d}",
+            password=None,
+            first_name=first,
+            last_name=last,
+            is_citizen=True,
+            actor="t",
+        )
+        application = app_services.application_submit(
+            service=service,
+            applicant=citizen,
+            data={
+                "ime_prezime": f"{first} {last}",
+                "jmbg": f"{n:013d}",
+                "adresa": f"Ulica {n}",
+                "opstina": "Vračar",
+                "svrha": "radi zaposlenja",
+            },
+            files=[UploadedFileData(rule_key="licna_karta", filename="lk.pdf", content=scan)],
+            script="sr-latn",
+            actor=citizen,
+        )
+        app_services.application_assign(application=application, handler=handler, actor=head_unit)
+        decisions.decision_send_to_approval(application=application, steps=line, actor=handler)  # type: ignore[list-item]
+        applicant_of[str(application.pk)] = f"{first} {last}"
+    for step in list(approvals.queue_for(person=head_unit)):
+        approval_services.step_decide(step=step, actor=head_unit, decision="approve", pin=PIN)
+
+    # every approval enqueued one issuance task; four worker processes take them at once
+    assert run_worker_processes(WORKERS) == []
+
+    issued = list(
+        IssuedDocument.objects.select_related("version__file", "recipient").order_by("registry_number")
+    )
+    assert len(issued) == COUNT
+    assert {d.status for d in issued} == {"valid"}
+    numbers = sorted(int(d.registry_number.rsplit("-", 1)[1]) for d in issued)
+    assert numbers == list(range(numbers[0], numbers[0] + COUNT))
+
+    statuses = set(Application.objects.filter(pk__in=applicant_of).values_list("status", flat=True))
+    assert statuses == {"issued"}
+    everyone = set(applicant_of.values())
+    for document in issued:
+        application = Application.objects.get(issued_document_id=document.pk)
+        own = applicant_of[str(application.pk)]
+        text = pdf_text(file_read(document.version.file))
+        named = {name for name in everyone if name in text}
+        assert named == {own}, (document.registry_number, own, named)
