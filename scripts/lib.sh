@@ -19,23 +19,38 @@ govdoc_pip_install() {  # $1: pip target, $2: stamp name
   fi
 }
 
-# poppler-utils (pdfsig), qpdf, softhsm2 + opensc (PKCS#11 tests), libharfbuzz-subset0 (fast
-# font subsetting), fonts-dejavu-core. Installed with apt-get when we are root; otherwise the
-# tests that need them are skipped with a reason (CI sets GOVDOC_REQUIRE_TOOLS=1: then missing
-# tools fail the run instead).
+# poppler-utils (pdfsig, pdftotext, pdfdetach, pdftoppm), qpdf, softhsm2 + opensc (PKCS#11
+# tests), zbar-tools (QR decoding), chromium (browser journeys), libharfbuzz-subset0 (fast font
+# subsetting for WeasyPrint), fonts-dejavu-core. Installed with apt-get when we are root;
+# otherwise the tests that need them are skipped with a reason (CI sets GOVDOC_REQUIRE_TOOLS=1:
+# then missing tools fail the run instead).
+_apt_install() {  # packages...
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
+    echo "== installing $*"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  else
+    echo "note: $* not installed (run as root, or install them with your package manager)" >&2
+  fi
+}
+
+# What GovDoc itself needs at run time to render documents (WeasyPrint): Pango, HarfBuzz's
+# subsetter and the DejaVu fonts (Serbian Cyrillic and Latin).
+govdoc_runtime_libs() {
+  local missing=()
+  ldconfig -p 2>/dev/null | grep -q "libpango-1.0.so" || missing+=(libpango-1.0-0 libpangoft2-1.0-0)
+  ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset || missing+=(libharfbuzz-subset0)
+  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
+  [ ${#missing[@]} -eq 0 ] || _apt_install "${missing[@]}"
+}
+
 govdoc_system_tools() {
+  govdoc_runtime_libs
   local missing=()
   command -v pdfsig >/dev/null || missing+=(poppler-utils)
   command -v qpdf >/dev/null || missing+=(qpdf)
   command -v softhsm2-util >/dev/null || missing+=(softhsm2)
   command -v pkcs11-tool >/dev/null || missing+=(opensc)
-  [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing+=(fonts-dejavu-core)
-  if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-      echo "== installing ${missing[*]}"
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-    else
-      echo "note: ${missing[*]} not installed; the tests that need them will be skipped" >&2
-    fi
-  fi
+  command -v zbarimg >/dev/null || missing+=(zbar-tools)
+  command -v chromium >/dev/null || missing+=(chromium)
+  [ ${#missing[@]} -eq 0 ] || _apt_install "${missing[@]}"
 }
