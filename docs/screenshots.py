@@ -1,0 +1,109 @@
+"""Regenerate the screenshots in docs/img/ from a running demo (``govdoc demo``).
+
+    GOVDOC_HOME=/tmp/shots .venv/bin/govdoc demo --port 8765 &
+    .venv/bin/python docs/screenshots.py http://127.0.0.1:8765
+
+Walks the citizen's journey once (apply, three approvals, issuance, verification) in Debian's
+Chromium and saves a picture of each page a person sees.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+OUT = Path(__file__).parent / "img"
+PASSWORD = "demo-govdoc-2026"
+PIN = "123456"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+
+
+def login(browser: object, base: str, username: str) -> Page:
+    page: Page = browser.new_page(viewport={"width": 1200, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
+    page.goto(f"{base}/login/")
+    page.get_by_label("Korisničko ime / Username").fill(username)
+    page.get_by_label("Lozinka / Password").fill(PASSWORD)
+    page.get_by_role("button", name="Prijavi se / Log in").click()
+    page.wait_for_url(f"{base}/")
+    return page
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
+    print(f"docs/img/{name}.png")
+
+
+def main(base: str) -> None:
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        scan = Path(tmp) / "lk.pdf"
+        scan.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+        citizen = login(browser, base, "citizen")
+        citizen.goto(f"{base}/services/")
+        shot(citizen, "01-services")
+        citizen.get_by_role("link", name="Uverenje o prebivalištu").click()
+        citizen.get_by_label("Ime i prezime").fill("Ana Petrović")
+        citizen.get_by_label("JMBG").fill("01019907")
+        citizen.get_by_label("Adresa prebivališta").fill("Bulevar kralja Aleksandra 73")
+        citizen.get_by_label("Opština").fill("Zvezdara")
+        citizen.get_by_label("Svrha izdavanja").fill("radi zaposlenja")
+        citizen.get_by_role("button", name="Podnesi zahtev / Submit").click()
+        shot(citizen, "02-apply-errors")
+        citizen.get_by_label("JMBG").fill("0101990710006")
+        citizen.get_by_label("Skenirana lična karta").set_input_files(str(scan))
+        citizen.get_by_role("button", name="Podnesi zahtev / Submit").click()
+        receipt = citizen.locator("#receipt-number").inner_text()
+        shot(citizen, "03-my-application")
+
+        head = login(browser, base, "head-unit")
+        head.goto(f"{base}/work/")
+        head.get_by_role("link", name=receipt).click()
+        head.get_by_label("Obrađivač / Handler").select_option(label="Marko Marković")
+        head.get_by_role("button", name="Dodeli / Assign").click()
+        handler = login(browser, base, "handler")
+        handler.goto(f"{base}/work/")
+        handler.get_by_role("link", name=receipt).click()
+        shot(handler, "04-handler-application")
+        handler.get_by_role("button", name="Pošalji na odobravanje / Send for approval").click()
+        head.goto(f"{base}/work/")
+        shot(head, "05-approval-queue")
+        for page in (head, login(browser, base, "registry"), login(browser, base, "head-agency")):
+            page.goto(f"{base}/work/")
+            card = page.locator("article.card").first
+            card.get_by_label("PIN za potpisivanje / Signing PIN").fill(PIN)
+            card.get_by_role("button", name="Odobri i potpiši / Approve and sign").click()
+        for _ in range(60):  # the demo's worker issues the certificate in the background
+            citizen.goto(f"{base}/inbox/")
+            if citizen.locator("#issued a").count():
+                break
+            time.sleep(1)
+        shot(citizen, "06-inbox")
+        citizen.locator("#issued a").first.click()
+        with citizen.expect_download() as download:
+            citizen.locator("#download").click()
+        pdf = Path(tmp) / "uverenje.pdf"
+        download.value.save_as(pdf)
+        subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", str(pdf), str(OUT / "07-certificate")], check=True)
+        print("docs/img/07-certificate.png")
+        citizen.goto(f"{base}/verify/")
+        citizen.get_by_label("PDF dokument / PDF document").set_input_files(str(pdf))
+        citizen.get_by_label("Ko proverava (nije obavezno) / Who is checking (optional)").last.fill("Banka, ekspozitura 12")
+        citizen.get_by_role("button", name="Proveri datoteku / Check file").click()
+        shot(citizen, "08-verify-file")
+        code = citizen.locator("body").inner_text()
+        citizen.goto(f"{base}/inbox/")
+        citizen.locator("#issued a").first.click()
+        shot(citizen, "09-who-verified")
+        browser.close()
+        del code
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8000")
