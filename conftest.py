@@ -36,3 +36,12 @@ def handler(unit: Unit) -> Person:
 @pytest.fixture
 def citizen(db: None) -> Person:
     return PersonFactory(username="citizen", is_citizen=True)
+
+
+@pytest.fixture
+def demo(transactional_db: None) -> None:
+    """The demo installation exactly as ``govdoc demo`` loads it: agencies, officials with
+    signing keys (PIN 123456), a citizen and the service catalogue."""
+    from govdoc.cli import demo_data
+
+    demo_data.ensure(progress=lambda _m: None)

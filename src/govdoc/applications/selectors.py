@@ -28,10 +28,12 @@ from govdoc.applications.models import (
     ApplicationEvent,
     CompletionRequest,
     InboxMessage,
+    Receipt,
     Service,
 )
 from govdoc.audit.services import record_access
 from govdoc.core import clock
+from govdoc.documents.storage import file_read
 
 Viewer = AbstractBaseUser | AnonymousUser
 
@@ -207,3 +209,27 @@ def people_named(*, ids: list[str]) -> QuerySet[Person]:
     """People by id (ids that are not UUIDs are ignored), e.g. to show a resolved approval line."""
     valid = [pk for pk in (_uuid(i) for i in ids) if pk is not None]
     return Person.objects.filter(pk__in=valid)
+
+
+def receipt_content(*, viewer: Viewer, application_id: uuid.UUID | str) -> tuple[Receipt, bytes]:
+    """The receipt of an application, for whoever may see the application (integrity-checked)."""
+    application = application_get(viewer=viewer, application_id=application_id, purpose="read the receipt")
+    receipt = Receipt.objects.select_related("file").get(application=application)
+    return receipt, file_read(receipt.file)
+
+
+def attachment_content(
+    *, viewer: Viewer, application_id: uuid.UUID | str, attachment_id: uuid.UUID | str
+) -> tuple[ApplicationAttachment, bytes]:
+    """One attachment of an application (integrity-checked). An official's opening of the
+    application is recorded as personal-data access by ``application_get``."""
+    application = application_get(viewer=viewer, application_id=application_id, purpose="open an attachment")
+    pk = _uuid(attachment_id)
+    attachment = (
+        ApplicationAttachment.objects.select_related("file").filter(application=application, pk=pk).first()
+        if pk
+        else None
+    )
+    if attachment is None:
+        raise ApplicationNotFoundError("no such attachment", attachment_id=str(attachment_id))
+    return attachment, file_read(attachment.file)

@@ -289,3 +289,17 @@ def issued_pdf(request: HttpRequest, issued_id: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{document.registry_number}.pdf"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@citizen_required
+@require_GET
+def receipt(request: HttpRequest, application_id: str) -> HttpResponse:
+    try:
+        found, content = apps.receipt_content(viewer=_me(request), application_id=application_id)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(content, content_type=f"{found.media_type}; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{found.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response

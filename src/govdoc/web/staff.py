@@ -146,3 +146,19 @@ def decide(request: HttpRequest, step_id: str) -> HttpResponse:
         return HttpResponseRedirect(reverse("web:work") + f"#step-{step_id}")
     messages.success(request, "Odluka je potpisana i zabeležena. / Your decision is signed and recorded.")
     return HttpResponseRedirect(reverse("web:work"))
+
+
+@official_required
+@require_GET
+def attachment(request: HttpRequest, application_id: str, attachment_id: str) -> HttpResponse:
+    """An attachment, as the citizen uploaded it (its type was checked by content on upload)."""
+    try:
+        found, content = apps.attachment_content(
+            viewer=_me(request), application_id=application_id, attachment_id=attachment_id
+        )
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    response = HttpResponse(content, content_type=found.media_type)
+    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,84 @@
+"""Pages of the citizen portal and the officials' workspace, through Django's test client."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from govdoc.accounts import services as accounts
+from govdoc.accounts.models import Person
+from govdoc.applications.models import Application
+from govdoc.audit.models import AuditEvent
+from govdoc.signatures.tests.conftest import make_sample_pdf
+
+FORM = {
+    "ime_prezime": "Ana Petrović",
+    "jmbg": "0101990710006",
+    "adresa": "Bulevar kralja Aleksandra 73",
+    "opstina": "Zvezdara",
+    "svrha": "radi zaposlenja",
+}
+
+
+def _client(username: str) -> Client:
+    client = Client()
+    client.force_login(Person.objects.get(username=username))
+    return client
+
+
+@pytest.fixture
+def applied(demo: None) -> Application:
+    citizen = _client("citizen")
+    response = citizen.post(
+        "/services/uverenje-o-prebivalistu/apply/",
+        {**FORM, "file_licna_karta": SimpleUploadedFile("lk.pdf", make_sample_pdf("LK"), "application/pdf")},
+    )
+    assert response.status_code == 302
+    return Application.objects.get()
+
+
+def test_a_png_named_pdf_is_refused_beside_its_field_and_nothing_is_written(demo: None) -> None:
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
+    response = _client("citizen").post(
+        "/services/uverenje-o-prebivalistu/apply/",
+        {**FORM, "file_licna_karta": SimpleUploadedFile("lk.pdf", png, "application/pdf")},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="err_file_licna_karta"' in page
+    assert not Application.objects.exists()
+
+
+def test_citizen_reads_the_receipt_and_nobody_else_does(applied: Application) -> None:
+    receipt = _client("citizen").get(f"/my/applications/{applied.pk}/receipt")
+    assert receipt.status_code == 200
+    assert applied.receipt_number in receipt.content.decode()
+    assert "default-src 'none'" in receipt["Content-Security-Policy"]
+    accounts.person_create(username="other", password="drugi-gradjanin-1", is_citizen=True, actor="test")
+    assert _client("other").get(f"/my/applications/{applied.pk}/receipt").status_code == 404
+
+
+def test_official_opens_an_attachment_and_the_access_is_audited(applied: Application) -> None:
+    attachment = applied.attachments.get()
+    handler = _client("handler")
+    response = handler.get(f"/work/applications/{applied.pk}/attachments/{attachment.pk}")
+    assert response.status_code == 200
+    assert response.content.startswith(b"%PDF-")
+    access = AuditEvent.objects.filter(event="audit.personal_data_viewed", target_id=str(applied.pk))
+    assert access.filter(actor_label="handler").exists()
+    # an official of another agency learns nothing
+    other = _client("handler-bg").get(f"/work/applications/{applied.pk}/attachments/{attachment.pk}")
+    assert other.status_code == 404
+
+
+def test_citizens_are_kept_out_of_the_workspace(applied: Application) -> None:
+    response = _client("citizen").get(f"/work/applications/{applied.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == "/my/applications/"
+
+
+def test_anonymous_visitors_are_sent_to_log_in(db: None) -> None:
+    response = Client().get("/my/applications/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
