@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 
 from django.db.models import Q, QuerySet
 
@@ -69,3 +70,18 @@ def person_by_api_token(clear: str) -> Person | None:
 
 def people_by_ids(ids: list[str]) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=ids)
+
+
+def officials_of_agency(*, agency_id: uuid.UUID | str) -> QuerySet[Person]:
+    """People who hold a current membership in a unit of the agency (e.g. to choose approvers)."""
+    today = clock.today_local()
+    return (
+        Person.objects.filter(
+            memberships__unit__agency_id=agency_id,
+            memberships__valid_from__lte=today,
+            is_active=True,
+        )
+        .filter(Q(memberships__valid_to__isnull=True) | Q(memberships__valid_to__gte=today))
+        .distinct()
+        .order_by("last_name", "first_name")
+    )

@@ -17,13 +17,17 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govdoc.accounts.models import Person
+from govdoc.accounts.selectors import officials_of_agency
 from govdoc.applications import selectors as apps
 from govdoc.applications.errors import InvalidApplicationError
 from govdoc.applications.services import applications as app_services
 from govdoc.applications.services import decisions
+from govdoc.applications.specs import LineStep
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services as approval_services
-from govdoc.core.errors import GovDocError
+from govdoc.core.errors import GovDocError, InvalidInputError
+from govdoc.issuance import selectors as issuance
+from govdoc.issuance import services as issuance_services
 from govdoc.web.schema_form import fields_for
 
 View = Callable[..., HttpResponse]
@@ -87,6 +91,8 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
         "decision_fields": app.decision_fields,
         "default_line": _default_line(app, me),
         "handlers": apps.handlers_of(application=app),
+        "officials": officials_of_agency(agency_id=app.agency_id).exclude(pk=me.pk),
+        "issued": _issued(app, me),
         "error": error,
         "errors": errors,
     }
@@ -100,6 +106,33 @@ def _default_line(app: Any, me: Person) -> list[dict[str, Any]]:
         return []
     people = {str(p.pk): p for p in apps.people_named(ids=[s["assignee_id"] for s in steps])}
     return [{**s, "person": people.get(s["assignee_id"])} for s in steps]
+
+
+def _issued(app: Any, me: Person) -> Any:
+    if not app.issued_document_id:
+        return None
+    try:
+        return issuance.issued_get(viewer=me, issued_id=app.issued_document_id)
+    except GovDocError:
+        return None
+
+
+def _line_from_post(request: HttpRequest) -> list[LineStep] | None:
+    """The approval line as the handler changed it on the page (None: the service's default)."""
+    kinds = request.POST.getlist("step_kind")
+    assignees = request.POST.getlist("step_assignee")
+    positions = request.POST.getlist("step_position")
+    if not kinds:
+        return None
+    if not (len(kinds) == len(assignees) == len(positions)):
+        raise InvalidInputError("the approval line on the page is incomplete", errors={"line": "incomplete"})
+    try:
+        return [
+            LineStep(kind=kind, assignee_id=assignee, position=int(position))  # type: ignore[typeddict-item]
+            for kind, assignee, position in zip(kinds, assignees, positions, strict=True)
+        ]
+    except ValueError as exc:
+        raise InvalidInputError("a step position is not a number", errors={"line": "position"}) from exc
 
 
 def _act(request: HttpRequest, app: Any, me: Person, action: str) -> None:
@@ -122,8 +155,16 @@ def _act(request: HttpRequest, app: Any, me: Person, action: str) -> None:
         decisions.decision_draft_save(application=app, fields=fields, actor=me)
         messages.success(request, "Nacrt je sačuvan. / Draft saved.")
     elif action == "send":
-        decisions.decision_send_to_approval(application=app, actor=me)
+        decisions.decision_send_to_approval(application=app, steps=_line_from_post(request), actor=me)
         messages.success(request, "Poslato na odobravanje. / Sent for approval.")
+    elif action == "withdraw_line":
+        line = approvals.line_get(user=me, line_id=app.approval_line_id)
+        approval_services.line_withdraw(line=line, actor=me, reason=post.get("reason", ""))
+        messages.success(request, "Linija odobravanja je povučena. / The approval line was withdrawn.")
+    elif action == "revoke":
+        document = issuance.issued_get(viewer=me, issued_id=app.issued_document_id)
+        issuance_services.issued_revoke(issued=document, reason=post.get("reason", ""), actor=me)
+        messages.success(request, "Dokument je opozvan. / The document was revoked.")
     else:
         raise Http404("unknown action")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -82,3 +83,50 @@ def test_anonymous_visitors_are_sent_to_log_in(db: None) -> None:
     response = Client().get("/my/applications/")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/?next=")
+
+
+def _assigned(applied: Application) -> Application:
+    head = _client("head-unit")
+    handler = Person.objects.get(username="handler")
+    head.post(f"/work/applications/{applied.pk}/", {"action": "assign", "handler": str(handler.pk)})
+    applied.refresh_from_db()
+    assert applied.status == "assigned"
+    return applied
+
+
+def test_handler_changes_the_line_before_sending_then_withdraws_it(applied: Application) -> None:
+    from govdoc.approvals.models import ApprovalLine
+
+    app = _assigned(applied)
+    people = {u: str(Person.objects.get(username=u).pk) for u in ("head-unit", "mup-admin", "head-agency")}
+    handler = _client("handler")
+    page = handler.get(f"/work/applications/{app.pk}/").content.decode()
+    assert 'name="step_assignee"' in page
+    sent = handler.post(
+        f"/work/applications/{app.pk}/",
+        {
+            "action": "send",
+            "step_kind": ["review", "consent", "approval"],
+            "step_position": ["1", "2", "3"],
+            "step_assignee": [people["head-unit"], people["mup-admin"], people["head-agency"]],
+        },
+    )
+    assert sent.status_code == 302
+    app.refresh_from_db()
+    assert app.status == "in_approval"
+    line = ApprovalLine.objects.get(pk=app.approval_line_id)
+    assert [s.assignee.username for s in line.steps.order_by("position")] == [
+        "head-unit",
+        "mup-admin",
+        "head-agency",
+    ]
+
+    withdrawn = handler.post(
+        f"/work/applications/{app.pk}/", {"action": "withdraw_line", "reason": "ispravka"}
+    )
+    assert withdrawn.status_code == 302
+    line.refresh_from_db()
+    assert line.status == "withdrawn"
+    call_command("db_worker", batch=True, verbosity=0)  # the worker applies the outcome
+    app.refresh_from_db()
+    assert app.status == "assigned"
