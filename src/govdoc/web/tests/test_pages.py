@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 
 from govdoc.accounts import services as accounts
