@@ -338,7 +338,7 @@ class DevPki:
                 crl_url=self.crl_url,
                 email=email or None,
             )
-            _write_atomic(key_path, devpki.encrypt_key(key, pin), mode=0o600)
+            _write_atomic(key_path, devpki.encrypt_key_under_pin(key, pin), mode=0o600)
             index = self._index()
             self._remember(index, cert, kind="person", holder=f"person:{person_id}")
             self._save_index(index)

@@ -12,15 +12,21 @@ extended key usage timeStamping only (RFC 3161 §2.3).
 
 from __future__ import annotations
 
+import base64
+import os
 import secrets
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
 
 from cryptography import x509
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from govdoc.signatures.engine.errors import KeyBackendError
@@ -261,8 +267,63 @@ def encrypt_key(key: PrivateKey, passphrase: str) -> bytes:
     )
 
 
+# A PIN has few possibilities (a million for six digits), so a key under a PIN is wrapped with a
+# memory-hard KDF: scrypt (RFC 7914) with N=2^15, r=8 (32 MiB, ~0.1 s per try here) and
+# AES-256-GCM. PKCS#8's PBKDF2 with OpenSSL's default 2,048 iterations takes ~0.4 ms per try: a
+# stolen key file with a six-digit PIN would fall in minutes. Production keeps officials' keys
+# on a signature device or a remote signing service instead (DESIGN.md, "Who holds which key").
+_PIN_PEM = "GOVDOC PIN-PROTECTED PRIVATE KEY"
+_PIN_MAGIC = b"GDPK1"
+_SCRYPT_LOG2_N = 15
+
+
+def encrypt_key_under_pin(key: PrivateKey, pin: str) -> bytes:
+    """The key as PKCS#8 DER wrapped with scrypt + AES-256-GCM under ``pin``, in a PEM block."""
+    if not pin:
+        raise KeyBackendError("a key file needs a non-empty PIN")
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    salt, nonce = os.urandom(16), os.urandom(12)
+    secret = Scrypt(salt=salt, length=32, n=2**_SCRYPT_LOG2_N, r=8, p=1).derive(pin.encode("utf-8"))
+    header = _PIN_MAGIC + bytes([_SCRYPT_LOG2_N]) + salt + nonce
+    body = header + AESGCM(secret).encrypt(nonce, der, header)
+    lines = textwrap.wrap(base64.b64encode(body).decode("ascii"), 64)
+    return "\n".join([f"-----BEGIN {_PIN_PEM}-----", *lines, f"-----END {_PIN_PEM}-----", ""]).encode()
+
+
+def _decrypt_under_pin(pem: bytes, pin: str) -> PrivateKey:
+    text = pem.decode("ascii", "replace")
+    inner = "".join(line for line in text.splitlines() if line and not line.startswith("-----"))
+    try:
+        body = base64.b64decode(inner, validate=True)
+    except ValueError as exc:
+        raise KeyBackendError("the key file is damaged") from exc
+    size = len(_PIN_MAGIC) + 1 + 16 + 12
+    if len(body) <= size or not body.startswith(_PIN_MAGIC):
+        raise KeyBackendError("the key file is damaged")
+    header, sealed = body[:size], body[size:]
+    log2_n = header[len(_PIN_MAGIC)]
+    salt = header[len(_PIN_MAGIC) + 1 : len(_PIN_MAGIC) + 17]
+    nonce = header[len(_PIN_MAGIC) + 17 :]
+    if not 10 <= log2_n <= 22:
+        raise KeyBackendError("the key file is damaged")
+    secret = Scrypt(salt=salt, length=32, n=2**log2_n, r=8, p=1).derive(pin.encode("utf-8"))
+    try:
+        der = AESGCM(secret).decrypt(nonce, sealed, header)
+    except InvalidTag as exc:
+        raise KeyBackendError("the key file cannot be opened: wrong PIN or damaged file") from exc
+    key = serialization.load_der_private_key(der, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
+        raise KeyBackendError("the key file holds an unsupported key type (RSA or ECDSA expected)")
+    return key
+
+
 def decrypt_key(pem: bytes, passphrase: str) -> PrivateKey:
-    """Load a key written by :func:`encrypt_key`; a wrong passphrase raises KeyBackendError."""
+    """Load a key written by :func:`encrypt_key` or :func:`encrypt_key_under_pin`; a wrong
+    passphrase or PIN raises KeyBackendError."""
+    if pem.lstrip().startswith(f"-----BEGIN {_PIN_PEM}-----".encode()):
+        return _decrypt_under_pin(pem, passphrase)
     try:
         key = serialization.load_pem_private_key(pem, password=passphrase.encode("utf-8"))
     except (ValueError, TypeError) as exc:

@@ -114,3 +114,19 @@ def test_issue_certificate_with_an_explicit_serial(dev_pki: DevPki) -> None:
     assert cert.serial_number == 4242
     eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     assert list(eku) == [ExtendedKeyUsageOID.OCSP_SIGNING]
+
+
+def test_a_key_under_a_pin_opens_only_with_that_pin_and_costs_a_memory_hard_kdf() -> None:
+    from govdoc.signatures.engine.devpki import decrypt_key, encrypt_key_under_pin, new_key
+
+    key = new_key("person")
+    pem = encrypt_key_under_pin(key, "246810")
+    assert pem.startswith(b"-----BEGIN GOVDOC PIN-PROTECTED PRIVATE KEY-----")
+    opened = decrypt_key(pem, "246810")
+    assert opened.public_key().public_numbers() == key.public_key().public_numbers()  # type: ignore[union-attr]
+    with pytest.raises(KeyBackendError, match="wrong PIN"):
+        decrypt_key(pem, "246811")
+    damaged = bytearray(pem)
+    damaged[80] = ord("A") if damaged[80] != ord("A") else ord("B")
+    with pytest.raises(KeyBackendError):
+        decrypt_key(bytes(damaged), "246810")
