@@ -1,19 +1,29 @@
 """Issue N certificates end to end two ways, in the same run, and compare documents per second.
 
-1. GovDoc: ``issuance.services.document_issue`` — registry number, data file, signed QR
-   payload, PDF/A-3b from the service template (compiled once), e-seal as a certified PAdES
-   B-LT signature with the local TSA (key kept, ``bytes_reserved``, one timestamper, trust
-   parsed once), the sealed version stored and registered, audit events. Run in one process
-   and in ``--processes`` worker processes (default: the number of CPUs), each warmed up with
-   one document before the clock starts (a server's workers stay warm). In one process the
-   two pipelines take turns, one document each, so load from elsewhere on a shared machine
-   hits both alike; CPU time per document is printed because it moves less than wall time.
+1. GovDoc through its API: each document is one HTTP request ``POST /api/v1/issued`` with a
+   bearer token (an agency's system issuing a service's certificate) to a real ``waitress``
+   server on 127.0.0.1 that this script starts (the WSGI application ``govdoc serve`` runs: all
+   middleware, token auth, body parsing and validation against the service's form schema, the
+   endpoint), answered 201 once the signed PDF is stored. Behind it: registry number, data file,
+   signed QR payload, PDF/A-3b from the service template (compiled once), e-seal as a certified
+   PAdES B-LT signature with the local TSA, the sealed version stored and registered, audit
+   events. Measured with one server process (and one client), and with ``--processes`` server
+   processes (default 2), each on its own port, with as many client threads sending to them at
+   once (what a proxy in front of several server processes does). Every server is warmed up
+   (one request per server thread) before the clock starts: a server's workers stay warm.
+   In the one-process run the two pipelines take turns, one document each, so load from
+   elsewhere on a shared machine hits both alike. CPU time per document (server processes, the
+   local PostgreSQL backends serving them, and the client) is printed because it moves less
+   than wall time.
 2. The naive floor: a bare script that for each document fills the same template (compiled
    anew), makes the QR code with segno's default mask scoring, renders with WeasyPrint (new
    objects, new font configuration) and signs with pyHanko used naively — ``SimpleSigner.load``
    from the key file, no ``bytes_reserved`` (a dry-run signature to size it), a new timestamper
    and a new validation context per document — at the same level (certified, B-LT). It writes
    nothing to any database, so it is a floor: GovDoc does more work per document.
+
+``--direct`` adds the rows of the earlier version of this script: ``issuance.services.
+document_issue`` called in-process (no HTTP, no form validation), in 1 and N worker processes.
 
 Database: PostgreSQL when ``GOVDOC_DATABASE_URL`` is set (migrated if needed), else SQLite in
 a temporary ``GOVDOC_HOME``; the development PKI is made there on first use.
@@ -25,14 +35,18 @@ a temporary ``GOVDOC_HOME``; the development PKI is made there on first use.
 from __future__ import annotations
 
 import argparse
+import http.client
 import io
+import json
 import logging
 import multiprocessing as mp
 import os
+import queue
 import secrets
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -83,12 +97,33 @@ def django_setup() -> None:
     logging.disable(logging.WARNING)
 
 
+# The bench service's form: what ``_data`` gives (the API checks every request against it).
+FORM_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "jmbg": {"type": "string", "pattern": "^[0-9]{13}$"},
+        "address": {"type": "string", "minLength": 5, "maxLength": 200},
+        "rows": {
+            "type": "array",
+            "items": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+        },
+    },
+    "required": ["jmbg", "address", "rows"],
+    "additionalProperties": False,
+}
+
+
 def prepare(n_recipients: int) -> dict[str, Any]:
-    """Migrate, and make a bench agency, an official and recipients; returns their ids."""
+    """Migrate, and make a bench agency, an official with an API token, a service with the
+    bench template and recipients; returns their ids, the service code and the token."""
     from django.core.management import call_command
 
     from govdoc.accounts.constants import Role
     from govdoc.accounts.models import Agency, Membership, Person, Unit
+    from govdoc.accounts.services import api_token_issue
+    from govdoc.applications.models import Service
+    from govdoc.core import clock
     from govdoc.signatures import keyring
 
     call_command("migrate", verbosity=0)
@@ -105,11 +140,33 @@ def prepare(n_recipients: int) -> dict[str, Any]:
             for i in range(n_recipients)
         ]
     )
+    now = clock.now()
+    service = Service.objects.create(
+        code=f"{code}-uverenje",
+        name="Uverenje o prebivalištu",
+        name_cyrl="Уверење о пребивалишту",
+        name_en="Certificate of residence",
+        agency=agency,
+        unit=unit,
+        form_schema=FORM_SCHEMA,
+        deadline_working_days=8,
+        output_title="Uverenje o prebivalištu",
+        output_title_cyrl="Уверење о пребивалишту",
+        output_title_en="Certificate of residence",
+        output_template=TEMPLATE,
+        output_doc_type="uverenje",
+        classification_code="02-05",
+        created_at=now,
+        updated_at=now,
+    )
+    _, token = api_token_issue(person=official, name="bench", actor="bench")
     keyring.eseal_key(code, name=agency.name)  # the PKI and the e-seal exist before timing
     return {
         "agency": str(agency.pk),
         "official": str(official.pk),
         "recipients": [str(r.pk) for r in recipients],
+        "service": service.code,
+        "token": token,
     }
 
 
@@ -152,7 +209,7 @@ def _worker(ids: dict[str, Any], recipient_ids: list[str], barrier: Any, results
 
 
 def govdoc_processes(ids: dict[str, Any], n: int, processes: int) -> tuple[float, float]:
-    """docs/s and CPU ms per document with ``processes`` warm workers."""
+    """docs/s and CPU ms per document (workers and database) with ``processes`` warm workers."""
     from django.db import connections
 
     connections.close_all()
@@ -167,14 +224,180 @@ def govdoc_processes(ids: dict[str, Any], n: int, processes: int) -> tuple[float
     for worker in workers:
         worker.start()
     barrier.wait()
-    started = time.perf_counter()
+    started, database = time.perf_counter(), _database_cpu()
     cpu = [results.get(timeout=900) for _ in workers]
     elapsed = time.perf_counter() - started
+    cpu.append(_database_cpu() - database)
     for worker in workers:
         worker.join()
         if worker.exitcode != 0:
             raise SystemExit(f"a worker failed (exit code {worker.exitcode})")
     return n / elapsed, sum(cpu) / n * 1000
+
+
+# ------------------------------------------------------------------ GovDoc through its API
+
+
+def _serve(ready: Any, threads: int) -> None:
+    """One server process: the WSGI application ``govdoc serve`` runs, on a free port."""
+    django_setup()
+    from waitress.server import create_server
+
+    from govdoc.wsgi import application
+
+    server = create_server(application, host="127.0.0.1", port=0, threads=threads, ident="GovDoc")
+    ready.put((os.getpid(), server.effective_port))
+    server.run()
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _database_cpu() -> float:
+    """CPU seconds of the local PostgreSQL backends serving the bench database (their process
+    titles name it), so GovDoc's CPU per document includes the database's share. 0 on SQLite
+    (in-process) or a remote server."""
+    from django.db import connection
+
+    settings = connection.settings_dict
+    if connection.vendor != "postgresql" or settings.get("HOST") not in ("127.0.0.1", "localhost", ""):
+        return 0.0
+    marker = f" {settings['NAME']} "
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            title = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if title.startswith("postgres:") and marker in title:
+                total += _cpu_seconds(int(proc.name))
+        except OSError:  # the process ended meanwhile
+            continue
+    return total
+
+
+class Servers:
+    """``count`` waitress server processes on 127.0.0.1, each on its own port."""
+
+    def __init__(self, count: int, threads: int) -> None:
+        from django.db import connections
+
+        connections.close_all()
+        ctx = mp.get_context("spawn")
+        ready = ctx.Queue()
+        self.threads = threads
+        self.processes = [
+            ctx.Process(target=_serve, args=(ready, threads), daemon=True) for _ in range(count)
+        ]
+        for process in self.processes:
+            process.start()
+        self.endpoints: list[tuple[int, int]] = []
+        deadline = time.monotonic() + 120
+        while len(self.endpoints) < count:
+            try:
+                self.endpoints.append(ready.get(timeout=0.5))
+            except queue.Empty:
+                if time.monotonic() > deadline or not all(p.is_alive() for p in self.processes):
+                    self.stop()
+                    raise SystemExit("a server process did not start") from None
+
+    @property
+    def ports(self) -> list[int]:
+        return [port for _, port in self.endpoints]
+
+    def cpu(self) -> float:
+        """CPU seconds of the server processes and of the database server working for them."""
+        return sum(_cpu_seconds(pid) for pid, _ in self.endpoints) + _database_cpu()
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.join(timeout=30)
+
+
+class ApiClient:
+    """An agency's system: one keep-alive HTTP connection, a bearer token."""
+
+    def __init__(self, port: int, ids: dict[str, Any]) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        self.ids = ids
+        self.headers = {"Authorization": f"Bearer {ids['token']}", "Content-Type": "application/json"}
+
+    def issue(self, recipient_id: str, i: int) -> dict[str, Any]:
+        body = {
+            "service": self.ids["service"],
+            "recipient_id": recipient_id,
+            "data": _data(i),
+            "script": "sr-latn",
+        }
+        self.connection.request("POST", "/api/v1/issued", body=json.dumps(body), headers=self.headers)
+        response = self.connection.getresponse()
+        payload = response.read()
+        if response.status != 201:
+            raise SystemExit(f"POST /api/v1/issued answered {response.status}: {payload[:500]!r}")
+        answer: dict[str, Any] = json.loads(payload)
+        return answer
+
+    def pdf(self, issued_id: str) -> bytes:
+        self.connection.request("GET", f"/api/v1/issued/{issued_id}/pdf", headers=self.headers)
+        response = self.connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise SystemExit(f"GET the PDF answered {response.status}")
+        return payload
+
+
+def _warm(servers: Servers, ids: dict[str, Any], recipients: list[str]) -> None:
+    """One request per server thread, all at once, so every thread has its connection."""
+    jobs = [
+        threading.Thread(target=lambda p=port, r=rid: ApiClient(p, ids).issue(r, 0))
+        for k, port in enumerate(servers.ports)
+        for rid in recipients[k * servers.threads : (k + 1) * servers.threads]
+    ]
+    for job in jobs:
+        job.start()
+    for job in jobs:
+        job.join()
+
+
+def api_processes(ids: dict[str, Any], n: int, processes: int, threads: int) -> tuple[float, float]:
+    """docs/s and CPU ms per document (servers + client) with ``processes`` warm server
+    processes and as many client threads sending at once."""
+    servers = Servers(processes, threads)
+    timed, warm = ids["recipients"][:n], ids["recipients"][n:]
+    try:
+        _warm(servers, ids, warm)
+        barrier = threading.Barrier(processes + 1)
+        failures: list[BaseException] = []
+
+        def client(k: int) -> None:
+            api = ApiClient(servers.ports[k], ids)
+            barrier.wait()
+            try:
+                for i, recipient_id in list(enumerate(timed))[k::processes]:
+                    api.issue(recipient_id, i)
+            except BaseException as exc:
+                failures.append(exc)
+
+        jobs = [threading.Thread(target=client, args=(k,)) for k in range(processes)]
+        for job in jobs:
+            job.start()
+        cpu_servers, cpu_client = servers.cpu(), time.process_time()
+        barrier.wait()
+        started = time.perf_counter()
+        for job in jobs:
+            job.join()
+        elapsed = time.perf_counter() - started
+        cpu = servers.cpu() - cpu_servers + time.process_time() - cpu_client
+        if failures:
+            raise SystemExit(f"a client failed: {failures[0]}")
+    finally:
+        servers.stop()
+    return n / elapsed, cpu / n * 1000
 
 
 # ------------------------------------------------------------------ the naive floor
@@ -266,11 +489,12 @@ class Tally:
         self.wall: list[float] = []
         self.cpu = 0.0
 
-    def run(self, func: Any) -> Any:
-        cpu, t0 = time.process_time(), time.perf_counter()
+    def run(self, func: Any, other_cpu: Any = lambda: 0.0) -> Any:
+        """Time ``func``; ``other_cpu`` reads the CPU time of processes working for it."""
+        cpu, other, t0 = time.process_time(), other_cpu(), time.perf_counter()
         result = func()
         self.wall.append(time.perf_counter() - t0)
-        self.cpu += time.process_time() - cpu
+        self.cpu += time.process_time() - cpu + other_cpu() - other
         return result
 
     def rate(self) -> float:
@@ -284,18 +508,34 @@ class Tally:
 
 
 def one_process(
-    ids: dict[str, Any], n: int, *, agency_code: str, agency_name: str
-) -> tuple[Tally, Tally, bytes]:
-    """The naive floor and GovDoc in this process, one document of each in turn, so both see
-    the same machine (other load on a shared machine moves both alike)."""
-    naive_one(0, agency_code=agency_code, agency_name=agency_name)  # warm-up: imports
+    ids: dict[str, Any], n: int, *, agency_code: str, agency_name: str, threads: int
+) -> tuple[Tally, Tally, bytes, bytes]:
+    """The naive floor in this process and GovDoc through the API with one server process, one
+    document of each in turn, so both see the same machine (other load on a shared machine
+    moves both alike). Returns the tallies and the last PDF of each."""
+    servers = Servers(1, threads)
+    try:
+        naive_one(0, agency_code=agency_code, agency_name=agency_name)  # warm-up: imports
+        _warm(servers, ids, ids["recipients"][n:])
+        api = ApiClient(servers.ports[0], ids)
+        naive, govdoc = Tally(), Tally()
+        naive_pdf, answer = b"", {}
+        for i in range(n):
+            naive_pdf = naive.run(lambda i=i: naive_one(i, agency_code=agency_code, agency_name=agency_name))
+            answer = govdoc.run(lambda i=i: api.issue(ids["recipients"][i], i), servers.cpu)
+        govdoc_pdf = api.pdf(answer["id"])
+    finally:
+        servers.stop()
+    return naive, govdoc, naive_pdf, govdoc_pdf
+
+
+def direct_one_process(ids: dict[str, Any], n: int) -> Tally:
+    """``issuance.services.document_issue`` called in this process (no HTTP)."""
     _govdoc_issue(ids, ids["recipients"][n], 0)  # warm-up: imports, keys, fonts, template
-    naive, govdoc = Tally(), Tally()
-    last = b""
+    tally = Tally()
     for i in range(n):
-        last = naive.run(lambda i=i: naive_one(i, agency_code=agency_code, agency_name=agency_name))
-        govdoc.run(lambda i=i: _govdoc_issue(ids, ids["recipients"][i], i))
-    return naive, govdoc, last
+        tally.run(lambda i=i: _govdoc_issue(ids, ids["recipients"][i], i), _database_cpu)
+    return tally
 
 
 # ------------------------------------------------------------------ main
@@ -311,8 +551,10 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("-n", type=int, default=40, help="documents per pipeline (default 40)")
+    parser.add_argument("--processes", type=int, default=2, help="GovDoc server processes (default 2)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per server process (default 4)")
     parser.add_argument(
-        "--processes", type=int, default=os.cpu_count() or 1, help="GovDoc worker processes (default: CPUs)"
+        "--direct", action="store_true", help="also issue in-process without the API (1 and N processes)"
     )
     args = parser.parse_args(argv)
 
@@ -326,35 +568,48 @@ def main(argv: list[str] | None = None) -> int:
     from govdoc.accounts.models import Agency
     from govdoc.signatures.selectors import pdf_verify
 
-    ids = prepare(args.n * 2 + args.processes * 2 + 2)
+    n, p, t = args.n, args.processes, args.threads
+    warm_1, warm_p = t, p * t
+    # recipients: [one-process timed + warm][N-process timed + warm][direct 1 + warm][direct N + warm]
+    sizes = [n + warm_1, n + warm_p, n + 1, n + p]
+    ids = prepare(sum(sizes))
+    slices, start = [], 0
+    for size in sizes:
+        slices.append(ids["recipients"][start : start + size])
+        start += size
     agency = Agency.objects.get(pk=ids["agency"])
     print(
-        f"{args.n} one-page certificates per pipeline; database {connection.vendor}; "
-        f"GOVDOC_HOME {os.environ['GOVDOC_HOME']}; {os.cpu_count()} CPUs"
+        f"{n} one-page certificates per pipeline; database {connection.vendor}; "
+        f"GOVDOC_HOME {os.environ['GOVDOC_HOME']}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}"
     )
     print("PDF/A-3b (WeasyPrint) + QR + embedded data.json, certified PAdES B-LT (ECDSA e-seal, local TSA)")
+    print(f"GovDoc: POST /api/v1/issued over HTTP to waitress on 127.0.0.1, {t} threads per server process")
 
-    naive, govdoc, naive_pdf = one_process(
-        {**ids, "recipients": ids["recipients"][: args.n + 1]},
-        args.n,
-        agency_code=agency.code,
-        agency_name=agency.name,
+    naive, govdoc, naive_pdf, govdoc_pdf = one_process(
+        {**ids, "recipients": slices[0]}, n, agency_code=agency.code, agency_name=agency.name, threads=t
     )
     _line("naive floor, 1 process", naive.rate(), naive.cpu_ms(), naive.median_ms())
-    _line("GovDoc, 1 process", govdoc.rate(), govdoc.cpu_ms(), govdoc.median_ms())
+    _line("GovDoc API, 1 process", govdoc.rate(), govdoc.cpu_ms(), govdoc.median_ms())
     n_rate, g1_rate = naive.rate(), govdoc.rate()
-    gp_rate, gp_cpu = govdoc_processes(
-        {**ids, "recipients": ids["recipients"][args.n + 1 :]}, args.n, args.processes
-    )
-    _line(f"GovDoc, {args.processes} processes", gp_rate, gp_cpu)
+    gp_rate, gp_cpu = api_processes({**ids, "recipients": slices[1]}, n, p, t)
+    _line(f"GovDoc API, {p} processes", gp_rate, gp_cpu)
+    if args.direct:
+        direct = direct_one_process({**ids, "recipients": slices[2]}, n)
+        _line("direct call, 1 process", direct.rate(), direct.cpu_ms(), direct.median_ms())
+        dp_rate, dp_cpu = govdoc_processes({**ids, "recipients": slices[3]}, n, p)
+        _line(f"direct call, {p} processes", dp_rate, dp_cpu)
 
-    print(f"naive output verdict: {pdf_verify(naive_pdf).state.value}")
     print(
-        f"ratio GovDoc / naive (docs/s): 1 process x{g1_rate / n_rate:.2f}; "
-        f"{args.processes} processes x{gp_rate / n_rate:.2f}"
+        f"verdicts: naive output {pdf_verify(naive_pdf).state.value}; "
+        f"GovDoc output (downloaded through the API) {pdf_verify(govdoc_pdf).state.value}"
+    )
+    print(
+        f"ratio GovDoc API / naive (docs/s): 1 process x{g1_rate / n_rate:.2f}; "
+        f"{p} processes x{gp_rate / n_rate:.2f}"
     )
     # Wall-clock rates move with whatever else the machine runs; CPU per document does not.
-    print(f"ratio naive / GovDoc CPU per document: x{naive.cpu_ms() / govdoc.cpu_ms():.2f}")
+    print(f"ratio naive / GovDoc API CPU per document: x{naive.cpu_ms() / govdoc.cpu_ms():.2f}")
+    print(f"load after the run: {os.getloadavg()[0]:.2f} (1 min)")
     if own_home is not None:
         own_home.cleanup()
     return 0

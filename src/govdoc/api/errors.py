@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from govdoc.core.errors import GovDocError
@@ -35,6 +35,34 @@ def problem(
     )
 
 
+class Problem(Schema):
+    """application/problem+json (RFC 9457), as ``problem()`` writes it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, str]] | None = None
+    details: dict[str, Any] | None = None
+
+
+def problems(*statuses: int, auth: bool = True) -> dict[frozenset[int], type[Problem]]:
+    """The error answers an operation documents: its own ``statuses``, 422 (its input does not
+    validate) and, with ``auth``, 401. Use as ``response={200: Out, **problems(404)}``."""
+    return {frozenset({422, *statuses, *((401,) if auth else ())}): Problem}
+
+
+def openapi_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:
+    """ninja documents every answer as application/json; error answers are problem+json."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if int(status) >= 400 and "application/json" in content:
+                    content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
+    return schema
+
+
 _SOURCES = {"body", "query", "path", "form", "file", "header", "cookie"}
 
 
@@ -45,7 +73,9 @@ def _field_errors(exc: ValidationError) -> list[dict[str, Any]]:
         # ninja puts the source first ("body", "query", "form", "file", ...), then the field path
         if loc and loc[0] in _SOURCES:
             loc = loc[1:]
-        if loc and loc[0] == "payload":
+        # then the operation's parameter for a whole schema ("payload" or "body"), which the
+        # client never sees: it sent the schema's fields
+        if loc and loc[0] in ("payload", "body"):
             loc = loc[1:]
         out.append({"field": ".".join(loc), "message": str(err.get("msg", "invalid"))})
     return out

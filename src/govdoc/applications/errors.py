@@ -76,6 +76,12 @@ class NotAllowedHereError(ApplicationsError, PermissionDeniedError):
     code = "not-allowed-in-handling-unit"
 
 
+class NotOfficialOfAgencyError(ApplicationsError, PermissionDeniedError):
+    """Only officials of the service's agency issue its documents without an application."""
+
+    code = "not-official-of-agency"
+
+
 class HandlerOutsideUnitError(ApplicationsError, InvalidInputError):
     code = "handler-outside-unit"
 

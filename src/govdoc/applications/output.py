@@ -1,5 +1,9 @@
 """The output document of a service: the context its template sees, and the draft the approvers
-read (rendered here as a PDF; the issued, sealed document is rendered by the issuance domain)."""
+read (rendered here as a PDF; the issued, sealed document is rendered by the issuance domain).
+
+The context is built from a service, its agency, the person the document is for and the form
+data (``output_context_for``): an application supplies them (``output_context``), and so does an
+agency's system issuing a service's document directly (``services.direct``)."""
 
 from __future__ import annotations
 
@@ -9,39 +13,74 @@ from typing import Any
 from django.template import Context, Template
 
 from govdoc.accounts.constants import Script
-from govdoc.applications.models import Application
+from govdoc.accounts.models import Agency, Person
+from govdoc.applications.models import Application, Service
 from govdoc.applications.transliteration import to_cyrillic
 from govdoc.core import clock
 
 
-def agency_name_in(application: Application, script: str) -> str:
-    agency = application.agency
+def agency_name_in(agency: Agency, script: str) -> str:
     names: dict[str, str] = {Script.CYRILLIC: agency.name_cyrl, Script.ENGLISH: agency.name_en}
     return names.get(script) or agency.name
 
 
-def valid_until(application: Application, *, issued_on: dt.date) -> dt.date | None:
-    days = application.service.validity_days
+def service_valid_until(service: Service, *, issued_on: dt.date) -> dt.date | None:
+    days = service.validity_days
     return issued_on + dt.timedelta(days=days) if days else None
 
 
-def output_context(application: Application) -> dict[str, Any]:
+def valid_until(application: Application, *, issued_on: dt.date) -> dt.date | None:
+    return service_valid_until(application.service, issued_on=issued_on)
+
+
+def valid_until_moment(until: dt.date | None) -> dt.datetime | None:
+    """The end of the last day of validity, local time: what issuance records and shows."""
+    return dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=clock.DISPLAY_TZ) if until else None
+
+
+def output_context_for(
+    *,
+    service: Service,
+    agency: Agency,
+    person: Person,
+    data: dict[str, Any],
+    decision: dict[str, Any],
+    script: str,
+    receipt_number: str = "",
+    submitted_at: dt.datetime | None = None,
+) -> dict[str, Any]:
     """What ``Service.output_template`` may use: ``data`` (the form), ``decision`` (the handler's
-    fields), the applicant, the receipt number and the dates, all JSON-safe."""
+    fields), the person it is for (``applicant_name``), the receipt number and the dates (empty
+    when there was no application), all JSON-safe."""
     issued_on = clock.today_local()
-    until = valid_until(application, issued_on=issued_on)
-    applicant = application.applicant
+    until = service_valid_until(service, issued_on=issued_on)
     return {
-        "data": application.data,
-        "decision": application.decision_fields,
-        "applicant_name": applicant.get_full_name() or applicant.get_username(),
-        "receipt_number": application.receipt_number,
-        "submitted_on": application.submitted_at.astimezone(clock.DISPLAY_TZ).strftime("%d.%m.%Y."),
+        "data": data,
+        "decision": decision,
+        "applicant_name": person.get_full_name() or person.get_username(),
+        "receipt_number": receipt_number,
+        "submitted_on": (
+            submitted_at.astimezone(clock.DISPLAY_TZ).strftime("%d.%m.%Y.") if submitted_at else ""
+        ),
         "issued_on": issued_on.strftime("%d.%m.%Y."),
         "valid_until": until.strftime("%d.%m.%Y.") if until else "",
-        "agency_name": agency_name_in(application, application.script),
-        "title": application.service.output_title_in(application.script),
+        "agency_name": agency_name_in(agency, script),
+        "title": service.output_title_in(script),
     }
+
+
+def output_context(application: Application) -> dict[str, Any]:
+    """The output template's context for an application (see ``output_context_for``)."""
+    return output_context_for(
+        service=application.service,
+        agency=application.agency,
+        person=application.applicant,
+        data=application.data,
+        decision=application.decision_fields,
+        script=application.script,
+        receipt_number=application.receipt_number,
+        submitted_at=application.submitted_at,
+    )
 
 
 def output_template_in(application: Application) -> str:

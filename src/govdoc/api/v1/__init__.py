@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from ninja import NinjaAPI, Schema
+from ninja.openapi.schema import OpenAPISchema
 
 from govdoc import __version__
 from govdoc.api import errors
+from govdoc.api.parsing import GovDocParser
 from govdoc.api.v1.applications import router as applications_router
 from govdoc.api.v1.approvals import router as approvals_router
 from govdoc.api.v1.documents import router as documents_router
@@ -14,13 +18,24 @@ from govdoc.api.v1.issued import router as issued_router
 from govdoc.api.v1.signatures import router as signatures_router
 from govdoc.api.v1.verification import router as verification_router
 
-api = NinjaAPI(
+
+class GovDocAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        errors.openapi_problem_media_type(schema)
+        return schema
+
+
+api = GovDocAPI(
     title="GovDoc API",
     version="1",
     description="The GovDoc e-Document system. Errors are application/problem+json (RFC 9457).",
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=GovDocParser(),
 )
 errors.install(api)
 

@@ -11,9 +11,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import Field
 
 from govdoc.accounts.models import Person
 from govdoc.api.auth import api_auth
+from govdoc.api.errors import problems
+from govdoc.api.parsing import NUL_MESSAGE, holds_nul
+from govdoc.api.schemas import StrictSchema
 from govdoc.applications import selectors as apps
 from govdoc.applications.models import Application
 from govdoc.applications.services import applications as app_services
@@ -66,27 +70,27 @@ class ApplicationDetailOut(ApplicationOut):
     timeline: list[EventOut]
 
 
-class AssignIn(Schema):
-    handler_id: uuid.UUID
+class AssignIn(StrictSchema):
+    handler_id: uuid.UUID = Field(strict=False)
 
 
-class CompletionIn(Schema):
+class CompletionIn(StrictSchema):
     message: str
     fields: list[str] = []
     attachment_keys: list[str] = []
 
 
-class DraftIn(Schema):
+class DraftIn(StrictSchema):
     fields: dict[str, str]
 
 
-class StepIn(Schema):
+class StepIn(StrictSchema):
     kind: str
-    assignee_id: uuid.UUID
+    assignee_id: uuid.UUID = Field(strict=False)
     position: int
 
 
-class SendIn(Schema):
+class SendIn(StrictSchema):
     steps: list[StepIn] | None = None
 
 
@@ -145,6 +149,8 @@ def _data(raw: str) -> dict[str, Any]:
         raise InvalidInputError("data is not valid JSON", errors={"data": str(exc)}) from exc
     if not isinstance(value, dict):
         raise InvalidInputError("data must be a JSON object", errors={"data": "a JSON object"})
+    if holds_nul(value):  # a JSON escape (\u0000) gets past the form parser's check
+        raise InvalidInputError(f"data {NUL_MESSAGE}", errors={"data": NUL_MESSAGE})
     return value
 
 
@@ -167,7 +173,7 @@ def services(request: HttpRequest) -> list[ServiceOut]:
 
 @router.post(
     "/applications",
-    response={201: ApplicationDetailOut},
+    response={201: ApplicationDetailOut, **problems(400, 403, 404)},
     summary="Apply for a service (multipart: service, data as JSON, files with attachment_keys)",
 )
 def submit(
@@ -196,7 +202,9 @@ def submit(
 
 
 @router.get(
-    "/applications", response=list[ApplicationOut], summary="My applications (citizen) or my units' inbox"
+    "/applications",
+    response={200: list[ApplicationOut], **problems()},
+    summary="My applications (citizen) or my units' inbox",
 )
 def listing(request: HttpRequest) -> list[ApplicationOut]:
     me = _me(request)
@@ -204,13 +212,16 @@ def listing(request: HttpRequest) -> list[ApplicationOut]:
     return [_out(a) for a in rows]
 
 
-@router.get("/applications/{application_id}", response=ApplicationDetailOut)
+@router.get("/applications/{application_id}", response={200: ApplicationDetailOut, **problems(404)})
 def detail(request: HttpRequest, application_id: uuid.UUID) -> ApplicationDetailOut:
     me = _me(request)
     return _detail(apps.application_get(viewer=me, application_id=application_id), me)
 
 
-@router.post("/applications/{application_id}/withdraw", response=ApplicationDetailOut)
+@router.post(
+    "/applications/{application_id}/withdraw",
+    response={200: ApplicationDetailOut, **problems(403, 404, 409)},
+)
 def withdraw(request: HttpRequest, application_id: uuid.UUID) -> ApplicationDetailOut:
     me = _me(request)
     app = app_services.application_withdraw(
@@ -219,7 +230,10 @@ def withdraw(request: HttpRequest, application_id: uuid.UUID) -> ApplicationDeta
     return _detail(app, me)
 
 
-@router.post("/applications/{application_id}/assign", response=ApplicationDetailOut)
+@router.post(
+    "/applications/{application_id}/assign",
+    response={200: ApplicationDetailOut, **problems(400, 403, 404, 409)},
+)
 def assign(request: HttpRequest, application_id: uuid.UUID, body: AssignIn) -> ApplicationDetailOut:
     me = _me(request)
     app = apps.application_get(viewer=me, application_id=application_id)
@@ -227,7 +241,10 @@ def assign(request: HttpRequest, application_id: uuid.UUID, body: AssignIn) -> A
     return _detail(app_services.application_assign(application=app, handler=handler, actor=me), me)
 
 
-@router.post("/applications/{application_id}/completion-requests", response={201: ApplicationDetailOut})
+@router.post(
+    "/applications/{application_id}/completion-requests",
+    response={201: ApplicationDetailOut, **problems(400, 403, 404, 409)},
+)
 def completion_request(
     request: HttpRequest, application_id: uuid.UUID, body: CompletionIn
 ) -> Status[ApplicationDetailOut]:
@@ -243,7 +260,10 @@ def completion_request(
     return Status(201, _detail(apps.application_get(viewer=me, application_id=application_id), me))
 
 
-@router.post("/applications/{application_id}/complete", response=ApplicationDetailOut)
+@router.post(
+    "/applications/{application_id}/complete",
+    response={200: ApplicationDetailOut, **problems(400, 403, 404, 409)},
+)
 def complete(
     request: HttpRequest,
     application_id: uuid.UUID,
@@ -262,14 +282,20 @@ def complete(
     return _detail(app, me)
 
 
-@router.put("/applications/{application_id}/decision", response=ApplicationDetailOut)
+@router.put(
+    "/applications/{application_id}/decision",
+    response={200: ApplicationDetailOut, **problems(400, 403, 404, 409)},
+)
 def draft(request: HttpRequest, application_id: uuid.UUID, body: DraftIn) -> ApplicationDetailOut:
     me = _me(request)
     app = apps.application_get(viewer=me, application_id=application_id)
     return _detail(decisions.decision_draft_save(application=app, fields=body.fields, actor=me), me)
 
 
-@router.post("/applications/{application_id}/decision/send", response=ApplicationDetailOut)
+@router.post(
+    "/applications/{application_id}/decision/send",
+    response={200: ApplicationDetailOut, **problems(400, 403, 404, 409)},
+)
 def send(request: HttpRequest, application_id: uuid.UUID, body: SendIn) -> ApplicationDetailOut:
     me = _me(request)
     app = apps.application_get(viewer=me, application_id=application_id)
@@ -281,7 +307,7 @@ def send(request: HttpRequest, application_id: uuid.UUID, body: SendIn) -> Appli
     return _detail(decisions.decision_send_to_approval(application=app, steps=steps, actor=me), me)
 
 
-@router.get("/inbox", response=list[InboxMessageOut], summary="The citizen's e-inbox")
+@router.get("/inbox", response={200: list[InboxMessageOut], **problems()}, summary="The citizen's e-inbox")
 def inbox(request: HttpRequest) -> list[InboxMessageOut]:
     return [
         InboxMessageOut(
@@ -296,7 +322,7 @@ def inbox(request: HttpRequest) -> list[InboxMessageOut]:
     ]
 
 
-@router.post("/inbox/{message_id}/read", response=InboxMessageOut)
+@router.post("/inbox/{message_id}/read", response={200: InboxMessageOut, **problems(404)})
 def inbox_read(request: HttpRequest, message_id: uuid.UUID) -> InboxMessageOut:
     me = _me(request)
     m = inbox_services.inbox_message_read(

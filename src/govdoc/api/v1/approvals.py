@@ -10,6 +10,8 @@ from ninja import Router, Schema
 
 from govdoc.accounts.models import Person
 from govdoc.api.auth import api_auth
+from govdoc.api.errors import problems
+from govdoc.api.schemas import StrictSchema
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services
 from govdoc.approvals.models import ApprovalLine, ApprovalStep
@@ -49,7 +51,7 @@ class LineOut(Schema):
     steps: list[StepOut]
 
 
-class DecisionIn(Schema):
+class DecisionIn(StrictSchema):
     decision: str
     comment: str = ""
     pin: str
@@ -85,14 +87,18 @@ def _line(line: ApprovalLine) -> LineOut:
     )
 
 
-@router.get("/queue", response=list[StepOut], summary="Steps I may decide now (mine, or as a deputy)")
+@router.get(
+    "/queue",
+    response={200: list[StepOut], **problems()},
+    summary="Steps I may decide now (mine, or as a deputy)",
+)
 def queue(request: HttpRequest) -> list[StepOut]:
     return [_step(s) for s in approvals.queue_for(person=_me(request))]
 
 
 @router.post(
     "/steps/{step_id}/decision",
-    response=StepOut,
+    response={200: StepOut, **problems(400, 403, 404, 409)},
     summary="Approve, reject or return a step; the decision is signed with my key (PIN)",
 )
 def decide(request: HttpRequest, step_id: uuid.UUID, body: DecisionIn) -> StepOut:
@@ -104,7 +110,7 @@ def decide(request: HttpRequest, step_id: uuid.UUID, body: DecisionIn) -> StepOu
     return _step(approvals.step_get(step_id=decided.pk))
 
 
-@router.get("/lines/{line_id}", response=LineOut)
+@router.get("/lines/{line_id}", response={200: LineOut, **problems(404)})
 def line(request: HttpRequest, line_id: uuid.UUID) -> LineOut:
     return _line(approvals.line_get(user=_me(request), line_id=line_id))
 
@@ -112,7 +118,7 @@ def line(request: HttpRequest, line_id: uuid.UUID) -> LineOut:
 @router.get(
     "/lines/{line_id}/manifest",
     summary="The signed approval manifest (JSON, sealed); check it offline with govdoc verify-approvals",
-    response={200: None},
+    response={200: None, **problems(404)},
 )
 def manifest(request: HttpRequest, line_id: uuid.UUID) -> HttpResponse:
     me = _me(request)

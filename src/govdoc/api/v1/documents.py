@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
@@ -17,11 +17,13 @@ from django.utils.http import content_disposition_header
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import agency_by_code, units_of_agency
 from govdoc.api.auth import api_auth
+from govdoc.api.errors import problems
+from govdoc.api.schemas import StrictSchema
 from govdoc.documents import selectors, services
 from govdoc.documents.constants import max_upload_bytes
 from govdoc.documents.content_types import check_size
@@ -29,21 +31,6 @@ from govdoc.documents.errors import InvalidDocumentFieldError
 from govdoc.documents.models import Attachment, Document, DocumentVersion, RegistryEntry
 
 router = Router(tags=["documents"], auth=api_auth)
-
-
-class StrictSchema(Schema):
-    model_config = ConfigDict(strict=True, extra="forbid")
-
-
-class ProblemOut(Schema):
-    """application/problem+json (RFC 9457)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[dict[str, Any]] | None = None
-    details: dict[str, Any] | None = None
 
 
 class DocumentCreateIn(StrictSchema):
@@ -60,7 +47,8 @@ class DocumentCreateIn(StrictSchema):
 
 class PageIn(Schema):
     limit: int = Field(default=50, ge=1, le=200)
-    offset: int = Field(default=0, ge=0)
+    # bounded: an offset past a 64-bit integer made the database fail (a 500), not an empty page
+    offset: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
 class VersionAddIn(StrictSchema):
@@ -126,11 +114,6 @@ class RegistryEntryOut(Schema):
     registered_at: dt.datetime
     registered_by: str
     subject: str
-
-
-def _problems(*statuses: int) -> frozenset[int]:
-    """The error statuses an operation documents (always 401 and 422 besides)."""
-    return frozenset({401, 422, *statuses})
 
 
 def _person(request: HttpRequest) -> Person:
@@ -208,7 +191,7 @@ def _entry_out(entry: RegistryEntry) -> RegistryEntryOut:
 
 @router.post(
     "",
-    response={201: DocumentOut, _problems(400, 403, 404, 413, 415): ProblemOut},
+    response={201: DocumentOut, **problems(400, 403, 404, 413, 415)},
     url_name="documents-create",
     summary="Create a document with its first version (multipart upload)",
 )
@@ -242,7 +225,7 @@ def document_create(
 
 @router.get(
     "",
-    response={200: DocumentListOut, _problems(): ProblemOut},
+    response={200: DocumentListOut, **problems()},
     url_name="documents-list",
     summary="Documents the caller may see, newest first",
 )
@@ -256,7 +239,7 @@ def document_list(request: HttpRequest, page: Query[PageIn]) -> DocumentListOut:
 
 @router.get(
     "/{document_id}",
-    response={200: DocumentDetailOut, _problems(404): ProblemOut},
+    response={200: DocumentDetailOut, **problems(404)},
     url_name="documents-detail",
     summary="One document with all its versions",
 )
@@ -271,7 +254,7 @@ def document_detail(request: HttpRequest, document_id: uuid.UUID) -> DocumentDet
 
 @router.get(
     "/{document_id}/versions/{number}/file",
-    response={_problems(404, 409): ProblemOut},
+    response={**problems(404, 409)},
     url_name="documents-version-file",
     summary="Download a version's file (its SHA-256 is checked before it is sent)",
     openapi_extra={
@@ -300,7 +283,7 @@ def version_file(request: HttpRequest, document_id: uuid.UUID, number: int) -> H
 
 @router.post(
     "/{document_id}/versions",
-    response={201: VersionOut, _problems(400, 403, 404, 413, 415): ProblemOut},
+    response={201: VersionOut, **problems(400, 403, 404, 413, 415)},
     url_name="documents-version-add",
     summary="Add a new version (a correction is always a new version)",
 )
@@ -323,7 +306,7 @@ def version_add(
 
 @router.post(
     "/{document_id}/register",
-    response={201: RegistryEntryOut, _problems(400, 403, 404, 409): ProblemOut},
+    response={201: RegistryEntryOut, **problems(400, 403, 404, 409)},
     url_name="documents-register",
     summary="Enter the document in its agency's registry under the next number",
 )

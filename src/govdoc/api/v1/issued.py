@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
+from pydantic import Field
 
+from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Person
 from govdoc.api.auth import api_auth
+from govdoc.api.errors import problems
+from govdoc.api.schemas import StrictSchema
+from govdoc.applications import selectors as apps
+from govdoc.applications.errors import InvalidApplicationError, ServiceNotFoundError
+from govdoc.applications.services.direct import (
+    document_issue_for_service,
+    require_official_of_service_agency,
+)
 from govdoc.core import clock
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services
@@ -47,6 +58,18 @@ class VerificationEventOut(Schema):
     verifier_label: str
 
 
+class IssueIn(StrictSchema):
+    """A service's document issued by an agency's system, without an online application."""
+
+    # a slug, as Service.code is: anything else (a NUL byte PostgreSQL refuses, say) is a 422
+    service: str = Field(
+        description="The service's code, e.g. uverenje-o-prebivalistu", max_length=64, pattern=r"^[-\w]+$"
+    )
+    recipient_id: uuid.UUID = Field(strict=False, description="The citizen the document is issued to")
+    data: dict[str, Any] = Field(description="The form data, as the service's form_schema describes them")
+    script: str = Field(default=Script.LATIN.value, description="sr-latn, sr-cyrl or en", max_length=16)
+
+
 class ReasonIn(Schema):
     reason: str
 
@@ -71,17 +94,43 @@ def _out(d: IssuedDocument) -> IssuedOut:
     )
 
 
-@router.get("", response=list[IssuedOut], summary="Documents issued to me")
+@router.post(
+    "",
+    response={201: IssuedOut, **problems(400, 403, 404)},
+    summary="Issue a service's document directly (agency systems; officials of the service's agency)",
+)
+def issue(request: HttpRequest, body: IssueIn) -> Status[IssuedOut]:
+    me = _me(request)
+    service = apps.service_by_code(body.service)
+    if service is None:
+        raise ServiceNotFoundError(f"no service with code {body.service!r}", service=body.service)
+    require_official_of_service_agency(actor=me, service=service)
+    recipient = apps.people_named(ids=[str(body.recipient_id)]).first()
+    if recipient is None:
+        raise InvalidApplicationError(
+            "no person has this id", errors={"recipient_id": "no person has this id"}
+        )
+    issued_id = document_issue_for_service(
+        service=service, recipient=recipient, data=body.data, script=body.script, actor=me
+    )
+    return Status(201, _out(issuance.issued_get(viewer=me, issued_id=issued_id)))
+
+
+@router.get("", response={200: list[IssuedOut], **problems()}, summary="Documents issued to me")
 def mine(request: HttpRequest) -> list[IssuedOut]:
     return [_out(d) for d in issuance.issued_to(recipient=_me(request))]
 
 
-@router.get("/{issued_id}", response=IssuedOut)
+@router.get("/{issued_id}", response={200: IssuedOut, **problems(404)})
 def detail(request: HttpRequest, issued_id: uuid.UUID) -> IssuedOut:
     return _out(issuance.issued_get(viewer=_me(request), issued_id=issued_id))
 
 
-@router.get("/{issued_id}/pdf", summary="The sealed PDF (integrity-checked on read)", response={200: None})
+@router.get(
+    "/{issued_id}/pdf",
+    summary="The sealed PDF (integrity-checked on read)",
+    response={200: None, **problems(404, 409)},
+)
 def pdf(request: HttpRequest, issued_id: uuid.UUID) -> HttpResponse:
     me = _me(request)
     document = issuance.issued_get(viewer=me, issued_id=issued_id)
@@ -91,7 +140,9 @@ def pdf(request: HttpRequest, issued_id: uuid.UUID) -> HttpResponse:
 
 
 @router.get(
-    "/{issued_id}/verifications", response=list[VerificationEventOut], summary="Who verified it, when"
+    "/{issued_id}/verifications",
+    response={200: list[VerificationEventOut], **problems(403, 404)},
+    summary="Who verified it, when",
 )
 def verifications(request: HttpRequest, issued_id: uuid.UUID) -> list[VerificationEventOut]:
     me = _me(request)
@@ -109,14 +160,14 @@ def verifications(request: HttpRequest, issued_id: uuid.UUID) -> list[Verificati
     ]
 
 
-@router.post("/{issued_id}/revoke", response=IssuedOut)
+@router.post("/{issued_id}/revoke", response={200: IssuedOut, **problems(400, 403, 404, 409)})
 def revoke(request: HttpRequest, issued_id: uuid.UUID, body: ReasonIn) -> IssuedOut:
     me = _me(request)
     document = issuance.issued_get(viewer=me, issued_id=issued_id)
     return _out(services.issued_revoke(issued=document, reason=body.reason, actor=me))
 
 
-@router.post("/{issued_id}/supersede", response=IssuedOut)
+@router.post("/{issued_id}/supersede", response={200: IssuedOut, **problems(400, 403, 404, 409)})
 def supersede(request: HttpRequest, issued_id: uuid.UUID, body: SupersedeIn) -> IssuedOut:
     me = _me(request)
     document = issuance.issued_get(viewer=me, issued_id=issued_id)

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 
-from govdoc.api.errors import problem
+from govdoc.api.errors import Problem, problem, problems
 from govdoc.signatures.engine.model import ValidationReport
 from govdoc.signatures.selectors import pdf_verify
 
@@ -39,17 +39,14 @@ class VerificationOut(Schema):
     signatures: list[SignatureOut]
 
 
-class Problem(Schema):
-    type: str
-    title: str
-    status: int
-    state: str | None = None
+# Problem lives in api/errors.py now; it is still importable from here for the other routers.
+__all__ = ["MAX_VERIFY_BYTES", "Problem", "VerificationOut", "router", "verification_out"]
 
 
 @router.post(
     "/verify",
     auth=None,
-    response={200: VerificationOut, 413: Problem, 422: Problem},
+    response={200: VerificationOut, **problems(413, auth=False)},
     summary="Verify a signed PDF",
     description=(
         "Upload a PDF; the answer is one of four states: authentic, altered, certificate_problem"

@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from govdoc.api.errors import problem
-from govdoc.api.v1.signatures import MAX_VERIFY_BYTES, Problem, VerificationOut, verification_out
+from govdoc.api.errors import problem, problems
+from govdoc.api.v1.signatures import MAX_VERIFY_BYTES, VerificationOut, verification_out
 from govdoc.issuance.constants import Channel
 from govdoc.issuance.selectors import verify_code, verify_upload
 
@@ -47,7 +47,7 @@ class FileVerificationOut(Schema):
 @router.post(
     "/file",
     auth=None,
-    response={200: FileVerificationOut, 413: Problem, 422: Problem},
+    response={200: FileVerificationOut, **problems(413, auth=False)},
     summary="Verify an issued document's PDF: signature verdict and byte-identity with the original",
 )
 # Declared before "/{code}", which would otherwise take "file" for a code.
@@ -76,7 +76,7 @@ def by_file(
 @router.get(
     "/{code}",
     auth=None,
-    response={200: CodeVerificationOut, 400: Problem, 404: Problem},
+    response={200: CodeVerificationOut, **problems(400, 404, auth=False)},
     summary="Status of an issued document by its verification code",
 )
 def by_code(request: HttpRequest, code: str, verifier: str = "") -> CodeVerificationOut:

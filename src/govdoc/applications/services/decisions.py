@@ -6,7 +6,6 @@ The outcome comes from the approvals domain (``approvals.signals.line_finished``
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -25,7 +24,7 @@ from govdoc.applications.errors import (
     NoOneHoldsRoleError,
 )
 from govdoc.applications.models import Application
-from govdoc.applications.output import draft_pdf, output_context, valid_until
+from govdoc.applications.output import draft_pdf, output_context, valid_until, valid_until_moment
 from govdoc.applications.services.inbox import inbox_deliver
 from govdoc.applications.services.transitions import locked, move
 from govdoc.applications.specs import STEP_KINDS, LineStep
@@ -358,9 +357,7 @@ def application_issue(*, application: Application) -> Application:
         context=context,
         data={"application": application.receipt_number, "service": service.code, **context},
         script=application.script,
-        valid_until=(
-            dt.datetime.combine(until, dt.time(23, 59, 59), tzinfo=clock.DISPLAY_TZ) if until else None
-        ),
+        valid_until=valid_until_moment(until),
         # The handler who drafted the decision issues it in the agency's name.
         actor=application.handler,
         doc_type=service.output_doc_type,

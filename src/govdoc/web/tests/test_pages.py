@@ -130,3 +130,11 @@ def test_handler_changes_the_line_before_sending_then_withdraws_it(applied: Appl
     call_command("db_worker", batch=True, verbosity=0)  # the worker applies the outcome
     app.refresh_from_db()
     assert app.status == "assigned"
+
+
+def test_a_nul_character_in_a_form_is_refused_before_anything_is_stored(demo: None) -> None:
+    response = _client("citizen").post(
+        "/services/uverenje-o-prebivalistu/apply/", {**FORM, "ime_prezime": "Ana\x00Petrović"}
+    )
+    assert response.status_code == 400
+    assert not Application.objects.exists()
