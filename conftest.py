@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pytest_django import Settings
 
@@ -45,3 +47,18 @@ def demo(transactional_db: None) -> None:
     from govdoc.cli import demo_data
 
     demo_data.ensure(progress=lambda _m: None)
+
+
+@pytest.fixture
+def files_dir(tmp_path: Path, settings: Settings) -> Path:
+    """A private file store for one test, so "nothing was written" can be checked on disk.
+    Test packages that check stored files make it autouse in their own conftest."""
+    folder = tmp_path / "files"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder)},
+        },
+    }
+    return folder

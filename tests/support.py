@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command
@@ -110,3 +111,8 @@ def pdf_text(pdf: bytes) -> str:
             ["pdftotext", "-enc", "UTF-8", handle.name, "-"], capture_output=True, text=True, check=True
         ).stdout
     return " ".join(out.split())
+
+
+def stored_files(folder: Path) -> list[Path]:
+    """Every file under a test's private file store (the ``files_dir`` fixture)."""
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []

@@ -34,10 +34,6 @@ def memberships_current(*, person: Person) -> QuerySet[Membership]:
     )
 
 
-def unit_ids_of(*, person: Person) -> set[object]:
-    return set(memberships_current(person=person).values_list("unit_id", flat=True))
-
-
 def agency_ids_of(*, person: Person) -> set[object]:
     return set(memberships_current(person=person).values_list("unit__agency_id", flat=True))
 

@@ -105,10 +105,6 @@ def step_for_decision(*, person: Person, step_id: uuid.UUID | str) -> ApprovalSt
     return step
 
 
-def lines_drafted_by(*, person: Person) -> QuerySet[ApprovalLine]:
-    return ApprovalLine.objects.filter(drafter=person).select_related("document", "version")
-
-
 def post_reports_for(*, person: Person) -> QuerySet[PostReport]:
     """Decisions a deputy took for ``person`` that they have not acknowledged yet (후열)."""
     return (

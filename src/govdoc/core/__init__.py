@@ -1,4 +1,4 @@
-"""Core: the clock, identifiers, the root error, JSON types and the data folder.
+"""Core: the clock, the root error, JSON types and the data folder.
 
 Owns no business concept and imports no other GovDoc domain.
 """

@@ -30,21 +30,8 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hashing(settings: Settings) -> None:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
-def files_dir(tmp_path: Path, settings: Settings) -> Path:
-    folder = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(folder)},
-        },
-    }
-    return folder
+def _private_files(files_dir: Path) -> Path:
+    return files_dir
 
 
 def _files(folder: Path) -> list[Path]:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pytest_django import Settings
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Person, Unit
@@ -54,20 +53,9 @@ TEMPLATE = (
 
 
 @pytest.fixture(autouse=True)
-def files_dir(tmp_path: Path, settings: Settings) -> Path:
-    folder = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(folder)},
-        },
-    }
-    return folder
-
-
-def stored_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+def _private_files(files_dir: Path) -> Path:
+    """Every test here stores its files in its own folder (root conftest ``files_dir``)."""
+    return files_dir
 
 
 @pytest.fixture

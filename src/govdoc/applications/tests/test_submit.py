@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from tests.support import stored_files
 
 from govdoc.accounts.models import Person
 from govdoc.applications import selectors, services
@@ -18,7 +19,7 @@ from govdoc.applications.models import (
     ReceiptCounter,
     Service,
 )
-from govdoc.applications.tests.conftest import VALID_DATA, id_card, stored_files, submit
+from govdoc.applications.tests.conftest import VALID_DATA, id_card, submit
 from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
 from govdoc.documents.storage import file_read

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from pytest_django import Settings
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Person, Unit
@@ -15,21 +14,9 @@ from govdoc.documents.tests.samples import create_document
 
 
 @pytest.fixture(autouse=True)
-def files_dir(tmp_path: Path, settings: Settings) -> Path:
-    """Each test stores its files in its own folder, so "nothing was written" can be checked."""
-    folder = tmp_path / "files"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(folder)},
-        },
-    }
-    return folder
-
-
-def stored_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+def _private_files(files_dir: Path) -> Path:
+    """Every test here stores its files in its own folder (root conftest ``files_dir``)."""
+    return files_dir
 
 
 @pytest.fixture

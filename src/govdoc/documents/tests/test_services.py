@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from pytest_django import Settings
+from tests.support import stored_files
 
 from govdoc.accounts.models import Agency, Person, Unit
 from govdoc.audit.models import AuditEvent
@@ -21,7 +22,6 @@ from govdoc.documents.errors import (
 )
 from govdoc.documents.models import Attachment, Document, DocumentVersion, RegistryEntry, StoredFile
 from govdoc.documents.storage import file_read
-from govdoc.documents.tests.conftest import stored_files
 from govdoc.documents.tests.samples import PDF, PDF_CORRECTED, PNG, create_document
 
 pytestmark = pytest.mark.django_db

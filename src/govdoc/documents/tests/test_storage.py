@@ -5,12 +5,12 @@ import os
 from pathlib import Path
 
 import pytest
+from tests.support import stored_files
 
 from govdoc.audit.models import AuditEvent
 from govdoc.documents.errors import FileIntegrityError
 from govdoc.documents.models import StoredFile
 from govdoc.documents.storage import file_put, file_read
-from govdoc.documents.tests.conftest import stored_files
 from govdoc.documents.tests.samples import PDF
 
 pytestmark = pytest.mark.django_db
