@@ -60,10 +60,12 @@ def document_issue(
     actor: Person,
     doc_type: str,
     classification_code: str,
+    issue_key: str | None = None,
 ) -> uuid.UUID:
     """Issue the output document (registered, rendered in ``script``, sealed); returns its id.
 
-    Runs outside a transaction: issuance commits in steps of its own."""
+    Runs outside a transaction: issuance commits in steps of its own. At most one document is
+    issued per ``issue_key``: a second call returns (or finishes) the first one."""
     issued = issuance.document_issue(
         agency=agency,
         recipient=recipient,
@@ -76,5 +78,6 @@ def document_issue(
         actor=actor,
         doc_type=doc_type,
         classification_code=classification_code,
+        issue_key=issue_key,
     )
     return issued.pk

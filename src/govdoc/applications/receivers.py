@@ -6,17 +6,18 @@ import uuid
 from typing import Any
 
 from govdoc.applications.models import Application
-from govdoc.applications.tasks import decision_outcome_apply
 
 
 def on_line_finished(sender: Any, *, line_id: uuid.UUID | str, outcome: str, **kwargs: Any) -> None:
-    """An approval line finished (sent on commit): if it carries an application's decision, enqueue
-    the task that applies the outcome. Lines of other documents are none of our business."""
-    application_id = (
-        Application.objects.filter(approval_line_id=uuid.UUID(str(line_id)))
-        .values_list("pk", flat=True)
-        .first()
-    )
+    """An approval line finished: if it carries an application's decision, apply the outcome
+    (approve and issue, reject, or return to the handler). Runs in the worker, inside the
+    approvals task that announces the line's end; idempotent, so a retried announcement
+    changes nothing twice, and an error propagates so that the task is retried. Lines of
+    other documents are none of our business."""
+    from govdoc.applications.services.decisions import decision_outcome_record
+
+    line = uuid.UUID(str(line_id))
+    application_id = Application.objects.filter(approval_line_id=line).values_list("pk", flat=True).first()
     if application_id is None:
         return
-    decision_outcome_apply.enqueue(application_id=str(application_id), line_id=str(line_id), outcome=outcome)
+    decision_outcome_record(application_id=application_id, line_id=line, outcome=outcome)

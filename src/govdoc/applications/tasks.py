@@ -26,19 +26,3 @@ def inbox_email_send(*, message_id: str) -> bool:
         recipient_list=[message.recipient.email],
     )
     return bool(sent)
-
-
-@task()
-def decision_outcome_apply(*, application_id: str, line_id: str, outcome: str) -> str:
-    """Apply the outcome of an application's approval line; returns the application's status.
-
-    ``approved``: the application is approved, the document issued and delivered to the e-inbox.
-    ``rejected``: the application is rejected and the applicant told. ``returned`` or
-    ``withdrawn``: the application goes back to its handler. Safe to run twice.
-    """
-    from govdoc.applications.services.decisions import decision_outcome_record
-
-    application = decision_outcome_record(
-        application_id=uuid.UUID(application_id), line_id=uuid.UUID(line_id), outcome=outcome
-    )
-    return application.status

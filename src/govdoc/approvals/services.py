@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -68,7 +67,7 @@ from govdoc.approvals.manifest import (
     sha256_hex,
 )
 from govdoc.approvals.models import Absence, ApprovalLine, ApprovalStep, DelegationRule, PostReport
-from govdoc.approvals.signals import line_finished
+from govdoc.approvals.tasks import line_finished_announce
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.core.jsontypes import JSONValue, canonical_json
@@ -78,7 +77,6 @@ from govdoc.signatures.services import detached_seal
 
 Actor = Person | str | None
 
-logger = logging.getLogger(__name__)
 
 DOC_TYPE_MAX = 32
 # Who sets an agency's delegation table (전결 규정).
@@ -135,28 +133,11 @@ def _require_drafter(*, line: ApprovalLine, actor: Actor) -> None:
         )
 
 
-def _finish_on_commit(line: ApprovalLine) -> None:
-    """Announce the end of the line once it is committed.
-
-    ``send_robust``: the decision is already committed when receivers run, so a failing
-    receiver must not make the decider see an error; the failure is logged with its traceback.
-    """
-    line_id, outcome = str(line.pk), str(line.status)
-
-    def announce() -> None:
-        for receiver, result in line_finished.send_robust(
-            sender=ApprovalLine, line_id=line_id, outcome=outcome
-        ):
-            if isinstance(result, Exception):
-                logger.error(
-                    "a receiver of approvals.line_finished failed (line %s, %s): %r",
-                    line_id,
-                    outcome,
-                    receiver,
-                    exc_info=result,
-                )
-
-    transaction.on_commit(announce)
+def _announce_finished(line: ApprovalLine) -> None:
+    """Write the announcement that the line ended into the caller's transaction (an outbox
+    row, ``tasks.line_finished_announce``): it commits with the decision or not at all, so no
+    crash between the two can leave an approved line that nobody acts on."""
+    line_finished_announce.enqueue(line_id=str(line.pk), outcome=str(line.status))
 
 
 def _skip_open_steps(line: ApprovalLine, *, reason: str, except_step: uuid.UUID | None = None) -> int:
@@ -337,7 +318,7 @@ def line_withdraw(*, line: ApprovalLine, actor: Actor, reason: str = "") -> Appr
     line.finished_at = clock.now()
     line.save(update_fields=["status", "finished_at"])
     record("approvals.line_withdrawn", actor=actor, target=line, data={"reason": reason.strip()[:500]})
-    _finish_on_commit(line)
+    _announce_finished(line)
     return line
 
 
@@ -497,7 +478,7 @@ def step_decide(
             },
         )
         if finished:
-            _finish_on_commit(line)
+            _announce_finished(line)
     return step
 
 

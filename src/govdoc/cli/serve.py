@@ -3,7 +3,6 @@ periodic audit checkpoints), and the embedded default that starts both."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -11,8 +10,6 @@ import threading
 from types import FrameType
 
 from govdoc.cli import bootstrap
-
-CHECKPOINT_EVERY_SECONDS = int(os.environ.get("GOVDOC_CHECKPOINT_INTERVAL", "600"))
 
 
 def _collect_static() -> None:
@@ -57,33 +54,45 @@ def run_web(*, host: str, port: int, threads: int = 8, banner: bool = False) -> 
     return 0
 
 
-def _checkpoint_loop(stop: threading.Event) -> None:
+def _scheduler_loop(stop: threading.Event, *, worker_id: str) -> None:
+    """Beside the task loop: say this worker is alive, and enqueue the periodic jobs that are
+    due (once across all workers). A failure is reported and tried again at the next beat."""
     from django.db import close_old_connections
 
-    from govdoc.audit.selectors import chain_head
-    from govdoc.signatures.audit_anchor import audit_checkpoint, last_checkpoint_seq
+    from govdoc.cli.schedule import periodic_specs
+    from govdoc.jobs.constants import heartbeat_seconds
+    from govdoc.jobs.services import periodic_tick, worker_beat
 
-    while not stop.wait(CHECKPOINT_EVERY_SECONDS):
+    specs = periodic_specs()
+    while True:
         close_old_connections()
         try:
-            head = chain_head()
-            if head is not None and head.seq > last_checkpoint_seq():
-                audit_checkpoint(actor="worker")
-        except Exception as exc:  # a failed checkpoint must not stop the worker; it says why
-            print(f"govdoc worker: audit checkpoint failed: {exc}", file=sys.stderr, flush=True)
+            worker_beat(worker_id=worker_id)
+            periodic_tick(specs=specs)
+        except Exception as exc:  # the database may be away for a moment; the next beat retries
+            print(f"govdoc worker: scheduler: {exc}", file=sys.stderr, flush=True)
+        if stop.wait(heartbeat_seconds()):
+            return
 
 
 def run_worker() -> int:
     bootstrap.prepare()
     from django.core.management import call_command
 
+    from govdoc.jobs.services import worker_id_new, worker_stopped
+
+    worker_id = worker_id_new()
     stop = threading.Event()
-    ticker = threading.Thread(target=_checkpoint_loop, args=(stop,), daemon=True, name="audit-checkpoints")
+    ticker = threading.Thread(
+        target=_scheduler_loop, args=(stop,), kwargs={"worker_id": worker_id}, daemon=True, name="scheduler"
+    )
     ticker.start()
     try:
-        call_command("db_worker", interval=0.5, verbosity=1)
+        call_command("db_worker", interval=0.5, verbosity=1, worker_id=worker_id)
     finally:
         stop.set()
+        ticker.join(timeout=5)
+        worker_stopped(worker_id=worker_id)
     return 0
 
 

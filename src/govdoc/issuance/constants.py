@@ -33,7 +33,9 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
     IssuedStatus.VALID: frozenset({IssuedStatus.REVOKED, IssuedStatus.SUPERSEDED}),
     IssuedStatus.REVOKED: frozenset(),
     IssuedStatus.SUPERSEDED: frozenset(),
-    IssuedStatus.FAILED: frozenset(),
+    # A failed issuance with an issue key is taken up again by its retried task: the registry
+    # number it holds gets its document, so no number is skipped.
+    IssuedStatus.FAILED: frozenset({IssuedStatus.PENDING}),
 }
 
 

@@ -51,6 +51,13 @@ class IssuedDocument(models.Model):
     valid_until = models.DateTimeField(null=True, blank=True)
     pdf_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     data_sha256 = models.CharField(max_length=64, blank=True)
+    issue_key = models.CharField(
+        max_length=200,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="What this document was issued for (e.g. application:<id>): at most one document per key.",
+    )
     issued_at = models.DateTimeField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     status_changed_at = models.DateTimeField(null=True, blank=True)

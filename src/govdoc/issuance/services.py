@@ -14,6 +14,12 @@ If step 2 or 3 fails, the issued document is marked ``failed`` with the reason (
 entry stays: the registry is gap-free, so a number once taken is accounted for, not reused).
 A process killed in between leaves it ``pending``; pending and failed documents are never
 shown to verifiers.
+
+Exactly once: a caller that may run twice (a retried task) passes an ``issue_key`` (for an
+application, ``application:<id>``). The key is unique in the database, so at most one issued
+document exists per key; a second call finds it and returns it when it is issued, or takes a
+``pending`` or ``failed`` one up again with the registry number it already holds, so a number
+once taken is used and never skipped.
 """
 
 from __future__ import annotations
@@ -129,6 +135,7 @@ def _issue_begin(
     actor: Person,
     doc_type: str,
     classification_code: str,
+    issue_key: str | None,
 ) -> IssuedDocument:
     entry = document_create_registered(
         agency=agency,
@@ -157,12 +164,17 @@ def _issue_begin(
             valid_until=valid_until,
             issued_at=issued_at,
             issued_by=actor,
+            issue_key=issue_key,
         )
         try:
             with transaction.atomic():  # a savepoint: a (practically impossible) code clash retries
                 issued.save(force_insert=True)
             break
         except IntegrityError:
+            if issue_key is not None and IssuedDocument.objects.filter(issue_key=issue_key).exists():
+                # Another call began this key first: give the registry number back (the whole
+                # transaction rolls back) and take that one up instead.
+                raise _KeyTakenError(issue_key) from None
             if attempt == _CODE_ATTEMPTS - 1:
                 raise
     record(
@@ -174,8 +186,33 @@ def _issue_begin(
             "document_id": str(entry.document_id),
             "recipient": str(recipient.pk) if recipient is not None else None,
             "title": title,
+            "issue_key": issue_key,
         },
     )
+    return issued
+
+
+_RESUMABLE = frozenset({IssuedStatus.PENDING, IssuedStatus.FAILED})
+
+
+class _KeyTakenError(Exception):
+    """Raised inside ``_issue_begin`` to roll it back when its issue key is already taken."""
+
+
+@transaction.atomic
+def _issue_resume(issued_id: uuid.UUID, *, actor: Person) -> IssuedDocument:
+    """Take up an issuance that a killed or failed attempt left ``pending`` or ``failed``."""
+    issued = IssuedDocument.objects.select_for_update().get(pk=issued_id)
+    if issued.status == IssuedStatus.FAILED:
+        _move(issued, IssuedStatus.PENDING)
+        issued.save(update_fields=["status"])
+    if issued.status == IssuedStatus.PENDING:
+        record(
+            "issuance.document_issue_resumed",
+            actor=actor,
+            target=issued,
+            data={"registry_number": issued.registry_number, "issue_key": issued.issue_key},
+        )
     return issued
 
 
@@ -264,6 +301,8 @@ def _issue_complete(issued: IssuedDocument, *, pdf: bytes, data_sha256: str, act
     # The issued row first, before any audit event locks the audit head (the order every
     # service of this domain keeps: row, then audit).
     issued = IssuedDocument.objects.select_for_update().select_related("document").get(pk=issued.pk)
+    if issued.status == IssuedStatus.VALID and issued.issue_key is not None:
+        return issued  # a concurrent attempt for the same key finished first: its PDF stands
     version = version_add(
         document=issued.document,
         content=pdf,
@@ -308,6 +347,12 @@ def _issue_fail(issued_id: uuid.UUID, *, error: Exception, actor: Person) -> Non
     )
 
 
+def _issued_for_key(issue_key: str | None) -> IssuedDocument | None:
+    if issue_key is None:
+        return None
+    return IssuedDocument.objects.filter(issue_key=issue_key).first()
+
+
 def document_issue(
     *,
     agency: Agency,
@@ -321,6 +366,7 @@ def document_issue(
     actor: Person,
     doc_type: str,
     classification_code: str,
+    issue_key: str | None = None,
 ) -> IssuedDocument:
     """Issue an e-Document: registered, rendered as PDF/A-3b in ``script``, certified with the
     agency e-seal (PAdES B-LT, no changes allowed), with QR code and verification code.
@@ -330,6 +376,10 @@ def document_issue(
     Raises InvalidIssueInputError / TemplateRenderError before anything is written,
     NotAllowedToChangeIssuedError if the actor may not write the agency's documents, and
     IssuanceFailedError (the issued document then exists with status ``failed``).
+
+    With ``issue_key``, at most one document is ever issued for the key (see the module
+    docstring): calling again returns the document already issued, or finishes the one an
+    interrupted or failed call began.
     """
     title = _check_input(title=title, script=script, data=data, valid_until=valid_until)
     rendering.template_compile(template_html)  # a broken template fails before a number is taken
@@ -345,18 +395,32 @@ def document_issue(
             "valid_until": _local_date(valid_until),
         }
 
-    issued = _issue_begin(
-        agency=agency,
-        owner_unit=owner_unit,
-        recipient=recipient,
-        title=title,
-        key_fields_of=key_fields_of,
-        script=script,
-        valid_until=valid_until,
-        actor=actor,
-        doc_type=doc_type,
-        classification_code=classification_code,
-    )
+    issued = _issued_for_key(issue_key)
+    if issued is not None and issued.status not in _RESUMABLE:
+        return issued
+    if issued is None:
+        try:
+            issued = _issue_begin(
+                agency=agency,
+                owner_unit=owner_unit,
+                recipient=recipient,
+                title=title,
+                key_fields_of=key_fields_of,
+                script=script,
+                valid_until=valid_until,
+                actor=actor,
+                doc_type=doc_type,
+                classification_code=classification_code,
+                issue_key=issue_key,
+            )
+        except _KeyTakenError:
+            issued = _issued_for_key(issue_key)
+            assert issued is not None
+            issued = _issue_resume(issued.pk, actor=actor)
+    else:
+        issued = _issue_resume(issued.pk, actor=actor)
+    if issued.status != IssuedStatus.PENDING:
+        return issued  # another call for the same key finished it meanwhile
     try:
         pdf, data_sha256 = _produce(
             issued, agency=agency, template_html=template_html, context=context, data=data, actor=actor

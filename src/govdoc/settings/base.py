@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "govdoc.audit",
+    "govdoc.jobs",
     "govdoc.accounts",
     "govdoc.documents",
     "govdoc.signatures",
@@ -138,6 +139,19 @@ TASKS = {
         "BACKEND": env("GOVDOC_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# --- background work (govdoc.jobs) -------------------------------------------------------------
+# A worker says it is alive every HEARTBEAT seconds; one silent for LOST_AFTER seconds is taken
+# for dead and the task it held runs again. A failed task is retried after RETRY seconds,
+# doubling each time (capped at an hour), MAX_ATTEMPTS times in all, then shown to administrators.
+GOVDOC_WORKER_HEARTBEAT_SECONDS = float(env("GOVDOC_WORKER_HEARTBEAT_SECONDS", "5"))
+GOVDOC_WORKER_LOST_AFTER_SECONDS = float(env("GOVDOC_WORKER_LOST_AFTER_SECONDS", "60"))
+GOVDOC_TASK_RETRY_SECONDS = float(env("GOVDOC_TASK_RETRY_SECONDS", "30"))
+GOVDOC_TASK_MAX_ATTEMPTS = int(env("GOVDOC_TASK_MAX_ATTEMPTS", "6"))
+# Periodic jobs, once per interval across all workers: signed audit checkpoints, and the sweep
+# that takes lost and failed work again.
+GOVDOC_CHECKPOINT_INTERVAL = int(env("GOVDOC_CHECKPOINT_INTERVAL", "600"))
+GOVDOC_RECOVER_INTERVAL = int(env("GOVDOC_RECOVER_INTERVAL", "30"))
 
 EMAIL_BACKEND = env("GOVDOC_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("GOVDOC_EMAIL_FROM", "GovDoc <no-reply@govdoc.localhost>")

@@ -1,7 +1,10 @@
 """Writes of the decision: the handler's draft, the approval line, the outcome, the issued result.
 
-The outcome comes from the approvals domain (``approvals.signals.line_finished``, received in
-``receivers``) through the task ``decision_outcome_apply``, which calls ``decision_outcome_record``.
+The outcome comes from the approvals domain: the decision that ends a line writes the task
+``approvals.tasks.line_finished_announce`` in its own transaction; in the worker that task sends
+``approvals.signals.line_finished``, and ``receivers.on_line_finished`` calls
+``decision_outcome_record``. A retried task calls it again: it is idempotent, and so is the
+issuing (one issued document per application, by the issue key's unique constraint).
 """
 
 from __future__ import annotations
@@ -305,8 +308,14 @@ def application_return_to_handler(
 def application_mark_issued(
     *, application: Application, issued_document_id: uuid.UUID, actor: Person | str = "issuance"
 ) -> Application:
-    """The output document was issued: it goes to the applicant's e-inbox."""
+    """The output document was issued: it goes to the applicant's e-inbox (once: a retried
+    task that finds it already issued changes nothing)."""
     application = locked(application)
+    if (
+        application.status == ApplicationStatus.ISSUED
+        and application.issued_document_id == issued_document_id
+    ):
+        return application
     application.issued_document_id = issued_document_id
     event = move(
         application,
@@ -334,7 +343,8 @@ def application_mark_issued(
 def application_issue(*, application: Application) -> Application:
     """Issue the output document of an approved application through the issuance domain, then
     deliver it. Runs outside a transaction: issuance commits in steps of its own (registry number,
-    rendering and sealing without locks, the sealed version), then the delivery commits."""
+    rendering and sealing without locks, the sealed version), then the delivery commits.
+    Safe to call again after a crash anywhere in between (the issue key, see ``issue_key_of``)."""
     application = Application.objects.select_related("service", "agency", "applicant", "handler").get(
         pk=application.pk
     )
@@ -362,8 +372,14 @@ def application_issue(*, application: Application) -> Application:
         actor=application.handler,
         doc_type=service.output_doc_type,
         classification_code=service.classification_code,
+        issue_key=issue_key_of(application),
     )
     return application_mark_issued(application=application, issued_document_id=issued_id)
+
+
+def issue_key_of(application: Application) -> str:
+    """The issue key of an application's output document: one document per application."""
+    return f"application:{application.pk}"
 
 
 def decision_outcome_record(*, application_id: uuid.UUID, line_id: uuid.UUID, outcome: str) -> Application:

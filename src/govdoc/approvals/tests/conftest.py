@@ -121,7 +121,8 @@ def office(agency: Agency, unit: Unit, handler: Person) -> Office:
 
 @pytest.fixture
 def finished_signals() -> Iterator[list[dict[str, Any]]]:
-    """``line_finished`` as receivers see it (it is sent on commit)."""
+    """``line_finished`` as receivers see it (sent by the task the decision wrote, when a
+    worker runs it: ``run_tasks``)."""
     received: list[dict[str, Any]] = []
 
     def receiver(sender: object, **kwargs: Any) -> None:
@@ -130,3 +131,10 @@ def finished_signals() -> Iterator[list[dict[str, Any]]]:
     line_finished.connect(receiver, weak=False, dispatch_uid="approvals-test-receiver")
     yield received
     line_finished.disconnect(dispatch_uid="approvals-test-receiver")
+
+
+def run_tasks() -> None:
+    """What ``govdoc worker`` does, once: run every task written by committed changes."""
+    from django.core.management import call_command
+
+    call_command("db_worker", batch=True, verbosity=0)

@@ -23,7 +23,7 @@ from govdoc.approvals.errors import (
 )
 from govdoc.approvals.models import ApprovalLine, ApprovalStep, PostReport
 from govdoc.approvals.services import StepSpec
-from govdoc.approvals.tests.conftest import Office, decide, manifest_of, official, step_of
+from govdoc.approvals.tests.conftest import Office, decide, manifest_of, official, run_tasks, step_of
 from govdoc.audit.models import AuditEvent
 from govdoc.core.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from govdoc.signatures.errors import WrongPinError
@@ -54,7 +54,6 @@ def test_reject_and_return_need_a_comment_and_end_the_line(
     outcome: LineStatus,
     reason: str,
     finished_signals: list[dict[str, Any]],
-    django_capture_on_commit_callbacks: Any,
 ) -> None:
     line = office.submitted()
     decide(line, office.reviewer)
@@ -64,8 +63,8 @@ def test_reject_and_return_need_a_comment_and_end_the_line(
             decide(line, office.consent_a, decision, comment=empty)
     assert step_of(line, office.consent_a).status == StepStatus.PENDING
 
-    with django_capture_on_commit_callbacks(execute=True):
-        step = decide(line, office.consent_a, decision, comment="Nedostaje obrazloženje.")
+    step = decide(line, office.consent_a, decision, comment="Nedostaje obrazloženje.")
+    run_tasks()  # the worker sends what the decision wrote in its transaction
 
     line.refresh_from_db()
     assert line.status == outcome
@@ -89,14 +88,14 @@ def test_an_unknown_decision_is_refused(office: Office) -> None:
 
 
 def test_withdraw_before_the_first_decision_ends_the_line(
-    office: Office, finished_signals: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    office: Office, finished_signals: list[dict[str, Any]]
 ) -> None:
     line = office.submitted()
     with pytest.raises(NotDrafterError):
         services.line_withdraw(line=line, actor=office.reviewer)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        services.line_withdraw(line=line, actor=office.drafter, reason="Pogrešan prilog.")
+    services.line_withdraw(line=line, actor=office.drafter, reason="Pogrešan prilog.")
+    run_tasks()  # the worker sends what the decision wrote in its transaction
 
     line.refresh_from_db()
     assert line.status == LineStatus.WITHDRAWN

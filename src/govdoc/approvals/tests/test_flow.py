@@ -11,7 +11,7 @@ import pytest
 from govdoc.approvals import services
 from govdoc.approvals.constants import LineStatus, StepStatus
 from govdoc.approvals.models import ApprovalLine, ApprovalStep
-from govdoc.approvals.tests.conftest import Office, decide, manifest_of, step_of
+from govdoc.approvals.tests.conftest import Office, decide, manifest_of, run_tasks, step_of
 from govdoc.audit.models import AuditEvent
 from govdoc.signatures.engine.model import Verdict
 from govdoc.signatures.selectors import detached_verify
@@ -45,7 +45,7 @@ def test_submitting_makes_only_the_first_position_pending(office: Office) -> Non
 
 
 def test_review_consent_group_and_final_approval_are_signed_and_chained(
-    office: Office, finished_signals: list[dict[str, Any]], django_capture_on_commit_callbacks: Any
+    office: Office, finished_signals: list[dict[str, Any]]
 ) -> None:
     line = office.submitted()
     version = office.document.current_version
@@ -58,8 +58,8 @@ def test_review_consent_group_and_final_approval_are_signed_and_chained(
     assert statuses(line)["ministar"] == "waiting"
     decide(line, office.consent_a, comment="Saglasna.")
     assert statuses(line)["ministar"] == "pending"
-    with django_capture_on_commit_callbacks(execute=True):
-        decide(line, office.approver)
+    decide(line, office.approver)
+    run_tasks()  # the worker sends what the decision wrote in its transaction
 
     line.refresh_from_db()
     assert line.status == LineStatus.APPROVED
@@ -104,10 +104,15 @@ def test_a_manifest_is_canonical_json_that_changes_its_signature_verdict_when_al
     assert detached_verify(altered, bytes(step.signature or b"")).state is Verdict.ALTERED
 
 
-def test_a_failing_receiver_of_line_finished_is_logged_and_the_decision_stands(
-    office: Office, django_capture_on_commit_callbacks: Any, caplog: pytest.LogCaptureFixture
+def test_a_failing_receiver_leaves_the_decision_standing_and_its_announcement_is_retried(
+    office: Office, finished_signals: list[dict[str, Any]], settings: Any
 ) -> None:
+    from django_tasks_db.models import DBTaskResult
+
     from govdoc.approvals.signals import line_finished
+    from govdoc.jobs.services import work_recover
+
+    settings.GOVDOC_TASK_RETRY_SECONDS = 0
 
     def broken(sender: object, **kwargs: Any) -> None:
         raise RuntimeError("listener is down")
@@ -115,11 +120,20 @@ def test_a_failing_receiver_of_line_finished_is_logged_and_the_decision_stands(
     line = office.submitted([services.StepSpec("approval", office.approver.pk, 1)])
     line_finished.connect(broken, weak=False, dispatch_uid="approvals-test-broken")
     try:
-        with django_capture_on_commit_callbacks(execute=True):
-            decide(line, office.approver)
+        decide(line, office.approver)
+        run_tasks()
     finally:
         line_finished.disconnect(dispatch_uid="approvals-test-broken")
 
     line.refresh_from_db()
     assert line.status == LineStatus.APPROVED
-    assert any("line_finished failed" in record.getMessage() for record in caplog.records)
+    [task] = DBTaskResult.objects.filter(task_path__endswith="line_finished_announce")
+    assert (task.status, task.exception_class_path) == ("FAILED", "builtins.RuntimeError")
+
+    # the sweep takes it again; the receiver works now, and the announcement is made
+    assert work_recover() == {"retried": 1, "given_up": 0}
+    run_tasks()
+    task.refresh_from_db()
+    assert task.status == "SUCCESSFUL"
+    assert [s["outcome"] for s in finished_signals][-1] == "approved"
+    assert AuditEvent.objects.filter(event="jobs.task_retried").count() == 1

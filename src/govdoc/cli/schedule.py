@@ -1,0 +1,18 @@
+"""The periodic jobs every ``govdoc worker`` offers to run; each runs once per interval across
+the installation, whichever worker gets to it first (``jobs.services.periodic_tick``)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from govdoc.jobs.services import PeriodicSpec
+
+
+def periodic_specs() -> list[PeriodicSpec]:
+    from govdoc.jobs.tasks import work_recover_run
+    from govdoc.signatures.tasks import audit_checkpoint_make
+
+    return [
+        PeriodicSpec("work-recover", work_recover_run, settings.GOVDOC_RECOVER_INTERVAL),
+        PeriodicSpec("audit-checkpoint", audit_checkpoint_make, settings.GOVDOC_CHECKPOINT_INTERVAL),
+    ]
