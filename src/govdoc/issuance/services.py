@@ -205,7 +205,8 @@ def _issue_resume(issued_id: uuid.UUID, *, actor: Person) -> IssuedDocument:
     issued = IssuedDocument.objects.select_for_update().get(pk=issued_id)
     if issued.status == IssuedStatus.FAILED:
         _move(issued, IssuedStatus.PENDING)
-        issued.save(update_fields=["status"])
+        issued.reason = ""  # the failure stays in the audit trail (issuance.document_issue_failed)
+        issued.save(update_fields=["status", "reason"])
     if issued.status == IssuedStatus.PENDING:
         record(
             "issuance.document_issue_resumed",
