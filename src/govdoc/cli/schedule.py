@@ -9,10 +9,12 @@ from govdoc.jobs.services import PeriodicSpec
 
 
 def periodic_specs() -> list[PeriodicSpec]:
+    from govdoc.issuance.tasks import issued_interrupted_sweep_run
     from govdoc.jobs.tasks import work_recover_run
     from govdoc.signatures.tasks import audit_checkpoint_make
 
     return [
         PeriodicSpec("work-recover", work_recover_run, settings.GOVDOC_RECOVER_INTERVAL),
         PeriodicSpec("audit-checkpoint", audit_checkpoint_make, settings.GOVDOC_CHECKPOINT_INTERVAL),
+        PeriodicSpec("issuance-interrupted-sweep", issued_interrupted_sweep_run, 600),
     ]

@@ -70,6 +70,12 @@ class IssuanceFailedError(IssuanceError, ConflictError):
     status = 500
 
 
+class IssuanceInterruptedError(IssuanceError, ConflictError):
+    """An issuance was begun and never finished: the process doing it stopped."""
+
+    code = "issuance-interrupted"
+
+
 class PayloadInvalidError(IssuanceError, InvalidInputError):
     """A QR payload is malformed or its signature does not verify."""
 

@@ -54,6 +54,7 @@ from govdoc.issuance.constants import (
 from govdoc.issuance.errors import (
     InvalidIssueInputError,
     IssuanceFailedError,
+    IssuanceInterruptedError,
     IssuedStatusError,
     NotAllowedToChangeIssuedError,
     NotAllowedToIssueError,
@@ -332,13 +333,14 @@ def _issue_complete(issued: IssuedDocument, *, pdf: bytes, data_sha256: str, act
 
 
 @transaction.atomic
-def _issue_fail(issued_id: uuid.UUID, *, error: Exception, actor: Person) -> None:
+def _issue_fail(issued_id: uuid.UUID, *, error: Exception, actor: Person | str) -> None:
     issued = IssuedDocument.objects.select_for_update().get(pk=issued_id)
     if issued.status != IssuedStatus.PENDING:
         return
     issued.status = IssuedStatus.FAILED
     issued.reason = f"{type(error).__name__}: {error}"[:1000]
-    issued.status_changed_at, issued.status_changed_by = clock.now(), actor
+    issued.status_changed_at = clock.now()
+    issued.status_changed_by = actor if isinstance(actor, Person) else None  # None: the system
     issued.save(update_fields=["status", "reason", "status_changed_at", "status_changed_by"])
     record(
         "issuance.document_issue_failed",
@@ -434,6 +436,27 @@ def document_issue(
             issued_id=str(issued.pk),
             registry_number=issued.registry_number,
         ) from exc
+
+
+# Longer than any issuance takes (seconds), and than a retried task waits for its turn.
+INTERRUPTED_AFTER = dt.timedelta(minutes=30)
+
+
+def issued_interrupted_sweep(*, older_than: dt.timedelta = INTERRUPTED_AFTER) -> int:
+    """Mark ``failed`` the issuances begun more than ``older_than`` ago and never finished (the
+    process died: a web request of a direct issuance, a worker whose task was given up), so
+    none stays ``pending`` forever unseen. Its registry number stays accounted for; a later
+    call with the same issue key still takes it up again. Returns how many were marked."""
+    cutoff = clock.now() - older_than
+    stale = IssuedDocument.objects.filter(status=IssuedStatus.PENDING, issued_at__lt=cutoff)
+    marked = 0
+    for pk, number in list(stale.values_list("pk", "registry_number")[:1000]):
+        error = IssuanceInterruptedError(
+            f"issuing {number} was interrupted and not finished", issued_id=str(pk)
+        )
+        _issue_fail(pk, error=error, actor="issuance")
+        marked += 1
+    return marked
 
 
 # --------------------------------------------------------------------------- status changes

@@ -7,6 +7,7 @@ from django.conf import settings
 # Given-up tasks are moved to this queue name, which no worker listens on (``govdoc worker``
 # takes the "default" queue), so they are never taken again by accident and are easy to list.
 GIVEN_UP_QUEUE = "given-up"
+DEFAULT_QUEUE = "default"
 
 # Task paths (django-tasks) whose failures are not retried: none today; a task that must not
 # run twice would be listed here (every GovDoc task is idempotent).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django_tasks_db.models import DBTaskResult
 
 
 class WorkerHeartbeat(models.Model):
@@ -39,3 +40,13 @@ class PeriodicJob(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class TaskNeedingAttention(DBTaskResult):  # type: ignore[type-arg]
+    """The administrators' view of the task table: work given up or waiting for a retry
+    (``selectors.tasks_needing_attention``)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "task needing attention"
+        verbose_name_plural = "tasks needing attention"

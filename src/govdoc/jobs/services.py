@@ -31,7 +31,8 @@ from django_tasks_db.models import DBTaskResult
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.jobs import constants
-from govdoc.jobs.constants import GIVEN_UP_QUEUE
+from govdoc.jobs.constants import DEFAULT_QUEUE, GIVEN_UP_QUEUE
+from govdoc.jobs.errors import TaskNotRetryableError
 from govdoc.jobs.models import PeriodicJob, WorkerHeartbeat
 
 _SYSTEM = "jobs"
@@ -172,6 +173,29 @@ def work_recover() -> dict[str, int]:
                 continue
             counts["retried" if _requeue(task, now=now, why=why) else "given_up"] += 1
     return counts
+
+
+@transaction.atomic
+def task_retry_now(*, task_id: uuid.UUID, actor: Any) -> _Task:
+    """An administrator sends a given-up or failed task round once more, now. It keeps its
+    attempts: if it fails again it is given up again at once, for a person to look at."""
+    task = DBTaskResult.objects.select_for_update().get(pk=task_id)
+    if task.status not in {TaskResultStatus.FAILED, TaskResultStatus.READY}:
+        raise TaskNotRetryableError(
+            f"the task is {task.status.lower()}; only failed or waiting work is retried"
+        )
+    task.status = TaskResultStatus.READY
+    task.queue_name = DEFAULT_QUEUE
+    task.run_after = clock.now()
+    task.finished_at = None
+    task.save(update_fields=["status", "queue_name", "run_after", "finished_at"])
+    record(
+        "jobs.task_retried_by_administrator",
+        actor=actor,
+        target=None,
+        data={"task": str(task.pk), "task_path": task.task_path, "attempts": len(task.worker_ids)},
+    )
+    return task
 
 
 # ---------------------------------------------------------------------------- periodic jobs

@@ -92,3 +92,29 @@ def test_a_revoked_document_is_not_issued_again_by_a_late_retry(issue: Issue, he
 
     assert (late.pk, late.status) == (first.pk, IssuedStatus.REVOKED)
     assert IssuedDocument.objects.count() == 1
+
+
+def test_an_issuance_nobody_finishes_is_marked_failed_by_the_sweep_and_still_finished_by_its_retry(
+    issue: Issue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    from govdoc.core import clock
+
+    def killed(**_kw: object) -> bytes:
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(services, "pdf_seal", killed)
+        with pytest.raises(Killed):
+            issue(issue_key=KEY)
+    [left] = IssuedDocument.objects.all()
+
+    assert services.issued_interrupted_sweep() == 0  # just begun: someone may still finish it
+    with clock.frozen(clock.now() + dt.timedelta(minutes=31)):
+        assert services.issued_interrupted_sweep() == 1
+    left.refresh_from_db()
+    assert left.status == IssuedStatus.FAILED
+    assert left.reason.startswith("IssuanceInterruptedError: issuing")
+
+    assert issue(issue_key=KEY).status == IssuedStatus.VALID

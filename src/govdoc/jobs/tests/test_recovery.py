@@ -139,3 +139,40 @@ def test_heartbeats_record_when_a_worker_was_last_seen() -> None:
         worker_beat(worker_id="w1")
     beat = WorkerHeartbeat.objects.get(pk="w1")
     assert (beat.started_at, beat.seen_at, beat.stopped_at) == (T0, T0 + dt.timedelta(seconds=5), None)
+
+
+def test_an_administrator_sees_given_up_work_and_sends_it_round_again(client: Any) -> None:
+    from govdoc.accounts.tests.factories import PersonFactory
+    from govdoc.jobs.errors import TaskNotRetryableError
+    from govdoc.jobs.services import task_retry_now
+
+    with clock.frozen(T0):
+        task = _running(["a", "b"], started=T0)
+        worker_beat(worker_id="b")
+    with clock.frozen(T0 + dt.timedelta(minutes=5)):
+        worker_beat(worker_id="c")
+        assert work_recover() == {"retried": 1, "given_up": 0}  # third attempt allowed
+        DBTaskResult.objects.filter(pk=task.pk).update(status="RUNNING", worker_ids=["a", "b", "c"])
+        WorkerHeartbeat.objects.filter(pk="c").update(stopped_at=T0 + dt.timedelta(minutes=5))
+        assert work_recover() == {"retried": 0, "given_up": 1}
+
+    admin = PersonFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    page = client.get("/admin/jobs/taskneedingattention/")
+    assert page.status_code == 200
+    assert "govdoc.jobs.tasks.work_recover_run" in page.content.decode()
+
+    response = client.post(
+        "/admin/jobs/taskneedingattention/",
+        {"action": "retry_now", "_selected_action": [str(task.pk)]},
+        follow=True,
+    )
+    assert "1 task(s) sent round again." in response.content.decode()
+    task.refresh_from_db()
+    assert (task.status, task.queue_name) == ("READY", "default")
+    event = AuditEvent.objects.get(event="jobs.task_retried_by_administrator")
+    assert event.actor_id == str(admin.pk)
+
+    DBTaskResult.objects.filter(pk=task.pk).update(status="SUCCESSFUL")
+    with pytest.raises(TaskNotRetryableError):
+        task_retry_now(task_id=task.pk, actor=admin)
