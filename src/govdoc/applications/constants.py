@@ -29,7 +29,8 @@ TRANSITIONS: dict[ApplicationStatus, frozenset[ApplicationStatus]] = {
     S.ASSIGNED: frozenset({S.AWAITING_COMPLETION, S.IN_APPROVAL, S.WITHDRAWN}),
     S.AWAITING_COMPLETION: frozenset({S.ASSIGNED, S.WITHDRAWN}),
     S.IN_APPROVAL: frozenset({S.APPROVED, S.REJECTED, S.ASSIGNED, S.WITHDRAWN}),
-    S.APPROVED: frozenset({S.ISSUED}),
+    # Back to the handler when what would be issued is no longer what the line approved.
+    S.APPROVED: frozenset({S.ISSUED, S.ASSIGNED}),
     S.ISSUED: frozenset(),
     S.REJECTED: frozenset(),
     S.WITHDRAWN: frozenset(),

@@ -14,6 +14,7 @@ from typing import Any
 
 from govdoc.accounts.models import Agency, Person
 from govdoc.applications.specs import LineStep
+from govdoc.approvals import selectors as approval_selectors
 from govdoc.approvals import services as approvals
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
@@ -28,9 +29,12 @@ def approval_line_start(
     doc_type: str,
     steps: list[LineStep],
     actor: Person,
+    content_sha256: str,
 ) -> uuid.UUID:
-    """Create and submit an approval line over ``version``; returns the line's id."""
+    """Create and submit an approval line over ``version`` that approves ``content_sha256``
+    (``binding``); returns the line's id."""
     line = approvals.line_create(
+        content_sha256=content_sha256,
         document=document,
         version=version,
         drafter=drafter,
@@ -45,6 +49,13 @@ def approval_line_start(
     )
     approvals.line_submit(line=line, actor=actor)
     return line.pk
+
+
+def approved_content_sha256(line_id: uuid.UUID) -> str:
+    """The content every signed decision of the approved line binds ("" when the line is not
+    approved or its decisions do not all name the line's content)."""
+    approved = approval_selectors.approved_content(line_id=line_id)
+    return approved.content_sha256 if approved is not None else ""
 
 
 def document_issue(

@@ -17,7 +17,7 @@ import binascii
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -53,6 +53,10 @@ class DecisionManifest(TypedDict):
     delegated: bool
     decided_at: str
     previous: str | None
+    # What will be issued if the line approves: the SHA-256 the drafter's domain computes over
+    # the document's data, template and script (``ApprovalLine.content_sha256``); absent on
+    # lines whose document is the version itself.
+    content_sha256: NotRequired[str]
 
 
 class ExportStep(TypedDict):
@@ -71,6 +75,7 @@ class ExportLine(TypedDict):
     doc_type: str
     version: int
     version_sha256: str
+    content_sha256: NotRequired[str]
     drafter: PersonRef
     status: str
     created_at: str
@@ -142,7 +147,7 @@ class ManifestReport:
 
     Each problem starts with a stable tag a machine can match: ``format``, ``seal``,
     ``signature``, ``signer``, ``chain``, ``order``, ``line``, ``version``, ``step``,
-    ``missing``, ``incomplete``, ``outcome``.
+    ``missing``, ``incomplete``, ``outcome``, ``content``.
     """
 
     ok: bool
@@ -258,6 +263,11 @@ def _verify(export: dict[str, Any], *, trust: TrustConfig) -> ManifestReport:
             problems.append(
                 f"version: {label} approves version {manifest['version']} ({manifest['version_sha256']}), "
                 f"the line is about version {line['version']} ({line['version_sha256']})"
+            )
+        if manifest.get("content_sha256") != line.get("content_sha256"):
+            problems.append(
+                f"content: {label} approves content {manifest.get('content_sha256')}, "
+                f"the line is about content {line.get('content_sha256')}"
             )
         if manifest["position"] < last_position:
             problems.append(f"order: {label} comes after a decision at position {last_position}")

@@ -33,6 +33,12 @@ class ApprovalLine(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     decision_count = models.PositiveIntegerField(default=0)
     chain_head = models.CharField(max_length=64, blank=True)
+    content_sha256 = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="What the line approves for issuing (data, template, script), as the drafter's "
+        "domain hashes it; every decision signs it.",
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]

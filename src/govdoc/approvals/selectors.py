@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
@@ -124,3 +126,64 @@ def delegation_rules_current(*, agency_id: uuid.UUID) -> QuerySet[DelegationRule
 def absences_current(*, person: Person) -> QuerySet[Absence]:
     """Absences of ``person`` that have not ended yet."""
     return Absence.objects.filter(person=person, ends_at__gt=clock.now()).select_related("deputy")
+
+
+@dataclass(frozen=True)
+class SignedDecision:
+    """One signed decision of a line, as a verifier is shown it."""
+
+    position: int
+    kind: str
+    decision: str
+    decided_by: str
+    acting_for: str | None
+    delegated: bool
+    decided_at: str
+    manifest_sha256: str
+
+
+@dataclass(frozen=True)
+class ApprovedContent:
+    """What an approved line approved: ``content_sha256`` when every signed decision names the
+    same content as the line (empty when any does not), and the decisions in order."""
+
+    line_id: uuid.UUID
+    content_sha256: str
+    chain_head: str
+    decisions: tuple[SignedDecision, ...]
+
+
+def approved_content(*, line_id: uuid.UUID | str) -> ApprovedContent | None:
+    """The content an *approved* line's signed decisions bind (None if the line is not
+    approved). Reads the signed manifests themselves, not only the line's row: a content hash
+    changed in the database afterwards no longer matches what the officials signed."""
+    key = _uuid(line_id)
+    line = ApprovalLine.objects.filter(pk=key).first() if key is not None else None
+    if line is None or line.status != LineStatus.APPROVED:
+        return None
+    decided = (
+        ApprovalStep.objects.filter(line=line, sequence__isnull=False)
+        .select_related("decided_by")
+        .order_by("sequence")
+    )
+    content = line.content_sha256
+    decisions: list[SignedDecision] = []
+    for step in decided:
+        manifest = json.loads(bytes(step.manifest or b"{}"))
+        if manifest.get("content_sha256", "") != content:
+            content = ""
+        decisions.append(
+            SignedDecision(
+                position=step.position,
+                kind=str(step.kind),
+                decision=str(step.decision),
+                decided_by=manifest.get("decided_by", {}).get("name", ""),
+                acting_for=manifest.get("acting_for"),
+                delegated=bool(step.delegated),
+                decided_at=str(manifest.get("decided_at", "")),
+                manifest_sha256=step.manifest_sha256,
+            )
+        )
+    return ApprovedContent(
+        line_id=line.pk, content_sha256=content, chain_head=line.chain_head, decisions=tuple(decisions)
+    )

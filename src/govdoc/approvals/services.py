@@ -133,6 +133,10 @@ def _require_drafter(*, line: ApprovalLine, actor: Actor) -> None:
         )
 
 
+def _is_sha256(value: str) -> bool:
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
+
+
 def _announce_finished(line: ApprovalLine) -> None:
     """Write the announcement that the line ended into the caller's transaction (an outbox
     row, ``tasks.line_finished_announce``): it commits with the decision or not at all, so no
@@ -225,8 +229,13 @@ def line_create(
     doc_type: str,
     steps: Sequence[StepSpec],
     actor: Actor,
+    content_sha256: str = "",
 ) -> ApprovalLine:
-    """A draft approval line for ``version`` of ``document``; its steps are checked now."""
+    """A draft approval line for ``version`` of ``document``; its steps are checked now.
+
+    ``content_sha256``: when the line approves something to be issued from data (an
+    application's output document), the SHA-256 of that content; every decision signs it, and
+    the issuer checks it against what it is about to issue."""
     if isinstance(actor, Person) and actor.pk != drafter.pk:
         raise NotDrafterError("a line is built by its drafter", person_id=str(actor.pk))
     if version.document_id != document.pk:
@@ -239,9 +248,12 @@ def line_create(
             "the drafter is not a current official of the document's agency", person_id=str(drafter.pk)
         )
     checked = _validated_steps(steps, agency_id=document.agency_id, drafter_id=drafter.pk)
+    if content_sha256 and not _is_sha256(content_sha256):
+        raise InvalidLineError("content_sha256 must be a SHA-256 in hex", field="content_sha256")
     try:
         with transaction.atomic():
             line = ApprovalLine.objects.create(
+                content_sha256=content_sha256,
                 agency_id=document.agency_id,
                 document=document,
                 version=version,
@@ -262,6 +274,7 @@ def line_create(
             "document": str(document.pk),
             "version": version.number,
             "doc_type": doc_type,
+            "content_sha256": content_sha256,
             "steps": step_data,
         },
     )
@@ -421,6 +434,8 @@ def step_decide(
             "decided_at": at.isoformat(),
             "previous": line.chain_head or None,
         }
+        if line.content_sha256:
+            manifest["content_sha256"] = line.content_sha256
         raw = decision_manifest_bytes(manifest)
         signature = detached_seal(data=raw, key=key)
         digest = sha256_hex(raw)
@@ -728,6 +743,8 @@ def line_manifest_export(*, line: ApprovalLine, actor: Actor = None) -> bytes:
         "finished_at": line.finished_at.isoformat() if line.finished_at else None,
         "steps": export_steps,
     }
+    if line.content_sha256:
+        export_line["content_sha256"] = line.content_sha256
     export: LineExport = {
         "format": EXPORT_FORMAT,
         "line": export_line,

@@ -20,6 +20,7 @@ from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Membership, Person
 from govdoc.applications import integration
 from govdoc.applications.access import require_handling_official
+from govdoc.applications.binding import content_sha256_of
 from govdoc.applications.constants import ApplicationStatus, EventKind
 from govdoc.applications.errors import (
     IllegalTransitionError,
@@ -192,6 +193,7 @@ def decision_send_to_approval(
             document=document, content=pdf, filename=filename, media_type=content_types.PDF, actor=actor
         )
     assert version is not None
+    content_sha256 = content_sha256_of(application)
     line_id = integration.approval_line_start(
         document=document,
         version=version,
@@ -199,6 +201,7 @@ def decision_send_to_approval(
         doc_type=service.output_doc_type,
         steps=resolved,
         actor=actor,
+        content_sha256=content_sha256,
     )
     application.case_document, application.approval_line_id = document, line_id
     move(
@@ -216,6 +219,7 @@ def decision_send_to_approval(
             "document_id": str(document.pk),
             "version": version.number,
             "line_id": str(line_id),
+            "content_sha256": content_sha256,
             "steps": [
                 {"kind": s["kind"], "assignee_id": s["assignee_id"], "position": s["position"]}
                 for s in resolved
@@ -340,6 +344,19 @@ def application_mark_issued(
     return application
 
 
+# The outcome recorded when the approved content and the content to issue differ.
+CONTENT_CHANGED = "content_changed"
+
+
+def _content_still_approved(application: Application) -> bool:
+    """Is what would be issued now exactly what the line's signed decisions approved?"""
+    line_id = application.approval_line_id
+    if line_id is None:
+        return False
+    approved = integration.approved_content_sha256(line_id)
+    return bool(approved) and approved == content_sha256_of(application)
+
+
 def application_issue(*, application: Application) -> Application:
     """Issue the output document of an approved application through the issuance domain, then
     deliver it. Runs outside a transaction: issuance commits in steps of its own (registry number,
@@ -355,6 +372,8 @@ def application_issue(*, application: Application) -> Application:
             status=application.status,
             to=ApplicationStatus.ISSUED.value,
         )
+    if not _content_still_approved(application):
+        return application_return_to_handler(application=application, outcome=CONTENT_CHANGED)
     service = application.service
     context = output_context(application)
     until = valid_until(application, issued_on=clock.today_local())
@@ -390,7 +409,9 @@ def decision_outcome_record(*, application_id: uuid.UUID, line_id: uuid.UUID, ou
         waiting = (
             application.status == ApplicationStatus.IN_APPROVAL and application.approval_line_id == line_id
         )
-        if waiting and outcome == "approved":
+        if waiting and outcome == "approved" and not _content_still_approved(application):
+            application = application_return_to_handler(application=application, outcome=CONTENT_CHANGED)
+        elif waiting and outcome == "approved":
             application = application_mark_approved(application=application)
         elif waiting and outcome == "rejected":
             application = application_mark_rejected(application=application)

@@ -1,0 +1,147 @@
+"""What the approvers sign is what the citizen receives: every decision signs the content to be
+issued (data, template, script); a change after a decision sends the application back to its
+handler and nothing is issued; in all three scripts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from govdoc.accounts.models import Person, Unit
+from govdoc.applications import services
+from govdoc.applications.binding import content_sha256_of
+from govdoc.applications.models import Application, Service
+from govdoc.applications.tests.conftest import submit
+from govdoc.approvals import services as approvals
+from govdoc.approvals.manifest import manifest_verify
+from govdoc.approvals.models import ApprovalLine, ApprovalStep
+from govdoc.audit.models import AuditEvent
+from govdoc.issuance.models import IssuedDocument
+from govdoc.signatures import keyring
+from govdoc.signatures.services import person_certificate_issue
+
+pytestmark = pytest.mark.django_db
+
+PIN = "123456"
+SCRIPTS = ["sr-latn", "sr-cyrl", "en"]
+
+
+@pytest.fixture
+def signing_head(head: Person, unit: Unit) -> Person:
+    person_certificate_issue(person=head, pin=PIN, organization=unit.agency.name, actor="test")
+    return head
+
+
+def _sent(service: Service, citizen: Person, head: Person, handler: Person, script: str) -> Application:
+    application = submit(service, citizen, script=script)
+    services.application_assign(application=application, handler=handler, actor=head)
+    services.decision_draft_save(application=application, fields={"napomena": "Bez napomene."}, actor=handler)
+    services.decision_send_to_approval(application=application, actor=handler)
+    application.refresh_from_db()
+    return application
+
+
+def _approve(application: Application, person: Person) -> None:
+    step = ApprovalStep.objects.get(line_id=application.approval_line_id, assignee=person)
+    approvals.step_decide(step=step, actor=person, decision="approve", pin=PIN)
+
+
+def _run_worker() -> None:
+    call_command("db_worker", batch=True, verbosity=0)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_decision_signs_the_content_and_the_approved_content_is_issued(
+    service: Service, citizen: Person, head: Person, handler: Person, signing_head: Person, script: str
+) -> None:
+    application = _sent(service, citizen, head, handler, script)
+    line = ApprovalLine.objects.get(pk=application.approval_line_id)
+    assert line.content_sha256 == content_sha256_of(application)
+
+    _approve(application, signing_head)
+    [step] = ApprovalStep.objects.filter(line=line, sequence__isnull=False)
+    assert json.loads(bytes(step.manifest or b""))["content_sha256"] == line.content_sha256
+    report = manifest_verify(approvals.line_manifest_export(line=line), trust=keyring.trust())
+    assert report.ok, report.problems
+
+    _run_worker()
+    application.refresh_from_db()
+    assert application.status == "issued"
+    assert IssuedDocument.objects.get(pk=application.issued_document_id).script == script
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_a_template_changed_after_a_decision_is_not_issued_and_the_line_starts_again(
+    service: Service,
+    citizen: Person,
+    head: Person,
+    handler: Person,
+    signing_head: Person,
+    administrator: Person,
+    script: str,
+) -> None:
+    application = _sent(service, citizen, head, handler, script)
+    edited = service.output_template.replace("</body>", "<p>Dodatni uslov.</p></body>")
+    if edited == service.output_template:
+        edited = service.output_template + "<p>Dodatni uslov.</p>"
+    services.service_update(service=service, changes={"output_template": edited}, actor=administrator)
+
+    _approve(application, signing_head)
+    _run_worker()
+
+    application.refresh_from_db()
+    assert (application.status, application.approval_line_id) == ("assigned", None)
+    assert not IssuedDocument.objects.exists()
+    returned = AuditEvent.objects.get(
+        event="applications.application_returned", target_id=str(application.pk)
+    )
+    assert returned.data == {"outcome": "content_changed"}
+
+    # a new line over the new content: the approvers now sign what will be issued
+    services.decision_send_to_approval(application=application, actor=handler)
+    application.refresh_from_db()
+    _approve(application, signing_head)
+    _run_worker()
+    application.refresh_from_db()
+    assert application.status == "issued"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_data_changed_in_the_database_after_approval_is_not_issued(
+    service: Service, citizen: Person, head: Person, handler: Person, signing_head: Person, script: str
+) -> None:
+    application = _sent(service, citizen, head, handler, script)
+    _approve(application, signing_head)
+    # between the approval and the worker, someone with database access changes the address
+    data = dict(application.data)
+    data["adresa"] = "Bulevar kralja Aleksandra 1"
+    Application.objects.filter(pk=application.pk).update(data=data)
+
+    _run_worker()
+
+    application.refresh_from_db()
+    assert application.status == "assigned"
+    assert not IssuedDocument.objects.exists()
+
+
+def test_a_content_hash_rewritten_on_the_line_does_not_match_what_the_officials_signed(
+    service: Service, citizen: Person, head: Person, handler: Person, signing_head: Person
+) -> None:
+    application = _sent(service, citizen, head, handler, "sr-latn")
+    _approve(application, signing_head)
+    data = dict(application.data)
+    data["adresa"] = "Bulevar kralja Aleksandra 1"
+    Application.objects.filter(pk=application.pk).update(data=data)
+    application.refresh_from_db()
+    # the forger also rewrites the line's hash to the new content; the signed manifests disagree
+    ApprovalLine.objects.filter(pk=application.approval_line_id).update(
+        content_sha256=content_sha256_of(application)
+    )
+
+    _run_worker()
+
+    application.refresh_from_db()
+    assert application.status == "assigned"
+    assert not IssuedDocument.objects.exists()
