@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import io
 import re
 import zlib
 from collections.abc import Iterable
@@ -116,6 +117,18 @@ def _sig_structure(protected: bytes, payload: bytes) -> bytes:
     return cbor2.dumps(["Signature1", protected, b"", payload])
 
 
+def _cbor(data: bytes, what: str) -> Any:
+    """One CBOR item that is all of ``data`` (trailing bytes are refused, as RFC 8949 §5.1 allows)."""
+    stream = io.BytesIO(data)
+    try:
+        item = cbor2.CBORDecoder(stream).decode()
+    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError):
+        raise _invalid("cbor", f"{what} is not CBOR") from None
+    if stream.tell() != len(data):
+        raise _invalid("cbor", f"{what} has bytes after its CBOR item")
+    return item
+
+
 def _epoch(moment: dt.datetime) -> int:
     return int(moment.timestamp())
 
@@ -170,10 +183,7 @@ def _decode(text: str) -> tuple[dict[Any, Any], bytes, bytes, bytes]:
             raise zlib.error("truncated, oversized or trailing data")
     except zlib.error:
         raise _invalid("zlib", "the QR payload is not a complete zlib stream") from None
-    try:
-        cose = cbor2.loads(raw)
-    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError):
-        raise _invalid("cbor", "the QR payload is not CBOR") from None
+    cose = _cbor(raw, "the QR payload")
     if isinstance(cose, cbor2.CBORTag):
         if cose.tag != COSE_SIGN1_TAG:
             raise _invalid("structure", "the QR payload is not a COSE_Sign1 message")
@@ -188,10 +198,7 @@ def _decode(text: str) -> tuple[dict[Any, Any], bytes, bytes, bytes]:
     ):
         raise _invalid("structure", "the QR payload is not a COSE_Sign1 message")
     protected_bytes, _, body, signature = cose
-    try:
-        protected = cbor2.loads(protected_bytes) if protected_bytes else {}
-    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError):
-        raise _invalid("cbor", "the QR payload's protected header is not CBOR") from None
+    protected = _cbor(protected_bytes, "the QR payload's protected header") if protected_bytes else {}
     if not isinstance(protected, dict):
         raise _invalid("structure", "the QR payload's protected header is not a map")
     return protected, protected_bytes, body, signature
@@ -224,10 +231,7 @@ def _time(value: object) -> dt.datetime:
 
 
 def _content(body: bytes) -> QrPayload:
-    try:
-        claims = cbor2.loads(body)
-    except (cbor2.CBORDecodeError, ValueError, TypeError, RecursionError):
-        raise _invalid("cbor", "the QR payload's claims are not CBOR") from None
+    claims = _cbor(body, "the QR payload's claims")
     document = claims.get(CLAIM_DOCUMENT) if isinstance(claims, dict) else None
     if not isinstance(document, dict) or not isinstance(claims.get(CLAIM_ISS), str):
         raise _invalid("structure", "the QR payload does not have the expected claims")
