@@ -64,7 +64,16 @@ MAX_PAYLOAD_CHARS = 2000  # far more than any QR GovDoc draws; refuses zlib bomb
 _MAX_INFLATED = 4096
 
 PayloadProblem = Literal[
-    "prefix", "base45", "zlib", "cbor", "structure", "algorithm", "kid", "signature", "expired", "not-yet-valid"
+    "prefix",
+    "base45",
+    "zlib",
+    "cbor",
+    "structure",
+    "algorithm",
+    "kid",
+    "signature",
+    "expired",
+    "not-yet-valid",
 ]
 
 
@@ -210,7 +219,9 @@ def _signature_ok(alg: int, data: bytes, signature: bytes, certificate: x509.Cer
         if alg == ALG_ES256 and isinstance(public_key, ec.EllipticCurvePublicKey):
             if len(signature) != 64:
                 return False
-            der = encode_dss_signature(int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big"))
+            der = encode_dss_signature(
+                int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
+            )
             public_key.verify(der, data, ec.ECDSA(hashes.SHA256()))
         elif alg == ALG_RS256 and isinstance(public_key, rsa.RSAPublicKey):
             public_key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
@@ -281,7 +292,9 @@ def payload_verify(
         raise _invalid("signature", "the QR payload's signature does not verify: it was changed")
     content = _content(body)
     if not signer.not_valid_before_utc <= content["issued_at"] <= signer.not_valid_after_utc:
-        raise _invalid("signature", "the signer certificate was not valid when the payload says it was signed")
+        raise _invalid(
+            "signature", "the signer certificate was not valid when the payload says it was signed"
+        )
     now = at if at is not None else clock.now()
     if content["issued_at"] > now + dt.timedelta(minutes=5):
         raise _invalid("not-yet-valid", "the QR payload says it was issued in the future")

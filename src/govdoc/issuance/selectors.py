@@ -266,6 +266,7 @@ class PayloadVerification:
     """
 
     content: VerifiedPayload
+    signer_agency: str
     signer_status: str
     expired: bool
     issued: CodeVerification | None
@@ -309,6 +310,8 @@ def verify_payload(text: str) -> PayloadVerification:
     try:
         issued = issued_by_code(content["code"])
     except (InvalidVerificationCodeError, IssuedDocumentNotFoundError):
-        return PayloadVerification(content, signer.status, expired, None, ("code",))
+        return PayloadVerification(content, signer.agency, signer.status, expired, None, ("code",))
     shown = _code_verification(issued, _shown(issued))
-    return PayloadVerification(content, signer.status, expired, shown, _differences(content, issued))
+    return PayloadVerification(
+        content, signer.agency, signer.status, expired, shown, _differences(content, issued)
+    )

@@ -135,7 +135,10 @@ def test_a_third_party_cose_library_verifies_the_payload(eseal: _Key, signed: st
     message.key = EC2Key.from_pem_public_key(pem.decode())
     assert message.verify_signature()
     message.key = EC2Key.from_pem_public_key(
-        _signer().certificate.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+        _signer()
+        .certificate.public_key()
+        .public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        .decode()
     )
     assert not message.verify_signature()
 
@@ -196,7 +199,9 @@ def test_an_expired_document_is_refused_unless_asked_for_its_content(eseal: _Key
     with pytest.raises(PayloadInvalidError, match="the document expired on 2027-05-31") as refused:
         payload_verify(signed, [eseal.certificate], at=later)
     assert refused.value.details["reason"] == "expired"
-    assert payload_verify(signed, [eseal.certificate], at=later, allow_expired=True)["code"] == PAYLOAD["code"]
+    assert (
+        payload_verify(signed, [eseal.certificate], at=later, allow_expired=True)["code"] == PAYLOAD["code"]
+    )
 
 
 def test_a_document_without_an_end_date_never_expires(eseal: _Key) -> None:
