@@ -12,7 +12,6 @@ import uuid
 from dataclasses import dataclass
 
 from cryptography import x509
-
 from django.db.models import QuerySet
 
 from govdoc.accounts.models import Person
