@@ -19,6 +19,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import NameOID
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pycose.keys import EC2Key
 from pycose.messages import Sign1Message
 
@@ -256,3 +258,31 @@ def segno_scan(path: Path) -> str:
         timeout=60,
     )
     return out.stdout.rstrip("\n")
+
+
+_B45 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.one_of(
+        st.text(max_size=60),
+        st.text(alphabet=_B45, max_size=300).map(lambda t: "GD1:" + t),
+        st.binary(max_size=200).map(lambda b: "GD1:" + base45.b45encode(zlib.compress(b)).decode()),
+        st.recursive(
+            st.none() | st.integers() | st.binary(max_size=40) | st.text(max_size=10),
+            lambda inner: (
+                st.lists(inner, max_size=5) | st.dictionaries(st.integers(-70000, 10), inner, max_size=5)
+            ),
+            max_leaves=20,
+        ).map(
+            lambda item: (
+                "GD1:" + base45.b45encode(zlib.compress(cbor2.dumps(cbor2.CBORTag(18, item)))).decode()
+            )
+        ),
+    )
+)
+def test_any_text_is_either_a_verified_payload_or_a_payload_invalid_error(eseal: _Key, text: str) -> None:
+    with pytest.raises(PayloadInvalidError) as refused:
+        payload_verify(text, [eseal.certificate], at=NOW)
+    assert refused.value.details["reason"]
