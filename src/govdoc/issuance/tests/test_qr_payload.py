@@ -169,7 +169,8 @@ def _no_alg(cose: list[Any]) -> None:
         (lambda text: "", "prefix"),
         (lambda text: "GD1:" + "A" * 3000, "prefix"),
         (lambda text: text + "a", "base45"),  # lower case is not base45
-        (lambda text: text[:-1], "base45"),  # a lone trailing character
+        (lambda text: "GD1:" + text[4:7] + "A", "base45"),  # a lone trailing character
+        (lambda text: "GD1:" + ":::", "base45"),  # three characters above 65535
         (lambda text: "GD1:" + base45.b45encode(b"not zlib").decode(), "zlib"),
         (lambda text: "GD1:" + base45.b45encode(zlib.compress(b"x" * 100)[:-3]).decode(), "zlib"),
         (lambda text: "GD1:" + base45.b45encode(zlib.compress(b"\x00" * 100_000)).decode(), "zlib"),
