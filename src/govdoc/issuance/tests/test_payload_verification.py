@@ -4,11 +4,14 @@ the published signer certificates (/pki/signers.json)."""
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
 from django.test import Client
+from pytest_django import Settings
 
 from govdoc.accounts.models import Agency, Person
 from govdoc.issuance import services
@@ -112,7 +115,8 @@ def test_the_signer_certificates_are_published_by_kid(client: Client, issue: Iss
     issue()
     body = client.get("/pki/signers.json").json()
     certificate = keyring.eseal_key(agency.code, name=agency.name).certificate
-    [entry] = [s for s in body["signers"] if s["agency"] == agency.code]
+    [entry] = [s for s in body["signers"] if s["kid"] == certificate_kid(certificate).hex()]
+    assert entry["agency"] == agency.code
     assert entry["kid"] == certificate_kid(certificate).hex()
     assert entry["status"] == "valid"
     assert x509.load_der_x509_certificate(base64.b64decode(entry["certificate"])) == certificate
@@ -133,3 +137,31 @@ def test_the_page_a_qr_code_opens_shows_the_record_and_checks_the_fragment(
 @pytest.fixture
 def issued_doc(issue: Issue) -> IssuedDocument:
     return issue()
+
+
+@pytest.fixture
+def own_pki(settings: Settings, tmp_path: Path) -> Iterator[None]:
+    """A PKI of this test alone: it revokes the agency's e-seal."""
+    settings.GOVDOC_PKI_DIR = tmp_path / "pki"
+    keyring.forget()
+    yield
+    keyring.forget()
+
+
+def test_a_payload_signed_before_a_key_rollover_still_verifies_and_says_its_signer_was_revoked(
+    client: Client, issue: Issue, agency: Agency, signed_payloads: list[str], own_pki: None
+) -> None:
+    issue()
+    old = keyring.eseal_key(agency.code, name=agency.name).certificate
+    keyring.pki().revoke(format(old.serial_number, "x"), reason="key rollover")
+    keyring.forget()
+    issue()  # sealed with a new e-seal certificate
+    new = keyring.eseal_key(agency.code, name=agency.name).certificate
+    assert new.serial_number != old.serial_number
+
+    published = {s["kid"]: s["status"] for s in client.get("/pki/signers.json").json()["signers"]}
+    assert published == {certificate_kid(old).hex(): "revoked", certificate_kid(new).hex(): "valid"}
+    status, body = _check(client, signed_payloads[0])
+    assert status == 200
+    assert (body["kid"], body["signer_certificate_status"]) == (certificate_kid(old).hex(), "revoked")
+    assert _check(client, signed_payloads[1])[1]["signer_certificate_status"] == "valid"
