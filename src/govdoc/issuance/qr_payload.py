@@ -20,7 +20,7 @@ Why not the PDF's own hash: the QR is drawn inside the PDF, so it cannot carry a
 file it is part of. ``data_sha256`` binds the ``data.json`` embedded in the PDF instead.
 
 The QR holds ``{PUBLIC URL, upper case}/V/{code}#{payload}`` (:func:`qr_text`). Every
-character but ``#`` is in the QR alphanumeric set (base45 is that set), so the code is two
+character but ``#`` is in the QR alphanumeric set (base45 is that set), so the QR code is two
 alphanumeric segments joined by a one-byte segment (:func:`qr_segments`). The payload sits
 in the fragment, which browsers never send to a server; ``%`` and space, which a URL cannot
 hold literally, are percent-escaped there (both escapes stay alphanumeric).

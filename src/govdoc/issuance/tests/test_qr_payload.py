@@ -287,3 +287,37 @@ def test_any_text_is_either_a_verified_payload_or_a_payload_invalid_error(eseal:
     with pytest.raises(PayloadInvalidError) as refused:
         payload_verify(text, [eseal.certificate], at=NOW)
     assert refused.value.details["reason"]
+
+
+def test_an_rsa_eseal_signs_rs256() -> None:
+    from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "RSA e-seal")])
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(NOW - dt.timedelta(days=1))
+        .not_valid_after(NOW + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+
+    class _RsaKey:
+        def __init__(self) -> None:
+            self.certificate = certificate
+
+        def signer(self) -> object:
+            class _Signer:
+                def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+                    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+
+            return _Signer()
+
+    text = payload_sign(PAYLOAD, key=_RsaKey())  # type: ignore[arg-type]
+    assert cbor2.loads(_cose(text).value[0])[1] == -257
+    assert payload_verify(text, [certificate], at=NOW)["holder_name"] == PAYLOAD["holder_name"]
+    with pytest.raises(PayloadInvalidError):
+        payload_verify(_rewrapped(text, _flip_signature), [certificate], at=NOW)
