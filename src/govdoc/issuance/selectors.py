@@ -11,6 +11,7 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 
+from cryptography import x509
 from django.db.models import QuerySet
 
 from govdoc.accounts.models import Person
@@ -26,8 +27,10 @@ from govdoc.issuance.errors import (
 )
 from govdoc.issuance.models import IssuedDocument, KeyFields, VerificationEvent
 from govdoc.issuance.pdf_data import embedded_json
+from govdoc.issuance.qr_payload import VerifiedPayload, certificate_kid, payload_verify
 from govdoc.issuance.rendering import DATA_ATTACHMENT
 from govdoc.issuance.services import verification_record
+from govdoc.signatures import keyring
 from govdoc.signatures.engine.model import ValidationReport
 from govdoc.signatures.selectors import pdf_verify
 
@@ -106,6 +109,10 @@ def verify_code(
         verifier_label=verifier_label,
         client_address=client_address,
     )
+    return _code_verification(issued, status)
+
+
+def _code_verification(issued: IssuedDocument, status: ShownStatus) -> CodeVerification:
     return CodeVerification(
         issued_id=str(issued.pk),
         verification_code=issued.verification_code,
@@ -211,4 +218,99 @@ def issued_to(*, recipient: Person) -> QuerySet[IssuedDocument]:
         IssuedDocument.objects.filter(recipient=recipient, status__in=_SHOWN)
         .select_related("agency", "version")
         .order_by("-issued_at", "id")
+    )
+
+
+# -- the signed payload of the QR code -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedSigner:
+    """An agency e-seal certificate that signs QR payloads, as published at /pki/signers.json."""
+
+    kid: str
+    agency: str
+    certificate: x509.Certificate
+    status: str  # valid, expired, revoked (now)
+
+
+def payload_signers() -> list[PublishedSigner]:
+    """Every agency e-seal certificate this installation issued, current and replaced: a
+    payload is checked against the certificate that signed it, found by its ``kid``."""
+    store = keyring.ensure()
+    rows = {row.serial: row for row in store.certificates()}
+    now = clock.now()
+    signers = []
+    for certificate in store.agency_certificates_all():
+        row = rows.get(format(certificate.serial_number, "x"))
+        if row is None or not row.holder.startswith("agency:"):
+            continue
+        signers.append(
+            PublishedSigner(
+                kid=certificate_kid(certificate).hex(),
+                agency=row.holder.removeprefix("agency:"),
+                certificate=certificate,
+                status=row.status(now),
+            )
+        )
+    return sorted(signers, key=lambda s: (s.agency, s.certificate.not_valid_before_utc))
+
+
+@dataclass(frozen=True)
+class PayloadVerification:
+    """A QR payload whose signature verified, and how it compares with the registered document.
+
+    ``differences`` names the signed fields that differ from the registered document (empty
+    when they all agree); ``issued`` is None when no shown document has the signed code.
+    """
+
+    content: VerifiedPayload
+    signer_agency: str
+    signer_status: str
+    expired: bool
+    issued: CodeVerification | None
+    differences: tuple[str, ...]
+
+
+def _differences(content: VerifiedPayload, issued: IssuedDocument) -> tuple[str, ...]:
+    def seconds(moment: dt.datetime | None) -> int | None:
+        return None if moment is None else int(moment.timestamp())
+
+    registered = {
+        "agency": issued.agency.code,
+        "holder_name": issued.key_fields.get("holder_name"),
+        "document_number": issued.registry_number,
+        "subject": issued.key_fields.get("subject"),
+        "issued_at": seconds(issued.issued_at),
+        "valid_until": seconds(issued.valid_until),
+        "data_sha256": issued.data_sha256,
+    }
+    signed = {
+        **{name: content[name] for name in ("agency", "holder_name", "document_number", "subject")},  # type: ignore[literal-required]
+        "issued_at": seconds(content["issued_at"]),
+        "valid_until": seconds(content["valid_until"]),
+        "data_sha256": content["data_sha256"],
+    }
+    return tuple(name for name, value in signed.items() if registered[name] != value)
+
+
+def verify_payload(text: str) -> PayloadVerification:
+    """Check a scanned QR payload: its signature against the published signer certificates
+    and its fields against the registered document with the signed code. Raises
+    PayloadInvalidError (``details["reason"]``) when the payload is malformed or changed.
+
+    Records nothing: the page that receives a payload has already recorded the visit by code.
+    """
+    signers = payload_signers()
+    content = payload_verify(text, [s.certificate for s in signers], allow_expired=True)
+    signer = next(s for s in signers if s.kid == content["kid"])
+    now = clock.now()
+    expired = content["valid_until"] is not None and content["valid_until"] < now
+    try:
+        issued = issued_by_code(content["code"])
+    except (InvalidVerificationCodeError, IssuedDocumentNotFoundError):
+        return PayloadVerification(content, signer.agency, signer.status, expired, None, ("code",))
+    shown = _code_verification(issued, _shown(issued))
+    return PayloadVerification(
+        content, signer.agency, signer.status, expired, shown, _differences(content, issued)
     )

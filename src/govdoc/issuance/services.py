@@ -60,7 +60,7 @@ from govdoc.issuance.errors import (
     NotAllowedToIssueError,
 )
 from govdoc.issuance.models import IssuedDocument, KeyFields, VerificationEvent
-from govdoc.issuance.qr_payload import FORMAT_VERSION, FRAGMENT_KEY, QrPayload, payload_sign
+from govdoc.issuance.qr_payload import QrPayload, payload_sign, qr_text
 from govdoc.issuance.scripts import to_script
 from govdoc.signatures import keyring
 from govdoc.signatures.services import pdf_seal
@@ -250,16 +250,14 @@ def _produce(
     key = keyring.eseal_key(agency.code, name=agency.name)
     fields = issued.key_fields
     payload: QrPayload = {
-        "v": FORMAT_VERSION,
+        "agency": agency.code,
         "code": issued.verification_code,
         "holder_name": fields["holder_name"],
         "document_number": fields["document_number"],
-        "issue_date": fields["issue_date"],
         "subject": fields["subject"],
-        "valid_until": fields["valid_until"],
-        "issued_at": issued.issued_at.isoformat(timespec="seconds"),
+        "issued_at": issued.issued_at,
+        "valid_until": issued.valid_until,
         "data_sha256": data_sha256,
-        "kid": format(key.certificate.serial_number, "x"),
     }
     url = verification_url(issued.verification_code)
     seal = rendering.SealBlock(
@@ -267,7 +265,7 @@ def _produce(
         sealed_at=issued.issued_at,
         verification_code=issued.verification_code,
         verification_url=url,
-        qr_text=f"{url}#{FRAGMENT_KEY}={payload_sign(payload, key=key)}",
+        qr_text=qr_text(settings.PUBLIC_URL, issued.verification_code, payload_sign(payload, key=key)),
     )
     html = rendering.html_render(
         template_html=template_html,

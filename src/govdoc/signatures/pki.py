@@ -82,6 +82,10 @@ def _write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     tmp.replace(path)
 
 
+def _load_pem(path: Path) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(path.read_bytes())
+
+
 def _pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
@@ -296,8 +300,19 @@ class DevPki:
             index = self._index()
             self._remember(index, new, kind="eseal", holder=f"agency:{code}")
             self._save_index(index)
+            # Kept after a rollover too: QR payloads name their signer by certificate (kid).
+            history = cert_path.parent / "history"
+            history.mkdir(exist_ok=True)
+            _write_atomic(history / f"{format(new.serial_number, 'x')}.crt.pem", _pem(new))
             _write_atomic(cert_path, _pem(new))
             return new
+
+    def agency_certificates_all(self) -> list[x509.Certificate]:
+        """Every e-seal certificate issued here to an agency, current and replaced."""
+        folder = self.folder / "agencies"
+        paths = [*folder.glob("*.crt.pem"), *folder.glob("history/*.crt.pem")]
+        certificates = {cert.serial_number: cert for cert in map(_load_pem, sorted(paths))}
+        return list(certificates.values())
 
     def agency_key_pem(self, code: str) -> bytes:
         _, key_path = self.agency_paths(code)

@@ -1,13 +1,17 @@
 """Public pages and files anyone may fetch: the start page and the PKI's published objects
-(root certificate, CRL, RFC 3161 timestamp service)."""
+(root certificate, CRL, the QR payload signers, RFC 3161 timestamp service)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import base64
+
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from govdoc.issuance import selectors as issuance_selectors
 from govdoc.signatures import keyring
 
 MAX_TSA_REQUEST = 16 * 1024
@@ -20,8 +24,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def root_certificate(request: HttpRequest) -> HttpResponse:
-    from cryptography.hazmat.primitives.serialization import Encoding
-
     cert = keyring.ensure().root_certificate().public_bytes(Encoding.PEM)
     response = HttpResponse(cert, content_type="application/x-pem-file")
     response["Content-Disposition"] = 'attachment; filename="govdoc-root-ca.pem"'
@@ -31,6 +33,24 @@ def root_certificate(request: HttpRequest) -> HttpResponse:
 @require_GET
 def crl(request: HttpRequest) -> HttpResponse:
     return HttpResponse(keyring.ensure().crl_der(), content_type="application/pkix-crl")
+
+
+@require_GET
+def payload_signers(request: HttpRequest) -> HttpResponse:
+    """The certificates that sign QR payloads, found by ``kid`` (docs/offline-verification.md):
+    every agency e-seal certificate, current and replaced, with its status today."""
+    signers = [
+        {
+            "kid": signer.kid,
+            "agency": signer.agency,
+            "status": signer.status,
+            "not_before": signer.certificate.not_valid_before_utc.isoformat(),
+            "not_after": signer.certificate.not_valid_after_utc.isoformat(),
+            "certificate": base64.b64encode(signer.certificate.public_bytes(Encoding.DER)).decode("ascii"),
+        }
+        for signer in issuance_selectors.payload_signers()
+    ]
+    return JsonResponse({"format": "govdoc-signers-1", "root": "/pki/root.pem", "signers": signers})
 
 
 @csrf_exempt

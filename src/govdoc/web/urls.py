@@ -31,7 +31,10 @@ urlpatterns = [
     path("verify/", verify.verify_form, name="verify"),
     path("verify/file/", verify.verify_file, name="verify-file"),
     path("verify/<str:code>", verify.verify_by_code, name="verify-code"),
+    # what the QR code opens: short and upper case, so the QR stays in alphanumeric mode
+    path("V/<str:code>", verify.verify_by_qr, name="verify-qr"),
     path("pki/root.pem", public.root_certificate, name="pki-root"),
     path("pki/crl.der", public.crl, name="pki-crl"),
+    path("pki/signers.json", public.payload_signers, name="pki-signers"),
     path("pki/tsa", public.timestamp, name="pki-tsa"),
 ]

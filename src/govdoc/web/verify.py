@@ -54,7 +54,19 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def verify_by_code(request: HttpRequest, code: str) -> HttpResponse:
-    channel = Channel.QR if "p" in request.GET else Channel.CODE
+    return _by_code(request, code, channel=Channel.QR if "p" in request.GET else Channel.CODE)
+
+
+@require_GET
+def verify_by_qr(request: HttpRequest, code: str) -> HttpResponse:
+    """The page a scanned QR code opens. Its signed payload sits in the URL's fragment, which
+    the browser keeps to itself: the page's script (static/govdoc/verify-payload.js) sends it
+    to POST /api/v1/verify/payload and shows what the agency signed beside the registered
+    record."""
+    return _by_code(request, code, channel=Channel.QR)
+
+
+def _by_code(request: HttpRequest, code: str, *, channel: str) -> HttpResponse:
     try:
         result = verify_code(
             code,
@@ -69,7 +81,7 @@ def verify_by_code(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request,
         "web/verify/code_result.html",
-        {"result": result, "status_text": STATUS_TEXT[result.status], "payload": request.GET.get("p", "")},
+        {"result": result, "status_text": STATUS_TEXT[result.status]},
     )
 
 

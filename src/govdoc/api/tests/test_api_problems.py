@@ -96,6 +96,7 @@ DOCUMENTED = {
     ("POST", "/api/v1/signatures/verify"): {413, 422},
     ("POST", "/api/v1/verify/file"): {413, 422},
     ("GET", "/api/v1/verify/{code}"): {400, 404, 422},
+    ("POST", "/api/v1/verify/payload"): {400, 422},
 }
 
 

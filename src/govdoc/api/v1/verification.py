@@ -5,13 +5,20 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
 from govdoc.api.errors import problem, problems
 from govdoc.api.v1.signatures import MAX_VERIFY_BYTES, VerificationOut, verification_out
 from govdoc.issuance.constants import Channel
-from govdoc.issuance.selectors import verify_code, verify_upload
+from govdoc.issuance.qr_payload import payload_from_url
+from govdoc.issuance.selectors import (
+    CodeVerification,
+    PayloadVerification,
+    verify_code,
+    verify_payload,
+    verify_upload,
+)
 
 router = Router(tags=["verification"])
 
@@ -33,6 +40,69 @@ class CodeVerificationOut(Schema):
     valid_until: dt.datetime | None
     superseded_by_code: str | None
     key_fields: KeyFieldsOut
+
+
+class PayloadIn(Schema):
+    payload: str = Field(description="The GD1: text from the QR code (or the whole scanned URL)")
+
+
+class SignedFieldsOut(Schema):
+    agency: str
+    verification_code: str
+    holder_name: str
+    document_number: str
+    subject: str
+    issued_at: dt.datetime
+    valid_until: dt.datetime | None
+    data_sha256: str
+
+
+class PayloadVerificationOut(Schema):
+    signature: str = Field(description="Always 'valid' here: a payload that does not verify is a 400 problem")
+    kid: str
+    signer_agency: str
+    signer_certificate_status: str
+    signed: SignedFieldsOut
+    expired: bool
+    registered: CodeVerificationOut | None
+    differences: list[str] = Field(description="Signed fields that differ from the registered document")
+
+
+def _code_out(result: CodeVerification) -> CodeVerificationOut:
+    return CodeVerificationOut(
+        verification_code=result.verification_code,
+        status=str(result.status),
+        title=result.title,
+        registry_number=result.registry_number,
+        agency_name=result.agency_name,
+        issued_at=result.issued_at,
+        valid_until=result.valid_until,
+        superseded_by_code=result.superseded_by_code,
+        key_fields=KeyFieldsOut(**{k: v for k, v in dict(result.key_fields).items() if isinstance(v, str)}),
+    )
+
+
+def payload_out(result: PayloadVerification) -> PayloadVerificationOut:
+    content = result.content
+    return PayloadVerificationOut(
+        signature="valid",
+        kid=content["kid"],
+        signer_agency=result.signer_agency,
+        signer_certificate_status=result.signer_status,
+        signed=SignedFieldsOut(
+            agency=content["agency"],
+            verification_code=content["code"],
+            holder_name=content["holder_name"],
+            document_number=content["document_number"],
+            subject=content["subject"],
+            issued_at=content["issued_at"],
+            valid_until=content["valid_until"],
+            data_sha256=content["data_sha256"],
+        ),
+        expired=result.expired,
+        registered=_code_out(result.issued) if result.issued is not None else None,
+        differences=list(result.differences),
+    )
 
 
 class FileVerificationOut(Schema):
@@ -73,6 +143,20 @@ def by_file(
     )
 
 
+@router.post(
+    "/payload",
+    auth=None,
+    response={200: PayloadVerificationOut, **problems(400, auth=False)},
+    summary="Verify the signed payload of a QR code (COSE_Sign1, docs/offline-verification.md)",
+)
+def by_payload(request: HttpRequest, body: PayloadIn) -> PayloadVerificationOut:
+    """The payload's signature is checked against the published signer certificates
+    (/pki/signers.json) and its fields against the registered document. A malformed or
+    changed payload is a ``qr-payload-invalid`` problem whose ``details.reason`` says why."""
+    text = payload_from_url(body.payload.strip()) or body.payload.strip()
+    return payload_out(verify_payload(text))
+
+
 @router.get(
     "/{code}",
     auth=None,
@@ -86,14 +170,4 @@ def by_code(request: HttpRequest, code: str, verifier: str = "") -> CodeVerifica
         verifier_label=verifier[:200],
         client_address=str(request.META.get("REMOTE_ADDR", "")),
     )
-    return CodeVerificationOut(
-        verification_code=result.verification_code,
-        status=str(result.status),
-        title=result.title,
-        registry_number=result.registry_number,
-        agency_name=result.agency_name,
-        issued_at=result.issued_at,
-        valid_until=result.valid_until,
-        superseded_by_code=result.superseded_by_code,
-        key_fields=KeyFieldsOut(**{k: v for k, v in dict(result.key_fields).items() if isinstance(v, str)}),
-    )
+    return _code_out(result)

@@ -156,24 +156,24 @@ def test_the_qr_code_holds_the_verification_url_and_a_payload_that_verifies_offl
     urls = [line for line in scanned.stdout.splitlines() if line.strip()]
     assert len(urls) == 1, scanned.stdout + scanned.stderr
     url = urls[0]
-    assert url.startswith(f"{settings.PUBLIC_URL}/verify/{issued.verification_code}#p=")
+    public = settings.PUBLIC_URL.upper()  # scheme and host are case-insensitive: QR alphanumeric mode
+    assert url.startswith(f"{public}/V/{issued.verification_code}#GD1:")
 
     payload = payload_from_url(url)
     assert payload is not None
     certificate = keyring.eseal_key(agency.code, name=agency.name).certificate  # the published one
-    content = payload_verify(payload, certificate)
+    content = payload_verify(payload, [certificate])
+    assert content["agency"] == agency.code
     assert content["code"] == issued.verification_code
     assert content["holder_name"] == "Љубица Ђорђевић"
     assert content["document_number"] == issued.registry_number
+    assert content["issued_at"] == issued.issued_at.replace(microsecond=0)
     assert content["data_sha256"] == issued.data_sha256
 
-    body, _, signature = payload.partition(".")
-    for changed in (
-        body[:10] + ("A" if body[10] != "A" else "B") + body[11:] + "." + signature,
-        body + "." + signature[:-3] + ("A" if signature[-3] != "A" else "B") + signature[-2:],
-    ):
+    for position in (10, len(payload) - 3):
+        changed = payload[:position] + ("A" if payload[position] != "A" else "B") + payload[position + 1 :]
         with pytest.raises(PayloadInvalidError):
-            payload_verify(changed, certificate)
+            payload_verify(changed, [certificate])
 
 
 def test_latin_document_for_a_holder_whose_name_is_in_cyrillic(issue: Issue, tmp_path: Path) -> None:

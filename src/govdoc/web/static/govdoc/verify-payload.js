@@ -1,0 +1,58 @@
+// The verification page a QR code opens: /V/<code>#GD1:...
+// The signed payload is in the URL's fragment, which the browser never sends to the server on
+// its own. This script posts it to the public API, which checks the agency's signature, and
+// shows what the agency signed, beside the registered record above. Text only (textContent).
+(function () {
+  "use strict";
+  var section = document.getElementById("signed-payload");
+  if (!section || !window.fetch) { return; }
+  var payload;
+  try { payload = decodeURIComponent(window.location.hash.slice(1)); } catch (e) { return; }
+  if (payload.indexOf("GD1:") !== 0) { return; }
+
+  function put(id, text) { document.getElementById(id).textContent = text || "—"; }
+  function day(iso) {
+    if (!iso) { return ""; }
+    var d = new Date(iso);
+    return d.toLocaleDateString("sr-Latn-RS", { timeZone: "Europe/Belgrade" });
+  }
+  var verdict = document.getElementById("signed-verdict");
+
+  fetch(section.getAttribute("data-api"), {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "Accept": "application/json" },
+    body: JSON.stringify({ payload: payload })
+  }).then(function (response) {
+    return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+  }).then(function (answer) {
+    section.hidden = false;
+    var body = answer.body;
+    if (!answer.ok) {
+      verdict.className = "status status-revoked";
+      verdict.textContent = "Potpis QR koda NIJE ispravan / The QR code's signature is NOT valid: " + (body.title || "");
+      section.querySelector("table").hidden = true;
+      return;
+    }
+    var s = body.signed;
+    put("signed-agency", s.agency);
+    put("signed-holder", s.holder_name);
+    put("signed-number", s.document_number);
+    put("signed-subject", s.subject);
+    put("signed-issued", day(s.issued_at));
+    put("signed-valid-until", day(s.valid_until));
+    put("signed-code", s.verification_code);
+    var text = "Potpis je ispravan / The signature is valid (" + body.signer_agency + ", kid " + body.kid + ")";
+    var good = true;
+    if (body.differences.length) {
+      good = false;
+      text += ". Razlikuje se od registrovanog dokumenta / Differs from the registered document: " + body.differences.join(", ");
+    }
+    if (body.expired) { good = false; text += ". Rok važenja je istekao / Expired"; }
+    if (body.signer_certificate_status === "revoked") { good = false; text += ". Sertifikat potpisnika je opozvan / The signer certificate is revoked"; }
+    verdict.className = "status " + (good ? "status-valid" : "status-revoked");
+    verdict.textContent = text + ".";
+  }).catch(function () {
+    section.hidden = false;
+    verdict.textContent = "Provera potpisa QR koda nije uspela / The QR signature could not be checked.";
+  });
+}());
