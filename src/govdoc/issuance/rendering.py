@@ -45,6 +45,7 @@ from weasyprint.urls import URLFetcher
 from govdoc.accounts.constants import Script
 from govdoc.core.clock import DISPLAY_TZ
 from govdoc.issuance.errors import TemplateRenderError
+from govdoc.issuance.qr_payload import qr_segments
 from govdoc.issuance.scripts import html_to_script
 
 PDF_VARIANT = "pdf/a-3b"
@@ -82,7 +83,9 @@ def qr_image(text: str) -> str:
     sees sharp modules). WeasyPrint draws it as one image; the same code as SVG is one path of
     thousands of points that WeasyPrint parses per document (~10x slower to lay out).
     """
-    qr = segno.make(text, error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False)
+    # segno takes a list of segments too (its annotation says only str), one mode each.
+    segments: Any = qr_segments(text)
+    qr = segno.make(segments, error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False)
     # 8-bit grey, which WeasyPrint embeds as it is (a 1-bit or palette PNG, as segno writes
     # them, is converted to RGB and encoded again for every document).
     rows = [bytes(0 if dark else 255 for dark in row) for row in qr.matrix_iter(scale=1, border=4)]
