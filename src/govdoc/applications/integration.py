@@ -19,6 +19,7 @@ from govdoc.approvals import services as approvals
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
 from govdoc.issuance import services as issuance
+from govdoc.issuance.models import ApprovalRef
 
 
 def approval_line_start(
@@ -51,11 +52,18 @@ def approval_line_start(
     return line.pk
 
 
-def approved_content_sha256(line_id: uuid.UUID) -> str:
-    """The content every signed decision of the approved line binds ("" when the line is not
-    approved or its decisions do not all name the line's content)."""
+def approval_of(line_id: uuid.UUID) -> ApprovalRef | None:
+    """The approved line's reference for the issued document: the head of its chain of signed
+    decisions and the content every one of them signed ("" when they do not all name the
+    line's content). None when the line is not approved."""
     approved = approval_selectors.approved_content(line_id=line_id)
-    return approved.content_sha256 if approved is not None else ""
+    if approved is None:
+        return None
+    return {
+        "line_id": str(approved.line_id),
+        "chain_head": approved.chain_head,
+        "content_sha256": approved.content_sha256,
+    }
 
 
 def document_issue(
@@ -72,6 +80,7 @@ def document_issue(
     doc_type: str,
     classification_code: str,
     issue_key: str | None = None,
+    approval: ApprovalRef | None = None,
 ) -> uuid.UUID:
     """Issue the output document (registered, rendered in ``script``, sealed); returns its id.
 
@@ -90,5 +99,6 @@ def document_issue(
         doc_type=doc_type,
         classification_code=classification_code,
         issue_key=issue_key,
+        approval=approval,
     )
     return issued.pk

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass
@@ -138,7 +139,7 @@ class SignedDecision:
     decided_by: str
     acting_for: str | None
     delegated: bool
-    decided_at: str
+    decided_at: dt.datetime | None
     manifest_sha256: str
 
 
@@ -180,7 +181,7 @@ def approved_content(*, line_id: uuid.UUID | str) -> ApprovedContent | None:
                 decided_by=manifest.get("decided_by", {}).get("name", ""),
                 acting_for=manifest.get("acting_for"),
                 delegated=bool(step.delegated),
-                decided_at=str(manifest.get("decided_at", "")),
+                decided_at=step.decided_at,
                 manifest_sha256=step.manifest_sha256,
             )
         )

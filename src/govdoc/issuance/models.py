@@ -25,6 +25,15 @@ class KeyFields(TypedDict):
     valid_until: str | None  # ISO date, Belgrade
 
 
+class ApprovalRef(TypedDict):
+    """The approval an issued document rests on: its line, the head of its chain of signed
+    decisions, and the content they signed (embedded in ``data.json`` as ``approval``)."""
+
+    line_id: str
+    chain_head: str
+    content_sha256: str
+
+
 class IssuedDocument(models.Model):
     """An official document issued to a recipient with security features (seal, QR, code)."""
 
@@ -57,6 +66,17 @@ class IssuedDocument(models.Model):
         blank=True,
         unique=True,
         help_text="What this document was issued for (e.g. application:<id>): at most one document per key.",
+    )
+    approval_line_id = models.UUIDField(
+        null=True, blank=True, help_text="The approval line whose signed decisions approved this document."
+    )
+    approval_chain_head = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the last decision manifest of the line (the head of its chain).",
+    )
+    approved_content_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="The content every decision of the line signed."
     )
     issued_at = models.DateTimeField()
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

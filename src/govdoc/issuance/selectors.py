@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import memberships_current
+from govdoc.approvals.selectors import SignedDecision, approved_content
 from govdoc.core import clock
 from govdoc.documents.storage import file_read
 from govdoc.issuance.codes import code_normalise
@@ -39,6 +40,18 @@ _SHOWN = (IssuedStatus.VALID, IssuedStatus.REVOKED, IssuedStatus.SUPERSEDED)
 
 
 @dataclass(frozen=True)
+class ApprovalChain:
+    """The signed decisions an issued document rests on, as a verifier is shown them.
+
+    ``intact``: the line's chain of signed decisions still ends at the head recorded when the
+    document was issued, and every decision signed the content the document was issued from.
+    Officials' comments are internal and not shown."""
+
+    decisions: tuple[SignedDecision, ...]
+    intact: bool
+
+
+@dataclass(frozen=True)
 class CodeVerification:
     """What a verifier learns from a code: the document's status and the fields to compare."""
 
@@ -52,6 +65,7 @@ class CodeVerification:
     issued_at: dt.datetime
     valid_until: dt.datetime | None
     superseded_by_code: str | None
+    approval: ApprovalChain | None = None
 
 
 @dataclass(frozen=True)
@@ -112,8 +126,24 @@ def verify_code(
     return _code_verification(issued, status)
 
 
+def approval_chain(issued: IssuedDocument) -> ApprovalChain | None:
+    """The decisions → issued document chain (None for a document issued without a line)."""
+    if issued.approval_line_id is None:
+        return None
+    approved = approved_content(line_id=issued.approval_line_id)
+    if approved is None:
+        return ApprovalChain(decisions=(), intact=False)
+    intact = (
+        approved.chain_head == issued.approval_chain_head
+        and bool(approved.content_sha256)
+        and approved.content_sha256 == issued.approved_content_sha256
+    )
+    return ApprovalChain(decisions=approved.decisions, intact=intact)
+
+
 def _code_verification(issued: IssuedDocument, status: ShownStatus) -> CodeVerification:
     return CodeVerification(
+        approval=approval_chain(issued),
         issued_id=str(issued.pk),
         verification_code=issued.verification_code,
         status=status,

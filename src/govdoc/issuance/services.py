@@ -59,7 +59,7 @@ from govdoc.issuance.errors import (
     NotAllowedToChangeIssuedError,
     NotAllowedToIssueError,
 )
-from govdoc.issuance.models import IssuedDocument, KeyFields, VerificationEvent
+from govdoc.issuance.models import ApprovalRef, IssuedDocument, KeyFields, VerificationEvent
 from govdoc.issuance.qr_payload import QrPayload, payload_sign, qr_text
 from govdoc.issuance.scripts import to_script
 from govdoc.signatures import keyring
@@ -137,6 +137,7 @@ def _issue_begin(
     doc_type: str,
     classification_code: str,
     issue_key: str | None,
+    approval: ApprovalRef | None,
 ) -> IssuedDocument:
     entry = document_create_registered(
         agency=agency,
@@ -166,6 +167,9 @@ def _issue_begin(
             issued_at=issued_at,
             issued_by=actor,
             issue_key=issue_key,
+            approval_line_id=uuid.UUID(approval["line_id"]) if approval else None,
+            approval_chain_head=approval["chain_head"] if approval else "",
+            approved_content_sha256=approval["content_sha256"] if approval else "",
         )
         try:
             with transaction.atomic():  # a savepoint: a (practically impossible) code clash retries
@@ -231,6 +235,15 @@ def _data_file(issued: IssuedDocument, *, agency: Agency, data: JSONObject) -> b
         "key_fields": dict(issued.key_fields),
         "data": data,
     }
+    if issued.approval_line_id is not None:
+        # The signed decisions this document rests on: anyone holding the approval manifest
+        # (``govdoc verify-approvals``) can check that its chain ends at this head and that
+        # every decision signed this content.
+        envelope["approval"] = {
+            "line_id": str(issued.approval_line_id),
+            "chain_head": issued.approval_chain_head,
+            "content_sha256": issued.approved_content_sha256,
+        }
     return canonical_json(envelope)
 
 
@@ -368,6 +381,7 @@ def document_issue(
     doc_type: str,
     classification_code: str,
     issue_key: str | None = None,
+    approval: ApprovalRef | None = None,
 ) -> IssuedDocument:
     """Issue an e-Document: registered, rendered as PDF/A-3b in ``script``, certified with the
     agency e-seal (PAdES B-LT, no changes allowed), with QR code and verification code.
@@ -380,7 +394,8 @@ def document_issue(
 
     With ``issue_key``, at most one document is ever issued for the key (see the module
     docstring): calling again returns the document already issued, or finishes the one an
-    interrupted or failed call began.
+    interrupted or failed call began. ``approval``: the approval line whose signed decisions
+    approved the document; it is embedded in the data and shown to verifiers.
     """
     title = _check_input(title=title, script=script, data=data, valid_until=valid_until)
     rendering.template_compile(template_html)  # a broken template fails before a number is taken
@@ -413,6 +428,7 @@ def document_issue(
                 doc_type=doc_type,
                 classification_code=classification_code,
                 issue_key=issue_key,
+                approval=approval,
             )
         except _KeyTakenError:
             issued = _issued_for_key(issue_key)

@@ -30,6 +30,27 @@ class KeyFieldsOut(Schema):
     subject: str | None = None
 
 
+class DecisionOut(Schema):
+    position: int
+    kind: str = Field(description="review, consent or approval")
+    decision: str = Field(description="approve (the chain of an issued document holds approvals only)")
+    decided_by: str
+    acting_for: str | None = Field(
+        description="id of the official the decider stood in for (acting approval)"
+    )
+    delegated: bool = Field(description="decided finally by delegation (전결)")
+    decided_at: dt.datetime | None
+    manifest_sha256: str
+
+
+class ApprovalChainOut(Schema):
+    intact: bool = Field(
+        description="The line's signed decisions still end at the head recorded at issuing and all "
+        "signed the content this document was issued from"
+    )
+    decisions: list[DecisionOut]
+
+
 class CodeVerificationOut(Schema):
     verification_code: str
     status: str
@@ -40,6 +61,9 @@ class CodeVerificationOut(Schema):
     valid_until: dt.datetime | None
     superseded_by_code: str | None
     key_fields: KeyFieldsOut
+    approval: ApprovalChainOut | None = Field(
+        default=None, description="The signed approval decisions this document rests on"
+    )
 
 
 class PayloadIn(Schema):
@@ -79,6 +103,24 @@ def _code_out(result: CodeVerification) -> CodeVerificationOut:
         valid_until=result.valid_until,
         superseded_by_code=result.superseded_by_code,
         key_fields=KeyFieldsOut(**{k: v for k, v in dict(result.key_fields).items() if isinstance(v, str)}),
+        approval=None
+        if result.approval is None
+        else ApprovalChainOut(
+            intact=result.approval.intact,
+            decisions=[
+                DecisionOut(
+                    position=d.position,
+                    kind=d.kind,
+                    decision=d.decision,
+                    decided_by=d.decided_by,
+                    acting_for=d.acting_for,
+                    delegated=d.delegated,
+                    decided_at=d.decided_at,
+                    manifest_sha256=d.manifest_sha256,
+                )
+                for d in result.approval.decisions
+            ],
+        ),
     )
 
 

@@ -38,6 +38,7 @@ from govdoc.core.jsontypes import JSONValue
 from govdoc.documents import content_types
 from govdoc.documents.constants import Disclosure
 from govdoc.documents.services import document_create, version_add
+from govdoc.issuance.models import ApprovalRef
 
 # The applicant's personal data make a case document not public (Zakon o slobodnom pristupu
 # informacijama od javnog značaja, art. 14: protection of privacy).
@@ -348,13 +349,14 @@ def application_mark_issued(
 CONTENT_CHANGED = "content_changed"
 
 
-def _content_still_approved(application: Application) -> bool:
-    """Is what would be issued now exactly what the line's signed decisions approved?"""
+def _approval_if_unchanged(application: Application) -> ApprovalRef | None:
+    """The approval the output document rests on, if what would be issued now is exactly the
+    content the line's signed decisions approved; None otherwise."""
     line_id = application.approval_line_id
-    if line_id is None:
-        return False
-    approved = integration.approved_content_sha256(line_id)
-    return bool(approved) and approved == content_sha256_of(application)
+    approval = integration.approval_of(line_id) if line_id is not None else None
+    if approval is None or not approval["content_sha256"]:
+        return None
+    return approval if approval["content_sha256"] == content_sha256_of(application) else None
 
 
 def application_issue(*, application: Application) -> Application:
@@ -372,7 +374,8 @@ def application_issue(*, application: Application) -> Application:
             status=application.status,
             to=ApplicationStatus.ISSUED.value,
         )
-    if not _content_still_approved(application):
+    approval = _approval_if_unchanged(application)
+    if approval is None:
         return application_return_to_handler(application=application, outcome=CONTENT_CHANGED)
     service = application.service
     context = output_context(application)
@@ -392,6 +395,7 @@ def application_issue(*, application: Application) -> Application:
         doc_type=service.output_doc_type,
         classification_code=service.classification_code,
         issue_key=issue_key_of(application),
+        approval=approval,
     )
     return application_mark_issued(application=application, issued_document_id=issued_id)
 
@@ -409,7 +413,7 @@ def decision_outcome_record(*, application_id: uuid.UUID, line_id: uuid.UUID, ou
         waiting = (
             application.status == ApplicationStatus.IN_APPROVAL and application.approval_line_id == line_id
         )
-        if waiting and outcome == "approved" and not _content_still_approved(application):
+        if waiting and outcome == "approved" and _approval_if_unchanged(application) is None:
             application = application_return_to_handler(application=application, outcome=CONTENT_CHANGED)
         elif waiting and outcome == "approved":
             application = application_mark_approved(application=application)

@@ -5,6 +5,7 @@ handler and nothing is issued; in all three scripts."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -18,7 +19,9 @@ from govdoc.approvals import services as approvals
 from govdoc.approvals.manifest import manifest_verify
 from govdoc.approvals.models import ApprovalLine, ApprovalStep
 from govdoc.audit.models import AuditEvent
+from govdoc.documents.storage import file_read
 from govdoc.issuance.models import IssuedDocument
+from govdoc.issuance.pdf_data import embedded_json
 from govdoc.signatures import keyring
 from govdoc.signatures.services import person_certificate_issue
 
@@ -145,3 +148,43 @@ def test_a_content_hash_rewritten_on_the_line_does_not_match_what_the_officials_
     application.refresh_from_db()
     assert application.status == "assigned"
     assert not IssuedDocument.objects.exists()
+
+
+def test_the_issued_document_names_the_decisions_it_rests_on_and_verifiers_see_the_chain(
+    service: Service, citizen: Person, head: Person, handler: Person, signing_head: Person, client: Any
+) -> None:
+    application = _sent(service, citizen, head, handler, "sr-latn")
+    _approve(application, signing_head)
+    _run_worker()
+    application.refresh_from_db()
+    issued = IssuedDocument.objects.get(pk=application.issued_document_id)
+    line = ApprovalLine.objects.get(pk=issued.approval_line_id)
+    assert issued.version is not None
+
+    data = embedded_json(file_read(issued.version.file), "data.json")
+    assert data is not None
+    assert data["approval"] == {
+        "line_id": str(line.pk),
+        "chain_head": line.chain_head,
+        "content_sha256": line.content_sha256,
+    }
+
+    page = client.get(f"/verify/{issued.verification_code}")
+    text = page.content.decode()
+    assert "The document was issued from the signed decisions below, unchanged." in text
+    assert signing_head.get_full_name() in text and "final approval" in text
+
+    answer = client.get(f"/api/v1/verify/{issued.verification_code}").json()
+    assert answer["approval"]["intact"] is True
+    [decision] = answer["approval"]["decisions"]
+    assert (decision["kind"], decision["decided_by"]) == ("approval", signing_head.get_full_name())
+    assert "comment" not in decision  # officials' comments stay internal
+
+    # a chain head rewritten in the database no longer matches the signed decisions
+    IssuedDocument.objects.filter(pk=issued.pk).update(approval_chain_head="0" * 64)
+    answer = client.get(f"/api/v1/verify/{issued.verification_code}").json()
+    assert answer["approval"]["intact"] is False
+    assert (
+        "The signed decisions do not match the issued document."
+        in client.get(f"/verify/{issued.verification_code}").content.decode()
+    )
