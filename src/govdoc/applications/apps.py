@@ -13,3 +13,9 @@ class ApplicationsConfig(AppConfig):
         from govdoc.approvals.signals import line_finished
 
         line_finished.connect(on_line_finished, dispatch_uid="applications.on_line_finished")
+        # What an application's line approves, as it is now: a decision on changed content
+        # is refused.
+        from govdoc.applications.receivers import line_content_sha256
+        from govdoc.approvals.content import content_source_register
+
+        content_source_register(line_content_sha256)

@@ -21,3 +21,14 @@ def on_line_finished(sender: Any, *, line_id: uuid.UUID | str, outcome: str, **k
     if application_id is None:
         return
     decision_outcome_record(application_id=application_id, line_id=line, outcome=outcome)
+
+
+def line_content_sha256(line_id: uuid.UUID) -> str | None:
+    """The content an application's approval line is about, as it is now (None for the lines
+    of other documents)."""
+    from govdoc.applications.binding import content_sha256_of
+
+    application = (
+        Application.objects.select_related("service", "applicant").filter(approval_line_id=line_id).first()
+    )
+    return content_sha256_of(application) if application is not None else None

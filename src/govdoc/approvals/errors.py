@@ -85,3 +85,10 @@ class NotAllowedToManageError(ApprovalsError, PermissionDeniedError):
 
 class PostReportNotFoundError(ApprovalsError, NotFoundError):
     code = "approval-post-report-not-found"
+
+
+class ContentChangedError(ApprovalsError, ConflictError):
+    """What the line would approve is no longer what it was sent with: the data or the
+    template changed after it was sent. The drafter withdraws it and sends the new content."""
+
+    code = "approval-content-changed"

@@ -39,8 +39,10 @@ from govdoc.approvals.constants import (
     StepKind,
     StepStatus,
 )
+from govdoc.approvals.content import current_content_sha256
 from govdoc.approvals.errors import (
     CommentRequiredError,
+    ContentChangedError,
     InvalidAbsenceError,
     InvalidDecisionError,
     InvalidDelegationRuleError,
@@ -319,10 +321,13 @@ def line_submit(*, line: ApprovalLine, actor: Actor) -> ApprovalLine:
 
 @transaction.atomic
 def line_withdraw(*, line: ApprovalLine, actor: Actor, reason: str = "") -> ApprovalLine:
-    """The drafter takes the line back; only before anyone has decided."""
+    """The drafter takes the line back: before anyone has decided, or when the content it
+    approves has changed since it was sent."""
     line = _lock_line(line.pk)
     _require_drafter(line=line, actor=actor)
-    if line.decision_count:
+    # After a decision only when what it approves has changed: those decisions approved
+    # something that will not be issued.
+    if line.decision_count and not content_changed(line):
         raise LineStateError(
             "the line cannot be withdrawn: a decision has already been taken", line_id=str(line.pk)
         )
@@ -409,6 +414,7 @@ def step_decide(
     if fresh is None:
         raise StepNotFoundError("no such approval step", step_id=str(step.pk))
     _check_may_decide(step=fresh, line=fresh.line, actor=actor, at=clock.now())
+    _refuse_changed_content(line=fresh.line, step=fresh, actor=actor)
     key = keyring.person_key(str(actor.pk), pin=pin)  # WrongPinError: nothing has changed
     with transaction.atomic():
         line = _lock_line(step.line_id)
@@ -495,6 +501,34 @@ def step_decide(
         if finished:
             _announce_finished(line)
     return step
+
+
+def content_changed(line: ApprovalLine) -> bool:
+    """Has what the line approves changed since it was sent (``content.py``)?"""
+    if not line.content_sha256:
+        return False
+    current = current_content_sha256(line.pk)
+    return current is not None and current != line.content_sha256
+
+
+def _refuse_changed_content(*, line: ApprovalLine, step: ApprovalStep, actor: Person) -> None:
+    """No one signs content that is no longer what the line was sent with: the decision is
+    refused (and the refusal recorded); the drafter withdraws the line and sends it again."""
+    if not content_changed(line):
+        return
+    with transaction.atomic():
+        record(
+            "approvals.decision_refused",
+            actor=actor,
+            target=step,
+            data={"line": str(line.pk), "reason": "content_changed", "content_sha256": line.content_sha256},
+        )
+    raise ContentChangedError(
+        "the document's data or template changed after the line was sent; the drafter must "
+        "withdraw it and send the new content for approval",
+        line_id=str(line.pk),
+        step_id=str(step.pk),
+    )
 
 
 def _advance(*, line: ApprovalLine, step: ApprovalStep, decision: Decision, delegated: bool) -> bool:

@@ -16,6 +16,7 @@ from govdoc.applications.binding import content_sha256_of
 from govdoc.applications.models import Application, Service
 from govdoc.applications.tests.conftest import submit
 from govdoc.approvals import services as approvals
+from govdoc.approvals.errors import ContentChangedError
 from govdoc.approvals.manifest import manifest_verify
 from govdoc.approvals.models import ApprovalLine, ApprovalStep
 from govdoc.audit.models import AuditEvent
@@ -76,7 +77,7 @@ def test_every_decision_signs_the_content_and_the_approved_content_is_issued(
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_a_template_changed_after_a_decision_is_not_issued_and_the_line_starts_again(
+def test_a_decision_on_a_template_changed_after_sending_is_refused_and_the_line_starts_again(
     service: Service,
     citizen: Person,
     head: Person,
@@ -91,7 +92,45 @@ def test_a_template_changed_after_a_decision_is_not_issued_and_the_line_starts_a
         edited = service.output_template + "<p>Dodatni uslov.</p>"
     services.service_update(service=service, changes={"output_template": edited}, actor=administrator)
 
+    with pytest.raises(ContentChangedError) as refused:
+        _approve(application, signing_head)
+    assert refused.value.code == "approval-content-changed" and refused.value.status == 409
+    step = ApprovalStep.objects.get(line_id=application.approval_line_id)
+    assert (step.status, step.manifest) == ("pending", None)  # nothing signed
+    refusal = AuditEvent.objects.get(event="approvals.decision_refused", target_id=str(step.pk))
+    assert refusal.data["reason"] == "content_changed"
+
+    # the handler takes the line back and sends the new content: the approvers sign what is issued
+    line = ApprovalLine.objects.get(pk=application.approval_line_id)
+    approvals.line_withdraw(line=line, actor=handler, reason="Izmenjen obrazac.")
+    _run_worker()
+    application.refresh_from_db()
+    assert (application.status, application.approval_line_id) == ("assigned", None)
+    services.decision_send_to_approval(application=application, actor=handler)
+    application.refresh_from_db()
     _approve(application, signing_head)
+    _run_worker()
+    application.refresh_from_db()
+    assert application.status == "issued"
+    assert not IssuedDocument.objects.exclude(pk=application.issued_document_id).exists()
+
+
+def test_a_template_changed_after_the_last_decision_is_not_issued(
+    service: Service,
+    citizen: Person,
+    head: Person,
+    handler: Person,
+    signing_head: Person,
+    administrator: Person,
+) -> None:
+    application = _sent(service, citizen, head, handler, "sr-cyrl")
+    _approve(application, signing_head)
+    services.service_update(
+        service=service,
+        changes={"output_template": service.output_template + "<p>X</p>"},
+        actor=administrator,
+    )
+
     _run_worker()
 
     application.refresh_from_db()
@@ -101,14 +140,6 @@ def test_a_template_changed_after_a_decision_is_not_issued_and_the_line_starts_a
         event="applications.application_returned", target_id=str(application.pk)
     )
     assert returned.data == {"outcome": "content_changed"}
-
-    # a new line over the new content: the approvers now sign what will be issued
-    services.decision_send_to_approval(application=application, actor=handler)
-    application.refresh_from_db()
-    _approve(application, signing_head)
-    _run_worker()
-    application.refresh_from_db()
-    assert application.status == "issued"
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
