@@ -15,7 +15,7 @@ from govdoc.accounts.models import Agency, Person
 from govdoc.applications.models import Service
 from govdoc.applications.services.catalogue import service_create
 from govdoc.applications.specs import AttachmentRule, DefaultLineStep
-from govdoc.applications.transliteration import to_cyrillic
+from govdoc.core.transliteration import to_cyrillic
 from govdoc.documents import content_types
 
 SCAN = [content_types.PDF, content_types.JPEG, content_types.PNG]
