@@ -50,7 +50,8 @@ def test_only_an_administrator_of_that_agency_defines_its_services(unit: Unit, h
         ({"form_schema": {"type": "object", "properties": {"jmbg": {"type": "strin"}}}}, "form_schema"),
         ({"form_schema": {"type": "array"}}, "form_schema"),
         ({"form_schema": {"type": "object", "properties": {"x": {"minLength": -1}}}}, "form_schema"),
-        ({"output_template": "{% if data.x %}unclosed"}, "output_template"),
+        ({"output_template": "#if data.x [unclosed"}, "output_template"),
+        ({"output_template": '#read("/etc/passwd")\n#import "@preview/x:0.1.0"'}, "output_template"),
         (
             {"attachment_rules": [{**ID_CARD_RULE, "allowed": ["application/x-msdownload"]}]},
             "attachment_rules.0.allowed",
