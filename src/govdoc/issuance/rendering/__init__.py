@@ -25,8 +25,10 @@ Security model (docs/adr/0007): the template is Typst *markup* evaluated with a 
 JSON through ``sys.inputs``, never as source, so data cannot change what the page does. Typst
 has no network access except package downloads and reads files only inside its root, which is
 the ``typst/`` folder of this package (GovDoc's own shipped files). A template may therefore
-not name ``import``/``include`` (package downloads), ``eval``/``std`` (a way round that rule) or
-change the page (``page``): :func:`template_check` refuses it with :class:`TemplateRenderError`,
+not name ``import``/``include`` (package downloads), ``eval``/``std`` (a way round that rule),
+the functions that read files (``read``, ``image``, ``json``, ``csv``, ``yaml``, ``toml``, ``xml``,
+``cbor``, ``plugin``, ``bibliography``: the layout's own resources are GovDoc's) or change the
+page (``page``): :func:`template_check` refuses it with :class:`TemplateRenderError`,
 before anything is written.
 
 Speed: one ``typst.Compiler`` per thread, made once (font scanning costs ~30 ms); a one-page
@@ -90,7 +92,10 @@ _LANG: Final[dict[str, tuple[str, str | None]]] = {
 _WORDS: Final = r"[A-Za-zČčĆćĐđŠšŽž]+"
 
 # Names a template may not use (see the module docstring): whole words, as Typst reads them.
-_FORBIDDEN = re.compile(r"(?<![\w-])(import|include|eval|std|plugin)(?![\w-])|\bpage\s*\(|set\s+page\b")
+_FORBIDDEN = re.compile(
+    r"(?<![\w-])(import|include|eval|std|plugin|read|image|json|csv|yaml|toml|xml|cbor|bibliography)"
+    r"(?![\w-])|\bpage\s*\(|set\s+page\b"
+)
 _OLD_SYNTAX = re.compile(r"\{\{|\{%|<(p|h1|h2|div|html|body|table|br)\b", re.IGNORECASE)
 MAX_TEMPLATE_CHARS: Final = 100_000
 
