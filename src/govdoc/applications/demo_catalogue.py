@@ -57,6 +57,7 @@ _PURPOSE: dict[str, Any] = {
     "examples": ["radi zaposlenja", "radi ostvarivanja prava na dečiji dodatak"],
 }
 
+
 def _template(body: str) -> str:
     """A body in Typst markup (docs/adr/0007): issuance's renderer puts it on its page (header,
     footer, seal block) for the issued document and for the draft sent to approval. The issued
@@ -67,7 +68,7 @@ def _template(body: str) -> str:
         "#set par(leading: 0.8em)\n"
         '#text(9pt, fill: rgb("#444"))[Republika Srbija \\ #agency_name \\ '
         "Broj: #registry_number \\ Datum: #issued_on]\n\n"
-        "#align(center, text(16pt, weight: \"bold\", upper(title)))\n\n"
+        '#align(center, text(16pt, weight: "bold", upper(title)))\n\n'
         f"{body}\n\n"
         '#if valid_until != "" [#text(9pt, fill: rgb("#444"))[Važi do #valid_until.]]\n'
     )
@@ -118,8 +119,7 @@ DEMO_SERVICES: list[dict[str, Any]] = [
             "Na osnovu službene evidencije o prebivalištu građana, uverava se da "
             "*#data.ime_prezime*, JMBG #data.jmbg, ima prijavljeno prebivalište "
             "na adresi #data.adresa, opština #data.opstina.\n\n"
-            "Uverenje se izdaje #purpose(data.svrha) i ne može se koristiti u druge svrhe.\n\n"
-            + _NOTE
+            "Uverenje se izdaje #purpose(data.svrha) i ne može se koristiti u druge svrhe.\n\n" + _NOTE
         ),
         "output_doc_type": "uverenje",
         "classification_code": "02-021",

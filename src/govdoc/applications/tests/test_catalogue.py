@@ -15,8 +15,8 @@ from govdoc.applications.demo_catalogue import ensure_demo_services
 from govdoc.applications.errors import DuplicateServiceCodeError, InvalidServiceError, NotAdministratorError
 from govdoc.applications.models import Service
 from govdoc.applications.tests.conftest import ID_CARD_RULE, make_service, submit
-from govdoc.core.transliteration import to_cyrillic
 from govdoc.audit.models import AuditEvent
+from govdoc.core.transliteration import to_cyrillic
 from govdoc.documents.tests.samples import PDF
 
 

@@ -15,8 +15,8 @@ by an agency):
   QR code, no seal;
 - the text in the recipient's script: templates are written in Serbian Latin; for Latin and
   English, Cyrillic data values are transliterated here (:mod:`govdoc.core.transliteration`);
-  for Cyrillic the text is transliterated as laid out, with the same table, except what is marked ``keep[...]``
-  (identifiers) or ``en[...]`` (English); an English document shows the template's
+  for Cyrillic the text is transliterated as laid out, with the same table, except what is
+  marked ``keep[...]`` (identifiers) or ``en[...]`` (English); an English document shows the template's
   ``#if script == "en" [...]`` parts;
 - DejaVu fonts, embedded as subsets.
 
@@ -244,7 +244,11 @@ def _render(
             "url": seal.verification_url,
             "lines": [
                 {"label": labels["seal"], "value": to_script(seal.agency_name, script), "keep": False},
-                {"label": labels["time"], "value": wording.moment_text(seal.sealed_at, script), "keep": False},
+                {
+                    "label": labels["time"],
+                    "value": wording.moment_text(seal.sealed_at, script),
+                    "keep": False,
+                },
                 {"label": labels["code"], "value": seal.verification_code, "keep": True},
                 {"label": labels["verify"], "value": seal.verification_url, "keep": True},
             ],

@@ -85,9 +85,13 @@ _LABELS: Final[dict[str, dict[str, str]]] = {
         "page": "Page",
         "of": "of",
         "draft_mark": "DRAFT",
-        "draft_notice": "DRAFT — not an issued document; the QR code and the e-seal are added when it is issued",
+        "draft_notice": (
+            "DRAFT — not an issued document; the QR code and the e-seal are added when it is issued"
+        ),
         "placeholder": "QR code when issued",
-        "draft_seal": "The e-seal, the verification code and the QR code are added when the document is issued.",
+        "draft_seal": (
+            "The e-seal, the verification code and the QR code are added when the document is issued."
+        ),
         "headline": "This document is signed electronically",
         "seal": "Electronic seal",
         "time": "Time",

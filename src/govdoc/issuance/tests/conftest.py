@@ -32,7 +32,8 @@ Broj: #registry_number
 kojim se potvrđuje da *#holder_name*, JMBG #data.jmbg,
 ima prebivalište na adresi: #data.address.
 
-#if script == "en" [This certificate is issued on request of the holder.] else [Uverenje se izdaje na lični zahtev radi ostvarivanja prava.]
+#if script == "en" [This certificate is issued on request of the holder.] else [
+Uverenje se izdaje na lični zahtev radi ostvarivanja prava.]
 
 #for (i, line) in notes.enumerate() { par[Napomena #(i + 1): #line] }
 """

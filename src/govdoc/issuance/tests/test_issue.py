@@ -17,6 +17,7 @@ from govdoc.accounts.models import Agency, Person
 from govdoc.accounts.tests.factories import PersonFactory
 from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
+from govdoc.core.transliteration import latin_to_cyrillic
 from govdoc.documents.models import RegistryEntry
 from govdoc.documents.storage import file_read
 from govdoc.issuance.constants import IssuedStatus
@@ -29,7 +30,6 @@ from govdoc.issuance.errors import (
 )
 from govdoc.issuance.models import IssuedDocument
 from govdoc.issuance.qr_payload import payload_from_url, payload_verify
-from govdoc.core.transliteration import latin_to_cyrillic
 from govdoc.issuance.selectors import verify_code
 from govdoc.issuance.tests.conftest import LONG_NOTES, Issue, tool
 from govdoc.signatures import keyring

@@ -71,10 +71,19 @@ def test_dates_as_a_citizen_reads_them() -> None:
 
 @pytest.mark.parametrize("script", [Script.LATIN, Script.CYRILLIC])
 def test_the_draft_shows_the_same_text_marked_as_a_draft_without_qr(script: str, tmp_path: Path) -> None:
-    context = {"holder_name": "Ljubica Đorđević", "data": DATA, "valid_until": VALID_UNTIL, "title": "Uverenje"}
+    context = {
+        "holder_name": "Ljubica Đorđević",
+        "data": DATA,
+        "valid_until": VALID_UNTIL,
+        "title": "Uverenje",
+    }
     text = _text(
         draft_pdf(
-            template=SENTENCE_TEMPLATE, context=context, script=script, reference="P-MUP-2027-000001", title="Uverenje"
+            template=SENTENCE_TEMPLATE,
+            context=context,
+            script=script,
+            reference="P-MUP-2027-000001",
+            title="Uverenje",
         ),
         tmp_path,
     )
@@ -84,7 +93,9 @@ def test_the_draft_shows_the_same_text_marked_as_a_draft_without_qr(script: str,
     assert ("Љубица Ђорђевић" if script == Script.CYRILLIC else "Ljubica Đorđević") in text
     page = tmp_path / "draft"
     subprocess.run([tool("pdftoppm"), "-r", "100", "-png", str(tmp_path / "doc.pdf"), str(page)], check=True)
-    scanned = subprocess.run([tool("zbarimg"), "--raw", "-q", str(page) + "-1.png"], capture_output=True, text=True)
+    scanned = subprocess.run(
+        [tool("zbarimg"), "--raw", "-q", str(page) + "-1.png"], capture_output=True, text=True
+    )
     assert scanned.stdout.strip() == ""  # no QR code on a draft
 
 
@@ -137,7 +148,9 @@ def test_the_qr_code_reads_from_a_100_dpi_render_and_from_a_blurred_turned_photo
         "<p>{{ data.x }}</p>",
     ],
 )
-def test_a_template_cannot_read_files_reach_the_network_or_change_the_page(issue: Issue, template: str) -> None:
+def test_a_template_cannot_read_files_reach_the_network_or_change_the_page(
+    issue: Issue, template: str
+) -> None:
     with pytest.raises(TemplateRenderError):
         issue(template_html=template)
     assert not IssuedDocument.objects.filter(status="valid").exists()

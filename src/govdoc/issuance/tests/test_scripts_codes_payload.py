@@ -12,10 +12,10 @@ from cryptography.x509.oid import NameOID
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from govdoc.core.transliteration import cyrillic_to_latin, latin_to_cyrillic
 from govdoc.issuance.codes import ALPHABET, code_new, code_normalise
 from govdoc.issuance.errors import PayloadInvalidError
 from govdoc.issuance.qr_payload import QrPayload, payload_from_url, payload_verify
-from govdoc.core.transliteration import cyrillic_to_latin, latin_to_cyrillic
 
 
 @pytest.mark.parametrize(
