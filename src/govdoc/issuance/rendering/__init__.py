@@ -166,21 +166,25 @@ def _compiler() -> typst.Compiler:
 
 
 def _qr(text: str) -> dict[str, Any]:
-    """The QR code's dark modules as horizontal runs ``[x, y, length]`` (border included)."""
+    """The QR code as an SVG of one path (a rectangle per run of dark modules in a row, border
+    included), which Typst turns into PDF vector paths: sharp at any zoom and print size."""
     qr = segno.make(text, error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False)
-    runs: list[list[int]] = []
+    path: list[str] = []
     size = 0
     for y, row in enumerate(qr.matrix_iter(scale=1, border=QR_BORDER)):
         size = y + 1
-        start = None
-        cells = list(row)
-        for x, dark in enumerate([*cells, False]):
-            if dark and start is None:
+        start = -1
+        for x, dark in enumerate([*row, 0]):
+            if dark and start < 0:
                 start = x
-            elif not dark and start is not None:
-                runs.append([start, y, x - start])
-                start = None
-    return {"modules": size, "runs": runs}
+            elif not dark and start >= 0:
+                path.append(f"M{start} {y}h{x - start}v1h{start - x}z")
+                start = -1
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
+        f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(path)}"/></svg>'
+    )
+    return {"modules": size, "svg": svg}
 
 
 def _qr_size_mm(modules: int) -> float:

@@ -117,6 +117,8 @@ def test_the_qr_code_reads_from_a_100_dpi_render_and_from_a_blurred_turned_photo
     path = tmp_path / "issued.pdf"
     path.write_bytes(_pdf(issued))
     subprocess.run([tool("pdftoppm"), "-r", "100", "-png", str(path), str(tmp_path / "page")], check=True)
+    images = subprocess.run([tool("pdfimages"), "-list", str(path)], capture_output=True, text=True).stdout
+    assert len(images.strip().splitlines()) == 2, images  # only the header: the QR code is vectors
     page = tmp_path / "page-1.png"
     urls = _scan(page)
     assert len(urls) == 1 and f"/verify/{issued.verification_code}#" in urls[0]
