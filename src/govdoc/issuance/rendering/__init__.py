@@ -82,7 +82,7 @@ QR_MIN_MM: Final = 40.0
 QR_MODULE_MM: Final = 0.75
 QR_MAX_MM: Final = 75.0
 # Latin names that stay Latin in Cyrillic text.
-KEEP_WORDS: Final = ("QR", "PDF", "URL", "JSON", "DRAFT", "PDF/A")
+KEEP_WORDS: Final = ("QR", "PDF", "URL", "JSON", "DRAFT")
 
 _LANG: Final[dict[str, tuple[str, str | None]]] = {
     Script.LATIN: ("sr", "rs"),
@@ -98,6 +98,7 @@ _FORBIDDEN = re.compile(
 )
 _OLD_SYNTAX = re.compile(r"\{\{|\{%|<(p|h1|h2|div|html|body|table|br)\b", re.IGNORECASE)
 MAX_TEMPLATE_CHARS: Final = 100_000
+_DARK_RUN = re.compile(b"[\x01-\xff]+")
 
 
 @dataclass(frozen=True)
@@ -170,16 +171,11 @@ def _qr(text: str) -> dict[str, Any]:
     included), which Typst turns into PDF vector paths: sharp at any zoom and print size."""
     qr = segno.make(text, error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False)
     path: list[str] = []
-    size = 0
-    for y, row in enumerate(qr.matrix_iter(scale=1, border=QR_BORDER)):
-        size = y + 1
-        start = -1
-        for x, dark in enumerate([*row, 0]):
-            if dark and start < 0:
-                start = x
-            elif not dark and start >= 0:
-                path.append(f"M{start} {y}h{x - start}v1h{start - x}z")
-                start = -1
+    for y, row in enumerate(qr.matrix):  # rows of 0/1 bytes, without the quiet zone
+        for run in _DARK_RUN.finditer(bytes(row)):
+            x, w = run.start() + QR_BORDER, run.end() - run.start()
+            path.append(f"M{x} {y + QR_BORDER}h{w}v1h-{w}z")
+    size = len(qr.matrix) + 2 * QR_BORDER
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
         f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(path)}"/></svg>'
