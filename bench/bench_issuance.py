@@ -23,6 +23,9 @@
    and a new validation context per document — at the same level (certified, B-LT). It writes
    nothing to any database, so it is a floor: GovDoc does more work per document.
 
+``--stages`` times each part of ``document_issue`` in this process (registry number, QR, render,
+e-seal, storing): where the time goes.
+
 ``--direct`` adds the rows of the earlier version of this script: ``issuance.services.
 document_issue`` called in-process (no HTTP, no form validation), in 1 and N worker processes.
 
@@ -547,6 +550,48 @@ def one_process(
     return naive, govdoc, naive_pdf, govdoc_pdf
 
 
+STAGES = (
+    # (label, module, function): the parts of ``issuance.services.document_issue``, in order
+    ("registry number, rows, audit", "govdoc.issuance.services", "_issue_begin"),
+    ("QR matrix and path", "govdoc.issuance.rendering", "_qr"),
+    ("render incl. QR (Typst)", "govdoc.issuance.rendering", "document_pdf"),
+    ("e-seal B-LT (signatures/)", "govdoc.issuance.services", "pdf_seal"),
+    ("store, seal version, audit", "govdoc.issuance.services", "_issue_complete"),
+)
+
+
+def stages(ids: dict[str, Any], n: int) -> dict[str, float]:
+    """Wall ms per document of each part of ``document_issue`` (in this process, warm)."""
+    import importlib
+
+    spent: dict[str, float] = dict.fromkeys([label for label, _, _ in STAGES], 0.0)
+    originals = []
+    for label, module_name, name in STAGES:
+        module = importlib.import_module(module_name)
+        original = getattr(module, name)
+        originals.append((module, name, original))
+
+        def timed(*args: Any, _f: Any = original, _label: str = label, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                spent[_label] += time.perf_counter() - t0
+
+        setattr(module, name, timed)
+    try:
+        _govdoc_issue(ids, ids["recipients"][n], 0)  # warm-up
+        spent.update(dict.fromkeys(spent, 0.0))
+        t0 = time.perf_counter()
+        for i in range(n):
+            _govdoc_issue(ids, ids["recipients"][i], i)
+        total = time.perf_counter() - t0
+    finally:
+        for module, name, original in originals:
+            setattr(module, name, original)
+    return {**{label: v / n * 1000 for label, v in spent.items()}, "document_issue in all": total / n * 1000}
+
+
 def direct_one_process(ids: dict[str, Any], n: int) -> Tally:
     """``issuance.services.document_issue`` called in this process (no HTTP)."""
     _govdoc_issue(ids, ids["recipients"][n], 0)  # warm-up: imports, keys, fonts, template
@@ -574,6 +619,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--direct", action="store_true", help="also issue in-process without the API (1 and N processes)"
     )
+    parser.add_argument(
+        "--stages", action="store_true", help="also time each part of document_issue in-process"
+    )
     args = parser.parse_args(argv)
 
     own_home = None
@@ -589,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     n, p, t = args.n, args.processes, args.threads
     warm_1, warm_p = t, p * t
     # recipients: [one-process timed + warm][N-process timed + warm][direct 1 + warm][direct N + warm]
-    sizes = [n + warm_1, n + warm_p, n + 1, n + p]
+    sizes = [n + warm_1, n + warm_p, n + 1, n + p, n + 1]
     ids = prepare(sum(sizes))
     slices, start = [], 0
     for size in sizes:
@@ -619,6 +667,10 @@ def main(argv: list[str] | None = None) -> int:
         _line("direct call, 1 process", direct.rate(), direct.cpu_ms(), direct.median_ms())
         dp_rate, dp_cpu = govdoc_processes({**ids, "recipients": slices[3]}, n, p)
         _line(f"direct call, {p} processes", dp_rate, dp_cpu)
+    if args.stages:
+        print("document_issue in-process, wall ms per document (QR is part of render):")
+        for label, ms in stages({**ids, "recipients": slices[4]}, n).items():
+            print(f"  {label:<32} {ms:6.1f} ms")
 
     print(
         f"verdicts: naive output {pdf_verify(naive_pdf).state.value}; "
