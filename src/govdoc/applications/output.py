@@ -59,6 +59,9 @@ def output_context_for(
         "data": data,
         "decision": decision,
         "applicant_name": person.get_full_name() or person.get_username(),
+        # The names issuance gives the issued document, so the draft shows the same text.
+        "holder_name": person.get_full_name() or person.get_username(),
+        "issue_date": rendering.date_text(issued_on, script),
         "receipt_number": receipt_number,
         "submitted_on": rendering.date_text(submitted_at, script),
         "issued_on": rendering.date_text(issued_on, script),

@@ -233,15 +233,17 @@ def _produce(
     pdf = rendering.document_pdf(
         template=template_html,
         context={
-            # ``data`` (the embedded machine-readable data) unless the caller's own context
-            # already names something ``data``: the caller's template decides what it shows.
+            # ``data`` (the embedded machine-readable data), the agency's name and the title in
+            # the script, unless the caller's own context names them: the caller's template
+            # decides what it shows (an application's context is the one its draft was rendered
+            # with, so the approvers saw the same text).
             "data": data,
+            "agency_name": seal.agency_name,
+            "title": issued.title,
             **context,
             "holder_name": fields["holder_name"],
             "issue_date": issued.issued_at,
             "valid_until": issued.valid_until,
-            "agency_name": seal.agency_name,
-            "title": issued.title,
         },
         script=issued.script,
         registry_number=issued.registry_number,
