@@ -170,7 +170,7 @@ DEMO_SERVICES: list[dict[str, Any]] = [
         "output_title_en": "Extract from the birth register",
         "output_body": (
             "Ime i prezime: *#data.ime_prezime* \\\n JMBG: #data.jmbg \\\n"
-            "Datum rođenja: #data.datum_rodjenja \\\n Mesto rođenja: #data.mesto_rodjenja \\\n"
+            "Datum rođenja: #date(data.datum_rodjenja) \\\n Mesto rođenja: #data.mesto_rodjenja \\\n"
             'Ime oca: #data.at("ime_oca", default: "—") \\\n'
             'Ime majke: #data.at("ime_majke", default: "—")\n\n'
             '#let obrazac = (nacionalni: "nacionalnom", medjunarodni: "međunarodnom")'
@@ -218,9 +218,10 @@ DEMO_SERVICES: list[dict[str, Any]] = [
         "output_title": "Uverenje da se ne vodi krivični postupak",
         "output_title_en": "Certificate that no criminal proceedings are pending",
         "output_body": (
-            "Uverava se da se protiv *#data.ime_prezime*, JMBG #data.jmbg, "
-            "ime oca #data.ime_oca, sa prebivalištem na adresi #data.adresa, ne vodi krivični "
-            "postupak i da nije podignuta optužnica.\n\n"
+            # "protiv" would need the name in the genitive, which no template can make of any
+            # name: the person is named in apposition to "lice" (nominative).
+            "Uverava se da se za lice *#data.ime_prezime* (JMBG #data.jmbg, ime oca #data.ime_oca, "
+            "prebivalište: #data.adresa) ne vodi krivični postupak i da nije podignuta optužnica.\n\n"
             "Uverenje se izdaje #purpose(data.svrha).\n\n" + _NOTE
         ),
         "output_doc_type": "uverenje",

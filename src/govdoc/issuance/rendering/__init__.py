@@ -18,6 +18,8 @@ by an agency):
   for Cyrillic the text is transliterated as laid out, with the same table, except what is
   marked ``keep[...]`` (identifiers) or ``en[...]`` (English); an English document shows the template's
   ``#if script == "en" [...]`` parts;
+- template helpers: ``keep[...]``, ``en[...]``, ``purpose(...)`` (the purpose sentence) and
+  ``date(...)`` (an ISO date from the form as a citizen reads it);
 - DejaVu fonts, embedded as subsets.
 
 Security model (docs/adr/0007): the template is Typst *markup* evaluated with a fixed scope
@@ -266,6 +268,8 @@ def _render(
         "letters": words_pattern,
         "table": table,
         "labels": labels,
+        "months": wording.month_names(script),
+        "english": script == Script.ENGLISH,
         "draft": draft,
         "seal": seal_inputs,
         "qr_size_mm": qr_size,

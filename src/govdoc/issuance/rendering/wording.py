@@ -56,6 +56,13 @@ def date_text(value: dt.date | dt.datetime | None, script: str) -> str:
     return to_script(f"{value.day}. {_MONTHS_GENITIVE[value.month - 1]} {value.year}.", script)
 
 
+def month_names(script: str) -> list[str]:
+    """The months as a date in a sentence names them (genitive in Serbian), in ``script``."""
+    if script == Script.ENGLISH:
+        return list(_MONTHS_EN)
+    return [to_script(month, script) for month in _MONTHS_GENITIVE]
+
+
 def moment_text(value: dt.datetime, script: str) -> str:
     """A date with the time of day, Belgrade time: ``28. maja 2027. u 10:15`` / ``28 May 2027, 10:15``."""
     local = value.astimezone(DISPLAY_TZ)

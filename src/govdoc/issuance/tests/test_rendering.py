@@ -159,3 +159,21 @@ def test_a_template_cannot_read_files_reach_the_network_or_change_the_page(
     assert not IssuedDocument.objects.exclude(status="failed").exists()
     # refused before a number is taken, or (a file that is not there) a failed record
     assert RegistryEntry.objects.count() == IssuedDocument.objects.count()
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        (Script.LATIN, "Datum rođenja: 31. januara 1990. Mesto: Beograd"),
+        (Script.CYRILLIC, "Датум рођења: 31. јануара 1990. Место: Београд"),
+        (Script.ENGLISH, "Date of birth: 31 January 1990"),
+    ],
+)
+def test_a_date_from_the_form_reads_as_a_date(script: str, expected: str, tmp_path: Path) -> None:
+    template = (
+        '#if script == "en" [Date of birth: #date(data.rodjen)] '
+        "else [Datum rođenja: #date(data.rodjen). Mesto: #data.mesto]"
+    )
+    context = {"data": {"rodjen": "1990-01-31", "mesto": "Beograd"}}
+    pdf = draft_pdf(template=template, context=context, script=script, reference="P-1", title="T")
+    assert expected in _text(pdf, tmp_path)
