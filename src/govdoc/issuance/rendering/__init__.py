@@ -52,6 +52,7 @@ import segno
 import typst
 
 from govdoc.accounts.constants import Script
+from govdoc.core import clock
 from govdoc.core.transliteration import latin_to_cyrillic_rule, to_script
 from govdoc.issuance.errors import TemplateRenderError
 from govdoc.issuance.rendering import wording
@@ -222,6 +223,7 @@ def _render(
     seal: SealBlock | None,
     data_json: bytes | None,
     draft: bool,
+    created_at: dt.datetime,
 ) -> bytes:
     template_check(template)
     lang, region = _LANG.get(script, _LANG[Script.LATIN])
@@ -282,6 +284,8 @@ def _render(
             format="pdf",
             sys_inputs={"govdoc": json.dumps(inputs, ensure_ascii=False)},
             pdf_standards=[PDF_STANDARD],
+            # The PDF's creation date: the same inputs give the same bytes.
+            timestamp=created_at.astimezone(dt.UTC).replace(microsecond=0),
         )
     except typst.TypstError as exc:
         raise TemplateRenderError(f"the document template could not be filled: {_message(exc)}") from exc
@@ -309,13 +313,23 @@ def document_pdf(
         seal=seal,
         data_json=data_json,
         draft=False,
+        created_at=seal.sealed_at,
     )
 
 
-def draft_pdf(*, template: str, context: dict[str, Any], script: str, reference: str, title: str) -> bytes:
+def draft_pdf(
+    *,
+    template: str,
+    context: dict[str, Any],
+    script: str,
+    reference: str,
+    title: str,
+    created_at: dt.datetime | None = None,
+) -> bytes:
     """The draft the approvers read and sign: the same text as the issued document will have,
     marked "NACRT / DRAFT" on every page, with ``reference`` (e.g. the receipt number) where the
-    registry number will be, no QR code and no seal."""
+    registry number will be, no QR code and no seal. The same inputs and ``created_at`` (default:
+    now) give the same bytes."""
     return _render(
         template=template,
         context=context,
@@ -325,4 +339,5 @@ def draft_pdf(*, template: str, context: dict[str, Any], script: str, reference:
         seal=None,
         data_json=None,
         draft=True,
+        created_at=created_at or clock.now(),
     )

@@ -177,3 +177,20 @@ def test_a_date_from_the_form_reads_as_a_date(script: str, expected: str, tmp_pa
     context = {"data": {"rodjen": "1990-01-31", "mesto": "Beograd"}}
     pdf = draft_pdf(template=template, context=context, script=script, reference="P-1", title="T")
     assert expected in _text(pdf, tmp_path)
+
+
+def test_the_same_draft_renders_to_the_same_bytes() -> None:
+    at = dt.datetime(2026, 11, 29, 6, 0, tzinfo=dt.UTC)
+    context = {"holder_name": "Ljubica Đorđević", "data": DATA, "valid_until": VALID_UNTIL, "title": "U"}
+
+    def render() -> bytes:
+        return draft_pdf(
+            template=SENTENCE_TEMPLATE,
+            context=context,
+            script=Script.CYRILLIC,
+            reference="P-1",
+            title="U",
+            created_at=at,
+        )
+
+    assert render() == render()
