@@ -5,7 +5,8 @@
    server on 127.0.0.1 that this script starts (the WSGI application ``govdoc serve`` runs: all
    middleware, token auth, body parsing and validation against the service's form schema, the
    endpoint), answered 201 once the signed PDF is stored. Behind it: registry number, data file,
-   signed QR payload, PDF/A-3b from the service template (compiled once), e-seal as a certified
+   signed QR payload, PDF/A-3b typeset by Typst from the service's template (one compiler per
+   thread, the QR code drawn as vectors from a fixed-mask matrix), e-seal as a certified
    PAdES B-LT signature with the local TSA, the sealed version stored and registered, audit
    events. Measured with one server process (and one client), and with ``--processes`` server
    processes (default 2), each on its own port, with as many client threads sending to them at
@@ -21,6 +22,9 @@
    from the key file, no ``bytes_reserved`` (a dry-run signature to size it), a new timestamper
    and a new validation context per document — at the same level (certified, B-LT). It writes
    nothing to any database, so it is a floor: GovDoc does more work per document.
+
+``--stages`` times each part of ``document_issue`` in this process (registry number, QR, render,
+e-seal, storing): where the time goes.
 
 ``--direct`` adds the rows of the earlier version of this script: ``issuance.services.
 document_issue`` called in-process (no HTTP, no form validation), in 1 and N worker processes.
@@ -51,7 +55,24 @@ import time
 from pathlib import Path
 from typing import Any
 
+# GovDoc's service template (Typst markup, docs/adr/0007) and the same text as the HTML template
+# of the naive pipeline.
 TEMPLATE = """
+= Uverenje o prebivalištu
+
+Na osnovu člana 12. Zakona o prebivalištu i boravištu građana izdaje se
+
+== UVERENJE
+
+kojim se potvrđuje da *#holder_name*, JMBG #data.jmbg,
+ima prebivalište na adresi: #data.address.
+
+Uverenje se izdaje na lični zahtev radi ostvarivanja prava kod nadležnih organa.
+
+#table(columns: 2, stroke: none, ..data.rows.flatten())
+"""
+
+NAIVE_TEMPLATE = """
 <h1>Uverenje o prebivalištu</h1>
 <p>Na osnovu člana 12. Zakona o prebivalištu i boravištu građana izdaje se</p>
 <h2>UVERENJE</h2>
@@ -432,7 +453,7 @@ def naive_one(i: int, *, agency_code: str, agency_name: str) -> bytes:
     qr = f'<img src="{uri}" alt="QR">'
     body = (
         Engine(autoescape=True)
-        .from_string(TEMPLATE)
+        .from_string(NAIVE_TEMPLATE)
         .render(Context({"holder_name": f"Ana Jovanović {i}", "data": _data(i)}))
     )
     page = Engine(autoescape=True).from_string(NAIVE_PAGE.replace("BODY", body))
@@ -529,6 +550,48 @@ def one_process(
     return naive, govdoc, naive_pdf, govdoc_pdf
 
 
+STAGES = (
+    # (label, module, function): the parts of ``issuance.services.document_issue``, in order
+    ("registry number, rows, audit", "govdoc.issuance.services", "_issue_begin"),
+    ("QR matrix and path", "govdoc.issuance.rendering", "_qr"),
+    ("render incl. QR (Typst)", "govdoc.issuance.rendering", "document_pdf"),
+    ("e-seal B-LT (signatures/)", "govdoc.issuance.services", "pdf_seal"),
+    ("store, seal version, audit", "govdoc.issuance.services", "_issue_complete"),
+)
+
+
+def stages(ids: dict[str, Any], n: int) -> dict[str, float]:
+    """Wall ms per document of each part of ``document_issue`` (in this process, warm)."""
+    import importlib
+
+    spent: dict[str, float] = dict.fromkeys([label for label, _, _ in STAGES], 0.0)
+    originals = []
+    for label, module_name, name in STAGES:
+        module = importlib.import_module(module_name)
+        original = getattr(module, name)
+        originals.append((module, name, original))
+
+        def timed(*args: Any, _f: Any = original, _label: str = label, **kwargs: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                spent[_label] += time.perf_counter() - t0
+
+        setattr(module, name, timed)
+    try:
+        _govdoc_issue(ids, ids["recipients"][n], 0)  # warm-up
+        spent.update(dict.fromkeys(spent, 0.0))
+        t0 = time.perf_counter()
+        for i in range(n):
+            _govdoc_issue(ids, ids["recipients"][i], i)
+        total = time.perf_counter() - t0
+    finally:
+        for module, name, original in originals:
+            setattr(module, name, original)
+    return {**{label: v / n * 1000 for label, v in spent.items()}, "document_issue in all": total / n * 1000}
+
+
 def direct_one_process(ids: dict[str, Any], n: int) -> Tally:
     """``issuance.services.document_issue`` called in this process (no HTTP)."""
     _govdoc_issue(ids, ids["recipients"][n], 0)  # warm-up: imports, keys, fonts, template
@@ -556,6 +619,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--direct", action="store_true", help="also issue in-process without the API (1 and N processes)"
     )
+    parser.add_argument(
+        "--stages", action="store_true", help="also time each part of document_issue in-process"
+    )
     args = parser.parse_args(argv)
 
     own_home = None
@@ -571,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     n, p, t = args.n, args.processes, args.threads
     warm_1, warm_p = t, p * t
     # recipients: [one-process timed + warm][N-process timed + warm][direct 1 + warm][direct N + warm]
-    sizes = [n + warm_1, n + warm_p, n + 1, n + p]
+    sizes = [n + warm_1, n + warm_p, n + 1, n + p, n + 1]
     ids = prepare(sum(sizes))
     slices, start = [], 0
     for size in sizes:
@@ -582,7 +648,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{n} one-page certificates per pipeline; database {connection.vendor}; "
         f"GOVDOC_HOME {os.environ['GOVDOC_HOME']}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}"
     )
-    print("PDF/A-3b (WeasyPrint) + QR + embedded data.json, certified PAdES B-LT (ECDSA e-seal, local TSA)")
+    print(
+        "PDF/A-3b + QR + embedded data.json, certified PAdES B-LT (ECDSA e-seal, local TSA); "
+        "GovDoc typesets with Typst, the naive pipeline with WeasyPrint"
+    )
     print(f"GovDoc: POST /api/v1/issued over HTTP to waitress on 127.0.0.1, {t} threads per server process")
 
     naive, govdoc, naive_pdf, govdoc_pdf = one_process(
@@ -598,6 +667,10 @@ def main(argv: list[str] | None = None) -> int:
         _line("direct call, 1 process", direct.rate(), direct.cpu_ms(), direct.median_ms())
         dp_rate, dp_cpu = govdoc_processes({**ids, "recipients": slices[3]}, n, p)
         _line(f"direct call, {p} processes", dp_rate, dp_cpu)
+    if args.stages:
+        print("document_issue in-process, wall ms per document (QR is part of render):")
+        for label, ms in stages({**ids, "recipients": slices[4]}, n).items():
+            print(f"  {label:<32} {ms:6.1f} ms")
 
     print(
         f"verdicts: naive output {pdf_verify(naive_pdf).state.value}; "

@@ -15,7 +15,7 @@ from govdoc.accounts.models import Agency, Person
 from govdoc.applications.models import Service
 from govdoc.applications.services.catalogue import service_create
 from govdoc.applications.specs import AttachmentRule, DefaultLineStep
-from govdoc.applications.transliteration import to_cyrillic
+from govdoc.core.transliteration import to_cyrillic
 from govdoc.documents import content_types
 
 SCAN = [content_types.PDF, content_types.JPEG, content_types.PNG]
@@ -57,24 +57,24 @@ _PURPOSE: dict[str, Any] = {
     "examples": ["radi zaposlenja", "radi ostvarivanja prava na dečiji dodatak"],
 }
 
-_STYLE = (
-    "<style>body{font-family:'DejaVu Serif',serif}h1{text-align:center;font-size:16pt}"
-    "p{line-height:1.5}.meta{font-size:9pt;color:#444}</style>"
-)
-
 
 def _template(body: str) -> str:
-    """A body fragment: issuance wraps it in its page (header, footer, seal block); the draft
-    sent to approval is the same fragment on its own. The issued document shows its registry
-    number, the draft the receipt number."""
+    """A body in Typst markup (docs/adr/0007): issuance's renderer puts it on its page (header,
+    footer, seal block) for the issued document and for the draft sent to approval. The issued
+    document shows its registry number, the draft the receipt number (``registry_number`` in
+    both); dates arrive as a citizen reads them ("28. maja 2027.")."""
     return (
-        f"{_STYLE}"
-        '<p class="meta">Republika Srbija<br>{{ agency_name }}<br>'
-        "Broj: {{ registry_number|default:receipt_number }}<br>Datum: {{ issued_on }}</p>"
-        f"<h1>{{{{ title|upper }}}}</h1>{body}"
-        '{% if valid_until %}<p class="meta">Važi do {{ valid_until }}.</p>{% endif %}'
+        '#set text(font: "DejaVu Serif")\n'
+        "#set par(leading: 0.8em)\n"
+        '#text(9pt, fill: rgb("#444"))[Republika Srbija \\ #agency_name \\ '
+        "Broj: #registry_number \\ Datum: #issued_on]\n\n"
+        '#align(center, text(16pt, weight: "bold", upper(title)))\n\n'
+        f"{body}\n\n"
+        '#if valid_until != "" [#text(9pt, fill: rgb("#444"))[Važi do #valid_until.]]\n'
     )
 
+
+_NOTE = '#if decision.at("napomena", default: "") != "" [#decision.napomena]\n'
 
 _HEAD_APPROVES: list[DefaultLineStep] = [{"kind": "approval", "role": "head_of_unit", "position": 1}]
 # The residence certificate goes up three officials in turn: the head of unit reviews, the
@@ -116,11 +116,10 @@ DEMO_SERVICES: list[dict[str, Any]] = [
         "output_title": "Uverenje o prebivalištu",
         "output_title_en": "Certificate of residence",
         "output_body": (
-            "<p>Na osnovu službene evidencije o prebivalištu građana, uverava se da "
-            "<strong>{{ data.ime_prezime }}</strong>, JMBG {{ data.jmbg }}, ima prijavljeno prebivalište "
-            "na adresi {{ data.adresa }}, opština {{ data.opstina }}.</p>"
-            "<p>Uverenje se izdaje {{ data.svrha }} i ne može se koristiti u druge svrhe.</p>"
-            "{% if decision.napomena %}<p>{{ decision.napomena }}</p>{% endif %}"
+            "Na osnovu službene evidencije o prebivalištu građana, uverava se da "
+            "*#data.ime_prezime*, JMBG #data.jmbg, ima prijavljeno prebivalište "
+            "na adresi #data.adresa, opština #data.opstina.\n\n"
+            "Uverenje se izdaje #purpose(data.svrha) i ne može se koristiti u druge svrhe.\n\n" + _NOTE
         ),
         "output_doc_type": "uverenje",
         "classification_code": "02-021",
@@ -170,11 +169,13 @@ DEMO_SERVICES: list[dict[str, Any]] = [
         "output_title": "Izvod iz matične knjige rođenih",
         "output_title_en": "Extract from the birth register",
         "output_body": (
-            "<p>Ime i prezime: <strong>{{ data.ime_prezime }}</strong><br>JMBG: {{ data.jmbg }}<br>"
-            "Datum rođenja: {{ data.datum_rodjenja }}<br>Mesto rođenja: {{ data.mesto_rodjenja }}<br>"
-            "Ime oca: {{ data.ime_oca|default:'—' }}<br>Ime majke: {{ data.ime_majke|default:'—' }}</p>"
-            "<p>Izvod se izdaje na {{ data.obrazac }} obrascu, {{ data.svrha }}.</p>"
-            "{% if decision.napomena %}<p>{{ decision.napomena }}</p>{% endif %}"
+            "Ime i prezime: *#data.ime_prezime* \\\n JMBG: #data.jmbg \\\n"
+            "Datum rođenja: #date(data.datum_rodjenja) \\\n Mesto rođenja: #data.mesto_rodjenja \\\n"
+            'Ime oca: #data.at("ime_oca", default: "—") \\\n'
+            'Ime majke: #data.at("ime_majke", default: "—")\n\n'
+            '#let obrazac = (nacionalni: "nacionalnom", medjunarodni: "međunarodnom")'
+            ".at(data.obrazac, default: data.obrazac)\n"
+            "Izvod se izdaje na #obrazac obrascu, #purpose(data.svrha).\n\n" + _NOTE
         ),
         "output_doc_type": "izvod",
         "classification_code": "200-01",
@@ -217,11 +218,11 @@ DEMO_SERVICES: list[dict[str, Any]] = [
         "output_title": "Uverenje da se ne vodi krivični postupak",
         "output_title_en": "Certificate that no criminal proceedings are pending",
         "output_body": (
-            "<p>Uverava se da se protiv <strong>{{ data.ime_prezime }}</strong>, JMBG {{ data.jmbg }}, "
-            "ime oca {{ data.ime_oca }}, sa prebivalištem na adresi {{ data.adresa }}, ne vodi krivični "
-            "postupak i da nije podignuta optužnica.</p>"
-            "<p>Uverenje se izdaje {{ data.svrha }}.</p>"
-            "{% if decision.napomena %}<p>{{ decision.napomena }}</p>{% endif %}"
+            # "protiv" would need the name in the genitive, which no template can make of any
+            # name: the person is named in apposition to "lice" (nominative).
+            "Uverava se da se za lice *#data.ime_prezime* (JMBG #data.jmbg, ime oca #data.ime_oca, "
+            "prebivalište: #data.adresa) ne vodi krivični postupak i da nije podignuta optužnica.\n\n"
+            "Uverenje se izdaje #purpose(data.svrha).\n\n" + _NOTE
         ),
         "output_doc_type": "uverenje",
         "classification_code": "740-01",

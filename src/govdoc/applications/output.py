@@ -1,5 +1,7 @@
 """The output document of a service: the context its template sees, and the draft the approvers
-read (rendered here as a PDF; the issued, sealed document is rendered by the issuance domain).
+read. Both the draft and the issued, sealed document are rendered by the one renderer of the
+issuance domain (``issuance.rendering``), so the approvers sign the text the citizen receives,
+in the citizen's script.
 
 The context is built from a service, its agency, the person the document is for and the form
 data (``output_context_for``): an application supplies them (``output_context``), and so does an
@@ -10,13 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.template import Context, Template
-
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Agency, Person
 from govdoc.applications.models import Application, Service
-from govdoc.applications.transliteration import to_cyrillic
 from govdoc.core import clock
+from govdoc.issuance import rendering
 
 
 def agency_name_in(agency: Agency, script: str) -> str:
@@ -50,20 +50,22 @@ def output_context_for(
     submitted_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
     """What ``Service.output_template`` may use: ``data`` (the form), ``decision`` (the handler's
-    fields), the person it is for (``applicant_name``), the receipt number and the dates (empty
-    when there was no application), all JSON-safe."""
+    fields), the person it is for (``applicant_name``), the receipt number and the dates as a
+    citizen reads them in ``script`` ("28. maja 2027."; empty when there was no application),
+    all JSON-safe."""
     issued_on = clock.today_local()
     until = service_valid_until(service, issued_on=issued_on)
     return {
         "data": data,
         "decision": decision,
         "applicant_name": person.get_full_name() or person.get_username(),
+        # The names issuance gives the issued document, so the draft shows the same text.
+        "holder_name": person.get_full_name() or person.get_username(),
+        "issue_date": rendering.date_text(issued_on, script),
         "receipt_number": receipt_number,
-        "submitted_on": (
-            submitted_at.astimezone(clock.DISPLAY_TZ).strftime("%d.%m.%Y.") if submitted_at else ""
-        ),
-        "issued_on": issued_on.strftime("%d.%m.%Y."),
-        "valid_until": until.strftime("%d.%m.%Y.") if until else "",
+        "submitted_on": rendering.date_text(submitted_at, script),
+        "issued_on": rendering.date_text(issued_on, script),
+        "valid_until": rendering.date_text(until, script),
         "agency_name": agency_name_in(agency, script),
         "title": service.output_title_in(script),
     }
@@ -83,20 +85,15 @@ def output_context(application: Application) -> dict[str, Any]:
     )
 
 
-def output_template_in(application: Application) -> str:
-    """The service's template in the applicant's script: a Latin template is transliterated for
-    Cyrillic (its tags and markup untouched); English readers get the agency's own text."""
-    template = application.service.output_template
-    return to_cyrillic(template) if application.script == Script.CYRILLIC else template
-
-
-def output_html(application: Application) -> str:
-    return Template(output_template_in(application)).render(Context(output_context(application)))
-
-
 def draft_pdf(application: Application) -> bytes:
-    """The decision draft as a PDF (the case document's version the approval line works on)."""
-    import weasyprint  # imported here: 0.5-1 s, and only sending a decision needs it
-
-    html = output_html(application)
-    return bytes(weasyprint.HTML(string=html).write_pdf())
+    """The decision draft as a PDF (the case document's version the approval line works on):
+    the document the applicant will receive, in the applicant's script, marked as a draft, with
+    the receipt number where the registry number will be."""
+    service = application.service
+    return rendering.draft_pdf(
+        template=service.output_template,
+        context=output_context(application),
+        script=application.script,
+        reference=application.receipt_number,
+        title=service.output_title,
+    )

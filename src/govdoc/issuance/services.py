@@ -39,6 +39,7 @@ from govdoc.accounts.selectors import has_role, memberships_current
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.core.jsontypes import JSONObject, canonical_json
+from govdoc.core.transliteration import to_script
 from govdoc.documents.constants import WRITER_ROLES, Disclosure
 from govdoc.documents.services import document_create_registered, version_add, version_seal
 from govdoc.issuance import rendering
@@ -61,7 +62,6 @@ from govdoc.issuance.errors import (
 )
 from govdoc.issuance.models import ApprovalRef, IssuedDocument, KeyFields, VerificationEvent
 from govdoc.issuance.qr_payload import QrPayload, payload_sign, qr_text
-from govdoc.issuance.scripts import to_script
 from govdoc.signatures import keyring
 from govdoc.signatures.services import pdf_seal
 
@@ -280,25 +280,27 @@ def _produce(
         verification_url=url,
         qr_text=qr_text(settings.PUBLIC_URL, issued.verification_code, payload_sign(payload, key=key)),
     )
-    html = rendering.html_render(
-        template_html=template_html,
+    pdf = rendering.document_pdf(
+        template=template_html,
         context={
-            # ``data`` (the embedded machine-readable data) unless the caller's own context
-            # already names something ``data``: the caller's template decides what it shows.
+            # ``data`` (the embedded machine-readable data), the agency's name and the title in
+            # the script, unless the caller's own context names them: the caller's template
+            # decides what it shows (an application's context is the one its draft was rendered
+            # with, so the approvers saw the same text).
             "data": data,
-            **context,
-            "holder_name": fields["holder_name"],
-            "issue_date": issued.issued_at.astimezone(clock.DISPLAY_TZ).date(),
-            "valid_until": issued.valid_until,
             "agency_name": seal.agency_name,
             "title": issued.title,
+            **context,
+            "holder_name": fields["holder_name"],
+            "issue_date": issued.issued_at,
+            "valid_until": issued.valid_until,
         },
         script=issued.script,
         registry_number=issued.registry_number,
         title=issued.title,
         seal=seal,
+        data_json=data_json,
     )
-    pdf = rendering.pdf_render(html=html, data_json=data_json)
     sealed = pdf_seal(
         pdf=pdf,
         agency=agency,
@@ -398,7 +400,7 @@ def document_issue(
     approved the document; it is embedded in the data and shown to verifiers.
     """
     title = _check_input(title=title, script=script, data=data, valid_until=valid_until)
-    rendering.template_compile(template_html)  # a broken template fails before a number is taken
+    rendering.template_check(template_html)  # a broken template fails before a number is taken
     owner_unit = _writer_unit(actor=actor, agency=agency)
     holder = to_script(_holder_name(recipient, context), script)
 

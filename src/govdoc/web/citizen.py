@@ -27,7 +27,7 @@ from govdoc.applications.services import inbox as inbox_services
 from govdoc.applications.specs import UploadedFileData
 from govdoc.core import clock
 from govdoc.core.errors import GovDocError
-from govdoc.issuance.scripts import to_cyrillic
+from govdoc.core.transliteration import to_cyrillic
 from govdoc.web.schema_form import data_from_post, fields_for
 
 View = Callable[..., HttpResponse]

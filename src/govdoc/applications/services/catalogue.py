@@ -6,7 +6,6 @@ import re
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
-from django.template import Template, TemplateSyntaxError
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Person, Unit
@@ -19,6 +18,8 @@ from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.documents import content_types
 from govdoc.documents.constants import max_upload_bytes
+from govdoc.issuance.errors import TemplateRenderError
+from govdoc.issuance.rendering import template_check
 
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
@@ -164,9 +165,9 @@ def service_definition_errors(values: dict[str, Any], *, agency: Agency) -> Fiel
             errors["output_template"] = "must not be empty"
         else:
             try:
-                Template(template)
-            except TemplateSyntaxError as exc:
-                errors["output_template"] = f"template syntax error: {exc}"
+                template_check(template)
+            except TemplateRenderError as exc:
+                errors["output_template"] = str(exc)
     if "output_doc_type" in values and not _DOC_TYPE.match(str(values["output_doc_type"])):
         errors["output_doc_type"] = "must be a short code (letters, digits, '.', '_', '-'; at most 32)"
     if "classification_code" in values and not _CLASSIFICATION.match(str(values["classification_code"])):

@@ -47,8 +47,9 @@ ID_CARD_RULE = {
 }
 
 TEMPLATE = (
-    "<html><body><h1>{{ title }}</h1><p>Uverava se da {{ data.ime_prezime }} ima prebivalište na adresi "
-    "{{ data.adresa }}.</p>{% if decision.napomena %}<p>{{ decision.napomena }}</p>{% endif %}</body></html>"
+    "= #title\n\nUverava se da #data.ime_prezime ima prebivalište na adresi #data.adresa.\n\n"
+    "Uverenje se izdaje #purpose(data.svrha).\n\n"
+    '#if decision.at("napomena", default: "") != "" [#decision.napomena]\n'
 )
 
 

@@ -87,9 +87,7 @@ def test_a_decision_on_a_template_changed_after_sending_is_refused_and_the_line_
     script: str,
 ) -> None:
     application = _sent(service, citizen, head, handler, script)
-    edited = service.output_template.replace("</body>", "<p>Dodatni uslov.</p></body>")
-    if edited == service.output_template:
-        edited = service.output_template + "<p>Dodatni uslov.</p>"
+    edited = service.output_template + "\n\nDodatni uslov: lično preuzimanje.\n"
     services.service_update(service=service, changes={"output_template": edited}, actor=administrator)
 
     with pytest.raises(ContentChangedError) as refused:
@@ -127,7 +125,7 @@ def test_a_template_changed_after_the_last_decision_is_not_issued(
     _approve(application, signing_head)
     services.service_update(
         service=service,
-        changes={"output_template": service.output_template + "<p>X</p>"},
+        changes={"output_template": service.output_template + "\n\nDodatni uslov.\n"},
         actor=administrator,
     )
 

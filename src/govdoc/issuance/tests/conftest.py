@@ -21,15 +21,21 @@ from govdoc.issuance.services import document_issue
 
 # Written in Serbian Latin, as agencies write them; Cyrillic documents are transliterated.
 CERTIFICATE_TEMPLATE = """
-<h1>Uverenje o prebivalištu</h1>
-<p>Na osnovu člana 12. Zakona o prebivalištu i boravištu građana izdaje se</p>
-<h2>UVERENJE</h2>
-<p>Broj: {{ registry_number }}</p>
-<p>kojim se potvrđuje da <strong>{{ holder_name }}</strong>, JMBG {{ data.jmbg }},
-ima prebivalište na adresi: {{ data.address }}.</p>
-{% if script == "en" %}<p>This certificate is issued on request of the holder.</p>
-{% else %}<p>Uverenje se izdaje na lični zahtev radi ostvarivanja prava.</p>{% endif %}
-{% for line in notes %}<p>Napomena {{ forloop.counter }}: {{ line }}</p>{% endfor %}
+= Uverenje o prebivalištu
+
+Na osnovu člana 12. Zakona o prebivalištu i boravištu građana izdaje se
+
+== UVERENJE
+
+Broj: #registry_number
+
+kojim se potvrđuje da *#holder_name*, JMBG #data.jmbg,
+ima prebivalište na adresi: #data.address.
+
+#if script == "en" [This certificate is issued on request of the holder.] else [
+Uverenje se izdaje na lični zahtev radi ostvarivanja prava.]
+
+#for (i, line) in notes.enumerate() { par[Napomena #(i + 1): #line] }
 """
 LONG_NOTES = [
     "Ovo uverenje važi do isteka roka navedenog u zaglavlju i služi samo za navedenu namenu; "

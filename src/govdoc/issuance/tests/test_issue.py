@@ -17,6 +17,7 @@ from govdoc.accounts.models import Agency, Person
 from govdoc.accounts.tests.factories import PersonFactory
 from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
+from govdoc.core.transliteration import latin_to_cyrillic
 from govdoc.documents.models import RegistryEntry
 from govdoc.documents.storage import file_read
 from govdoc.issuance.constants import IssuedStatus
@@ -29,7 +30,6 @@ from govdoc.issuance.errors import (
 )
 from govdoc.issuance.models import IssuedDocument
 from govdoc.issuance.qr_payload import payload_from_url, payload_verify
-from govdoc.issuance.scripts import latin_to_cyrillic
 from govdoc.issuance.selectors import verify_code
 from govdoc.issuance.tests.conftest import LONG_NOTES, Issue, tool
 from govdoc.signatures import keyring
@@ -197,22 +197,17 @@ def test_english_document_shows_the_english_blocks(issue: Issue, tmp_path: Path)
 
 def test_a_broken_template_is_refused_before_a_registry_number_is_taken(issue: Issue) -> None:
     with pytest.raises(TemplateRenderError):
-        issue(template_html="<p>{% if %}</p>")
+        issue(template_html="#if data.x [unclosed")
     assert not RegistryEntry.objects.exists()
     assert not IssuedDocument.objects.exists()
 
 
-class _Unprintable:
-    def __str__(self) -> str:
-        raise ValueError("this value cannot be printed")
-
-
 def test_a_failed_rendering_leaves_a_failed_record_that_no_verifier_finds(issue: Issue) -> None:
     with pytest.raises(IssuanceFailedError) as failure:
-        issue(template_html="<p>{{ broken }}</p>", context={"broken": _Unprintable()})
+        issue(template_html="Vrednost: #broken.missing", context={"broken": {}})
     issued = IssuedDocument.objects.get(pk=failure.value.details["issued_id"])
     assert issued.status == IssuedStatus.FAILED
-    assert "cannot be printed" in issued.reason
+    assert "does not contain key" in issued.reason
     assert issued.version is None and issued.pdf_sha256 == ""
     # the registry number stays accounted for: gap-free, not reused
     assert RegistryEntry.objects.filter(document=issued.document).exists()

@@ -7,9 +7,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from govdoc.accounts.constants import Script
+from govdoc.core.transliteration import cyrillic_to_latin, latin_to_cyrillic
 from govdoc.issuance.codes import ALPHABET, code_new, code_normalise
-from govdoc.issuance.scripts import cyrillic_to_latin, html_to_script, latin_to_cyrillic
 
 
 @pytest.mark.parametrize(
@@ -38,23 +37,6 @@ def test_cyrillic_survives_a_round_trip(text: str) -> None:
     # лј, нј, дж are the documented limit: in Latin they read as the digraphs љ, њ, џ
     assume(not any(pair in text.lower() for pair in ("лј", "нј", "дж")))
     assert latin_to_cyrillic(cyrillic_to_latin(text)) == text
-
-
-def test_html_keeps_markup_urls_and_english_out_of_transliteration() -> None:
-    html = (
-        '<p class="naslov" title="Latinica">Rešenje <a href="https://gov.rs/x">ovde</a></p>'
-        '<span translate="no">MUP-2026-000001</span> <span lang="en">Signed electronically</span>'
-        "<style>.naslov { color: red }</style><p>Kraj &amp; <b>džep</b></p>"
-    )
-    out = html_to_script(html, Script.CYRILLIC)
-    assert out == (
-        '<p class="naslov" title="Latinica">Решење <a href="https://gov.rs/x">овде</a></p>'
-        '<span translate="no">MUP-2026-000001</span> <span lang="en">Signed electronically</span>'
-        "<style>.naslov { color: red }</style><p>Крај &amp; <b>џеп</b></p>"
-    )
-    assert html_to_script(out, Script.LATIN).replace("Resenje", "") == out.replace(
-        "Решење", "Rešenje"
-    ).replace("овде", "ovde").replace("Крај", "Kraj").replace("џеп", "džep")
 
 
 def test_new_codes_are_grouped_crockford_base32() -> None:
