@@ -37,11 +37,13 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import process_legacy_crl_input
 
 from govdoc.signatures.engine import aio
+from govdoc.signatures.engine.coverage import UncoveredBytes, describe, last_complete_prefix, uncovered_bytes
 from govdoc.signatures.engine.errors import EngineError
 from govdoc.signatures.engine.keys import to_asn1_certificate
 from govdoc.signatures.engine.model import SignatureReport, ValidationReport, Verdict
@@ -122,7 +124,12 @@ class _ContextFactory:
         extra_certs: Sequence[asn1_x509.Certificate] = (),
         extra_crls: Sequence[Any] = (),
         extra_ocsps: Sequence[Any] = (),
+        moment: datetime | None = None,
     ) -> ValidationContext:
+        """A context validating as of the configuration's moment (now unless set), or as of
+        ``moment``: a time in the past proven by a trusted timestamp. Validating in the past
+        accepts revocation data issued later (``retroactive_revinfo``): a CRL published today
+        still tells whether a certificate had been revoked by then, with the date it names."""
         return ValidationContext(
             trust_manager=self.trust_manager,
             other_certs=[*self.intermediates, *extra_certs],
@@ -130,7 +137,8 @@ class _ContextFactory:
             ocsps=list(extra_ocsps),
             allow_fetching=False,
             revocation_mode=self.trust.revocation_mode,
-            moment=self.trust.moment,
+            moment=moment or self.trust.moment,
+            retroactive_revinfo=moment is not None,
         )
 
 
@@ -273,6 +281,7 @@ def _judge(
     certified: bool,
     is_pdf: bool,
     document_timestamp: bool = False,
+    validated_in_past: bool = False,
 ) -> _Judgement:
     cert: asn1_x509.Certificate = status.signing_cert
     signing_time: datetime | None = (
@@ -320,6 +329,11 @@ def _judge(
         reasons = [f"The {what} is intact and was made with a trusted, valid certificate."]
         if timestamp_time is not None:
             reasons.append(f"A trusted timestamp proves it existed on {_when(timestamp_time)}.")
+        if validated_in_past:
+            reasons.append(
+                f"Its certificate was checked as of {_when(moment)}, the time proven by the "
+                "document's timestamps; a later expiry or revocation does not change that."
+            )
         if is_pdf and not covers_whole_file:
             reasons.append(
                 f"The document was extended after signing only with allowed changes ({modification_level})."
@@ -345,9 +359,16 @@ def _judge(
     return _Judgement(verdict, report)
 
 
-def _combine(judgements: Sequence[_Judgement]) -> ValidationReport:
+def _combine(judgements: Sequence[_Judgement], *, uncovered: Sequence[str] = ()) -> ValidationReport:
+    """The file's verdict: its worst signature's, and altered when bytes of the file belong
+    to no revision (whatever the signatures say, those bytes are not what was signed)."""
     signatures = tuple(j.report for j in judgements)
     worst = min((j.verdict for j in judgements), key=_SEVERITY.index)
+    if uncovered:
+        rest = [r for j in judgements if j.verdict is not Verdict.AUTHENTIC for r in j.report.reasons]
+        return ValidationReport(
+            state=Verdict.ALTERED, reasons=tuple(dict.fromkeys([*uncovered, *rest])), signatures=signatures
+        )
     if worst is Verdict.AUTHENTIC:
         count = len(judgements)
         noun = "signature is" if count == 1 else f"{count} signatures are"
@@ -406,7 +427,38 @@ def _embedded_validation_data(reader: PdfFileReader) -> tuple[list[Any], list[An
     return certs, crls, ocsps
 
 
-async def _validate_reader(reader: PdfFileReader, factory: _ContextFactory) -> ValidationReport:
+def _token_time(signed_data: Any) -> datetime | None:
+    """The genTime of an RFC 3161 token (a CMS SignedData over a TSTInfo), unverified."""
+    try:
+        tst_info = signed_data["encap_content_info"]["content"].parsed
+        moment = tst_info["gen_time"].native
+    except Exception:
+        return None
+    return moment if isinstance(moment, datetime) else None
+
+
+def _signature_token_time(embedded_sig: Any) -> datetime | None:
+    for token in extract_tst_data_iter(embedded_sig.signer_info, signed=False):
+        return _token_time(token)
+    return None
+
+
+@dataclass
+class _Proof:
+    """A document timestamp found trustworthy: it proves that revision ``revision`` and all
+    before it existed at ``time`` (ETSI EN 319 102-1 §5.6.3: the chain of document timestamps
+    is the evidence record of a PAdES B-LTA document)."""
+
+    revision: int
+    time: datetime
+
+
+def _earliest_proof_after(proofs: Sequence[_Proof], revision: int) -> _Proof | None:
+    later = [proof for proof in proofs if proof.revision > revision]
+    return min(later, key=lambda proof: proof.revision) if later else None
+
+
+async def _validate_reader(pdf: bytes, reader: PdfFileReader, factory: _ContextFactory) -> ValidationReport:
     embedded = reader.embedded_signatures
     if not embedded:
         return _cannot(REASON_NO_SIGNATURE)
@@ -415,31 +467,71 @@ async def _validate_reader(reader: PdfFileReader, factory: _ContextFactory) -> V
     certification = read_certification_data(reader)
     author_sig = certification.author_sig if certification is not None else None
 
-    judgements: list[_Judgement] = []
-    for embedded_sig in embedded:
-        context = factory.new_context(extra_certs=extra_certs, extra_crls=extra_crls, extra_ocsps=extra_ocsps)
-        is_timestamp = embedded_sig.sig_object_type == "/DocTimeStamp"
-        if is_timestamp:
-            status: Any = await async_validate_pdf_timestamp(embedded_sig, validation_context=context)
-        else:
-            status = await async_validate_pdf_signature(embedded_sig, signer_validation_context=context)
-        certified = author_sig is not None and embedded_sig.sig_object is author_sig
-        if not certified and author_sig is not None:
-            certified = embedded_sig.sig_object == author_sig
-        judgements.append(
-            _judge(
-                status,
-                field_name=embedded_sig.field_name,
-                moment=context.moment,
-                covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-                modification_level=_modification_level(status),
-                docmdp_ok=status.docmdp_ok,
-                certified=certified,
-                is_pdf=True,
-                document_timestamp=is_timestamp,
-            )
+    def context(moment: datetime | None = None) -> ValidationContext:
+        return factory.new_context(
+            extra_certs=extra_certs, extra_crls=extra_crls, extra_ocsps=extra_ocsps, moment=moment
         )
-    return _combine(judgements)
+
+    # Document timestamps, newest first: the newest is validated now; an older one at its own
+    # time once a newer trusted one proves that it existed then (archive timestamp renewal).
+    judgements: dict[int, _Judgement] = {}
+    proofs: list[_Proof] = []
+    stamps = sorted(
+        (sig for sig in embedded if sig.sig_object_type == "/DocTimeStamp"),
+        key=lambda sig: sig.signed_revision,
+        reverse=True,
+    )
+    for stamp in stamps:
+        own_time = _token_time(stamp.signed_data)
+        proven = own_time if _earliest_proof_after(proofs, stamp.signed_revision) is not None else None
+        ctx = context(proven)
+        status: Any = await async_validate_pdf_timestamp(stamp, validation_context=ctx)
+        judgement = _judge_embedded(status, stamp, ctx, author_sig=author_sig, document_timestamp=True)
+        judgements[id(stamp)] = judgement
+        if judgement.verdict is Verdict.AUTHENTIC and own_time is not None:
+            proofs.append(_Proof(stamp.signed_revision, own_time))
+
+    for embedded_sig in embedded:
+        if embedded_sig.sig_object_type == "/DocTimeStamp":
+            continue
+        proof = _earliest_proof_after(proofs, embedded_sig.signed_revision)
+        proven = None
+        if proof is not None:
+            # The signature and its signature timestamp existed when the document timestamp was
+            # made; the signature timestamp then proves the earlier time the signature was made.
+            proven = _signature_token_time(embedded_sig) or proof.time
+        ctx = context(proven)
+        status = await async_validate_pdf_signature(embedded_sig, signer_validation_context=ctx)
+        judgements[id(embedded_sig)] = _judge_embedded(status, embedded_sig, ctx, author_sig=author_sig)
+
+    ordered = [judgements[id(sig)] for sig in embedded]
+    runs = uncovered_bytes(pdf, reader)
+    return _combine(ordered, uncovered=describe(runs))
+
+
+def _judge_embedded(
+    status: Any,
+    embedded_sig: Any,
+    ctx: ValidationContext,
+    *,
+    author_sig: Any,
+    document_timestamp: bool = False,
+) -> _Judgement:
+    certified = author_sig is not None and (
+        embedded_sig.sig_object is author_sig or embedded_sig.sig_object == author_sig
+    )
+    return _judge(
+        status,
+        field_name=embedded_sig.field_name,
+        moment=ctx.moment,
+        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        modification_level=_modification_level(status),
+        docmdp_ok=status.docmdp_ok,
+        certified=certified,
+        is_pdf=True,
+        document_timestamp=document_timestamp,
+        validated_in_past=ctx.retroactive_revinfo,
+    )
 
 
 def validate_pdf(pdf: bytes, *, trust: TrustConfig) -> ValidationReport:
@@ -451,13 +543,35 @@ def validate_pdf(pdf: bytes, *, trust: TrustConfig) -> ValidationReport:
         reader = open_pdf(pdf)
     except Exception:  # pyHanko raises many kinds on broken files; all mean the same here
         logger.debug("unreadable PDF", exc_info=True)
-        return _cannot(REASON_CORRUPT)
+        return _unreadable(pdf, _factory_for(trust))
     factory = _factory_for(trust)
     try:
-        return aio.run(_validate_reader(reader, factory))
+        return aio.run(_validate_reader(pdf, reader, factory))
     except Exception:
         logger.info("a PDF signature could not be processed", exc_info=True)
         return _cannot(REASON_UNREADABLE_SIGNATURE)
+
+
+def _unreadable(pdf: bytes, factory: _ContextFactory) -> ValidationReport:
+    """A file a reader cannot open: altered if it is a signed PDF with data glued after its
+    end (the data hides the end-of-file marker from readers), else damaged."""
+    end = last_complete_prefix(pdf)
+    if end is None or end >= len(pdf):
+        return _cannot(REASON_CORRUPT)
+    prefix = pdf[:end]
+    try:
+        reader = open_pdf(prefix)
+        if not reader.embedded_signatures:
+            return _cannot(REASON_CORRUPT)  # a truncated file, not a signed one with a tail
+        inner = aio.run(_validate_reader(prefix, reader, factory))
+    except Exception:
+        logger.info("a PDF signature could not be processed", exc_info=True)
+        return _cannot(REASON_CORRUPT)
+    run = UncoveredBytes(offset=end, length=len(pdf) - end, after_revision=0, trailing=True)
+    reasons = describe((run,)) + ([] if inner.is_authentic else list(inner.reasons))
+    return ValidationReport(
+        state=Verdict.ALTERED, reasons=tuple(dict.fromkeys(reasons)), signatures=inner.signatures
+    )
 
 
 # ---------------------------------------------------------------------------- detached CMS
