@@ -47,7 +47,7 @@ class _VersionKeepingSigner(signers.PdfSigner):
         if pdf_out.output_version >= PDF_2_0:
             super().register_extensions(pdf_out, md_algorithm=md_algorithm)
             return
-        pdf_out.ensure_output_version(version=(1, 7))
+        pdf_out.ensure_output_version(version=(1, 7))  # type: ignore[no-untyped-call]
         pdf_out.register_extension(constants.ESIC_EXTENSION_1)
 
 
