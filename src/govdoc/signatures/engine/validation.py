@@ -12,11 +12,12 @@ raises: it is answered with ``cannot_be_verified`` and a reason a person underst
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -143,8 +144,19 @@ class _ContextFactory:
 
 
 @functools.lru_cache(maxsize=16)
-def _factory_for(trust: TrustConfig) -> _ContextFactory:
+def _parsed_factory(trust: TrustConfig) -> _ContextFactory:
     return _ContextFactory(trust)
+
+
+def _factory_for(trust: TrustConfig) -> _ContextFactory:
+    """The parsed configuration, cached apart from its moment (a verifier that passes the
+    current time on every call still parses its roots and CRLs once)."""
+    parsed = _parsed_factory(replace(trust, moment=None))
+    if trust.moment is None:
+        return parsed
+    bound = copy.copy(parsed)
+    bound.trust = trust
+    return bound
 
 
 def context_for_signing(trust: TrustConfig) -> ValidationContext:
