@@ -497,7 +497,7 @@ async def _validate_reader(pdf: bytes, reader: PdfFileReader, factory: _ContextF
         own_time = _token_time(stamp.signed_data)
         proven = own_time if _earliest_proof_after(proofs, stamp.signed_revision) is not None else None
         ctx = context(proven)
-        status: Any = await async_validate_pdf_timestamp(stamp, validation_context=ctx)
+        status: Any = await _status(stamp, ctx, document_timestamp=True)
         judgement = _judge_embedded(status, stamp, ctx, author_sig=author_sig, document_timestamp=True)
         judgements[id(stamp)] = judgement
         if judgement.verdict is Verdict.AUTHENTIC and own_time is not None:
@@ -513,12 +513,35 @@ async def _validate_reader(pdf: bytes, reader: PdfFileReader, factory: _ContextF
             # made; the signature timestamp then proves the earlier time the signature was made.
             proven = _signature_token_time(embedded_sig) or proof.time
         ctx = context(proven)
-        status = await async_validate_pdf_signature(embedded_sig, signer_validation_context=ctx)
+        status = await _status(embedded_sig, ctx, document_timestamp=False)
         judgements[id(embedded_sig)] = _judge_embedded(status, embedded_sig, ctx, author_sig=author_sig)
 
     ordered = [judgements[id(sig)] for sig in embedded]
     runs = uncovered_bytes(pdf, reader)
     return _combine(ordered, uncovered=describe(runs))
+
+
+async def _status(embedded_sig: Any, ctx: ValidationContext, *, document_timestamp: bool) -> Any:
+    """pyHanko's status of one signature. When the modification analysis of later revisions
+    fails (a changed byte can make a page-tree node unreadable), the signature is checked
+    without it: if its own bytes no longer match, the file is altered, which is what a person
+    needs to know; if they match, the file really is damaged and the error stands."""
+    try:
+        if document_timestamp:
+            return await async_validate_pdf_timestamp(embedded_sig, validation_context=ctx)
+        return await async_validate_pdf_signature(embedded_sig, signer_validation_context=ctx)
+    except Exception:
+        if document_timestamp:
+            status: Any = await async_validate_pdf_timestamp(
+                embedded_sig, validation_context=ctx, skip_diff=True
+            )
+        else:
+            status = await async_validate_pdf_signature(
+                embedded_sig, signer_validation_context=ctx, skip_diff=True
+            )
+        if status.intact and status.valid:
+            raise
+        return status
 
 
 def _judge_embedded(
