@@ -47,6 +47,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "not.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
     (folder / "empty.pdf").write_bytes(b"")
     (folder / "truncated.pdf").write_bytes(one_page_pdf()[:200])
+    (folder / "glued.pdf").write_bytes(one_page_pdf() + b"PK\x03\x04 a zip glued on")
     return folder
 
 
@@ -118,7 +119,12 @@ def test_a_sealed_file_is_b_lta_and_stays_authentic(home: Path, signed: Path) ->
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("not.pdf", "not a PDF"), ("empty.pdf", "empty"), ("truncated.pdf", "")],
+    [
+        ("not.pdf", "not a PDF"),
+        ("empty.pdf", "empty"),
+        ("truncated.pdf", ""),
+        ("glued.pdf", "19 bytes in it belong to no revision"),
+    ],
 )
 def test_bad_input_to_sign_is_one_line_and_writes_nothing(
     home: Path, files: Path, name: str, message: str

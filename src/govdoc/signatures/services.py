@@ -16,6 +16,7 @@ from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.signatures import keyring
 from govdoc.signatures.engine import archive, cms, pades
+from govdoc.signatures.engine.errors import CorruptPdfError, NotAPdfError
 from govdoc.signatures.engine.keys import KeyBackend
 from govdoc.signatures.pki import IssuedCertificate, Progress
 
@@ -37,16 +38,30 @@ def pdf_seal(
     (renewed by :func:`archive_timestamp_renew`). A PDF 1.x input keeps its version (ADR 0007).
     """
     key = keyring.eseal_key(agency.code, name=agency.name, progress=progress)
-    signed = pades.sign_pdf(
-        pdf,
-        key=key,
-        timestamper=keyring.timestamper(),
-        reason=reason or f"Electronic seal of {agency.name}",
-        location=SEAL_LOCATION,
-        certify=certify,
-        embed_validation_info=keyring.trust_now(),
-        archive_timestamp=True,
-    )
+    try:
+        signed = pades.sign_pdf(
+            pdf,
+            key=key,
+            timestamper=keyring.timestamper(),
+            reason=reason or f"Electronic seal of {agency.name}",
+            location=SEAL_LOCATION,
+            certify=certify,
+            embed_validation_info=keyring.trust_now(),
+            archive_timestamp=True,
+        )
+    except (NotAPdfError, CorruptPdfError) as exc:
+        with transaction.atomic():
+            record(
+                "signatures.pdf_seal_refused",
+                actor=actor,
+                target=agency,
+                data={
+                    "input_sha256": hashlib.sha256(pdf).hexdigest(),
+                    "code": exc.code,
+                    "reason": exc.message,
+                },
+            )
+        raise
     with transaction.atomic():
         record(
             "signatures.pdf_sealed",

@@ -23,7 +23,14 @@ from pyhanko.sign.signers import constants
 from pyhanko.sign.timestamps import TimeStamper
 
 from govdoc.signatures.engine import aio
-from govdoc.signatures.engine.errors import CorruptPdfError, EngineError, NotAPdfError, SigningError
+from govdoc.signatures.engine.coverage import last_complete_prefix, uncovered_bytes
+from govdoc.signatures.engine.errors import (
+    CorruptPdfError,
+    EngineError,
+    NotAPdfError,
+    SigningError,
+    UncoveredBytesError,
+)
 from govdoc.signatures.engine.validation import REASON_EMPTY, TrustConfig, context_for_signing, pdf_problem
 
 if TYPE_CHECKING:
@@ -60,10 +67,24 @@ def _writer_for(pdf: bytes) -> IncrementalPdfFileWriter:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         writer.root  # noqa: B018  (reads the trailer and catalog now: a broken file fails here)
     except Exception as exc:  # pyHanko raises many kinds on broken files
+        end = last_complete_prefix(pdf)
+        if end is not None and end < len(pdf):
+            raise _uncovered(len(pdf) - end) from exc
         raise CorruptPdfError() from exc
     if writer.security_handler is not None:
         raise CorruptPdfError("the PDF is encrypted and cannot be signed")
+    runs = uncovered_bytes(pdf, writer.prev)
+    if runs:
+        raise _uncovered(sum(run.length for run in runs))
     return writer
+
+
+def _uncovered(count: int) -> UncoveredBytesError:
+    return UncoveredBytesError(
+        f"the PDF cannot be sealed: {count} bytes in it belong to no revision of the document "
+        "(data glued after its end or between its revisions); save it again without them",
+        uncovered_bytes=count,
+    )
 
 
 def sign_pdf(

@@ -16,6 +16,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.signers import PdfTimeStamper
 from pyhanko.sign.timestamps import TimeStamper
 
+from govdoc.signatures.engine.errors import UncoveredBytesError
 from govdoc.signatures.engine.keys import SoftwareKey
 from govdoc.signatures.engine.model import Verdict
 from govdoc.signatures.engine.pades import sign_pdf
@@ -111,3 +112,12 @@ def test_a_second_signature_in_a_later_revision_stays_authentic(
 def test_a_truncated_file_is_not_mistaken_for_appended_data(sealed: bytes, trust_config: TrustConfig) -> None:
     report = validate_pdf(sealed[: len(sealed) // 3], trust=trust_config)
     assert report.state is Verdict.CANNOT_BE_VERIFIED
+
+
+@pytest.mark.parametrize("tail", [b"hello world!", b"PK\x03\x04" + b"\0" * 3000], ids=["text", "large-zip"])
+def test_a_pdf_with_bytes_outside_its_revisions_is_refused_for_sealing(
+    sample_pdf: bytes, eseal_key: SoftwareKey, tail: bytes
+) -> None:
+    with pytest.raises(UncoveredBytesError, match=f"{len(tail)} bytes in it belong to no revision") as caught:
+        sign_pdf(sample_pdf + tail, key=eseal_key, timestamper=None)
+    assert caught.value.code == "pdf-uncovered-bytes" and caught.value.status == 400

@@ -13,7 +13,7 @@ from govdoc.accounts.tests.factories import AgencyFactory
 from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
 from govdoc.signatures import keyring, services
-from govdoc.signatures.engine.errors import NotAPdfError
+from govdoc.signatures.engine.errors import NotAPdfError, UncoveredBytesError
 from govdoc.signatures.engine.model import Verdict
 from govdoc.signatures.errors import CertificateNotFoundError, WrongPinError
 from govdoc.signatures.selectors import detached_verify, pdf_verify
@@ -48,6 +48,15 @@ def test_not_a_pdf_is_refused_and_nothing_is_recorded(agency: Agency) -> None:
     with pytest.raises(NotAPdfError):
         services.pdf_seal(pdf=b"\x89PNG\r\n\x1a\n", agency=agency, actor="test")
     assert not AuditEvent.objects.filter(event="signatures.pdf_sealed").exists()
+    assert AuditEvent.objects.get(event="signatures.pdf_seal_refused").data["code"] == "not-a-pdf"
+
+
+def test_a_pdf_with_data_glued_to_its_end_is_refused_and_the_refusal_audited(agency: Agency) -> None:
+    with pytest.raises(UncoveredBytesError, match="12 bytes in it belong to no revision"):
+        services.pdf_seal(pdf=make_sample_pdf() + b"hello world!", agency=agency, actor="test")
+    assert not AuditEvent.objects.filter(event="signatures.pdf_sealed").exists()
+    refused = AuditEvent.objects.get(event="signatures.pdf_seal_refused")
+    assert refused.data["code"] == "pdf-uncovered-bytes"
 
 
 def test_an_eseal_revoked_from_before_sealing_makes_its_documents_a_certificate_problem() -> None:
