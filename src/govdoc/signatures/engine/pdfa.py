@@ -47,12 +47,15 @@ class PdfAReport:
         return self.part is not None and not self.problems
 
 
+def _deref(value: Any) -> Any:
+    return value.get_object() if isinstance(value, generic.IndirectObject) else value  # type: ignore[no-untyped-call]
+
+
 def _get(obj: Any, key: str, default: Any = None) -> Any:
     """``obj[key]`` with indirect references followed (``DictionaryObject.get`` keeps them)."""
     if not isinstance(obj, generic.DictionaryObject) or key not in obj:
         return default
-    value = obj.raw_get(key)
-    return value.get_object() if isinstance(value, generic.IndirectObject) else value
+    return _deref(obj.raw_get(key))
 
 
 def _claim(xmp: bytes) -> tuple[int | None, str | None]:
@@ -86,7 +89,7 @@ def _walk(root: generic.PdfObject) -> list[generic.DictionaryObject]:
             if key in seen:
                 continue
             seen.add(key)
-            item = item.get_object()
+            item = _deref(item)
         if isinstance(item, generic.DictionaryObject):
             found.append(item)
             for name, value in item.items():
@@ -160,7 +163,7 @@ def _version_problems(
             for prefix, entry in extensions.items():
                 entries = entry if isinstance(entry, generic.ArrayObject) else [entry]
                 for item in entries:
-                    item = item.get_object() if isinstance(item, generic.IndirectObject) else item
+                    item = _deref(item)
                     if isinstance(item, generic.DictionaryObject) and str(item.get("/BaseVersion")) == "/2.0":
                         level = item.get("/ExtensionLevel")
                         problems.append(
@@ -180,7 +183,7 @@ def _output_intent_problems(root: generic.DictionaryObject, part: int | None) ->
     if not isinstance(intents, generic.ArrayObject) or not intents:
         return ["The file has no output intent."] if part is not None and part < 4 else []
     for intent in intents:
-        intent = intent.get_object()
+        intent = _deref(intent)
         if _get(intent, "/S") == "/GTS_PDFA1" and "/DestOutputProfile" in intent:
             return []
     return ["The output intent names no PDF/A ICC profile (GTS_PDFA1 with DestOutputProfile)."]
