@@ -319,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run the background worker (tasks, audit checkpoints)")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("sign", help="seal a PDF with an agency's e-seal (PAdES B-LT)")
+    p = sub.add_parser("sign", help="seal a PDF with an agency's e-seal (PAdES B-LTA)")
     p.add_argument("input", metavar="IN.pdf")
     p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
     p.add_argument("--seal", metavar="AGENCY", help="agency code (default: the first agency)")
