@@ -28,7 +28,6 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.sign.validation import (
     SignatureCoverageLevel,
     async_validate_detached_cms,
@@ -38,7 +37,6 @@ from pyhanko.sign.validation import (
 )
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
-from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import process_legacy_crl_input
@@ -48,6 +46,12 @@ from govdoc.signatures.engine.coverage import UncoveredBytes, describe, last_com
 from govdoc.signatures.engine.errors import EngineError
 from govdoc.signatures.engine.keys import to_asn1_certificate
 from govdoc.signatures.engine.model import SignatureReport, ValidationReport, Verdict
+from govdoc.signatures.engine.proofs import Proof, earliest_proof_after, signature_token_time, token_time
+from govdoc.signatures.engine.reasons import (
+    certificate_reasons,
+    timestamp_problems,
+    when,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +70,6 @@ REASON_CORRUPT = "The PDF is damaged or truncated and cannot be read."
 REASON_NO_SIGNATURE = "The PDF carries no signature."
 REASON_UNREADABLE_SIGNATURE = "A signature in the PDF is damaged and cannot be read."
 REASON_NOT_CMS = "The signature is not a CMS (PKCS #7) signature."
-REASON_REVOCATION_UNKNOWN = "The revocation status of the signer's certificate could not be established."
 REASON_NOT_DETACHED = "The signature is not a detached signature over the data."
 
 
@@ -164,100 +167,6 @@ def context_for_signing(trust: TrustConfig) -> ValidationContext:
     return _factory_for(trust).new_context()
 
 
-# ---------------------------------------------------------------------------- reasons
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment.utcoffset() is not None else str(moment)
-
-
-def _valid_at(cert: asn1_x509.Certificate, moment: datetime) -> bool:
-    validity = cert["tbs_certificate"]["validity"]
-    return bool(validity["not_before"].native <= moment <= validity["not_after"].native)
-
-
-def _certificate_reasons(status: Any, signing_time: datetime) -> tuple[list[str], bool, bool]:
-    """Reasons why a signer certificate is not trusted; returns (reasons, revoked, expired)."""
-    cert: asn1_x509.Certificate = status.signing_cert
-    indication = status.trust_problem_indic
-    not_after: datetime = cert["tbs_certificate"]["validity"]["not_after"].native
-    not_before: datetime = cert["tbs_certificate"]["validity"]["not_before"].native
-    reasons: list[str] = []
-    revoked = bool(status.revoked) or indication in (AdESFailure.REVOKED, AdESIndeterminate.REVOKED_NO_POE)
-    expired = signing_time > not_after or indication in (
-        AdESIndeterminate.EXPIRED,
-        AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
-        AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
-    )
-    if revoked:
-        details = status.revocation_details
-        if details is not None and details.ca_revoked:
-            reasons.append("A certificate authority in the signer's certificate chain was revoked.")
-        elif details is not None:
-            reasons.append(f"The signer's certificate was revoked on {_when(details.revocation_date)}.")
-        else:
-            reasons.append("The signer's certificate was revoked.")
-    elif indication is AdESIndeterminate.REVOKED_CA_NO_POE:
-        revoked = True
-        reasons.append("A certificate authority in the signer's certificate chain was revoked.")
-    if expired:
-        if signing_time > not_after:
-            reasons.append(
-                f"The signer's certificate had expired on {_when(not_after)}, before the document was signed."
-            )
-        else:
-            reasons.append(
-                f"The signer's certificate expired on {_when(not_after)}; that it was valid when the "
-                "document was signed cannot be confirmed."
-            )
-    if signing_time < not_before or indication in (
-        AdESFailure.NOT_YET_VALID,
-        AdESIndeterminate.NOT_YET_VALID,
-    ):
-        reasons.append(f"The signer's certificate was not yet valid (valid from {_when(not_before)}).")
-    if indication is AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-        reasons.append("The signer's certificate was not issued by a trusted certificate authority.")
-    elif indication in (AdESIndeterminate.TRY_LATER, AdESIndeterminate.REVOCATION_OUT_OF_BOUNDS_NO_POE):
-        reasons.append(REASON_REVOCATION_UNKNOWN)
-    elif indication is AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE:
-        reasons.append(
-            "The signer's certificate is not allowed to sign documents (key usage or chain rules)."
-        )
-    elif indication in (
-        AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE,
-        AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
-    ):
-        reasons.append("The signer's certificate uses an algorithm that is no longer considered secure.")
-    if not reasons and indication is AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE:
-        path = status.validation_path
-        if path is None:
-            reasons.append("The signer's certificate was not issued by a trusted certificate authority.")
-        elif not all(_valid_at(ca_cert, signing_time) for ca_cert in path.iter_certs(include_root=True)):
-            reasons.append("A certificate authority in the signer's chain was expired or not yet valid.")
-        else:
-            # The path reaches a trusted root and every certificate in it is in its validity
-            # period: what failed is the revocation check (no CRL covers a certificate).
-            reasons.append(REASON_REVOCATION_UNKNOWN)
-    if not reasons:
-        name = getattr(indication, "name", "unknown problem")
-        reasons.append(f"The signer's certificate could not be validated ({name.lower().replace('_', ' ')}).")
-    return reasons, revoked, expired
-
-
-def _timestamp_problems(status: Any) -> tuple[list[str], list[str]]:
-    """(altered reasons, certificate reasons) for the signature timestamp token."""
-    ts = getattr(status, "timestamp_validity", None)
-    if ts is None:
-        return [], []
-    if not (ts.intact and ts.valid):
-        return ["The signature timestamp token has been altered."], []
-    if not ts.trusted:
-        if ts.revoked:
-            return [], ["The timestamp authority's certificate was revoked."]
-        return [], ["The timestamp authority is not trusted or its certificate could not be validated."]
-    return [], []
-
-
 # ---------------------------------------------------------------------------- reports
 
 
@@ -317,14 +226,14 @@ def _judge(
                 altered.append("The document was changed after it was certified with no changes allowed.")
             else:
                 altered.append("The document was changed after signing in a way that is not allowed.")
-    ts_altered, ts_cert = ([], []) if document_timestamp else _timestamp_problems(status)
+    ts_altered, ts_cert = ([], []) if document_timestamp else timestamp_problems(status)
     altered.extend(ts_altered)
 
     revoked = expired = False
     trusted = bool(status.trusted)
     if not trusted and status.intact and status.valid:
         reference_time = timestamp_time or moment
-        cert_problems, revoked, expired = _certificate_reasons(status, reference_time)
+        cert_problems, revoked, expired = certificate_reasons(status, reference_time)
     cert_problems.extend(ts_cert)
     if is_pdf and not document_timestamp and not getattr(status, "seed_value_ok", True):
         other.append("The signature does not meet the constraints set by its signature field.")
@@ -340,10 +249,10 @@ def _judge(
         what = "document timestamp" if document_timestamp else "signature"
         reasons = [f"The {what} is intact and was made with a trusted, valid certificate."]
         if timestamp_time is not None:
-            reasons.append(f"A trusted timestamp proves it existed on {_when(timestamp_time)}.")
+            reasons.append(f"A trusted timestamp proves it existed on {when(timestamp_time)}.")
         if validated_in_past:
             reasons.append(
-                f"Its certificate was checked as of {_when(moment)}, the time proven by the "
+                f"Its certificate was checked as of {when(moment)}, the time proven by the "
                 "document's timestamps; a later expiry or revocation does not change that."
             )
         if is_pdf and not covers_whole_file:
@@ -439,37 +348,6 @@ def _embedded_validation_data(reader: PdfFileReader) -> tuple[list[Any], list[An
     return certs, crls, ocsps
 
 
-def _token_time(signed_data: Any) -> datetime | None:
-    """The genTime of an RFC 3161 token (a CMS SignedData over a TSTInfo), unverified."""
-    try:
-        tst_info = signed_data["encap_content_info"]["content"].parsed
-        moment = tst_info["gen_time"].native
-    except Exception:
-        return None
-    return moment if isinstance(moment, datetime) else None
-
-
-def _signature_token_time(embedded_sig: Any) -> datetime | None:
-    for token in extract_tst_data_iter(embedded_sig.signer_info, signed=False):
-        return _token_time(token)
-    return None
-
-
-@dataclass
-class _Proof:
-    """A document timestamp found trustworthy: it proves that revision ``revision`` and all
-    before it existed at ``time`` (ETSI EN 319 102-1 §5.6.3: the chain of document timestamps
-    is the evidence record of a PAdES B-LTA document)."""
-
-    revision: int
-    time: datetime
-
-
-def _earliest_proof_after(proofs: Sequence[_Proof], revision: int) -> _Proof | None:
-    later = [proof for proof in proofs if proof.revision > revision]
-    return min(later, key=lambda proof: proof.revision) if later else None
-
-
 async def _validate_reader(pdf: bytes, reader: PdfFileReader, factory: _ContextFactory) -> ValidationReport:
     embedded = reader.embedded_signatures
     if not embedded:
@@ -487,31 +365,31 @@ async def _validate_reader(pdf: bytes, reader: PdfFileReader, factory: _ContextF
     # Document timestamps, newest first: the newest is validated now; an older one at its own
     # time once a newer trusted one proves that it existed then (archive timestamp renewal).
     judgements: dict[int, _Judgement] = {}
-    proofs: list[_Proof] = []
+    proofs: list[Proof] = []
     stamps = sorted(
         (sig for sig in embedded if sig.sig_object_type == "/DocTimeStamp"),
         key=lambda sig: sig.signed_revision,
         reverse=True,
     )
     for stamp in stamps:
-        own_time = _token_time(stamp.signed_data)
-        proven = own_time if _earliest_proof_after(proofs, stamp.signed_revision) is not None else None
+        own_time = token_time(stamp.signed_data)
+        proven = own_time if earliest_proof_after(proofs, stamp.signed_revision) is not None else None
         ctx = context(proven)
         status: Any = await _status(stamp, ctx, document_timestamp=True)
         judgement = _judge_embedded(status, stamp, ctx, author_sig=author_sig, document_timestamp=True)
         judgements[id(stamp)] = judgement
         if judgement.verdict is Verdict.AUTHENTIC and own_time is not None:
-            proofs.append(_Proof(stamp.signed_revision, own_time))
+            proofs.append(Proof(stamp.signed_revision, own_time))
 
     for embedded_sig in embedded:
         if embedded_sig.sig_object_type == "/DocTimeStamp":
             continue
-        proof = _earliest_proof_after(proofs, embedded_sig.signed_revision)
+        proof = earliest_proof_after(proofs, embedded_sig.signed_revision)
         proven = None
         if proof is not None:
             # The signature and its signature timestamp existed when the document timestamp was
             # made; the signature timestamp then proves the earlier time the signature was made.
-            proven = _signature_token_time(embedded_sig) or proof.time
+            proven = signature_token_time(embedded_sig) or proof.time
         ctx = context(proven)
         status = await _status(embedded_sig, ctx, document_timestamp=False)
         judgements[id(embedded_sig)] = _judge_embedded(status, embedded_sig, ctx, author_sig=author_sig)
