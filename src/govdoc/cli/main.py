@@ -116,7 +116,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"  - {reason}")
         for sig in report.signatures:
             when = sig.timestamp_time or sig.signing_time
-            print(f"  signed by {sig.signer_subject}" + (f" at {when.isoformat()}" if when else ""))
+            verb = "document timestamp by" if sig.kind == "document_timestamp" else "signed by"
+            print(f"  {verb} {sig.signer_subject}" + (f" at {when.isoformat()}" if when else ""))
     return VERDICT_EXIT[report.state.value]
 
 

@@ -276,6 +276,7 @@ def _judge(
         docmdp_ok=docmdp_ok,
         certified=certified,
         reasons=tuple(reasons),
+        kind="document_timestamp" if document_timestamp else "signature",
     )
     return _Judgement(verdict, report)
 
@@ -291,9 +292,13 @@ def _combine(judgements: Sequence[_Judgement], *, uncovered: Sequence[str] = ())
             state=Verdict.ALTERED, reasons=tuple(dict.fromkeys([*uncovered, *rest])), signatures=signatures
         )
     if worst is Verdict.AUTHENTIC:
-        count = len(judgements)
+        count = sum(1 for sig in signatures if sig.kind == "signature")
+        stamps = len(signatures) - count
         noun = "signature is" if count == 1 else f"{count} signatures are"
         reasons: tuple[str, ...] = (f"The {noun} intact and made with trusted, valid certificates.",)
+        if stamps:
+            what = "A document timestamp proves" if stamps == 1 else f"The {stamps} document timestamps prove"
+            reasons += (f"{what} when the document existed, for long-term validation.",)
         return ValidationReport(state=worst, reasons=reasons, signatures=signatures)
     collected: list[str] = []
     for judgement in judgements:

@@ -71,6 +71,7 @@ def test_the_original_file_is_authentic_beside_a_green_valid_registry_status(
     assert 'class="status status-valid" id="doc-status"' in registry
     assert "Registered document" in text(registry) and "Valid" in text(registry)
     assert 'id="registry-note"' not in html
+    assert "Document timestamp: Common Name: GovDoc Development Timestamp Authority" in verdict
 
 
 def test_a_file_with_appended_bytes_is_altered_and_valid_is_not_green(
