@@ -80,6 +80,50 @@ def uncovered_bytes(pdf: bytes, reader: PdfFileReader) -> tuple[UncoveredBytes, 
     return tuple(found)
 
 
+@dataclass(frozen=True, slots=True)
+class HiddenObjects:
+    """Objects an update after signing added that nothing in the document uses: no reader shows
+    them and no signer meant them, yet they can carry anything (a file, a script)."""
+
+    revision: int
+    count: int
+
+
+def hidden_objects(reader: PdfFileReader, *, after_revision: int) -> tuple[HiddenObjects, ...]:
+    """For every revision after ``after_revision`` (the first signed one), the objects it wrote
+    that its own catalogue and trailer do not reach (object-stream and xref-stream containers
+    and freed entries aside)."""
+    xrefs = reader.xrefs
+    found: list[HiddenObjects] = []
+    for revision in range(after_revision + 1, xrefs.total_revisions):
+        written = xrefs.explicit_refs_in_revision(revision) - xrefs.refs_freed_in_revision(revision)
+        containers = {ref.idnum for ref in xrefs.object_streams_used_in(revision)}  # type: ignore[no-untyped-call]
+        stream_ref = xrefs.get_xref_container_info(revision).stream_ref
+        if stream_ref is not None:
+            containers.add(stream_ref.idnum)
+        resolver = reader.get_historical_resolver(revision)
+        reachable = {
+            (ref.idnum, ref.generation) for ref in resolver.collect_dependencies(resolver.trailer_view)
+        }
+        hidden = [
+            ref
+            for ref in written
+            if ref.idnum not in containers and (ref.idnum, ref.generation) not in reachable
+        ]
+        if hidden:
+            found.append(HiddenObjects(revision=revision, count=len(hidden)))
+    return tuple(found)
+
+
+def describe_hidden(found: tuple[HiddenObjects, ...]) -> list[str]:
+    return [
+        f"An update made after signing (revision {item.revision + 1}) adds "
+        f"{'1 object' if item.count == 1 else f'{item.count} objects'} that nothing in the document uses; "
+        "such hidden data is not covered by any signature."
+        for item in found
+    ]
+
+
 def last_complete_prefix(pdf: bytes) -> int | None:
     """Where a PDF would end if whatever follows its last readable ``%%EOF`` were cut off.
 

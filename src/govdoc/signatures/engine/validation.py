@@ -42,7 +42,14 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import process_legacy_crl_input
 
 from govdoc.signatures.engine import aio
-from govdoc.signatures.engine.coverage import UncoveredBytes, describe, last_complete_prefix, uncovered_bytes
+from govdoc.signatures.engine.coverage import (
+    UncoveredBytes,
+    describe,
+    describe_hidden,
+    hidden_objects,
+    last_complete_prefix,
+    uncovered_bytes,
+)
 from govdoc.signatures.engine.errors import EngineError
 from govdoc.signatures.engine.keys import to_asn1_certificate
 from govdoc.signatures.engine.model import SignatureReport, ValidationReport, Verdict
@@ -400,8 +407,10 @@ async def _validate_reader(pdf: bytes, reader: PdfFileReader, factory: _ContextF
         judgements[id(embedded_sig)] = _judge_embedded(status, embedded_sig, ctx, author_sig=author_sig)
 
     ordered = [judgements[id(sig)] for sig in embedded]
-    runs = uncovered_bytes(pdf, reader)
-    return _combine(ordered, uncovered=describe(runs))
+    first_signed = min(sig.signed_revision for sig in embedded)
+    uncovered = describe(uncovered_bytes(pdf, reader))
+    uncovered += describe_hidden(hidden_objects(reader, after_revision=first_signed))
+    return _combine(ordered, uncovered=uncovered)
 
 
 async def _status(embedded_sig: Any, ctx: ValidationContext, *, document_timestamp: bool) -> Any:

@@ -12,6 +12,7 @@ import os
 import zipfile
 
 import pytest
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.signers import PdfTimeStamper
 from pyhanko.sign.timestamps import TimeStamper
@@ -91,6 +92,22 @@ def test_garbage_between_a_signed_revision_and_a_later_update_is_altered(
     report = validate_pdf(out.getvalue(), trust=trust_config)
     assert report.state is Verdict.ALTERED
     assert report.reasons[0].startswith("38 bytes between revisions 2 and 3 of the document")
+
+
+def test_an_update_that_hides_an_unused_object_after_signing_is_altered(
+    sealed: bytes, trust_config: TrustConfig
+) -> None:
+    """An incremental update that only adds an object nothing refers to (a ZIP in a stream):
+    pyHanko's modification analysis does not object, but the payload is smuggled."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(sealed))
+    writer.add_object(generic.StreamObject({}, stream_data=zip_archive(300)))
+    out = io.BytesIO()
+    writer.write(out)
+    report = validate_pdf(out.getvalue(), trust=trust_config)
+    assert report.state is Verdict.ALTERED
+    assert report.reasons[0].endswith(
+        "adds 1 object that nothing in the document uses; such hidden data is not covered by any signature."
+    )
 
 
 def test_a_second_signature_in_a_later_revision_stays_authentic(
