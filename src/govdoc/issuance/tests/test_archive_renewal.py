@@ -69,3 +69,18 @@ def test_a_registered_document_with_bytes_glued_on_is_altered_not_the_original(i
     assert "after the end of the signed document are not covered by any signature" in result.report.reasons[0]
     assert not result.identical
     assert result.status == ShownStatus.VALID  # the registered document is still valid; this file is not it
+
+
+def test_a_renewal_that_fails_is_reported_and_writes_nothing(
+    issue: Issue, agency: Agency, citizen: Person
+) -> None:
+    issued = issue()
+    before = issued.pdf_sha256
+
+    run = issued_archive_renew_due(agency=agency, actor=citizen, margin=DECADE)
+
+    assert run.renewed == []
+    assert "holds no role in this agency" in run.failed[str(issued.pk)]
+    issued.refresh_from_db()
+    assert issued.pdf_sha256 == before
+    assert not AuditEvent.objects.filter(event="issuance.archive_timestamp_renewed").exists()
