@@ -25,9 +25,9 @@ XMP = b"""<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
 </rdf:RDF></x:xmpmeta><?xpacket end="w"?>"""
 
 
-def build(objects: list[bytes]) -> bytes:
-    """A PDF 1.7 file of ``objects`` (numbered from 1; object 1 is the catalogue), by hand."""
-    out = bytearray(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+def build(objects: list[bytes], version: bytes = b"1.7") -> bytes:
+    """A PDF file of ``objects`` (numbered from 1; object 1 is the catalogue), by hand."""
+    out = bytearray(b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(len(out))
@@ -44,7 +44,9 @@ def stream(dictionary: bytes, data: bytes) -> bytes:
     return b"<< %s /Length %d >>\nstream\n" % (dictionary, len(data)) + data + b"\nendstream"
 
 
-def claiming(*, part: int = 3, javascript: bool = False, attachment: bool = False) -> bytes:
+def claiming(
+    *, part: int = 3, javascript: bool = False, attachment: bool = False, version: bytes = b"1.7"
+) -> bytes:
     """A one-page PDF whose XMP claims PDF/A-``part``b, with a PDF/A output intent (and, on
     request, a JavaScript open action or an embedded file without AFRelationship)."""
     content = b"BT /F1 18 Tf 72 720 Td (GovDoc sample document) Tj ET"
@@ -66,7 +68,7 @@ def claiming(*, part: int = 3, javascript: bool = False, attachment: bool = Fals
         b"<< /Type /Filespec /F (data.json) /UF (data.json) /EF << /F 9 0 R >> >>",
         stream(b"", b"{}"),
     ]
-    return build(objects)
+    return build(objects, version)
 
 
 def test_a_plain_pdf_claims_nothing_and_its_fonts_are_not_embedded(sample_pdf: bytes) -> None:
@@ -120,4 +122,16 @@ def test_govdoc_signing_keeps_a_pdfa_3_file_on_pdf_1_7(
     )
     report = pdfa_check(signed)
     assert report.version == "1.7"
+    assert report.problems == ("The font Helvetica is not embedded.",)
+
+
+def test_a_pdfa_4_file_on_pdf_2_0_is_signed_as_pdf_2_0(
+    eseal_key: SoftwareKey, timestamper: TimeStamper
+) -> None:
+    """The other format ADR 0007 allows: a renderer that writes PDF/A-4 gets a PDF 2.0 seal."""
+    source = claiming(part=4, version=b"2.0")
+    assert pdfa_check(source).problems == ("The font Helvetica is not embedded.",)
+    signed = sign_pdf(source, key=eseal_key, timestamper=timestamper, certify=True)
+    report = pdfa_check(signed)
+    assert (report.part, report.version) == (4, "2.0")
     assert report.problems == ("The font Helvetica is not embedded.",)
