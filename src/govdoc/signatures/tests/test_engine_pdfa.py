@@ -8,6 +8,7 @@ so the checks do not depend on any renderer; the issued documents themselves are
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
@@ -15,8 +16,10 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import TimeStamper
 
 from govdoc.signatures.engine.keys import SoftwareKey
+from govdoc.signatures.engine.model import Verdict
 from govdoc.signatures.engine.pades import sign_pdf
 from govdoc.signatures.engine.pdfa import pdfa_check
+from govdoc.signatures.engine.validation import TrustConfig, validate_pdf
 
 XMP = b"""<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
 <x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
@@ -110,14 +113,14 @@ def test_pyhanko_alone_turns_a_pdfa_3_file_into_pdf_2_0_with_ecdsa(
 
 @pytest.mark.parametrize("lta", [False, True], ids=["B-T", "B-LTA"])
 def test_govdoc_signing_keeps_a_pdfa_3_file_on_pdf_1_7(
-    sample_pdf: bytes, eseal_key: SoftwareKey, timestamper: TimeStamper, trust_config: object, lta: bool
+    sample_pdf: bytes, eseal_key: SoftwareKey, timestamper: TimeStamper, trust_config: TrustConfig, lta: bool
 ) -> None:
     signed = sign_pdf(
         claiming(),
         key=eseal_key,
         timestamper=timestamper,
         certify=True,
-        embed_validation_info=trust_config if lta else None,  # type: ignore[arg-type]
+        embed_validation_info=trust_config if lta else None,
         archive_timestamp=lta,
     )
     report = pdfa_check(signed)
@@ -135,3 +138,46 @@ def test_a_pdfa_4_file_on_pdf_2_0_is_signed_as_pdf_2_0(
     report = pdfa_check(signed)
     assert (report.part, report.version) == (4, "2.0")
     assert report.problems == ("The font Helvetica is not embedded.",)
+
+
+TYPST_SOURCE = """#set page(paper: "a4")
+#set text(font: "DejaVu Sans")
+= Uverenje o prebivalištu
+Ljubica Đorđević — Љубица Ђорђевић
+#pdf.attach("data.json", relationship: "data", mime-type: "application/json", description: "Data")
+"""
+
+
+@pytest.mark.parametrize(("standard", "part", "version"), [("a-3b", 3, "1.7"), ("a-4f", 4, "2.0")])
+def test_a_typst_pdfa_file_checks_and_keeps_its_format_when_sealed_b_lta(
+    tmp_path: Path,
+    eseal_key: SoftwareKey,
+    timestamper: TimeStamper,
+    trust_config: TrustConfig,
+    standard: str,
+    part: int,
+    version: str,
+) -> None:
+    """The renderer planned for speed (Typst) writes PDF/A-3b on 1.7 or PDF/A-4f on 2.0; the
+    checker reads both and the B-LTA seal keeps each on its version."""
+    typst = pytest.importorskip("typst")
+    fonts = Path("/usr/share/fonts/truetype/dejavu")
+    if not fonts.is_dir():
+        pytest.skip("DejaVu fonts are not installed")
+    (tmp_path / "doc.typ").write_text(TYPST_SOURCE)
+    (tmp_path / "data.json").write_text('{"jmbg": "0101990710123"}')
+    compiler = typst.Compiler(root=str(tmp_path), font_paths=[str(fonts)], ignore_system_fonts=True)
+    pdf = compiler.compile(input=str(tmp_path / "doc.typ"), format="pdf", pdf_standards=[standard])
+    assert pdfa_check(pdf).conforms
+
+    sealed = sign_pdf(
+        pdf,
+        key=eseal_key,
+        timestamper=timestamper,
+        certify=True,
+        embed_validation_info=trust_config,
+        archive_timestamp=True,
+    )
+    report = pdfa_check(sealed)
+    assert (report.part, report.version, report.problems) == (part, version, ())
+    assert validate_pdf(sealed, trust=trust_config).state is Verdict.AUTHENTIC
