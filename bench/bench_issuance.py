@@ -55,7 +55,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-# GovDoc's service template (Typst markup, docs/adr/0007) and the same text as the HTML template
+# GovDoc's service template (Typst markup, docs/adr/0008) and the same text as the HTML template
 # of the naive pipeline.
 TEMPLATE = """
 = Uverenje o prebivalištu

@@ -7,6 +7,7 @@ half-written.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -46,6 +47,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "not.pdf").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
     (folder / "empty.pdf").write_bytes(b"")
     (folder / "truncated.pdf").write_bytes(one_page_pdf()[:200])
+    (folder / "glued.pdf").write_bytes(one_page_pdf() + b"PK\x03\x04 a zip glued on")
     return folder
 
 
@@ -87,8 +89,43 @@ def test_one_changed_byte_is_altered_and_exits_non_zero(home: Path, signed: Path
 
 
 @pytest.mark.parametrize(
+    ("tail", "what"),
+    [(b"hello world!", "12 bytes"), (b"PK\x03\x04" + b"\0" * 2000, "2004 bytes")],
+    ids=["text", "zip"],
+)
+def test_bytes_appended_after_the_signed_document_are_altered(
+    home: Path, signed: Path, files: Path, tail: bytes, what: str
+) -> None:
+    copy = files / f"appended-{len(tail)}.pdf"
+    copy.write_bytes(signed.read_bytes() + tail)
+    result = run(home, "verify", str(copy), "--json")
+    assert result.returncode == 3, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert report["state"] == "altered"
+    assert report["reasons"][0].startswith(
+        f"{what} after the end of the signed document are not covered by any signature"
+    )
+    human = run(home, "verify", str(copy))
+    assert human.returncode == 3
+    assert "ALTERED" in human.stdout and f"{what} after the end of the signed document" in human.stdout
+
+
+def test_a_sealed_file_is_b_lta_and_stays_authentic(home: Path, signed: Path) -> None:
+    report = json.loads(run(home, "verify", str(signed), "--json").stdout)
+    assert report["state"] == "authentic"
+    # the seal, and the document timestamp after the validation data
+    assert [s["kind"] for s in report["signatures"]] == ["signature", "document_timestamp"]
+    assert signed.read_bytes().startswith(b"%PDF-1.7")
+
+
+@pytest.mark.parametrize(
     ("name", "message"),
-    [("not.pdf", "not a PDF"), ("empty.pdf", "empty"), ("truncated.pdf", "")],
+    [
+        ("not.pdf", "not a PDF"),
+        ("empty.pdf", "empty"),
+        ("truncated.pdf", ""),
+        ("glued.pdf", "19 bytes in it belong to no revision"),
+    ],
 )
 def test_bad_input_to_sign_is_one_line_and_writes_nothing(
     home: Path, files: Path, name: str, message: str
@@ -137,15 +174,34 @@ def test_pki_status_lists_root_tsa_and_eseal(home: Path, signed: Path) -> None:
     assert ("eseal", "agency:mup", "valid") in kinds
 
 
-def test_revoked_eseal_makes_its_documents_a_certificate_problem(tmp_path: Path, files: Path) -> None:
+def test_revocation_after_sealing_keeps_documents_authentic_unless_dated_back(
+    tmp_path: Path, files: Path
+) -> None:
+    """Revoked today for an ordinary reason, a seal proven by its timestamps stays authentic; a
+    key compromise dated back before the seal makes it a certificate problem."""
     home = tmp_path / "home"
     out = tmp_path / "signed.pdf"
     assert run(home, "sign", str(files / "in.pdf"), "-o", str(out), "--seal", "beograd").returncode == 0
     status = json.loads(run(home, "pki", "status", "--json").stdout)
     serial = next(c["serial"] for c in status["certificates"] if c["holder"] == "agency:beograd")
-    revoke = run(home, "pki", "revoke", serial, "--reason", "key compromise")
+
+    revoke = run(home, "pki", "revoke", serial, "--reason", "cessationOfOperation")
     assert revoke.returncode == 0, revoke.stderr
-    result = run(home, "verify", str(out), "--json")
+    later = run(home, "verify", str(out), "--json")
+    assert later.returncode == 0, later.stdout
+    assert json.loads(later.stdout)["state"] == "authentic"
+
+    other = tmp_path / "other-home"
+    out2 = tmp_path / "signed2.pdf"
+    before = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    assert run(other, "sign", str(files / "in.pdf"), "-o", str(out2), "--seal", "beograd").returncode == 0
+    status = json.loads(run(other, "pki", "status", "--json").stdout)
+    serial = next(c["serial"] for c in status["certificates"] if c["holder"] == "agency:beograd")
+    bad_since = run(other, "pki", "revoke", serial, "--reason", "keyCompromise", "--since", "yesterday")
+    assert bad_since.returncode == 2 and "ISO 8601" in bad_since.stderr
+    revoke = run(other, "pki", "revoke", serial, "--reason", "keyCompromise", "--since", before.isoformat())
+    assert revoke.returncode == 0, revoke.stderr
+    result = run(other, "verify", str(out2), "--json")
     assert result.returncode == 4
     assert json.loads(result.stdout)["state"] == "certificate_problem"
 

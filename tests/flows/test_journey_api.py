@@ -128,10 +128,18 @@ def test_whole_journey_through_the_api(demo: None) -> None:
     assert altered["state"] == "altered"
     assert altered["identical_to_registered_original"] is False
 
+    glued = public.post(
+        "/api/v1/verify/file",
+        {"file": SimpleUploadedFile("c.pdf", pdf + b"PK\x03\x04zip", "application/pdf")},
+    ).json()
+    assert glued["state"] == "altered"
+    assert glued["document_status"] == "valid"  # the registered document; this file is not it
+    assert glued["signature"]["reasons"][0].startswith("7 bytes after the end of the signed document")
+
     # 7. the citizen sees who verified the document and when
     seen = citizen.get(f"/issued/{issued_id}/verifications").json()
     assert {v["channel"] for v in seen} >= {"api"}
-    assert len(seen) == 3
+    assert len(seen) == 4
 
     # the exported approval manifest is signed and verifies offline
     from govdoc.approvals.manifest import manifest_verify

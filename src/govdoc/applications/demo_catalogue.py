@@ -59,7 +59,7 @@ _PURPOSE: dict[str, Any] = {
 
 
 def _template(body: str) -> str:
-    """A body in Typst markup (docs/adr/0007): issuance's renderer puts it on its page (header,
+    """A body in Typst markup (docs/adr/0008): issuance's renderer puts it on its page (header,
     footer, seal block) for the issued document and for the draft sent to approval. The issued
     document shows its registry number, the draft the receipt number (``registry_number`` in
     both); dates arrive as a citizen reads them ("28. maja 2027.")."""

@@ -8,6 +8,7 @@ non-zero; nothing is half-written (outputs are written to a temporary name and r
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
@@ -80,7 +81,10 @@ def cmd_sign(args: argparse.Namespace) -> int:
     except EngineError as exc:
         raise CliError(f"{args.input}: {exc.message}") from exc
     _write_output(args.output, signed)
-    print(f"{args.output}: sealed by {agency.name} (PAdES B-LT, timestamped)")
+    print(
+        f"{args.output}: sealed by {agency.name} "
+        "(PAdES B-LTA: timestamped, with validation data and a document timestamp)"
+    )
     return EXIT_OK
 
 
@@ -112,7 +116,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(f"  - {reason}")
         for sig in report.signatures:
             when = sig.timestamp_time or sig.signing_time
-            print(f"  signed by {sig.signer_subject}" + (f" at {when.isoformat()}" if when else ""))
+            verb = "document timestamp by" if sig.kind == "document_timestamp" else "signed by"
+            print(f"  {verb} {sig.signer_subject}" + (f" at {when.isoformat()}" if when else ""))
     return VERDICT_EXIT[report.state.value]
 
 
@@ -245,8 +250,21 @@ def cmd_pki_revoke(args: argparse.Namespace) -> int:
     bootstrap.prepare()
     from govdoc.signatures import services
 
-    revoked = services.certificate_revoke(serial=args.serial, reason=args.reason, actor="cli")
-    print(f"revoked {revoked.serial} ({revoked.holder}); the CRL is updated")
+    since = None
+    if args.since:
+        try:
+            since = dt.datetime.fromisoformat(args.since)
+        except ValueError as exc:
+            raise CliError(
+                f"--since {args.since!r} is not an ISO 8601 time (e.g. 2027-05-28T09:00+02:00)"
+            ) from exc
+        if since.utcoffset() is None:
+            raise CliError("--since needs a time zone (e.g. 2027-05-28T09:00+02:00 or ...Z)")
+    revoked = services.certificate_revoke(
+        serial=args.serial, reason=args.reason, actor="cli", effective_at=since
+    )
+    when = revoked.revoked_at.isoformat() if revoked.revoked_at else "now"
+    print(f"revoked {revoked.serial} ({revoked.holder}) as of {when}; the CRL is updated")
     return EXIT_OK
 
 
@@ -302,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run the background worker (tasks, audit checkpoints)")
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("sign", help="seal a PDF with an agency's e-seal (PAdES B-LT)")
+    p = sub.add_parser("sign", help="seal a PDF with an agency's e-seal (PAdES B-LTA)")
     p.add_argument("input", metavar="IN.pdf")
     p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
     p.add_argument("--seal", metavar="AGENCY", help="agency code (default: the first agency)")
@@ -338,7 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_pki_status)
     p = pki.add_parser("revoke", help="revoke a certificate (publishes a new CRL)")
     p.add_argument("serial", help="serial number in hex, as `govdoc pki status` shows it")
-    p.add_argument("--reason", required=True)
+    p.add_argument(
+        "--reason",
+        required=True,
+        help="why; an RFC 5280 reason code (keyCompromise, superseded, cessationOfOperation, "
+        "affiliationChanged) is also written into the CRL",
+    )
+    p.add_argument(
+        "--since",
+        help="revoke as of this earlier time (ISO 8601 with zone), e.g. when a key was compromised: "
+        "seals made after it stop being authentic; seals proven earlier by their timestamps stay authentic",
+    )
     p.set_defaults(func=cmd_pki_revoke)
 
     p = sub.add_parser("manage", help="Django management commands (createsuperuser, migrate, ...)")

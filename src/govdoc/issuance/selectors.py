@@ -182,6 +182,12 @@ def verify_upload(
     issued = (
         IssuedDocument.objects.select_related("agency").filter(pdf_sha256=digest, status__in=_SHOWN).first()
     )
+    if issued is None:  # a copy from before an archive timestamp renewal is a registered version too
+        issued = (
+            IssuedDocument.objects.select_related("agency")
+            .filter(document__versions__file_id=digest, status__in=_SHOWN)
+            .first()
+        )
     identical = issued is not None
     if issued is None:
         issued = _claimed(pdf)

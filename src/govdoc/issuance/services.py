@@ -386,7 +386,7 @@ def document_issue(
     approval: ApprovalRef | None = None,
 ) -> IssuedDocument:
     """Issue an e-Document: registered, rendered as PDF/A-3b in ``script``, certified with the
-    agency e-seal (PAdES B-LT, no changes allowed), with QR code and verification code.
+    agency e-seal (PAdES B-LTA, no changes allowed), with QR code and verification code.
 
     Call it outside a transaction: it commits in steps (see the module docstring); inside a
     caller's transaction the registry counter stays locked until that transaction ends.

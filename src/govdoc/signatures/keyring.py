@@ -9,12 +9,14 @@ per process and rebuilt only when the underlying files change.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
 
+from govdoc.core import clock
 from govdoc.signatures.engine import pkcs11 as engine_pkcs11
 from govdoc.signatures.engine.errors import KeyBackendError
 from govdoc.signatures.engine.keys import KeyBackend, SoftwareKey
@@ -68,6 +70,11 @@ def trust() -> TrustConfig:
     )
 
 
+def trust_now() -> TrustConfig:
+    """:func:`trust` as of ``clock.now()``: the project's one clock, which tests move."""
+    return dataclasses.replace(trust(), moment=clock.now())
+
+
 def timestamper() -> Any:
     """This thread's timestamper (timestampers cache lazily built objects: one per thread)."""
     if settings.GOVDOC_TSA_URL:
@@ -82,7 +89,11 @@ def timestamper() -> Any:
 
 def local_tsa() -> LocalTimestampAuthority:
     store = ensure()
-    return _cached(("tsa-authority", str(store.folder)), lambda: LocalTimestampAuthority(store.tsa()))
+    serial = store.tsa_certificate().serial_number
+    return _cached(
+        ("tsa-authority", str(store.folder), serial),
+        lambda: LocalTimestampAuthority(store.tsa(), clock=clock.now),
+    )
 
 
 def eseal_key(code: str, *, name: str, progress: Progress | None = None) -> KeyBackend:

@@ -45,6 +45,14 @@ ROOT_YEARS = 20
 LEAF_YEARS = 3
 CRL_VALID_DAYS = 7
 CRL_REFRESH_BEFORE = dt.timedelta(days=2)
+# The TSA gets a new key and certificate this long before its certificate expires, so the
+# archive timestamps made in the meantime (signatures.services.archive_timestamp_renew) are
+# signed by a certificate that outlives the one they protect.
+TSA_RENEW_BEFORE = dt.timedelta(days=365)
+# RFC 5280 §5.3.1 reason codes a revocation may name; any other text is kept in the index only.
+CRL_REASONS = {
+    flag.value: flag for flag in x509.ReasonFlags if flag.name not in ("unspecified", "remove_from_crl")
+}
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,7 @@ class DevPki:
         """Create the root CA, the TSA and the first CRL if this folder has none yet."""
         if self.exists():
             self._refresh_crl_if_stale()
+            self._renew_tsa_if_ageing(progress)
             return
         with self._locked():
             if self.exists():
@@ -197,8 +206,44 @@ class DevPki:
         key = devpki.decrypt_key((self.folder / "root.key.pem").read_bytes(), self.passphrase)
         return devpki.CertifiedKey(certificate=cert, private_key=key, chain=(cert,))
 
+    def tsa_certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate((self.folder / "tsa.crt.pem").read_bytes())
+
+    def _renew_tsa_if_ageing(self, progress: Progress = _noop) -> None:
+        """A new TSA key and certificate when the current one is within TSA_RENEW_BEFORE of
+        its end (the old files are kept beside, named by serial)."""
+        if self.tsa_certificate().not_valid_after_utc - TSA_RENEW_BEFORE > clock.now():
+            return
+        with self._locked():
+            old = self.tsa_certificate()
+            if old.not_valid_after_utc - TSA_RENEW_BEFORE > clock.now():
+                return
+            progress("renewing the timestamp authority's certificate")
+            serial = format(old.serial_number, "x")
+            (self.folder / "tsa.crt.pem").replace(self.folder / f"tsa-{serial}.crt.pem")
+            (self.folder / "tsa.key.pem").replace(self.folder / f"tsa-{serial}.key.pem")
+            now = clock.now()
+            tsa_key = devpki.new_key("tsa")
+            tsa_cert = devpki.issue_certificate(
+                self._root(),
+                kind="tsa",
+                common_name="GovDoc Development Timestamp Authority",
+                organization="GovDoc development PKI",
+                public_key=tsa_key.public_key(),
+                not_before=now - dt.timedelta(minutes=5),
+                not_after=now + dt.timedelta(days=365 * LEAF_YEARS),
+                crl_url=self.crl_url,
+            )
+            _write_atomic(
+                self.folder / "tsa.key.pem", devpki.encrypt_key(tsa_key, self.passphrase), mode=0o600
+            )
+            index = self._index()
+            self._remember(index, tsa_cert, kind="tsa", holder="tsa")
+            self._save_index(index)
+            _write_atomic(self.folder / "tsa.crt.pem", _pem(tsa_cert))
+
     def tsa(self) -> devpki.CertifiedKey:
-        cert = x509.load_pem_x509_certificate((self.folder / "tsa.crt.pem").read_bytes())
+        cert = self.tsa_certificate()
         key = devpki.decrypt_key((self.folder / "tsa.key.pem").read_bytes(), self.passphrase)
         return devpki.CertifiedKey(certificate=cert, private_key=key, chain=(self.root_certificate(),))
 
@@ -366,7 +411,15 @@ class DevPki:
 
     # -- revocation --------------------------------------------------------------------------
 
-    def revoke(self, serial_hex: str, *, reason: str) -> IssuedCertificate:
+    def revoke(
+        self, serial_hex: str, *, reason: str, effective_at: dt.datetime | None = None
+    ) -> IssuedCertificate:
+        """Revoke a certificate as of now, or as of ``effective_at`` in the past: a key
+        compromise found today is dated back to when the key was last known safe, and every
+        signature made after that time stops being authentic (RFC 5280 §5.3.2). ``reason`` may
+        be an RFC 5280 reason code (``keyCompromise``, ``superseded``...), written into the CRL.
+        """
+        when = clock.now() if effective_at is None else min(effective_at, clock.now())
         with self._locked():
             index = self._index()
             row = index["certificates"].get(serial_hex.lower())
@@ -375,7 +428,7 @@ class DevPki:
             if row["kind"] == "ca":
                 raise KeyBackendError("the root CA cannot revoke itself; replace the PKI instead")
             if not row["revoked_at"]:
-                row["revoked_at"] = clock.now().isoformat()
+                row["revoked_at"] = when.isoformat()
                 row["reason"] = reason
                 self._write_crl(self._root(), index)
                 self._save_index(index)
@@ -388,10 +441,16 @@ class DevPki:
             for serial, row in index["certificates"].items()
             if row["revoked_at"]
         ]
+        reasons = {
+            int(serial, 16): CRL_REASONS[row["reason"]]
+            for serial, row in index["certificates"].items()
+            if row["revoked_at"] and row["reason"] in CRL_REASONS
+        }
         now = clock.now()
         crl = devpki.make_crl(
             root,
             revoked=revoked,
+            reasons=reasons,
             this_update=now - dt.timedelta(minutes=5),
             next_update=now + dt.timedelta(days=CRL_VALID_DAYS),
             number=index["crl_number"],

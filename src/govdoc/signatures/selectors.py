@@ -14,12 +14,14 @@ from govdoc.signatures.pki import IssuedCertificate
 
 
 def pdf_verify(pdf: bytes) -> ValidationReport:
-    """The four-state verdict on a PDF, against this installation's trust anchors and CRL."""
-    return validate_pdf(pdf, trust=keyring.trust())
+    """The four-state verdict on a PDF as of now (``clock.now()``), against this
+    installation's trust anchors and CRL; signatures protected by document timestamps are
+    judged at the time those prove (PAdES B-LTA)."""
+    return validate_pdf(pdf, trust=keyring.trust_now())
 
 
 def detached_verify(data: bytes, signature: bytes) -> ValidationReport:
-    return validate_detached(data, signature, trust=keyring.trust())
+    return validate_detached(data, signature, trust=keyring.trust_now())
 
 
 @dataclass(frozen=True)

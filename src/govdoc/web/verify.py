@@ -17,14 +17,27 @@ from govdoc.issuance.constants import Channel
 from govdoc.issuance.selectors import verify_code, verify_upload
 
 MAX_UPLOAD = 50 * 1024 * 1024
+# The verdict on the uploaded file, told apart from the document's status in the registry: a
+# registered document can be valid while this file of it is altered (DESIGN.md, "Verification
+# result"). Only "authentic" is good news about the file.
 VERDICT_TEXT = {
-    "authentic": ("Verodostojan", "Authentic: intact and sealed by a trusted, valid certificate."),
-    "altered": ("Izmenjen", "Altered: the file was changed after it was signed."),
-    "certificate_problem": (
-        "Problem sa sertifikatom",
-        "Certificate problem: the signer's certificate is not trusted, revoked or expired.",
+    "authentic": (
+        "Verodostojna",
+        "Authentic: this file is intact and sealed with a trusted certificate.",
     ),
-    "cannot_be_verified": ("Ne može se proveriti", "Cannot be verified: not a signed PDF."),
+    "altered": (
+        "Izmenjena — ne oslanjajte se na nju",
+        "Altered — do not rely on this file: it is not what was signed.",
+    ),
+    "certificate_problem": (
+        "Problem sa sertifikatom — ne oslanjajte se na nju",
+        "Certificate problem — do not rely on this file: the seal's certificate is not trusted, "
+        "was revoked, or had expired when it was made.",
+    ),
+    "cannot_be_verified": (
+        "Ne može se proveriti",
+        "Cannot be verified: this is not a signed PDF, or it is damaged.",
+    ),
 }
 STATUS_TEXT = {
     "valid": ("Važeći", "Valid"),
@@ -32,6 +45,14 @@ STATUS_TEXT = {
     "superseded": ("Zamenjen", "Superseded by a newer document"),
     "expired": ("Istekao", "Expired"),
 }
+
+
+def registry_tone(state: str, status: str | None) -> str:
+    """The colour of the registry status beside a file verdict: its own colour only next to
+    an authentic file; neutral otherwise, so "valid" never shows green beside "altered"."""
+    if state != "authentic" or not status:
+        return "neutral"
+    return status
 
 
 def _client(request: HttpRequest) -> str:
@@ -108,6 +129,7 @@ def verify_file(request: HttpRequest) -> HttpResponse:
             "state": state,
             "verdict_text": VERDICT_TEXT[state],
             "status_text": STATUS_TEXT.get(result.status or ""),
+            "registry_tone": registry_tone(state, result.status),
             "filename": upload.name,
         },
     )

@@ -40,6 +40,30 @@ def test_one_changed_byte_is_altered(client: Client, agency: Agency) -> None:
     assert body["state"] == "altered"
 
 
+def test_bytes_glued_after_the_signed_document_are_altered_with_the_reason(
+    client: Client, agency: Agency
+) -> None:
+    sealed = services.pdf_seal(pdf=make_sample_pdf(), agency=agency, actor="test")
+    body = post(client, sealed + b"hello world!")
+    assert body["_status"] == 200
+    assert body["state"] == "altered"
+    reasons = body["reasons"]
+    assert isinstance(reasons, list)
+    assert reasons[0].startswith(
+        "12 bytes after the end of the signed document are not covered by any signature"
+    )
+
+    public = client.post(
+        "/api/v1/verify/file",
+        {"file": SimpleUploadedFile("c.pdf", sealed + b"PK\x03\x04zip", content_type="application/pdf")},
+    )
+    assert public.status_code == 200
+    answer = public.json()
+    assert answer["state"] == "altered"
+    assert answer["identical_to_registered_original"] is False
+    assert "not covered by any signature" in answer["signature"]["reasons"][0]
+
+
 @pytest.mark.parametrize(
     ("data", "title"),
     [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 
 from govdoc.api.errors import Problem, problem, problems
@@ -31,6 +31,9 @@ class SignatureOut(Schema):
     modification_level: str | None
     certified: bool
     reasons: list[str]
+    kind: str = Field(
+        description='"signature", or "document_timestamp" (an archive timestamp; its signer is the TSA)'
+    )
 
 
 class VerificationOut(Schema):
@@ -83,6 +86,7 @@ def verification_out(report: ValidationReport) -> VerificationOut:
                 modification_level=s.modification_level,
                 certified=s.certified,
                 reasons=list(s.reasons),
+                kind=s.kind,
             )
             for s in report.signatures
         ],

@@ -22,7 +22,7 @@ by an agency):
   ``date(...)`` (an ISO date from the form as a citizen reads it);
 - DejaVu fonts, embedded as subsets.
 
-Security model (docs/adr/0007): the template is Typst *markup* evaluated with a fixed scope
+Security model (docs/adr/0008): the template is Typst *markup* evaluated with a fixed scope
 (the document's context as JSON values, a few GovDoc functions); every value reaches Typst as
 JSON through ``sys.inputs``, never as source, so data cannot change what the page does. Typst
 has no network access except package downloads and reads files only inside its root, which is
@@ -70,7 +70,7 @@ __all__ = [
 
 date_text = wording.date_text
 
-PDF_STANDARD: Final = "a-3b"  # PDF/A-3b on PDF 1.7 (docs/adr/0007)
+PDF_STANDARD: Final = "a-3b"  # PDF/A-3b on PDF 1.7 (docs/adr/0008)
 DATA_ATTACHMENT: Final = "data.json"
 ROOT: Final = Path(__file__).resolve().parent / "typst"
 _ENTRY: Final = ROOT / "document.typ"
@@ -129,7 +129,7 @@ def template_check(template: str) -> None:
     if _OLD_SYNTAX.search(template):
         raise TemplateRenderError(
             "the document template is written as HTML with {{ }} tags; templates are Typst markup "
-            "now (docs/adr/0007): write #data.field instead of {{ data.field }}"
+            "now (docs/adr/0008): write #data.field instead of {{ data.field }}"
         )
     found = _FORBIDDEN.search(template)
     if found is not None:

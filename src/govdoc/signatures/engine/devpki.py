@@ -16,7 +16,7 @@ import base64
 import os
 import secrets
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
@@ -236,8 +236,10 @@ def make_crl(
     this_update: datetime,
     next_update: datetime,
     number: int,
+    reasons: Mapping[int, x509.ReasonFlags] | None = None,
 ) -> x509.CertificateRevocationList:
-    """A CRL signed by ``ca`` listing ``(serial, revocation_date)`` pairs."""
+    """A CRL signed by ``ca`` listing ``(serial, revocation_date)`` pairs; ``reasons`` maps a
+    serial to its CRL reason code (RFC 5280 §5.3.1), e.g. ``keyCompromise``."""
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(ca.certificate.subject)
@@ -250,9 +252,11 @@ def make_crl(
         )
     )
     for serial, when in revoked:
-        builder = builder.add_revoked_certificate(
-            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build()
-        )
+        entry = x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when)
+        reason = (reasons or {}).get(serial)
+        if reason is not None:
+            entry = entry.add_extension(x509.CRLReason(reason), critical=False)
+        builder = builder.add_revoked_certificate(entry.build())
     return builder.sign(ca.private_key, hashes.SHA256())
 
 

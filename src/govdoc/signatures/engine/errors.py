@@ -53,3 +53,11 @@ class KeyBackendError(EngineError):
 
     code: ClassVar[str] = "key-backend"
     status: ClassVar[int] = 500
+
+
+class UncoveredBytesError(CorruptPdfError):
+    """The PDF holds bytes that belong to no revision (data glued after ``%%EOF`` or between
+    revisions): a seal over it would certify bytes no reader shows."""
+
+    code: ClassVar[str] = "pdf-uncovered-bytes"
+    status: ClassVar[int] = 400

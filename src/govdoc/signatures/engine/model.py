@@ -50,6 +50,9 @@ class SignatureReport:
     docmdp_ok: bool | None
     certified: bool
     reasons: tuple[str, ...]
+    # "signature", or "document_timestamp" for a PAdES document (archive) timestamp, whose
+    # "signer" is the timestamp authority.
+    kind: str = "signature"
 
     def to_json(self) -> JSONObject:
         return {
@@ -68,6 +71,7 @@ class SignatureReport:
             "docmdp_ok": self.docmdp_ok,
             "certified": self.certified,
             "reasons": list(self.reasons),
+            "kind": self.kind,
         }
 
 

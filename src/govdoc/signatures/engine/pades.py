@@ -16,18 +16,46 @@ from typing import TYPE_CHECKING
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers import constants
 from pyhanko.sign.timestamps import TimeStamper
 
 from govdoc.signatures.engine import aio
-from govdoc.signatures.engine.errors import CorruptPdfError, EngineError, NotAPdfError, SigningError
+from govdoc.signatures.engine.coverage import last_complete_prefix, uncovered_bytes
+from govdoc.signatures.engine.errors import (
+    CorruptPdfError,
+    EngineError,
+    NotAPdfError,
+    SigningError,
+    UncoveredBytesError,
+)
 from govdoc.signatures.engine.validation import REASON_EMPTY, TrustConfig, context_for_signing, pdf_problem
 
 if TYPE_CHECKING:
     from govdoc.signatures.engine.keys import KeyBackend
 
 DIGEST_ALGORITHM = "sha256"
+PDF_2_0 = (2, 0)
+
+
+class _VersionKeepingSigner(signers.PdfSigner):
+    """A PdfSigner that keeps a PDF 1.x file on its version (ADR 0009).
+
+    pyHanko registers the ISO/TS 32002 developer extension, and with it raises the file to
+    PDF 2.0, whenever it signs with ECDSA on a named curve. ISO/TS 32002 extends PDF 2.0; a
+    PDF/A-3 file must stay on PDF 1.7 (ISO 19005-3 §6.1.2), and ECDSA in a PAdES signature
+    needs no extension there (ETSI EN 319 142-1 §5.1, the ESIC extension level is enough).
+    A PDF 2.0 input (PDF/A-4) is signed as pyHanko does, extension included.
+    """
+
+    def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str) -> None:
+        if pdf_out.output_version >= PDF_2_0:
+            super().register_extensions(pdf_out, md_algorithm=md_algorithm)
+            return
+        pdf_out.ensure_output_version(version=(1, 7))  # type: ignore[no-untyped-call]
+        pdf_out.register_extension(constants.ESIC_EXTENSION_1)
 
 
 def _writer_for(pdf: bytes) -> IncrementalPdfFileWriter:
@@ -39,10 +67,24 @@ def _writer_for(pdf: bytes) -> IncrementalPdfFileWriter:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
         writer.root  # noqa: B018  (reads the trailer and catalog now: a broken file fails here)
     except Exception as exc:  # pyHanko raises many kinds on broken files
+        end = last_complete_prefix(pdf)
+        if end is not None and end < len(pdf):
+            raise _uncovered(len(pdf) - end) from exc
         raise CorruptPdfError() from exc
     if writer.security_handler is not None:
         raise CorruptPdfError("the PDF is encrypted and cannot be signed")
+    runs = uncovered_bytes(pdf, writer.prev)
+    if runs:
+        raise _uncovered(sum(run.length for run in runs))
     return writer
+
+
+def _uncovered(count: int) -> UncoveredBytesError:
+    return UncoveredBytesError(
+        f"the PDF cannot be sealed: {count} bytes in it belong to no revision of the document "
+        "(data glued after its end or between its revisions); save it again without them",
+        uncovered_bytes=count,
+    )
 
 
 def sign_pdf(
@@ -55,9 +97,13 @@ def sign_pdf(
     location: str | None = None,
     certify: bool = False,
     embed_validation_info: TrustConfig | None = None,
+    archive_timestamp: bool = False,
     bytes_reserved: int | None = 16384,
 ) -> bytes:
     """Sign ``pdf`` in an incremental update and return the signed file.
+
+    ``archive_timestamp`` (with ``embed_validation_info`` and a timestamper) adds a document
+    timestamp after the validation data: PAdES B-LTA (ETSI EN 319 142-1 §6.5).
 
     Raises NotAPdfError / CorruptPdfError for bad input, SigningError when the signature
     cannot be made (field already signed, reserved space too small, signer's certificate
@@ -73,11 +119,12 @@ def sign_pdf(
         certify=certify,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES if certify else fields.MDPPerm.FILL_FORMS,
         embed_validation_info=embed_validation_info is not None,
+        use_pades_lta=archive_timestamp and embed_validation_info is not None and timestamper is not None,
         validation_context=(
             context_for_signing(embed_validation_info) if embed_validation_info is not None else None
         ),
     )
-    pdf_signer = signers.PdfSigner(meta, signer=key.signer(), timestamper=timestamper)
+    pdf_signer = _VersionKeepingSigner(meta, signer=key.signer(), timestamper=timestamper)
     try:
         output = aio.run(pdf_signer.async_sign_pdf(writer, bytes_reserved=bytes_reserved))
     except EngineError:

@@ -12,11 +12,12 @@ raises: it is answered with ``cannot_be_verified`` and a reason a person underst
 
 from __future__ import annotations
 
+import copy
 import functools
 import io
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +28,6 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko.pdf_utils.decode_limits import DecodePurpose
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.sign.validation import (
     SignatureCoverageLevel,
     async_validate_detached_cms,
@@ -42,9 +42,23 @@ from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.revinfo.archival import process_legacy_crl_input
 
 from govdoc.signatures.engine import aio
+from govdoc.signatures.engine.coverage import (
+    UncoveredBytes,
+    describe,
+    describe_hidden,
+    hidden_objects,
+    last_complete_prefix,
+    uncovered_bytes,
+)
 from govdoc.signatures.engine.errors import EngineError
 from govdoc.signatures.engine.keys import to_asn1_certificate
 from govdoc.signatures.engine.model import SignatureReport, ValidationReport, Verdict
+from govdoc.signatures.engine.proofs import Proof, earliest_proof_after, signature_token_time, token_time
+from govdoc.signatures.engine.reasons import (
+    certificate_reasons,
+    timestamp_problems,
+    when,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +77,6 @@ REASON_CORRUPT = "The PDF is damaged or truncated and cannot be read."
 REASON_NO_SIGNATURE = "The PDF carries no signature."
 REASON_UNREADABLE_SIGNATURE = "A signature in the PDF is damaged and cannot be read."
 REASON_NOT_CMS = "The signature is not a CMS (PKCS #7) signature."
-REASON_REVOCATION_UNKNOWN = "The revocation status of the signer's certificate could not be established."
 REASON_NOT_DETACHED = "The signature is not a detached signature over the data."
 
 
@@ -122,7 +135,12 @@ class _ContextFactory:
         extra_certs: Sequence[asn1_x509.Certificate] = (),
         extra_crls: Sequence[Any] = (),
         extra_ocsps: Sequence[Any] = (),
+        moment: datetime | None = None,
     ) -> ValidationContext:
+        """A context validating as of the configuration's moment (now unless set), or as of
+        ``moment``: a time in the past proven by a trusted timestamp. Validating in the past
+        accepts revocation data issued later (``retroactive_revinfo``): a CRL published today
+        still tells whether a certificate had been revoked by then, with the date it names."""
         return ValidationContext(
             trust_manager=self.trust_manager,
             other_certs=[*self.intermediates, *extra_certs],
@@ -130,112 +148,30 @@ class _ContextFactory:
             ocsps=list(extra_ocsps),
             allow_fetching=False,
             revocation_mode=self.trust.revocation_mode,
-            moment=self.trust.moment,
+            moment=moment or self.trust.moment,
+            retroactive_revinfo=moment is not None,
         )
 
 
 @functools.lru_cache(maxsize=16)
-def _factory_for(trust: TrustConfig) -> _ContextFactory:
+def _parsed_factory(trust: TrustConfig) -> _ContextFactory:
     return _ContextFactory(trust)
+
+
+def _factory_for(trust: TrustConfig) -> _ContextFactory:
+    """The parsed configuration, cached apart from its moment (a verifier that passes the
+    current time on every call still parses its roots and CRLs once)."""
+    parsed = _parsed_factory(replace(trust, moment=None))
+    if trust.moment is None:
+        return parsed
+    bound = copy.copy(parsed)
+    bound.trust = trust
+    return bound
 
 
 def context_for_signing(trust: TrustConfig) -> ValidationContext:
     """A validation context for collecting the chains and CRLs a B-LT signature embeds."""
     return _factory_for(trust).new_context()
-
-
-# ---------------------------------------------------------------------------- reasons
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment.utcoffset() is not None else str(moment)
-
-
-def _valid_at(cert: asn1_x509.Certificate, moment: datetime) -> bool:
-    validity = cert["tbs_certificate"]["validity"]
-    return bool(validity["not_before"].native <= moment <= validity["not_after"].native)
-
-
-def _certificate_reasons(status: Any, signing_time: datetime) -> tuple[list[str], bool, bool]:
-    """Reasons why a signer certificate is not trusted; returns (reasons, revoked, expired)."""
-    cert: asn1_x509.Certificate = status.signing_cert
-    indication = status.trust_problem_indic
-    not_after: datetime = cert["tbs_certificate"]["validity"]["not_after"].native
-    not_before: datetime = cert["tbs_certificate"]["validity"]["not_before"].native
-    reasons: list[str] = []
-    revoked = bool(status.revoked) or indication in (AdESFailure.REVOKED, AdESIndeterminate.REVOKED_NO_POE)
-    expired = signing_time > not_after or indication in (
-        AdESIndeterminate.EXPIRED,
-        AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
-        AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
-    )
-    if revoked:
-        details = status.revocation_details
-        if details is not None and details.ca_revoked:
-            reasons.append("A certificate authority in the signer's certificate chain was revoked.")
-        elif details is not None:
-            reasons.append(f"The signer's certificate was revoked on {_when(details.revocation_date)}.")
-        else:
-            reasons.append("The signer's certificate was revoked.")
-    elif indication is AdESIndeterminate.REVOKED_CA_NO_POE:
-        revoked = True
-        reasons.append("A certificate authority in the signer's certificate chain was revoked.")
-    if expired:
-        if signing_time > not_after:
-            reasons.append(
-                f"The signer's certificate had expired on {_when(not_after)}, before the document was signed."
-            )
-        else:
-            reasons.append(
-                f"The signer's certificate expired on {_when(not_after)}; that it was valid when the "
-                "document was signed cannot be confirmed."
-            )
-    if signing_time < not_before or indication in (
-        AdESFailure.NOT_YET_VALID,
-        AdESIndeterminate.NOT_YET_VALID,
-    ):
-        reasons.append(f"The signer's certificate was not yet valid (valid from {_when(not_before)}).")
-    if indication is AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND:
-        reasons.append("The signer's certificate was not issued by a trusted certificate authority.")
-    elif indication in (AdESIndeterminate.TRY_LATER, AdESIndeterminate.REVOCATION_OUT_OF_BOUNDS_NO_POE):
-        reasons.append(REASON_REVOCATION_UNKNOWN)
-    elif indication is AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE:
-        reasons.append(
-            "The signer's certificate is not allowed to sign documents (key usage or chain rules)."
-        )
-    elif indication in (
-        AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE,
-        AdESIndeterminate.CRYPTO_CONSTRAINTS_FAILURE_NO_POE,
-    ):
-        reasons.append("The signer's certificate uses an algorithm that is no longer considered secure.")
-    if not reasons and indication is AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE:
-        path = status.validation_path
-        if path is None:
-            reasons.append("The signer's certificate was not issued by a trusted certificate authority.")
-        elif not all(_valid_at(ca_cert, signing_time) for ca_cert in path.iter_certs(include_root=True)):
-            reasons.append("A certificate authority in the signer's chain was expired or not yet valid.")
-        else:
-            # The path reaches a trusted root and every certificate in it is in its validity
-            # period: what failed is the revocation check (no CRL covers a certificate).
-            reasons.append(REASON_REVOCATION_UNKNOWN)
-    if not reasons:
-        name = getattr(indication, "name", "unknown problem")
-        reasons.append(f"The signer's certificate could not be validated ({name.lower().replace('_', ' ')}).")
-    return reasons, revoked, expired
-
-
-def _timestamp_problems(status: Any) -> tuple[list[str], list[str]]:
-    """(altered reasons, certificate reasons) for the signature timestamp token."""
-    ts = getattr(status, "timestamp_validity", None)
-    if ts is None:
-        return [], []
-    if not (ts.intact and ts.valid):
-        return ["The signature timestamp token has been altered."], []
-    if not ts.trusted:
-        if ts.revoked:
-            return [], ["The timestamp authority's certificate was revoked."]
-        return [], ["The timestamp authority is not trusted or its certificate could not be validated."]
-    return [], []
 
 
 # ---------------------------------------------------------------------------- reports
@@ -273,6 +209,7 @@ def _judge(
     certified: bool,
     is_pdf: bool,
     document_timestamp: bool = False,
+    validated_in_past: bool = False,
 ) -> _Judgement:
     cert: asn1_x509.Certificate = status.signing_cert
     signing_time: datetime | None = (
@@ -296,14 +233,14 @@ def _judge(
                 altered.append("The document was changed after it was certified with no changes allowed.")
             else:
                 altered.append("The document was changed after signing in a way that is not allowed.")
-    ts_altered, ts_cert = ([], []) if document_timestamp else _timestamp_problems(status)
+    ts_altered, ts_cert = ([], []) if document_timestamp else timestamp_problems(status)
     altered.extend(ts_altered)
 
     revoked = expired = False
     trusted = bool(status.trusted)
     if not trusted and status.intact and status.valid:
         reference_time = timestamp_time or moment
-        cert_problems, revoked, expired = _certificate_reasons(status, reference_time)
+        cert_problems, revoked, expired = certificate_reasons(status, reference_time)
     cert_problems.extend(ts_cert)
     if is_pdf and not document_timestamp and not getattr(status, "seed_value_ok", True):
         other.append("The signature does not meet the constraints set by its signature field.")
@@ -319,7 +256,12 @@ def _judge(
         what = "document timestamp" if document_timestamp else "signature"
         reasons = [f"The {what} is intact and was made with a trusted, valid certificate."]
         if timestamp_time is not None:
-            reasons.append(f"A trusted timestamp proves it existed on {_when(timestamp_time)}.")
+            reasons.append(f"A trusted timestamp proves it existed on {when(timestamp_time)}.")
+        if validated_in_past:
+            reasons.append(
+                f"Its certificate was checked as of {when(moment)}, the time proven by the "
+                "document's timestamps; a later expiry or revocation does not change that."
+            )
         if is_pdf and not covers_whole_file:
             reasons.append(
                 f"The document was extended after signing only with allowed changes ({modification_level})."
@@ -341,17 +283,29 @@ def _judge(
         docmdp_ok=docmdp_ok,
         certified=certified,
         reasons=tuple(reasons),
+        kind="document_timestamp" if document_timestamp else "signature",
     )
     return _Judgement(verdict, report)
 
 
-def _combine(judgements: Sequence[_Judgement]) -> ValidationReport:
+def _combine(judgements: Sequence[_Judgement], *, uncovered: Sequence[str] = ()) -> ValidationReport:
+    """The file's verdict: its worst signature's, and altered when bytes of the file belong
+    to no revision (whatever the signatures say, those bytes are not what was signed)."""
     signatures = tuple(j.report for j in judgements)
     worst = min((j.verdict for j in judgements), key=_SEVERITY.index)
+    if uncovered:
+        rest = [r for j in judgements if j.verdict is not Verdict.AUTHENTIC for r in j.report.reasons]
+        return ValidationReport(
+            state=Verdict.ALTERED, reasons=tuple(dict.fromkeys([*uncovered, *rest])), signatures=signatures
+        )
     if worst is Verdict.AUTHENTIC:
-        count = len(judgements)
+        count = sum(1 for sig in signatures if sig.kind == "signature")
+        stamps = len(signatures) - count
         noun = "signature is" if count == 1 else f"{count} signatures are"
         reasons: tuple[str, ...] = (f"The {noun} intact and made with trusted, valid certificates.",)
+        if stamps:
+            what = "A document timestamp proves" if stamps == 1 else f"The {stamps} document timestamps prove"
+            reasons += (f"{what} when the document existed, for long-term validation.",)
         return ValidationReport(state=worst, reasons=reasons, signatures=signatures)
     collected: list[str] = []
     for judgement in judgements:
@@ -406,7 +360,7 @@ def _embedded_validation_data(reader: PdfFileReader) -> tuple[list[Any], list[An
     return certs, crls, ocsps
 
 
-async def _validate_reader(reader: PdfFileReader, factory: _ContextFactory) -> ValidationReport:
+async def _validate_reader(pdf: bytes, reader: PdfFileReader, factory: _ContextFactory) -> ValidationReport:
     embedded = reader.embedded_signatures
     if not embedded:
         return _cannot(REASON_NO_SIGNATURE)
@@ -415,31 +369,96 @@ async def _validate_reader(reader: PdfFileReader, factory: _ContextFactory) -> V
     certification = read_certification_data(reader)
     author_sig = certification.author_sig if certification is not None else None
 
-    judgements: list[_Judgement] = []
-    for embedded_sig in embedded:
-        context = factory.new_context(extra_certs=extra_certs, extra_crls=extra_crls, extra_ocsps=extra_ocsps)
-        is_timestamp = embedded_sig.sig_object_type == "/DocTimeStamp"
-        if is_timestamp:
-            status: Any = await async_validate_pdf_timestamp(embedded_sig, validation_context=context)
-        else:
-            status = await async_validate_pdf_signature(embedded_sig, signer_validation_context=context)
-        certified = author_sig is not None and embedded_sig.sig_object is author_sig
-        if not certified and author_sig is not None:
-            certified = embedded_sig.sig_object == author_sig
-        judgements.append(
-            _judge(
-                status,
-                field_name=embedded_sig.field_name,
-                moment=context.moment,
-                covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
-                modification_level=_modification_level(status),
-                docmdp_ok=status.docmdp_ok,
-                certified=certified,
-                is_pdf=True,
-                document_timestamp=is_timestamp,
-            )
+    def context(moment: datetime | None = None) -> ValidationContext:
+        return factory.new_context(
+            extra_certs=extra_certs, extra_crls=extra_crls, extra_ocsps=extra_ocsps, moment=moment
         )
-    return _combine(judgements)
+
+    # Document timestamps, newest first: the newest is validated now; an older one at its own
+    # time once a newer trusted one proves that it existed then (archive timestamp renewal).
+    judgements: dict[int, _Judgement] = {}
+    proofs: list[Proof] = []
+    stamps = sorted(
+        (sig for sig in embedded if sig.sig_object_type == "/DocTimeStamp"),
+        key=lambda sig: sig.signed_revision,
+        reverse=True,
+    )
+    for stamp in stamps:
+        own_time = token_time(stamp.signed_data)
+        proven = own_time if earliest_proof_after(proofs, stamp.signed_revision) is not None else None
+        ctx = context(proven)
+        status: Any = await _status(stamp, ctx, document_timestamp=True)
+        judgement = _judge_embedded(status, stamp, ctx, author_sig=author_sig, document_timestamp=True)
+        judgements[id(stamp)] = judgement
+        if judgement.verdict is Verdict.AUTHENTIC and own_time is not None:
+            proofs.append(Proof(stamp.signed_revision, own_time))
+
+    for embedded_sig in embedded:
+        if embedded_sig.sig_object_type == "/DocTimeStamp":
+            continue
+        proof = earliest_proof_after(proofs, embedded_sig.signed_revision)
+        proven = None
+        if proof is not None:
+            # The signature and its signature timestamp existed when the document timestamp was
+            # made; the signature timestamp then proves the earlier time the signature was made.
+            proven = signature_token_time(embedded_sig) or proof.time
+        ctx = context(proven)
+        status = await _status(embedded_sig, ctx, document_timestamp=False)
+        judgements[id(embedded_sig)] = _judge_embedded(status, embedded_sig, ctx, author_sig=author_sig)
+
+    ordered = [judgements[id(sig)] for sig in embedded]
+    first_signed = min(sig.signed_revision for sig in embedded)
+    uncovered = describe(uncovered_bytes(pdf, reader))
+    uncovered += describe_hidden(hidden_objects(reader, after_revision=first_signed))
+    return _combine(ordered, uncovered=uncovered)
+
+
+async def _status(embedded_sig: Any, ctx: ValidationContext, *, document_timestamp: bool) -> Any:
+    """pyHanko's status of one signature. When the modification analysis of later revisions
+    fails (a changed byte can make a page-tree node unreadable), the signature is checked
+    without it: if its own bytes no longer match, the file is altered, which is what a person
+    needs to know; if they match, the file really is damaged and the error stands."""
+    try:
+        if document_timestamp:
+            return await async_validate_pdf_timestamp(embedded_sig, validation_context=ctx)
+        return await async_validate_pdf_signature(embedded_sig, signer_validation_context=ctx)
+    except Exception:
+        if document_timestamp:
+            status: Any = await async_validate_pdf_timestamp(
+                embedded_sig, validation_context=ctx, skip_diff=True
+            )
+        else:
+            status = await async_validate_pdf_signature(
+                embedded_sig, signer_validation_context=ctx, skip_diff=True
+            )
+        if status.intact and status.valid:
+            raise
+        return status
+
+
+def _judge_embedded(
+    status: Any,
+    embedded_sig: Any,
+    ctx: ValidationContext,
+    *,
+    author_sig: Any,
+    document_timestamp: bool = False,
+) -> _Judgement:
+    certified = author_sig is not None and (
+        embedded_sig.sig_object is author_sig or embedded_sig.sig_object == author_sig
+    )
+    return _judge(
+        status,
+        field_name=embedded_sig.field_name,
+        moment=ctx.moment,
+        covers_whole_file=status.coverage == SignatureCoverageLevel.ENTIRE_FILE,
+        modification_level=_modification_level(status),
+        docmdp_ok=status.docmdp_ok,
+        certified=certified,
+        is_pdf=True,
+        document_timestamp=document_timestamp,
+        validated_in_past=ctx.retroactive_revinfo,
+    )
 
 
 def validate_pdf(pdf: bytes, *, trust: TrustConfig) -> ValidationReport:
@@ -451,13 +470,35 @@ def validate_pdf(pdf: bytes, *, trust: TrustConfig) -> ValidationReport:
         reader = open_pdf(pdf)
     except Exception:  # pyHanko raises many kinds on broken files; all mean the same here
         logger.debug("unreadable PDF", exc_info=True)
-        return _cannot(REASON_CORRUPT)
+        return _unreadable(pdf, _factory_for(trust))
     factory = _factory_for(trust)
     try:
-        return aio.run(_validate_reader(reader, factory))
+        return aio.run(_validate_reader(pdf, reader, factory))
     except Exception:
         logger.info("a PDF signature could not be processed", exc_info=True)
         return _cannot(REASON_UNREADABLE_SIGNATURE)
+
+
+def _unreadable(pdf: bytes, factory: _ContextFactory) -> ValidationReport:
+    """A file a reader cannot open: altered if it is a signed PDF with data glued after its
+    end (the data hides the end-of-file marker from readers), else damaged."""
+    end = last_complete_prefix(pdf)
+    if end is None or end >= len(pdf):
+        return _cannot(REASON_CORRUPT)
+    prefix = pdf[:end]
+    try:
+        reader = open_pdf(prefix)
+        if not reader.embedded_signatures:
+            return _cannot(REASON_CORRUPT)  # a truncated file, not a signed one with a tail
+        inner = aio.run(_validate_reader(prefix, reader, factory))
+    except Exception:
+        logger.info("a PDF signature could not be processed", exc_info=True)
+        return _cannot(REASON_CORRUPT)
+    run = UncoveredBytes(offset=end, length=len(pdf) - end, after_revision=0, trailing=True)
+    reasons = describe((run,)) + ([] if inner.is_authentic else list(inner.reasons))
+    return ValidationReport(
+        state=Verdict.ALTERED, reasons=tuple(dict.fromkeys(reasons)), signatures=inner.signatures
+    )
 
 
 # ---------------------------------------------------------------------------- detached CMS

@@ -3,6 +3,7 @@ e-seals from the keyring, officials' keys opened by their PIN, revocation throug
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 import pytest
@@ -10,8 +11,9 @@ import pytest
 from govdoc.accounts.models import Agency, Person
 from govdoc.accounts.tests.factories import AgencyFactory
 from govdoc.audit.models import AuditEvent
+from govdoc.core import clock
 from govdoc.signatures import keyring, services
-from govdoc.signatures.engine.errors import NotAPdfError
+from govdoc.signatures.engine.errors import NotAPdfError, UncoveredBytesError
 from govdoc.signatures.engine.model import Verdict
 from govdoc.signatures.errors import CertificateNotFoundError, WrongPinError
 from govdoc.signatures.selectors import detached_verify, pdf_verify
@@ -46,21 +48,29 @@ def test_not_a_pdf_is_refused_and_nothing_is_recorded(agency: Agency) -> None:
     with pytest.raises(NotAPdfError):
         services.pdf_seal(pdf=b"\x89PNG\r\n\x1a\n", agency=agency, actor="test")
     assert not AuditEvent.objects.filter(event="signatures.pdf_sealed").exists()
+    assert AuditEvent.objects.get(event="signatures.pdf_seal_refused").data["code"] == "not-a-pdf"
 
 
-def test_revoking_an_eseal_turns_its_documents_into_a_certificate_problem() -> None:
+def test_a_pdf_with_data_glued_to_its_end_is_refused_and_the_refusal_audited(agency: Agency) -> None:
+    with pytest.raises(UncoveredBytesError, match="12 bytes in it belong to no revision"):
+        services.pdf_seal(pdf=make_sample_pdf() + b"hello world!", agency=agency, actor="test")
+    assert not AuditEvent.objects.filter(event="signatures.pdf_sealed").exists()
+    refused = AuditEvent.objects.get(event="signatures.pdf_seal_refused")
+    assert refused.data["code"] == "pdf-uncovered-bytes"
+
+
+def test_an_eseal_revoked_from_before_sealing_makes_its_documents_a_certificate_problem() -> None:
     agency = AgencyFactory(code="revoked-seal", name="Agencija sa opozvanim pečatom")
+    sealed_at = clock.now()
     sealed = services.pdf_seal(pdf=make_sample_pdf(), agency=agency, actor="test")
     serial = format(keyring.eseal_key(agency.code, name=agency.name).certificate.serial_number, "x")
 
-    services.certificate_revoke(serial=serial, reason="key compromise", actor="test")
-
+    services.certificate_revoke(
+        serial=serial, reason="keyCompromise", actor="test", effective_at=sealed_at - dt.timedelta(minutes=1)
+    )
     report = pdf_verify(sealed)
     assert report.state is Verdict.CERTIFICATE_PROBLEM
     assert any("revoked" in reason.lower() for reason in report.reasons)
-    # the agency gets a new e-seal certificate; new documents are authentic again
-    resealed = services.pdf_seal(pdf=make_sample_pdf(), agency=agency, actor="test")
-    assert pdf_verify(resealed).state is Verdict.AUTHENTIC
     assert AuditEvent.objects.filter(event="signatures.certificate_revoked", data__serial=serial).exists()
 
 
