@@ -34,6 +34,17 @@ def memberships_current(*, person: Person) -> QuerySet[Membership]:
     )
 
 
+def memberships_current_in_agency(
+    *, agency_id: uuid.UUID | str, person_ids: list[str] | None = None
+) -> QuerySet[Membership]:
+    """Today's memberships of active people in units of the agency (optionally of ``person_ids``)."""
+    today = clock.today_local()
+    qs = Membership.objects.filter(unit__agency_id=agency_id, valid_from__lte=today, person__is_active=True)
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
+    return qs.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=today)).select_related("person", "unit")
+
+
 def agency_ids_of(*, person: Person) -> set[object]:
     return set(memberships_current(person=person).values_list("unit__agency_id", flat=True))
 

@@ -13,8 +13,10 @@ import uuid
 from typing import Any
 
 from govdoc.accounts.models import Agency, Person
-from govdoc.applications.specs import LineStep
+from govdoc.applications.specs import ApprovalPolicy, LineStep
+from govdoc.approvals import selectors as approval_reads
 from govdoc.approvals import services as approvals
+from govdoc.approvals.policy import ProposedStep
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
 from govdoc.issuance import services as issuance
@@ -45,6 +47,26 @@ def approval_line_start(
     )
     approvals.line_submit(line=line, actor=actor)
     return line.pk
+
+
+def approval_policy_refusals(
+    *,
+    policy: ApprovalPolicy,
+    steps: list[LineStep],
+    agency_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    doc_type: str,
+) -> list[str]:
+    """Why ``steps`` break the service's approval policy today (empty: they keep it)."""
+    return approval_reads.line_policy_refusals(
+        policy=policy,
+        steps=[
+            ProposedStep(kind=s["kind"], assignee_id=s["assignee_id"], position=s["position"]) for s in steps
+        ],
+        agency_id=agency_id,
+        unit_id=unit_id,
+        doc_type=doc_type,
+    )
 
 
 def document_issue(

@@ -85,3 +85,10 @@ class NotAllowedToManageError(ApprovalsError, PermissionDeniedError):
 
 class PostReportNotFoundError(ApprovalsError, NotFoundError):
     code = "approval-post-report-not-found"
+
+
+class LinePolicyError(ApprovalsError, InvalidInputError):
+    """The line lacks a step its approval policy requires, or puts a step in the hands of
+    someone who may not hold it. ``errors={"steps": ...}`` names every reason."""
+
+    code = "approval-line-policy"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, TypedDict
 
@@ -14,7 +15,8 @@ from govdoc.accounts.selectors import has_role
 from govdoc.applications.errors import DuplicateServiceCodeError, InvalidServiceError, NotAdministratorError
 from govdoc.applications.form_validation import schema_errors
 from govdoc.applications.models import Service
-from govdoc.applications.specs import STEP_KINDS, AttachmentRule, DefaultLineStep, FieldErrors
+from govdoc.applications.specs import STEP_KINDS, ApprovalPolicy, AttachmentRule, DefaultLineStep, FieldErrors
+from govdoc.approvals.policy import policy_errors
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.documents import content_types
@@ -47,6 +49,9 @@ class ServiceChanges(TypedDict, total=False):
     classification_code: str
     validity_days: int | None
     default_line: list[DefaultLineStep]
+    approval_policy: ApprovalPolicy
+    direct_issuance: bool
+    direct_issuance_legal_basis: str
     is_active: bool
 
 
@@ -148,6 +153,14 @@ def service_definition_errors(values: dict[str, Any], *, agency: Agency) -> Fiel
         errors.update(_attachment_rule_errors(values["attachment_rules"]))
     if "default_line" in values:
         errors.update(_default_line_errors(values["default_line"]))
+    if "approval_policy" in values:
+        errors.update(policy_errors(values["approval_policy"]))
+    if "direct_issuance" in values and not isinstance(values["direct_issuance"], bool):
+        errors["direct_issuance"] = "must be true or false"
+    if "direct_issuance_legal_basis" in values:
+        basis = values["direct_issuance_legal_basis"]
+        if not isinstance(basis, str) or len(basis) > 500:
+            errors["direct_issuance_legal_basis"] = "must be text of at most 500 characters"
     if "deadline_working_days" in values:
         days = values["deadline_working_days"]
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
@@ -172,6 +185,17 @@ def service_definition_errors(values: dict[str, Any], *, agency: Agency) -> Fiel
     if "classification_code" in values and not _CLASSIFICATION.match(str(values["classification_code"])):
         errors["classification_code"] = "must be 1 to 32 letters, digits, '.', '/', '-' or '_'"
     return errors
+
+
+def direct_issuance_errors(*, opted_in: object, basis: object) -> FieldErrors:
+    """Issuing without an application needs a recorded legal basis (what a legal department
+    checks before an agency system may issue in the agency's name)."""
+    if opted_in is True and (not isinstance(basis, str) or not basis.strip()):
+        return {
+            "direct_issuance_legal_basis": "name the law and article that allow issuing without an "
+            "application"
+        }
+    return {}
 
 
 def _raise_if(errors: FieldErrors) -> None:
@@ -202,6 +226,9 @@ def service_create(
     output_doc_type: str,
     classification_code: str,
     default_line: list[DefaultLineStep],
+    approval_policy: ApprovalPolicy,
+    direct_issuance: bool = False,
+    direct_issuance_legal_basis: str = "",
     validity_days: int | None = None,
     description: str = "",
     description_cyrl: str = "",
@@ -230,9 +257,13 @@ def service_create(
         "classification_code": classification_code,
         "validity_days": validity_days,
         "default_line": default_line,
+        "approval_policy": approval_policy,
+        "direct_issuance": direct_issuance,
+        "direct_issuance_legal_basis": direct_issuance_legal_basis.strip(),
         "is_active": is_active,
     }
     errors = service_definition_errors(values, agency=agency)
+    errors.update(direct_issuance_errors(opted_in=direct_issuance, basis=direct_issuance_legal_basis))
     if not _CODE.match(code):
         errors["code"] = "must be a short lower-case code (letters, digits, '-')"
     _raise_if(errors)
@@ -250,7 +281,15 @@ def service_create(
         "applications.service_created",
         actor=actor,
         target=service,
-        data={"code": code, "agency": agency.code, "unit": str(unit.pk), "name": name},
+        data={
+            "code": code,
+            "agency": agency.code,
+            "unit": str(unit.pk),
+            "name": name,
+            "approval_policy": json.loads(json.dumps(approval_policy)),
+            "direct_issuance": direct_issuance,
+            "direct_issuance_legal_basis": direct_issuance_legal_basis.strip(),
+        },
     )
     return service
 
@@ -261,7 +300,14 @@ def service_update(*, service: Service, changes: ServiceChanges, actor: Person |
     service = Service.objects.select_for_update().select_related("agency").get(pk=service.pk)
     _require_administrator(actor=actor, agency=service.agency)
     values: dict[str, Any] = dict(changes)
-    _raise_if(service_definition_errors(values, agency=service.agency))
+    errors = service_definition_errors(values, agency=service.agency)
+    errors.update(
+        direct_issuance_errors(
+            opted_in=values.get("direct_issuance", service.direct_issuance),
+            basis=values.get("direct_issuance_legal_basis", service.direct_issuance_legal_basis),
+        )
+    )
+    _raise_if(errors)
     changed = sorted(field for field, value in values.items() if getattr(service, field) != value)
     for field in changed:
         setattr(service, field, values[field])
