@@ -16,6 +16,7 @@ from govdoc.accounts.models import Agency, Person
 from govdoc.applications.specs import ApprovalPolicy, LineStep
 from govdoc.approvals import selectors as approval_reads
 from govdoc.approvals import services as approvals
+from govdoc.approvals.constants import REASON_APPLICANT_WITHDREW
 from govdoc.approvals.policy import ProposedStep
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
@@ -47,6 +48,11 @@ def approval_line_start(
     )
     approvals.line_submit(line=line, actor=actor)
     return line.pk
+
+
+def approval_line_stop_withdrawn(*, line_id: uuid.UUID, actor: Person) -> None:
+    """The applicant withdrew: stop the application's line in the caller's transaction."""
+    approvals.line_cancel(line_id=line_id, reason=REASON_APPLICANT_WITHDREW, actor=actor)
 
 
 def approval_policy_refusals(

@@ -33,6 +33,11 @@ class ApprovalLine(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     decision_count = models.PositiveIntegerField(default=0)
     chain_head = models.CharField(max_length=64, blank=True)
+    end_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why the line ended without a decision (e.g. the applicant withdrew).",
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]

@@ -47,6 +47,7 @@ from govdoc.approvals.errors import (
     InvalidDelegationRuleError,
     InvalidLineError,
     LineAlreadyOpenError,
+    LineNotFoundError,
     LineStateError,
     NotAllowedToManageError,
     NotDrafterError,
@@ -338,6 +339,34 @@ def line_withdraw(*, line: ApprovalLine, actor: Actor, reason: str = "") -> Appr
     line.save(update_fields=["status", "finished_at"])
     record("approvals.line_withdrawn", actor=actor, target=line, data={"reason": reason.strip()[:500]})
     _finish_on_commit(line)
+    return line
+
+
+@transaction.atomic
+def line_cancel(*, line_id: uuid.UUID, reason: str, actor: Actor) -> ApprovalLine:
+    """Stop a line whose matter is gone (the applicant withdrew the application), whatever
+    was decided on it so far: it is withdrawn, its waiting and pending steps are skipped with
+    ``reason`` and leave the approvers' queues. No outcome is announced: there is none to apply.
+
+    A line that has already ended cannot be stopped (``LineStateError``): its outcome stands.
+    """
+    try:
+        line = _lock_line(line_id)
+    except ApprovalLine.DoesNotExist as exc:
+        raise LineNotFoundError("no such approval line", line_id=str(line_id)) from exc
+    reason = reason.strip()[:200]
+    if not reason:
+        raise InvalidLineError("say why the line is stopped", line_id=str(line_id))
+    _move(line, LineStatus.WITHDRAWN)
+    skipped = _skip_open_steps(line, reason=reason)
+    line.finished_at, line.end_reason = clock.now(), reason
+    line.save(update_fields=["status", "finished_at", "end_reason"])
+    record(
+        "approvals.line_cancelled",
+        actor=actor,
+        target=line,
+        data={"reason": reason, "steps_skipped": skipped, "decisions": line.decision_count},
+    )
     return line
 
 

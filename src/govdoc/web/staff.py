@@ -84,6 +84,9 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
             error = exc.message
         except GovDocError as exc:
             error, status = exc.message, exc.status
+            fields = exc.details.get("errors")
+            if isinstance(fields, dict):  # e.g. {"steps": ...}: shown beside the field
+                errors = {str(k): str(v) for k, v in fields.items()}
     context = {
         "app": app,
         "events": apps.timeline(application=app, viewer=me),
@@ -93,6 +96,7 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
         "handlers": apps.handlers_of(application=app),
         "officials": officials_of_agency(agency_id=app.agency_id).exclude(pk=me.pk),
         "issued": _issued(app, me),
+        "line": _line(app, me),
         "error": error,
         "errors": errors,
     }
@@ -106,6 +110,16 @@ def _default_line(app: Any, me: Person) -> list[dict[str, Any]]:
         return []
     people = {str(p.pk): p for p in apps.people_named(ids=[s["assignee_id"] for s in steps])}
     return [{**s, "person": people.get(s["assignee_id"])} for s in steps]
+
+
+def _line(app: Any, me: Person) -> Any:
+    """The application's approval line with its steps (why a step was skipped shows beside it)."""
+    if not app.approval_line_id:
+        return None
+    try:
+        return approvals.line_get(user=me, line_id=app.approval_line_id)
+    except GovDocError:
+        return None
 
 
 def _issued(app: Any, me: Person) -> Any:
