@@ -211,6 +211,10 @@ def _validated_steps(
         person = people.get(person_id)
         if person is None or not person.is_active:
             raise InvalidLineError(f"no active person {person_id}", person_id=person_id)
+        if person.is_system:
+            raise InvalidLineError(
+                f"{person.get_username()} is an agency system: only people decide", person_id=person_id
+            )
         if not _is_official_of(person, agency_id):
             raise InvalidLineError(
                 f"{person.get_username()} is not a current official of the document's agency",

@@ -38,7 +38,7 @@ def official_required(view: View) -> View:
     @login_required
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not isinstance(user, Person) or user.is_citizen:
+        if not isinstance(user, Person) or user.is_citizen or user.is_system:
             return HttpResponseRedirect(reverse("web:my-applications"))
         return view(request, *args, **kwargs)
 
