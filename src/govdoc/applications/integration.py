@@ -17,7 +17,7 @@ from govdoc.applications.specs import ApprovalPolicy, LineStep
 from govdoc.approvals import selectors as approval_reads
 from govdoc.approvals import services as approvals
 from govdoc.approvals.constants import REASON_APPLICANT_WITHDREW
-from govdoc.approvals.policy import ProposedStep
+from govdoc.approvals.policy import AssigneeRoles, PolicyHolder, ProposedStep, holders_text, may_hold
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
 from govdoc.issuance import services as issuance
@@ -73,6 +73,23 @@ def approval_policy_refusals(
         unit_id=unit_id,
         doc_type=doc_type,
     )
+
+
+def approval_roles(
+    *, person_ids: list[str], agency_id: uuid.UUID, unit_id: uuid.UUID, doc_type: str
+) -> tuple[dict[str, AssigneeRoles], frozenset[str]]:
+    """What each person holds today for the approval policy, and the roles the delegation table
+    names for ``doc_type`` now."""
+    roles = approval_reads.assignee_roles(person_ids=person_ids, agency_id=agency_id, unit_id=unit_id)
+    return roles, approval_reads.delegated_roles(agency_id=agency_id, doc_type=doc_type)
+
+
+def policy_may_hold(holders: list[PolicyHolder], roles: AssigneeRoles, delegated: frozenset[str]) -> bool:
+    return may_hold(holders, roles, delegated_roles=delegated)
+
+
+def policy_holders_text(holders: list[PolicyHolder]) -> str:
+    return holders_text(holders)
 
 
 def document_issue(

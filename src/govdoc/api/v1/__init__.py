@@ -15,6 +15,7 @@ from govdoc.api.v1.applications import router as applications_router
 from govdoc.api.v1.approvals import router as approvals_router
 from govdoc.api.v1.documents import router as documents_router
 from govdoc.api.v1.issued import router as issued_router
+from govdoc.api.v1.people import router as people_router
 from govdoc.api.v1.signatures import router as signatures_router
 from govdoc.api.v1.verification import router as verification_router
 
@@ -54,5 +55,6 @@ api.add_router("/", applications_router)
 api.add_router("/approvals", approvals_router)
 api.add_router("/documents", documents_router)
 api.add_router("/issued", issued_router)
+api.add_router("/", people_router)
 api.add_router("/signatures", signatures_router)
 api.add_router("/verify", verification_router)

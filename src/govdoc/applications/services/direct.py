@@ -16,14 +16,18 @@ with the system's identity and the token's id.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 
 from govdoc.accounts.constants import SCOPE_ISSUE, Script
+from govdoc.accounts.errors import ApiTokenInvalidError
 from govdoc.accounts.models import ApiToken, Person
 from govdoc.accounts.selectors import memberships_current
+from govdoc.accounts.services import api_token_errors, api_token_issue
 from govdoc.applications import integration
 from govdoc.applications.errors import (
     DirectIssuanceNotAllowedError,
@@ -112,6 +116,47 @@ def require_may_issue(*, actor: Person, token: ApiToken | None, service: Service
         )
     if error is not None:
         _refuse(error, actor=actor, token=token, service=service.code)
+
+
+def token_scope_errors(*, person: Person, scopes: Sequence[str]) -> FieldErrors:
+    """Each ``issue:<service code>`` scope must name a service of the account's agency that
+    opted in to direct issuance (accounts checks the scope's form and the account's kind)."""
+    agencies = {m.unit.agency_id for m in memberships_current(person=person)}
+    problems: list[str] = []
+    for scope in scopes:
+        if not isinstance(scope, str) or not scope.startswith(SCOPE_ISSUE):
+            continue
+        code = scope.removeprefix(SCOPE_ISSUE)
+        service = Service.objects.filter(code=code).first()
+        if service is None:
+            problems.append(f"{scope}: no such service")
+        elif service.agency_id not in agencies:
+            problems.append(f"{scope}: the service belongs to another agency than the account")
+        elif not service.direct_issuance:
+            problems.append(f"{scope}: the service did not opt in to direct issuance")
+    return {"scopes": "; ".join(problems)} if problems else {}
+
+
+def api_token_create(
+    *,
+    person: Person,
+    name: str,
+    expires_at: dt.datetime | None,
+    scopes: Sequence[str] = (),
+    actor: Person | str,
+) -> tuple[ApiToken, str]:
+    """Issue an API token (the secret is returned once): for a person, acting as that person;
+    for a system account, with ``issue:<service code>`` scopes checked against the catalogue.
+    What CLI and administrators' pages call."""
+    errors = dict(api_token_errors(person=person, name=name, expires_at=expires_at, scopes=scopes))
+    if "scopes" not in errors:
+        errors.update(token_scope_errors(person=person, scopes=scopes))
+    if errors or expires_at is None:
+        raise ApiTokenInvalidError(
+            "the token cannot be issued: " + "; ".join(f"{k}: {v}" for k, v in sorted(errors.items())),
+            errors=errors,
+        )
+    return api_token_issue(person=person, name=name, expires_at=expires_at, scopes=scopes, actor=actor)
 
 
 def _input_errors(*, service: Service, recipient: Person, data: dict[str, Any], script: str) -> FieldErrors:
