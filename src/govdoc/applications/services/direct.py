@@ -137,6 +137,16 @@ def token_scope_errors(*, person: Person, scopes: Sequence[str]) -> FieldErrors:
     return {"scopes": "; ".join(problems)} if problems else {}
 
 
+def api_token_create_errors(
+    *, person: Person, name: str, expires_at: dt.datetime | None, scopes: Sequence[str]
+) -> FieldErrors:
+    """Everything ``api_token_create`` would refuse, by field (for forms to show first)."""
+    errors = dict(api_token_errors(person=person, name=name, expires_at=expires_at, scopes=scopes))
+    if "scopes" not in errors:
+        errors.update(token_scope_errors(person=person, scopes=scopes))
+    return errors
+
+
 def api_token_create(
     *,
     person: Person,
@@ -148,9 +158,7 @@ def api_token_create(
     """Issue an API token (the secret is returned once): for a person, acting as that person;
     for a system account, with ``issue:<service code>`` scopes checked against the catalogue.
     What CLI and administrators' pages call."""
-    errors = dict(api_token_errors(person=person, name=name, expires_at=expires_at, scopes=scopes))
-    if "scopes" not in errors:
-        errors.update(token_scope_errors(person=person, scopes=scopes))
+    errors = api_token_create_errors(person=person, name=name, expires_at=expires_at, scopes=scopes)
     if errors or expires_at is None:
         raise ApiTokenInvalidError(
             "the token cannot be issued: " + "; ".join(f"{k}: {v}" for k, v in sorted(errors.items())),
