@@ -26,6 +26,7 @@ from govdoc.applications.services.direct import (
 from govdoc.core import clock
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services
+from govdoc.issuance.errors import IssuedDocumentNotFoundError
 from govdoc.issuance.models import IssuedDocument
 
 router = Router(tags=["issued documents"], auth=api_auth)
@@ -80,6 +81,15 @@ class SupersedeIn(Schema):
     reason: str
 
 
+def _issued(me: Person, issued_id: uuid.UUID) -> IssuedDocument:
+    """An issued document the caller may see. A system account sees only what it issued itself
+    (least privilege: its token is scoped to issuing, not to reading the agency's documents)."""
+    document = issuance.issued_get(viewer=me, issued_id=issued_id)
+    if me.is_system and document.issued_by_id != me.pk:
+        raise IssuedDocumentNotFoundError("no such issued document", issued_id=str(issued_id))
+    return document
+
+
 def _out(d: IssuedDocument) -> IssuedOut:
     return IssuedOut(
         id=d.pk,
@@ -128,7 +138,7 @@ def issue(request: HttpRequest, body: IssueIn) -> Status[IssuedOut]:
     issued_id = document_issue_for_service(
         service=service, recipient=recipient, data=body.data, script=body.script, actor=me, token=token
     )
-    return Status(201, _out(issuance.issued_get(viewer=me, issued_id=issued_id)))
+    return Status(201, _out(_issued(me, issued_id)))
 
 
 @router.get("", response={200: list[IssuedOut], **problems()}, summary="Documents issued to me")
@@ -138,7 +148,7 @@ def mine(request: HttpRequest) -> list[IssuedOut]:
 
 @router.get("/{issued_id}", response={200: IssuedOut, **problems(404)})
 def detail(request: HttpRequest, issued_id: uuid.UUID) -> IssuedOut:
-    return _out(issuance.issued_get(viewer=_me(request), issued_id=issued_id))
+    return _out(_issued(_me(request), issued_id))
 
 
 @router.get(
@@ -148,7 +158,7 @@ def detail(request: HttpRequest, issued_id: uuid.UUID) -> IssuedOut:
 )
 def pdf(request: HttpRequest, issued_id: uuid.UUID) -> HttpResponse:
     me = _me(request)
-    document = issuance.issued_get(viewer=me, issued_id=issued_id)
+    document = _issued(me, issued_id)
     response = HttpResponse(issuance.issued_pdf(viewer=me, issued=document), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document.registry_number}.pdf"'
     return response
@@ -161,7 +171,7 @@ def pdf(request: HttpRequest, issued_id: uuid.UUID) -> HttpResponse:
 )
 def verifications(request: HttpRequest, issued_id: uuid.UUID) -> list[VerificationEventOut]:
     me = _me(request)
-    document = issuance.issued_get(viewer=me, issued_id=issued_id)
+    document = _issued(me, issued_id)
     return [
         VerificationEventOut(
             at=v.at,
@@ -178,15 +188,15 @@ def verifications(request: HttpRequest, issued_id: uuid.UUID) -> list[Verificati
 @router.post("/{issued_id}/revoke", response={200: IssuedOut, **problems(400, 403, 404, 409)})
 def revoke(request: HttpRequest, issued_id: uuid.UUID, body: ReasonIn) -> IssuedOut:
     me = _me(request)
-    document = issuance.issued_get(viewer=me, issued_id=issued_id)
+    document = _issued(me, issued_id)
     return _out(services.issued_revoke(issued=document, reason=body.reason, actor=me))
 
 
 @router.post("/{issued_id}/supersede", response={200: IssuedOut, **problems(400, 403, 404, 409)})
 def supersede(request: HttpRequest, issued_id: uuid.UUID, body: SupersedeIn) -> IssuedOut:
     me = _me(request)
-    document = issuance.issued_get(viewer=me, issued_id=issued_id)
-    replacement = issuance.issued_get(viewer=me, issued_id=body.replacement_id)
+    document = _issued(me, issued_id)
+    replacement = _issued(me, body.replacement_id)
     return _out(
         services.issued_supersede(issued=document, replacement=replacement, reason=body.reason, actor=me)
     )
