@@ -218,7 +218,7 @@ def detail(request: HttpRequest, application_id: uuid.UUID) -> ApplicationDetail
     return _detail(apps.application_get(viewer=me, application_id=application_id), me)
 
 
-class AttachmentOut(Schema):
+class ApplicationAttachmentOut(Schema):
     id: uuid.UUID
     rule_key: str = Field(description="The service's attachment rule it answers, e.g. licna_karta")
     filename: str
@@ -230,15 +230,15 @@ class AttachmentOut(Schema):
 
 @router.get(
     "/applications/{application_id}/attachments",
-    response={200: list[AttachmentOut], **problems(404)},
+    response={200: list[ApplicationAttachmentOut], **problems(404)},
     summary="The application's current attachments (an official's read is recorded as personal-data access)",
 )
-def attachments(request: HttpRequest, application_id: uuid.UUID) -> list[AttachmentOut]:
+def attachments(request: HttpRequest, application_id: uuid.UUID) -> list[ApplicationAttachmentOut]:
     app = apps.application_get(
         viewer=_me(request), application_id=application_id, purpose="list the attachments"
     )
     return [
-        AttachmentOut(
+        ApplicationAttachmentOut(
             id=a.pk,
             rule_key=a.rule_key,
             filename=a.filename,
