@@ -44,6 +44,12 @@ class ServiceOut(Schema):
     deadline_working_days: int
     form_schema: dict[str, Any]
     attachment_rules: list[dict[str, Any]]
+    approval_policy: dict[str, Any] = Field(
+        description="The steps every approval line must have and who may hold each (role and scope: "
+        "unit, agency, or delegation while the delegation table allows it)"
+    )
+    direct_issuance: bool = Field(description="Agency systems may issue it without an application")
+    direct_issuance_legal_basis: str
 
 
 class EventOut(Schema):
@@ -166,6 +172,9 @@ def services(request: HttpRequest) -> list[ServiceOut]:
             deadline_working_days=s.deadline_working_days,
             form_schema=s.form_schema,
             attachment_rules=[dict(r) for r in s.attachment_rules],
+            approval_policy=dict(s.approval_policy),
+            direct_issuance=s.direct_issuance,
+            direct_issuance_legal_basis=s.direct_issuance_legal_basis,
         )
         for s in apps.services_active().select_related("agency")
     ]
