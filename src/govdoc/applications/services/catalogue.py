@@ -16,7 +16,7 @@ from govdoc.applications.errors import DuplicateServiceCodeError, InvalidService
 from govdoc.applications.form_validation import schema_errors
 from govdoc.applications.models import Service
 from govdoc.applications.specs import STEP_KINDS, ApprovalPolicy, AttachmentRule, DefaultLineStep, FieldErrors
-from govdoc.approvals.policy import policy_errors
+from govdoc.approvals.policy import AssigneeRoles, ProposedStep, policy_errors, policy_refusals
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.documents import content_types
@@ -136,6 +136,21 @@ def _default_line_errors(steps: object) -> FieldErrors:
     return errors
 
 
+def _default_line_policy_errors(line: list[DefaultLineStep], policy: ApprovalPolicy) -> FieldErrors:
+    """The default line must be able to keep the policy: each step's role, held in the handling
+    unit, must satisfy the policy (a delegation-scoped holder counts only while a rule exists,
+    so it is not relied on here)."""
+    steps = [ProposedStep(s["kind"], f"step-{i}", s["position"]) for i, s in enumerate(line)]
+    holders = {
+        f"step-{i}": AssigneeRoles(
+            name=f"the {s['role']}", unit_roles=frozenset({s["role"]}), agency_roles=frozenset({s["role"]})
+        )
+        for i, s in enumerate(line)
+    }
+    reasons = policy_refusals(policy, steps, holders)
+    return {"default_line": "breaks the approval policy: " + "; ".join(reasons)} if reasons else {}
+
+
 def service_definition_errors(values: dict[str, Any], *, agency: Agency) -> FieldErrors:
     errors: FieldErrors = {}
     for field, max_length in _TEXT_FIELDS.items():
@@ -155,6 +170,8 @@ def service_definition_errors(values: dict[str, Any], *, agency: Agency) -> Fiel
         errors.update(_default_line_errors(values["default_line"]))
     if "approval_policy" in values:
         errors.update(policy_errors(values["approval_policy"]))
+    if "approval_policy" in values and "default_line" in values and not errors:
+        errors.update(_default_line_policy_errors(values["default_line"], values["approval_policy"]))
     if "direct_issuance" in values and not isinstance(values["direct_issuance"], bool):
         errors["direct_issuance"] = "must be true or false"
     if "direct_issuance_legal_basis" in values:
@@ -300,6 +317,9 @@ def service_update(*, service: Service, changes: ServiceChanges, actor: Person |
     service = Service.objects.select_for_update().select_related("agency").get(pk=service.pk)
     _require_administrator(actor=actor, agency=service.agency)
     values: dict[str, Any] = dict(changes)
+    if ("approval_policy" in values) != ("default_line" in values):  # check them together
+        values.setdefault("approval_policy", service.approval_policy)
+        values.setdefault("default_line", service.default_line)
     errors = service_definition_errors(values, agency=service.agency)
     errors.update(
         direct_issuance_errors(

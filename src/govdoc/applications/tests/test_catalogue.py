@@ -74,6 +74,10 @@ def test_only_an_administrator_of_that_agency_defines_its_services(unit: Unit, h
             "approval_policy.steps.0.holders.0.role",
         ),
         ({"direct_issuance": True, "direct_issuance_legal_basis": " "}, "direct_issuance_legal_basis"),
+        (  # the default line gives the final approval to a role the policy does not allow
+            {"default_line": [{"kind": "approval", "role": "registry_clerk", "position": 1}]},
+            "default_line",
+        ),
         ({"name": "  "}, "name"),
         ({"code": "Uverenje O"}, "code"),
         ({"classification_code": "02 021"}, "classification_code"),
