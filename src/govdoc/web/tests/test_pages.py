@@ -168,3 +168,26 @@ def test_a_nul_character_in_a_form_is_refused_before_anything_is_stored(demo: No
     )
     assert response.status_code == 400
     assert not Application.objects.exists()
+
+
+def test_when_the_applicant_withdraws_during_approval_the_page_shows_why_the_line_stopped(
+    applied: Application,
+) -> None:
+    from govdoc.applications.services import applications as app_services
+    from govdoc.applications.services import decisions
+
+    from govdoc.approvals.selectors import queue_for
+
+    app = _assigned(applied)
+    decisions.decision_send_to_approval(application=app, actor=Person.objects.get(username="handler"))
+    head_unit = Person.objects.get(username="head-unit")
+    [step] = queue_for(person=head_unit)
+    assert f'id="step-{step.pk}"' in _client("head-unit").get("/work/").content.decode()
+
+    app_services.application_withdraw(application=app, actor=Person.objects.get(username="citizen"))
+
+    assert f'id="step-{step.pk}"' not in _client("head-unit").get("/work/").content.decode()
+    page = _client("handler").get(f"/work/applications/{app.pk}/").content.decode()
+    steps = page.split('id="line-steps"')[1]
+    assert "the applicant withdrew the application" in steps
+    assert steps.count("(the applicant withdrew the application)") == 3
