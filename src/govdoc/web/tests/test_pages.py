@@ -175,7 +175,6 @@ def test_when_the_applicant_withdraws_during_approval_the_page_shows_why_the_lin
 ) -> None:
     from govdoc.applications.services import applications as app_services
     from govdoc.applications.services import decisions
-
     from govdoc.approvals.selectors import queue_for
 
     app = _assigned(applied)
