@@ -13,10 +13,12 @@ import uuid
 from typing import Any
 
 from govdoc.accounts.models import Agency, Person
+from govdoc.applications.errors import IllegalTransitionError
 from govdoc.applications.specs import ApprovalPolicy, LineStep
 from govdoc.approvals import selectors as approval_reads
 from govdoc.approvals import services as approvals
 from govdoc.approvals.constants import REASON_APPLICANT_WITHDREW
+from govdoc.approvals.errors import LineStateError
 from govdoc.approvals.policy import AssigneeRoles, PolicyHolder, ProposedStep, holders_text, may_hold
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
@@ -51,8 +53,15 @@ def approval_line_start(
 
 
 def approval_line_stop_withdrawn(*, line_id: uuid.UUID, actor: Person) -> None:
-    """The applicant withdrew: stop the application's line in the caller's transaction."""
-    approvals.line_cancel(line_id=line_id, reason=REASON_APPLICANT_WITHDREW, actor=actor)
+    """The applicant withdrew: stop the application's line in the caller's transaction. A line
+    that has already ended (the decision is taken, its outcome on its way) cannot be stopped."""
+    try:
+        approvals.line_cancel(line_id=line_id, reason=REASON_APPLICANT_WITHDREW, actor=actor)
+    except LineStateError as exc:
+        raise IllegalTransitionError(
+            "the decision on this application has already been taken: it can no longer be withdrawn",
+            line_id=str(line_id),
+        ) from exc
 
 
 def approval_policy_refusals(

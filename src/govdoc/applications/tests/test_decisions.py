@@ -329,3 +329,17 @@ def test_withdrawal_during_approval_stops_the_line_and_the_approvers_see_why(
     ]
     assert AuditEvent.objects.filter(event="approvals.line_cancelled", actor_id=str(citizen.pk)).count() == 1
     assert not DBTaskResult.objects.filter(task_path__endswith="decision_outcome_apply").exists()
+
+
+def test_once_the_line_has_decided_the_applicant_can_no_longer_withdraw(
+    assigned: Application, handler: Person, signing_head: Person, citizen: Person
+) -> None:
+    services.decision_send_to_approval(application=assigned, actor=handler)
+    _decide(assigned, signing_head, "approve")  # the outcome task has not run yet
+
+    with pytest.raises(IllegalTransitionError, match="already been taken"):
+        services.application_withdraw(application=assigned, actor=citizen)
+
+    assigned.refresh_from_db()
+    assert assigned.status == "in_approval"
+    assert not AuditEvent.objects.filter(event="applications.application_withdrawn").exists()
