@@ -165,6 +165,7 @@ def policy_refusals(
             )
         else:
             reasons.append(f"the line lacks the required {kind_name} step (held by {allowed})")
+    reasons += _delegated_decision_refusals(required, ordered, matched, assignees, delegated_roles)
     for o_index, step in enumerate(ordered):
         if o_index in used or o_index in blamed:
             continue
@@ -175,6 +176,45 @@ def policy_refusals(
                 "the drafter may add only review and consent steps"
             )
     return reasons
+
+
+def _delegated_decision_refusals(
+    required: Sequence[PolicyStep],
+    ordered: Sequence[ProposedStep],
+    matched: Mapping[int, int],
+    assignees: Mapping[str, AssigneeRoles],
+    delegated_roles: frozenset[str],
+) -> list[str]:
+    """A review held by someone whose role the delegation table names for the document type is
+    a delegated decision (전결): it ends the line, and the steps after it are skipped. So it must
+    be held by someone the policy lets give the final decision, and every other required step
+    must come before it; otherwise a drafter could add a reviewer who ends the line early."""
+    approval_holders = next((w["holders"] for w in required if w["kind"] == "approval"), None)
+    for step in ordered:
+        roles = assignees.get(step.assignee_id)
+        if step.kind != "review" or roles is None or not roles.agency_roles & delegated_roles:
+            continue
+        if approval_holders is not None and not may_hold(
+            approval_holders, roles, delegated_roles=delegated_roles
+        ):
+            return [
+                f"the review step at position {step.position} is held by {roles.name} "
+                f"({_roles_text(roles)}), whom the delegation table lets decide this document type "
+                f"finally, but the policy does not: the final decision must be held by "
+                f"{holders_text(approval_holders)}"
+            ]
+        skipped = [
+            _KIND_NAMES.get(required[r]["kind"], required[r]["kind"])
+            for r, o in sorted(matched.items())
+            if ordered[o].position > step.position and required[r]["kind"] != "approval"
+        ]
+        if skipped:
+            return [
+                f"the review step at position {step.position} is a delegated decision of {roles.name} "
+                f"that ends the line before the required {', '.join(skipped)} step(s): put them first"
+            ]
+        return []  # the line ends here
+    return []
 
 
 def policy_errors(policy: object, *, where: str = "approval_policy") -> dict[str, str]:

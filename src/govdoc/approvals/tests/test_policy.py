@@ -100,3 +100,28 @@ def test_a_policy_is_checked_for_its_shape() -> None:
         "approval_policy.steps.0.holders.0.role": "must be an official's role",
         "approval_policy.steps.0.holders.0.scope": "must be unit, agency or delegation",
     }
+
+
+def test_a_drafter_added_reviewer_with_a_delegated_role_cannot_end_the_line_early() -> None:
+    """A review by someone the delegation table names decides finally (전결) and skips the rest:
+    an extra reviewer placed first would bypass the required review."""
+    delegated = frozenset({"head_of_unit"})
+    early = _steps(("review", "hu2", 1), ("review", "hu", 2), ("approval", "ha", 3))
+
+    reasons = policy_refusals(POLICY, early, PEOPLE, delegated_roles=delegated)
+
+    assert reasons == [
+        "the review step at position 1 is a delegated decision of Other Head that ends the line "
+        "before the required review step(s): put them first"
+    ]
+    # a delegated role the policy does not allow to decide finally
+    handler_delegated = policy_refusals(
+        POLICY,
+        _steps(("review", "h2", 1), ("review", "hu", 2), ("approval", "ha", 3)),
+        PEOPLE,
+        delegated_roles=frozenset({"handler"}),
+    )
+    assert len(handler_delegated) == 1 and "the policy does not" in handler_delegated[0]
+    # after the required steps, a delegated reviewer may decide finally
+    late = _steps(("review", "hu", 1), ("review", "hu2", 2), ("approval", "ha", 3))
+    assert policy_refusals(POLICY, late, PEOPLE, delegated_roles=delegated) == []
