@@ -80,12 +80,6 @@ def api_token_state(token: ApiToken) -> str:
     return "valid"
 
 
-def person_by_api_token(clear: str) -> Person | None:
-    """The person a bearer token stands for, if the token is known, current and not revoked."""
-    token = api_token_find(clear)
-    return token.person if token is not None and api_token_state(token) == "valid" else None
-
-
 def api_tokens_all() -> QuerySet[ApiToken]:
     return ApiToken.objects.select_related("person").order_by("-created_at", "id")
 
