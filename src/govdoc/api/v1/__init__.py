@@ -32,7 +32,23 @@ class GovDocAPI(NinjaAPI):
 api = GovDocAPI(
     title="GovDoc API",
     version="1",
-    description="The GovDoc e-Document system. Errors are application/problem+json (RFC 9457).",
+    description=(
+        "The GovDoc e-Document system. Errors are application/problem+json (RFC 9457) with a "
+        "stable `type` (https://govdoc.example/problems/<code>).\n\n"
+        "**Authentication.** A browser session (writes need the CSRF token), or a bearer token: "
+        "`Authorization: Bearer <secret>`. An administrator issues tokens with "
+        "`govdoc token create --account <username> --name <system> --expires YYYY-MM-DD "
+        "[--scope issue:<service code>]` or on the administrators' page /admin/accounts/apitoken/; "
+        "the secret is shown once, every token expires (at most a year) and can be revoked "
+        "(`govdoc token revoke`). A person's token acts as that person. An agency's system uses "
+        "a system account (`govdoc system-account create`), whose token opens only `GET /me` and "
+        "the issued documents, and issues directly only the services its `issue:` scopes name. "
+        "An expired or revoked token is a 401 `api-token-expired` / `api-token-revoked` "
+        "(audited); a system token outside its scopes is a 403 `system-account-outside-scope`.\n\n"
+        "**Start with** `GET /me` (who am I, my roles and units); officials build an approval line "
+        "with `GET /people/assignees?application=<id>` (who may hold each step of the service's "
+        "approval policy)."
+    ),
     urls_namespace="api-v1",
     docs_url="/docs",
     openapi_url="/openapi.json",
