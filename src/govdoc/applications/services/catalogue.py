@@ -9,7 +9,7 @@ from typing import Any, TypedDict
 from django.db import IntegrityError, transaction
 from django.template import Template, TemplateSyntaxError
 
-from govdoc.accounts.constants import Role
+from govdoc.accounts.constants import OFFICIAL_ROLES, Role
 from govdoc.accounts.models import Agency, Person, Unit
 from govdoc.accounts.selectors import has_role
 from govdoc.applications.errors import DuplicateServiceCodeError, InvalidServiceError, NotAdministratorError
@@ -123,7 +123,7 @@ def _default_line_errors(steps: object) -> FieldErrors:
             continue
         if step.get("kind") not in STEP_KINDS:
             errors[f"{where}.kind"] = "must be review, consent or approval"
-        if step.get("role") not in Role.values or step.get("role") == Role.CITIZEN:
+        if step.get("role") not in OFFICIAL_ROLES:
             errors[f"{where}.role"] = "must be an official's role"
         position = step.get("position")
         if not isinstance(position, int) or isinstance(position, bool) or position < 1:
