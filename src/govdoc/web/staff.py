@@ -25,6 +25,7 @@ from govdoc.applications.services import decisions
 from govdoc.applications.specs import LineStep
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services as approval_services
+from govdoc.approvals.policy import holders_text
 from govdoc.core.errors import GovDocError, InvalidInputError
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services as issuance_services
@@ -97,6 +98,10 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
         "officials": officials_of_agency(agency_id=app.agency_id).exclude(pk=me.pk),
         "issued": _issued(app, me),
         "line": _line(app, me),
+        "policy": [
+            {"kind": step["kind"], "holders": holders_text(step["holders"])}
+            for step in app.service.approval_policy.get("steps", [])
+        ],
         "error": error,
         "errors": errors,
     }

@@ -105,6 +105,9 @@ def test_handler_changes_the_line_before_sending_then_withdraws_it(applied: Appl
     handler = _client("handler")
     page = handler.get(f"/work/applications/{app.pk}/").content.decode()
     assert 'name="step_assignee"' in page
+    policy = page.split('id="approval-policy"')[1].split("</div>")[0]
+    assert "review: head of unit of the handling unit" in policy
+    assert "consent: registry clerk of the agency" in policy
     # The residence certificate's policy wants the registry clerk's consent: an administrator in
     # its place is refused, and the page says why beside the line.
     refused = handler.post(
