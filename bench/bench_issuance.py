@@ -136,13 +136,14 @@ FORM_SCHEMA: dict[str, Any] = {
 
 
 def prepare(n_recipients: int) -> dict[str, Any]:
-    """Migrate, and make a bench agency, an official with an API token, a service with the
+    """Migrate, and make a bench agency, a system account with a scoped API token, a service with the
     bench template and recipients; returns their ids, the service code and the token."""
+    import datetime as dt
+
     from django.core.management import call_command
 
-    from govdoc.accounts.constants import Role
-    from govdoc.accounts.models import Agency, Membership, Person, Unit
-    from govdoc.accounts.services import api_token_issue
+    from govdoc.accounts.models import Agency, Person, Unit
+    from govdoc.accounts.services import api_token_issue, system_account_create
     from govdoc.applications.models import Service
     from govdoc.core import clock
     from govdoc.signatures import keyring
@@ -151,10 +152,10 @@ def prepare(n_recipients: int) -> dict[str, Any]:
     code = f"bench{secrets.token_hex(3)}"
     agency = Agency.objects.create(code=code, name="Ministarstvo unutrašnjih poslova")
     unit = Unit.objects.create(agency=agency, code="uprava", name="Uprava")
-    official = Person.objects.create(username=f"{code}-handler", first_name="Petar", last_name="Petrović")
-    import datetime as dt
-
-    Membership.objects.create(person=official, unit=unit, role=Role.HANDLER, valid_from=dt.date(2020, 1, 1))
+    # Direct issuance is for an agency's system account with a token scoped to the service.
+    official = system_account_create(
+        unit=unit, username=f"{code}-system", name="Bench counter", actor="bench"
+    )
     recipients = Person.objects.bulk_create(
         [
             Person(username=f"{code}-c{i}", first_name="Ana", last_name=f"Jovanović {i}", is_citizen=True)
@@ -177,10 +178,18 @@ def prepare(n_recipients: int) -> dict[str, Any]:
         output_template=TEMPLATE,
         output_doc_type="uverenje",
         classification_code="02-05",
+        direct_issuance=True,
+        direct_issuance_legal_basis="Zakon o prebivalištu i boravištu građana, čl. 25",
         created_at=now,
         updated_at=now,
     )
-    _, token = api_token_issue(person=official, name="bench", actor="bench")
+    _, token = api_token_issue(
+        person=official,
+        name="bench",
+        expires_at=now + dt.timedelta(days=1),
+        scopes=[f"issue:{service.code}"],
+        actor="bench",
+    )
     keyring.eseal_key(code, name=agency.name)  # the PKI and the e-seal exist before timing
     return {
         "agency": str(agency.pk),

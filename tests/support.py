@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.test import Client
 from govdoc.accounts import services as accounts
 from govdoc.accounts.models import Person
 from govdoc.cli import demo_data
+from govdoc.core import clock
 
 PIN = demo_data.DEMO_SIGNING_PIN
 
@@ -20,10 +22,17 @@ def person(username: str) -> Person:
 
 
 class ApiClient:
-    """A system calling the API with a bearer token issued to one person."""
+    """An integrator calling the API with a bearer token issued to one person (or to a system
+    account, with ``scopes`` such as ``issue:<service code>``)."""
 
-    def __init__(self, username: str) -> None:
-        _, self.token = accounts.api_token_issue(person=person(username), name="journey test", actor="test")
+    def __init__(self, username: str, *, scopes: tuple[str, ...] = ()) -> None:
+        self.token_obj, self.token = accounts.api_token_issue(
+            person=person(username),
+            name="journey test",
+            expires_at=clock.now() + dt.timedelta(days=30),
+            scopes=scopes,
+            actor="test",
+        )
         self.client = Client()
 
     def _headers(self) -> dict[str, str]:

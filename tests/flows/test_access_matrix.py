@@ -19,7 +19,17 @@ from tests.support import PIN, ApiClient, run_worker
 
 pytestmark = [pytest.mark.slow]
 
-PEOPLE = ["anonymous", "citizen", "other-citizen", "handler", "head-unit", "registry", "handler-bg", "admin"]
+PEOPLE = [
+    "anonymous",
+    "citizen",
+    "other-citizen",
+    "handler",
+    "head-unit",
+    "registry",
+    "handler-bg",
+    "admin",
+    "mup-salter",  # the agency's counter system: a system account with a token scoped to issuing
+]
 FORM = {
     "ime_prezime": "Ana Petrović",
     "jmbg": "0101990710006",
@@ -62,7 +72,7 @@ def _call(who: str, method: str, path: str, body: dict[str, object] | None = Non
         if method == "GET":
             return int(client.get(f"/api/v1{path}").status_code)
         return int(client.post(f"/api/v1{path}", body or {}, content_type="application/json").status_code)
-    api = ApiClient(who)
+    api = ApiClient(who, scopes=("issue:uverenje-o-prebivalistu",) if who == "mup-salter" else ())
     if method == "GET":
         return int(api.get(path).status_code)
     return int(api.post(path, body).status_code)
@@ -78,18 +88,34 @@ def test_each_person_sees_and_does_only_what_role_and_agency_allow(demo: None) -
     case_document = str(Application.objects.get(pk=app_id).case_document_id)
 
     # expected status per person, in the order of PEOPLE (0: not tried here)
+    attachment_id = str(Application.objects.get(pk=app_id).attachments.get().pk)
     reads: dict[str, list[int]] = {
-        f"/applications/{app_id}": [401, 200, 404, 200, 200, 200, 404, 404],
-        f"/approvals/lines/{line_id}": [401, 404, 404, 200, 200, 200, 404, 404],
-        f"/approvals/lines/{line_id}/manifest": [401, 404, 404, 200, 200, 200, 404, 404],
-        f"/documents/{case_document}": [401, 404, 404, 200, 200, 200, 404, 404],
-        f"/issued/{issued_id}": [401, 200, 404, 200, 200, 200, 404, 404],
-        f"/issued/{issued_id}/pdf": [401, 200, 404, 200, 200, 200, 404, 404],
-        f"/issued/{issued_id}/verifications": [401, 200, 404, 403, 403, 403, 404, 404],
+        f"/applications/{app_id}": [401, 200, 404, 200, 200, 200, 404, 404, 403],
+        f"/applications/{app_id}/attachments": [401, 200, 404, 200, 200, 200, 404, 404, 403],
+        f"/applications/{app_id}/attachments/{attachment_id}": [401, 200, 404, 200, 200, 200, 404, 404, 403],
+        f"/people/assignees?application={app_id}": [401, 404, 404, 200, 200, 200, 404, 404, 403],
+        "/me": [401, 200, 200, 200, 200, 200, 200, 200, 200],
+        f"/approvals/lines/{line_id}": [401, 404, 404, 200, 200, 200, 404, 404, 403],
+        f"/approvals/lines/{line_id}/manifest": [401, 404, 404, 200, 200, 200, 404, 404, 403],
+        f"/documents/{case_document}": [401, 404, 404, 200, 200, 200, 404, 404, 403],
+        # a system sees only the documents it issued itself
+        f"/issued/{issued_id}": [401, 200, 404, 200, 200, 200, 404, 404, 404],
+        f"/issued/{issued_id}/pdf": [401, 200, 404, 200, 200, 200, 404, 404, 404],
+        f"/issued/{issued_id}/verifications": [401, 200, 404, 403, 403, 403, 404, 404, 404],
     }
     writes: dict[str, tuple[dict[str, object], list[int]]] = {
-        f"/issued/{issued_id}/revoke": ({"reason": "test"}, [401, 403, 404, 403, 0, 403, 404, 404]),
-        f"/applications/{app_id}/withdraw": ({}, [401, 409, 404, 403, 403, 403, 404, 404]),
+        f"/issued/{issued_id}/revoke": ({"reason": "test"}, [401, 403, 404, 403, 0, 403, 404, 404, 404]),
+        f"/applications/{app_id}/withdraw": ({}, [401, 409, 404, 403, 403, 403, 404, 404, 403]),
+        # direct issuance: only the system account with the service's scope
+        "/issued": (
+            {
+                "service": "uverenje-o-prebivalistu",
+                "recipient_id": str(Person.objects.get(username="citizen").pk),
+                "data": FORM,
+                "script": "sr-latn",
+            },
+            [401, 403, 403, 403, 403, 403, 403, 403, 0],
+        ),
     }
 
     got: dict[str, list[int]] = {}
@@ -116,6 +142,14 @@ def test_each_person_sees_and_does_only_what_role_and_agency_allow(demo: None) -
     assert not AuditEvent.objects.filter(
         event__in=["issuance.issued_revoked", "applications.application_withdrawn"]
     ).exists()
+    assert IssuedDocument.objects.count() == 1  # no one but the system issued directly
+    assert AuditEvent.objects.filter(event="applications.direct_issuance_refused").count() == 7
+
+    # the system issues directly, and then sees that document (and only that one)
+    system = ApiClient("mup-salter", scopes=("issue:uverenje-o-prebivalistu",))
+    direct = system.post("/issued", writes["/issued"][0])
+    assert direct.status_code == 201, direct.content
+    assert system.get(f"/issued/{direct.json()['id']}").status_code == 200
 
     # the one allowed write: the head of unit revokes it
     assert _call("head-unit", "POST", f"/issued/{issued_id}/revoke", {"reason": "izdat greškom"}) == 200

@@ -43,7 +43,20 @@ def test_200_citizens_issued_concurrently_each_pdf_names_its_own_applicant(demo:
     head_unit = Person.objects.get(username="head-unit")
     handler = Person.objects.get(username="handler")
     scan = make_sample_pdf("LK")
-    # one approval step keeps the setup short; the three-step line is covered by the journeys
+    # one approval step keeps the setup short; the three-step line is covered by the journeys.
+    # The service's approval policy must allow that line: here the head of the handling unit approves.
+    from govdoc.applications.services.catalogue import service_update
+
+    service = service_update(
+        service=service,
+        changes={
+            "approval_policy": {
+                "steps": [{"kind": "approval", "holders": [{"role": "head_of_unit", "scope": "unit"}]}]
+            },
+            "default_line": [{"kind": "approval", "role": "head_of_unit", "position": 1}],
+        },
+        actor="test",
+    )
     line = [{"kind": "approval", "assignee_id": str(head_unit.pk), "position": 1}]
 
     applicant_of: dict[str, str] = {}

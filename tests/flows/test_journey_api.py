@@ -59,9 +59,48 @@ def test_whole_journey_through_the_api(demo: None) -> None:
     assert assigned.status_code == 200, assigned.content
     assert assigned.json()["status"] == "assigned"
 
-    # 3. the handler drafts the decision and sends it up the default line (three officials)
+    # 3. the handler (who am I?) reads the attachments, as the web page lets them (recorded as
+    # personal-data access), and drafts the decision
     handler = ApiClient("handler")
+    me = handler.get("/me").json()
+    assert (me["username"], me["account_kind"], me["agencies"]) == ("handler", "person", ["mup"])
+    assert [(m["unit"], m["role"]) for m in me["memberships"]] == [("pu-beograd", "handler")]
+    files = handler.get(f"/applications/{app_id}/attachments").json()
+    assert [(f["rule_key"], f["media_type"]) for f in files] == [("licna_karta", "application/pdf")]
+    scan = handler.get(f"/applications/{app_id}/attachments/{files[0]['id']}")
+    assert scan.status_code == 200 and scan.content.startswith(b"%PDF")
+    from govdoc.audit.models import AuditEvent
+
+    reads = AuditEvent.objects.filter(event="audit.personal_data_viewed", actor_label="handler")
+    assert {e.data.get("purpose") for e in reads} >= {"list the attachments", "open an attachment"}
+    assert citizen.get(f"/applications/{app_id}/attachments").status_code == 200  # the applicant's own
+    assert ApiClient("handler-bg").get(f"/applications/{app_id}/attachments").status_code == 404
     assert handler.put(f"/applications/{app_id}/decision", {"fields": {"napomena": ""}}).status_code == 200
+
+    # who may be on the line, and who may hold each step of the service's approval policy
+    who = handler.get(f"/people/assignees?application={app_id}").json()
+    ids = {o["username"]: o["id"] for o in who["officials"]}
+    assert [(p["kind"], sorted(k for k, v in ids.items() if v in p["may_hold"])) for p in who["policy"]] == [
+        ("review", ["head-unit"]),
+        ("consent", ["registry"]),
+        ("approval", ["head-agency"]),
+    ]
+    assert "handler" not in ids  # never the drafter
+    assert ApiClient("citizen").get(f"/people/assignees?application={app_id}").status_code == 404
+
+    # the attack found: the line shrunk to one approval held by a registry clerk is refused
+    shrunk = handler.post(
+        f"/applications/{app_id}/decision/send",
+        {"steps": [{"kind": "approval", "assignee_id": ids["registry"], "position": 1}]},
+    )
+    assert shrunk.status_code == 400
+    assert shrunk["Content-Type"] == "application/problem+json"
+    assert shrunk.json()["type"] == "https://govdoc.example/problems/approval-line-policy"
+    assert [e["field"] for e in shrunk.json()["errors"]] == ["steps"]
+    assert "Milica Milić (registry clerk), who may not hold it" in shrunk.json()["errors"][0]["message"]
+    assert handler.get(f"/applications/{app_id}").json()["status"] == "assigned"
+
+    # ... the default line (three officials) keeps the policy and goes
     sent = handler.post(f"/applications/{app_id}/decision/send", {})
     assert sent.status_code == 200, sent.content
     assert sent.json()["status"] == "in_approval"
@@ -149,3 +188,45 @@ def test_whole_journey_through_the_api(demo: None) -> None:
     report = manifest_verify(manifest, trust=keyring.trust())
     assert report.ok, report.problems
     assert [d.decided_by for d in report.decisions] == ["Jelena Jovanović", "Milica Milić", "Nikola Nikolić"]
+
+
+def test_withdrawal_during_approval_stops_the_line_and_the_approvers_see_why(demo: None) -> None:
+    citizen = ApiClient("citizen")
+    response = citizen.post_form(
+        "/applications",
+        {
+            "service": SERVICE,
+            "data": json.dumps(FORM),
+            "attachment_keys": ["licna_karta"],
+            "files": [SimpleUploadedFile("lk.pdf", make_sample_pdf("Licna karta"), "application/pdf")],
+        },
+    )
+    app_id = response.json()["id"]
+    ApiClient("head-unit").post(f"/applications/{app_id}/assign", {"handler_id": str(person("handler").pk)})
+    handler = ApiClient("handler")
+    line_id = handler.post(f"/applications/{app_id}/decision/send", {}).json()["approval_line_id"]
+    head_unit = ApiClient("head-unit")
+    [step] = head_unit.get("/approvals/queue").json()
+    assert (
+        head_unit.post(
+            f"/approvals/steps/{step['id']}/decision", {"decision": "approve", "pin": PIN}
+        ).status_code
+        == 200
+    )
+    assert len(ApiClient("registry").get("/approvals/queue").json()) == 1
+
+    withdrawn = citizen.post(f"/applications/{app_id}/withdraw")
+
+    assert withdrawn.status_code == 200, withdrawn.content
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert ApiClient("registry").get("/approvals/queue").json() == []
+    line = handler.get(f"/approvals/lines/{line_id}").json()
+    assert line["status"] == "withdrawn"
+    assert line["end_reason"] == "the applicant withdrew the application"
+    assert [(s["status"], s["skip_reason"]) for s in line["steps"]] == [
+        ("approved", ""),
+        ("skipped", "the applicant withdrew the application"),
+        ("skipped", "the applicant withdrew the application"),
+    ]
+    run_worker()
+    assert citizen.get(f"/applications/{app_id}").json()["status"] == "withdrawn"

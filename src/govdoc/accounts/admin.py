@@ -33,11 +33,13 @@ class MembershipInline(admin.TabularInline[Membership, Person]):
 
 @admin.register(Person)
 class PersonAdmin(AuditedModelAdmin, UserAdmin):  # type: ignore[type-arg]
-    list_display = ["username", "first_name", "last_name", "is_citizen", "is_staff"]
-    list_filter = ["is_citizen", "is_staff", "memberships__role"]
+    list_display = ["username", "first_name", "last_name", "account_kind", "is_citizen", "is_staff"]
+    list_filter = ["account_kind", "is_citizen", "is_staff", "memberships__role"]
+    # A system account is made with `govdoc system-account create`; its kind never changes here.
+    readonly_fields = ["account_kind"]
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
-        ("GovDoc", {"fields": ["is_citizen", "national_id", "preferred_script"]}),
+        ("GovDoc", {"fields": ["account_kind", "is_citizen", "national_id", "preferred_script"]}),
     )
     inlines = [MembershipInline]
 

@@ -9,10 +9,25 @@ class Role(models.TextChoices):
     REGISTRY_CLERK = "registry_clerk", "Registry clerk"
     ARCHIVIST = "archivist", "Archivist"
     ADMINISTRATOR = "administrator", "Administrator"
+    # An agency's own system (a counter application, a register) acting through the API only.
+    SYSTEM = "system", "Agency system"
 
 
-# Roles held inside an agency (through a membership of one of its units).
-OFFICIAL_ROLES = frozenset(Role) - {Role.CITIZEN}
+# Roles people hold inside an agency (through a membership of one of its units).
+OFFICIAL_ROLES = frozenset(Role) - {Role.CITIZEN, Role.SYSTEM}
+
+
+class AccountKind(models.TextChoices):
+    """A person logs in to pages; a system account calls the API with a token and nothing else."""
+
+    PERSON = "person", "Person"
+    SYSTEM = "system", "Agency system"
+
+
+# A token scope that lets a system account issue one service's document directly.
+SCOPE_ISSUE = "issue:"
+# An IT security officer's rule: every token expires, at the latest a year and a day after issue.
+TOKEN_MAX_DAYS = 366
 
 
 class Script(models.TextChoices):

@@ -1,4 +1,10 @@
-from govdoc.core.errors import ConflictError, GovDocError, InvalidInputError, NotFoundError
+from govdoc.core.errors import (
+    ConflictError,
+    GovDocError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 
 
 class AccountsError(GovDocError):
@@ -33,3 +39,38 @@ class InvalidCredentialsError(GovDocError):
 
 class RegistrationInvalidError(InvalidInputError):
     code = "registration-invalid"
+
+
+class ApiTokenInvalidError(InvalidInputError):
+    """A token cannot be issued as asked (no name, no or too long an expiry, a bad scope)."""
+
+    code = "api-token-invalid"
+
+
+class ApiTokenNotFoundError(NotFoundError):
+    code = "api-token-not-found"
+
+
+class ApiTokenRefusedError(GovDocError):
+    """A known token that no longer opens the API: the refusal is audited."""
+
+    code = "api-token-refused"
+    status = 401
+
+
+class ApiTokenExpiredError(ApiTokenRefusedError):
+    code = "api-token-expired"
+
+
+class ApiTokenRevokedError(ApiTokenRefusedError):
+    code = "api-token-revoked"
+
+
+class SystemAccountInvalidError(InvalidInputError):
+    code = "system-account-invalid"
+
+
+class SystemAccountOutsideScopeError(PermissionDeniedError):
+    """A system account's token used where its scopes do not reach."""
+
+    code = "system-account-outside-scope"

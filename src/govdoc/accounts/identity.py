@@ -55,7 +55,8 @@ class LocalPasswordProvider:
                 "Too many failed attempts: this account is locked for 15 minutes.", username=username
             )
         user = django_authenticate(request, username=username, password=password)
-        if not isinstance(user, Person):
+        # A system account never logs in to pages, even if someone gave it a password.
+        if not isinstance(user, Person) or user.is_system:
             with transaction.atomic():
                 LoginAttempt.objects.create(username=username, at=clock.now(), client=_client(request))
                 record("accounts.login_failed", actor=None, data={"username": username})

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from govdoc.accounts.constants import Role, Script
+from govdoc.accounts.constants import AccountKind, Role, Script
 
 
 class Agency(models.Model):
@@ -56,10 +57,30 @@ class Person(AbstractUser):
         max_length=13, blank=True, help_text="JMBG: personal data, access to it is audited."
     )
     preferred_script = models.CharField(max_length=8, choices=Script.choices, default=Script.LATIN)
+    account_kind = models.CharField(
+        max_length=8,
+        choices=AccountKind.choices,
+        default=AccountKind.PERSON,
+        help_text="A system account never logs in to pages; it calls the API with a scoped token.",
+    )
 
     class Meta:
         verbose_name = "person"
         verbose_name_plural = "people"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(account_kind__in=AccountKind.values), name="person_account_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(account_kind=AccountKind.SYSTEM)
+                | models.Q(is_citizen=False, is_staff=False, is_superuser=False),
+                name="person_system_is_no_citizen_nor_staff",
+            ),
+        ]
+
+    @property
+    def is_system(self) -> bool:
+        return self.account_kind == AccountKind.SYSTEM
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -96,15 +117,31 @@ class Membership(models.Model):
 
 
 class ApiToken(models.Model):
-    """A bearer token for another system acting as a person. Only the SHA-256 of the token is kept."""
+    """A bearer token: an agency system (or an integrator acting as a person) calls the API.
+
+    Only the SHA-256 of the secret is kept; the secret is shown once, when the token is issued.
+    ``scopes`` are what the token allows beyond the person's own rights, e.g.
+    ``issue:uverenje-o-prebivalistu`` (direct issuance of that service, for system accounts).
+    Every token expires.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, help_text="What system uses it.")
     token_sha256 = models.CharField(max_length=64, unique=True)
+    scopes: models.JSONField[list[str], Any] = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="apitoken_expires_after_creation",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.person})"

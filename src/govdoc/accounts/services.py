@@ -6,14 +6,17 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 
-from govdoc.accounts.constants import Role, Script
+from govdoc.accounts.constants import TOKEN_MAX_DAYS, AccountKind, Role, Script
 from govdoc.accounts.errors import (
+    ApiTokenInvalidError,
     CitizenCannotHoldOfficeError,
     DuplicateCodeError,
     RegistrationInvalidError,
+    SystemAccountInvalidError,
     UnitOutsideAgencyError,
 )
 from govdoc.accounts.models import Agency, ApiToken, Membership, Person, Unit
@@ -117,6 +120,11 @@ def membership_grant(
 ) -> Membership:
     if role == Role.CITIZEN or person.is_citizen:
         raise CitizenCannotHoldOfficeError("citizens hold no office in an agency", person_id=str(person.pk))
+    if (role == Role.SYSTEM) != person.is_system:
+        raise CitizenCannotHoldOfficeError(
+            "the system role belongs to system accounts, and system accounts hold no other role",
+            person_id=str(person.pk),
+        )
     try:
         with transaction.atomic():
             membership = Membership.objects.create(
@@ -153,21 +161,71 @@ def membership_end(
     return membership
 
 
+_SCOPE = re.compile(r"^issue:[a-z0-9][a-z0-9-]{0,63}$")
+
+
+def api_token_errors(
+    *, person: Person, name: str, expires_at: dt.datetime | None, scopes: Sequence[str]
+) -> dict[str, str]:
+    """What is wrong with a token as asked, by field (empty: it may be issued)."""
+    errors: dict[str, str] = {}
+    if not name.strip() or len(name) > 100:
+        errors["name"] = "name the system that uses the token (1 to 100 characters)"
+    now = clock.now()
+    if expires_at is None:
+        errors["expires_at"] = "every token expires: give an expiry date"
+    elif expires_at.tzinfo is None:
+        errors["expires_at"] = "the expiry must carry a time zone"
+    elif expires_at <= now:
+        errors["expires_at"] = "the expiry must be in the future"
+    elif expires_at > now + dt.timedelta(days=TOKEN_MAX_DAYS):
+        errors["expires_at"] = f"a token lives at most {TOKEN_MAX_DAYS} days"
+    bad = [scope for scope in scopes if not isinstance(scope, str) or not _SCOPE.match(scope)]
+    if bad:
+        errors["scopes"] = f"unknown scopes: {', '.join(map(str, bad))} (use issue:<service code>)"
+    elif scopes and not person.is_system:
+        errors["scopes"] = "only a system account's token carries scopes; a person's token acts as the person"
+    if not person.is_active:
+        errors["person"] = "the account is not active"
+    return errors
+
+
 @transaction.atomic
 def api_token_issue(
-    *, person: Person, name: str, expires_at: dt.datetime | None = None, actor: Person | str | None
+    *,
+    person: Person,
+    name: str,
+    expires_at: dt.datetime,
+    scopes: Sequence[str] = (),
+    actor: Person | str | None,
 ) -> tuple[ApiToken, str]:
-    """Issue a token; the clear text is returned once and never stored."""
+    """Issue a token; the secret is returned once and never stored (only its SHA-256)."""
+    errors = api_token_errors(person=person, name=name, expires_at=expires_at, scopes=scopes)
+    if errors:
+        raise ApiTokenInvalidError(
+            "the token cannot be issued: " + "; ".join(f"{k}: {v}" for k, v in sorted(errors.items())),
+            errors=errors,
+        )
     clear = "gd_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         person=person,
-        name=name,
+        name=name.strip(),
         token_sha256=hashlib.sha256(clear.encode()).hexdigest(),
+        scopes=sorted(set(scopes)),
         created_at=clock.now(),
         expires_at=expires_at,
     )
     record(
-        "accounts.api_token_issued", actor=actor, target=token, data={"person": str(person.pk), "name": name}
+        "accounts.api_token_issued",
+        actor=actor,
+        target=token,
+        data={
+            "person": str(person.pk),
+            "account_kind": str(person.account_kind),
+            "name": token.name,
+            "scopes": list(token.scopes),
+            "expires_at": expires_at.isoformat(),
+        },
     )
     return token, clear
 
@@ -178,8 +236,61 @@ def api_token_revoke(*, token: ApiToken, actor: Person | str | None) -> ApiToken
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
-        record("accounts.api_token_revoked", actor=actor, target=token, data={})
+        record("accounts.api_token_revoked", actor=actor, target=token, data={"person": str(token.person_id)})
     return token
+
+
+@transaction.atomic
+def api_token_refusal_record(*, token: ApiToken, reason: str, path: str) -> None:
+    """A known token was refused (expired, revoked, its account disabled): a security officer
+    wants to know that it is still in use somewhere."""
+    record(
+        "accounts.api_token_refused",
+        actor=token.person,
+        target=token,
+        data={"reason": reason, "path": path[:200]},
+    )
+
+
+@transaction.atomic
+def system_account_create(*, unit: Unit, username: str, name: str, actor: Person | str | None) -> Person:
+    """An agency system's account: it never logs in to pages (no usable password, no session),
+    belongs to ``unit`` (whose documents it issues) and acts only through scoped API tokens."""
+    errors: dict[str, str] = {}
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]{2,63}", username):
+        errors["username"] = "3 to 64 lower-case letters, digits, '.', '_' or '-'"
+    elif Person.objects.filter(username__iexact=username).exists():
+        errors["username"] = "this username is taken"
+    if not name.strip() or len(name) > 150:
+        errors["name"] = "name the system (1 to 150 characters)"
+    if errors:
+        raise SystemAccountInvalidError(
+            "the system account cannot be created: "
+            + "; ".join(f"{k}: {v}" for k, v in sorted(errors.items())),
+            errors=errors,
+        )
+    system = Person(username=username, first_name=name.strip()[:150], account_kind=AccountKind.SYSTEM)
+    system.set_unusable_password()
+    system.save()
+    Membership.objects.create(
+        person=system,
+        unit=unit,
+        role=Role.SYSTEM,
+        position=name.strip()[:200],
+        valid_from=clock.today_local(),
+    )
+    record(
+        "accounts.system_account_created",
+        actor=actor,
+        target=system,
+        data={
+            "username": username,
+            "name": name.strip(),
+            "unit": str(unit.pk),
+            "agency": str(unit.agency_id),
+        },
+    )
+    return system
 
 
 @transaction.atomic

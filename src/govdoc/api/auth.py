@@ -1,4 +1,11 @@
-"""API authentication: a browser session (with CSRF) or a bearer token for other systems."""
+"""API authentication: a browser session (with CSRF) or a bearer token for other systems.
+
+A bearer token names a person or an agency's system account (``accounts.ApiToken``). An
+unknown token is a plain 401; a known token that is revoked or expired, or whose account is
+disabled, is a 401 with its own problem type, and the refusal is audited (someone still uses
+it). The token the request came with is kept as ``request.api_token`` (its scopes decide what
+a system may issue directly).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +14,44 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
-from govdoc.accounts.selectors import person_by_api_token
+from govdoc.accounts.errors import (
+    ApiTokenExpiredError,
+    ApiTokenRefusedError,
+    ApiTokenRevokedError,
+    SystemAccountOutsideScopeError,
+)
+from govdoc.accounts.models import ApiToken
+from govdoc.accounts.selectors import api_token_find, api_token_state
+from govdoc.accounts.services import api_token_refusal_record
+
+# A system account acts through the API only, and there only where its scopes reach: who it is,
+# and the issued documents (direct issuance, ``issue:<service>`` scopes).
+_SYSTEM_PATHS = ("/api/v1/me", "/api/v1/issued")
+
+_REFUSALS: dict[str, type[ApiTokenRefusedError]] = {
+    "revoked": ApiTokenRevokedError,
+    "expired": ApiTokenExpiredError,
+    "account-disabled": ApiTokenRefusedError,
+}
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        person = person_by_api_token(token)
-        if person is not None:
-            request.user = person
-        return person
+        found = api_token_find(token)
+        if found is None:
+            return None
+        state = api_token_state(found)
+        if state != "valid":
+            api_token_refusal_record(token=found, reason=state, path=request.path)
+            raise _REFUSALS[state](f"this API token is {state.replace('-', ' ')}", token_id=str(found.pk))
+        if found.person.is_system and not request.path.startswith(_SYSTEM_PATHS):
+            api_token_refusal_record(token=found, reason="outside-scope", path=request.path)
+            raise SystemAccountOutsideScopeError(
+                "an agency system's token opens only /api/v1/me and /api/v1/issued", token_id=str(found.pk)
+            )
+        request.user = found.person
+        request.api_token = found  # type: ignore[attr-defined]
+        return found.person
 
 
 class SessionAuth(APIKeyCookie):
@@ -25,9 +61,15 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
+        if user is not None and user.is_authenticated and not getattr(user, "is_system", False):
             return user
         return None
+
+
+def token_of(request: HttpRequest) -> ApiToken | None:
+    """The token the request authenticated with (None: a browser session)."""
+    token = getattr(request, "api_token", None)
+    return token if isinstance(token, ApiToken) else None
 
 
 api_auth = [TokenAuth(), SessionAuth(csrf=True)]

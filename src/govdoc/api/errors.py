@@ -48,8 +48,9 @@ class Problem(Schema):
 
 def problems(*statuses: int, auth: bool = True) -> dict[frozenset[int], type[Problem]]:
     """The error answers an operation documents: its own ``statuses``, 422 (its input does not
-    validate) and, with ``auth``, 401. Use as ``response={200: Out, **problems(404)}``."""
-    return {frozenset({422, *statuses, *((401,) if auth else ())}): Problem}
+    validate) and, with ``auth``, 401 (no, an unknown, an expired or a revoked token) and 403 (a
+    system account's token used outside its scopes). Use as ``response={200: Out, **problems(404)}``."""
+    return {frozenset({422, *statuses, *((401, 403) if auth else ())}): Problem}
 
 
 def openapi_problem_media_type(schema: dict[str, Any]) -> dict[str, Any]:

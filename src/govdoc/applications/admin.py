@@ -18,7 +18,7 @@ from govdoc.applications.models import (
     ReceiptCounter,
     Service,
 )
-from govdoc.applications.services.catalogue import service_definition_errors
+from govdoc.applications.services.catalogue import direct_issuance_errors, service_definition_errors
 from govdoc.audit.admin import AuditedModelAdmin, ReadOnlyAdmin
 from govdoc.core import clock
 
@@ -30,6 +30,9 @@ _CHECKED = (
     "form_schema",
     "attachment_rules",
     "default_line",
+    "approval_policy",
+    "direct_issuance",
+    "direct_issuance_legal_basis",
     "deadline_working_days",
     "validity_days",
     "output_template",
@@ -63,7 +66,13 @@ class ServiceAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         if agency is None:
             return data
         values = {name: data[name] for name in _CHECKED if name in data}
-        for field, message in service_definition_errors(values, agency=agency).items():
+        errors = service_definition_errors(values, agency=agency)
+        errors.update(
+            direct_issuance_errors(
+                opted_in=data.get("direct_issuance"), basis=data.get("direct_issuance_legal_basis", "")
+            )
+        )
+        for field, message in errors.items():
             top = field.split(".", 1)[0]
             self.add_error(top if top in self.fields else None, f"{field}: {message}")
         return data

@@ -14,7 +14,7 @@ from django.db import transaction
 from govdoc.accounts.models import Agency, Person
 from govdoc.applications.models import Service
 from govdoc.applications.services.catalogue import service_create
-from govdoc.applications.specs import AttachmentRule, DefaultLineStep
+from govdoc.applications.specs import ApprovalPolicy, AttachmentRule, DefaultLineStep
 from govdoc.core.transliteration import to_cyrillic
 from govdoc.documents import content_types
 
@@ -85,6 +85,42 @@ _THREE_STEPS: list[DefaultLineStep] = [
     {"kind": "approval", "role": "head_of_agency", "position": 3},
 ]
 
+# Who may hold each step (approvals.policy). The residence certificate: the head of the handling
+# unit reviews, the registry clerk consents (registration data), and the head of the police
+# administration approves, or a head of unit where the delegation table (전결 규정) gives that
+# document type to heads of units.
+_RESIDENCE_POLICY: ApprovalPolicy = {
+    "steps": [
+        {"kind": "review", "holders": [{"role": "head_of_unit", "scope": "unit"}]},
+        {"kind": "consent", "holders": [{"role": "registry_clerk", "scope": "agency"}]},
+        {
+            "kind": "approval",
+            "holders": [
+                {"role": "head_of_agency", "scope": "agency"},
+                {"role": "head_of_unit", "scope": "delegation"},
+            ],
+        },
+    ]
+}
+# Extracts and certificates that the head of the handling unit signs by the agency's act on its
+# internal organization: the head of that unit approves, or the head of the agency.
+_UNIT_HEAD_POLICY: ApprovalPolicy = {
+    "steps": [
+        {
+            "kind": "approval",
+            "holders": [
+                {"role": "head_of_unit", "scope": "unit"},
+                {"role": "head_of_agency", "scope": "agency"},
+            ],
+        }
+    ]
+}
+# Issued without an application by the police administration's counter system.
+_RESIDENCE_DIRECT_BASIS = (
+    "Zakon o prebivalištu i boravištu građana (Sl. glasnik RS 87/2011), čl. 25; "
+    "Zakon o opštem upravnom postupku, čl. 29 (uverenje iz službene evidencije)"
+)
+
 DEMO_SERVICES: list[dict[str, Any]] = [
     {
         "agency": "mup",
@@ -125,6 +161,8 @@ DEMO_SERVICES: list[dict[str, Any]] = [
         "classification_code": "02-021",
         "validity_days": 180,
         "default_line": _THREE_STEPS,
+        "approval_policy": _RESIDENCE_POLICY,
+        "direct_issuance_legal_basis": _RESIDENCE_DIRECT_BASIS,
     },
     {
         "agency": "beograd",
@@ -270,6 +308,9 @@ def ensure_demo_services(*, actor: Person | str) -> list[Service]:
                 classification_code=spec["classification_code"],
                 validity_days=spec["validity_days"],
                 default_line=list(spec.get("default_line", _HEAD_APPROVES)),
+                approval_policy=spec.get("approval_policy", _UNIT_HEAD_POLICY),
+                direct_issuance=bool(spec.get("direct_issuance_legal_basis")),
+                direct_issuance_legal_basis=spec.get("direct_issuance_legal_basis", ""),
                 actor=actor,
             )
         )

@@ -108,3 +108,33 @@ class NoOneHoldsRoleError(ApplicationsError, ConflictError):
     """A default approval line names a role that nobody holds in the unit or agency."""
 
     code = "no-one-holds-role"
+
+
+class DirectIssuanceRefusedError(ApplicationsError, PermissionDeniedError):
+    """Direct issuance (without an application) refused; each refusal is audited."""
+
+    code = "direct-issuance-refused"
+
+
+class DirectIssuanceSystemsOnlyError(DirectIssuanceRefusedError):
+    """Only an agency's system account issues directly; people go through an application."""
+
+    code = "direct-issuance-systems-only"
+
+
+class TokenScopeMissingError(DirectIssuanceRefusedError):
+    """The token does not carry the scope ``issue:<service code>``."""
+
+    code = "api-token-scope-missing"
+
+
+class DirectIssuanceNotAllowedError(DirectIssuanceRefusedError):
+    """The service did not opt in to direct issuance (with its legal basis)."""
+
+    code = "direct-issuance-not-allowed"
+
+
+class SystemOutsideAgencyError(DirectIssuanceRefusedError):
+    """The system account belongs to another agency than the service."""
+
+    code = "system-outside-agency"

@@ -13,9 +13,13 @@ import uuid
 from typing import Any
 
 from govdoc.accounts.models import Agency, Person
-from govdoc.applications.specs import LineStep
-from govdoc.approvals import selectors as approval_selectors
+from govdoc.applications.errors import IllegalTransitionError
+from govdoc.applications.specs import ApprovalPolicy, LineStep
+from govdoc.approvals import selectors as approval_reads
 from govdoc.approvals import services as approvals
+from govdoc.approvals.constants import REASON_APPLICANT_WITHDREW
+from govdoc.approvals.errors import LineStateError
+from govdoc.approvals.policy import AssigneeRoles, PolicyHolder, ProposedStep, holders_text, may_hold
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
 from govdoc.issuance import services as issuance
@@ -56,7 +60,7 @@ def approval_of(line_id: uuid.UUID) -> ApprovalRef | None:
     """The approved line's reference for the issued document: the head of its chain of signed
     decisions and the content every one of them signed ("" when they do not all name the
     line's content). None when the line is not approved."""
-    approved = approval_selectors.approved_content(line_id=line_id)
+    approved = approval_reads.approved_content(line_id=line_id)
     if approved is None:
         return None
     return {
@@ -64,6 +68,55 @@ def approval_of(line_id: uuid.UUID) -> ApprovalRef | None:
         "chain_head": approved.chain_head,
         "content_sha256": approved.content_sha256,
     }
+
+
+def approval_line_stop_withdrawn(*, line_id: uuid.UUID, actor: Person) -> None:
+    """The applicant withdrew: stop the application's line in the caller's transaction. A line
+    that has already ended (the decision is taken, its outcome on its way) cannot be stopped."""
+    try:
+        approvals.line_cancel(line_id=line_id, reason=REASON_APPLICANT_WITHDREW, actor=actor)
+    except LineStateError as exc:
+        raise IllegalTransitionError(
+            "the decision on this application has already been taken: it can no longer be withdrawn",
+            line_id=str(line_id),
+        ) from exc
+
+
+def approval_policy_refusals(
+    *,
+    policy: ApprovalPolicy,
+    steps: list[LineStep],
+    agency_id: uuid.UUID,
+    unit_id: uuid.UUID,
+    doc_type: str,
+) -> list[str]:
+    """Why ``steps`` break the service's approval policy today (empty: they keep it)."""
+    return approval_reads.line_policy_refusals(
+        policy=policy,
+        steps=[
+            ProposedStep(kind=s["kind"], assignee_id=s["assignee_id"], position=s["position"]) for s in steps
+        ],
+        agency_id=agency_id,
+        unit_id=unit_id,
+        doc_type=doc_type,
+    )
+
+
+def approval_roles(
+    *, person_ids: list[str], agency_id: uuid.UUID, unit_id: uuid.UUID, doc_type: str
+) -> tuple[dict[str, AssigneeRoles], frozenset[str]]:
+    """What each person holds today for the approval policy, and the roles the delegation table
+    names for ``doc_type`` now."""
+    roles = approval_reads.assignee_roles(person_ids=person_ids, agency_id=agency_id, unit_id=unit_id)
+    return roles, approval_reads.delegated_roles(agency_id=agency_id, doc_type=doc_type)
+
+
+def policy_may_hold(holders: list[PolicyHolder], roles: AssigneeRoles, delegated: frozenset[str]) -> bool:
+    return may_hold(holders, roles, delegated_roles=delegated)
+
+
+def policy_holders_text(holders: list[PolicyHolder]) -> str:
+    return holders_text(holders)
 
 
 def document_issue(

@@ -12,7 +12,7 @@ from django.db import models
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Agency, Unit
 from govdoc.applications.constants import ApplicationStatus, EventKind
-from govdoc.applications.specs import AttachmentRule, DefaultLineStep
+from govdoc.applications.specs import ApprovalPolicy, AttachmentRule, DefaultLineStep, strict_policy
 from govdoc.documents.models import Document, StoredFile
 
 
@@ -44,12 +44,31 @@ class Service(models.Model):
     classification_code = models.CharField(max_length=32)
     validity_days = models.PositiveIntegerField(null=True, blank=True)
     default_line: models.JSONField[list[DefaultLineStep], Any] = models.JSONField(default=list)
+    approval_policy: models.JSONField[ApprovalPolicy, Any] = models.JSONField(
+        default=strict_policy,
+        help_text="The steps every approval line of this service must have, and who may hold each "
+        "(approvals.policy).",
+    )
+    direct_issuance = models.BooleanField(
+        default=False, help_text="Agency systems may issue this service's document without an application."
+    )
+    direct_issuance_legal_basis = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The law and article that allow issuing without an application (required to opt in).",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
     class Meta:
         ordering = ["agency__code", "code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(direct_issuance=False) | ~models.Q(direct_issuance_legal_basis=""),
+                name="service_direct_issuance_has_legal_basis",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

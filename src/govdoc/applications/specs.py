@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, TypedDict
 
+from govdoc.approvals.policy import ApprovalPolicy, PolicyHolder, PolicyStep
+
 StepKind = Literal["review", "consent", "approval"]
 STEP_KINDS: frozenset[str] = frozenset({"review", "consent", "approval"})
 
@@ -41,6 +43,14 @@ class LineStep(TypedDict):
     kind: StepKind
     assignee_id: str
     position: int
+
+
+def strict_policy() -> ApprovalPolicy:
+    """The policy a service has until its agency declares one: the head of the agency approves."""
+    return {"steps": [{"kind": "approval", "holders": [{"role": "head_of_agency", "scope": "agency"}]}]}
+
+
+__all__ = ["ApprovalPolicy", "PolicyHolder", "PolicyStep", "strict_policy"]
 
 
 # Field path ("name", "address.city", "attachments.id_card") -> one message a person understands.

@@ -88,4 +88,8 @@ SKIP_BY_OUTCOME: dict[str, str] = {
     LineStatus.WITHDRAWN: "line withdrawn",
 }
 
+# The applicant withdrew the application the line decides on (the line is withdrawn, its open
+# steps skipped with this reason, and no outcome is announced).
+REASON_APPLICANT_WITHDREW = "the applicant withdrew the application"
+
 COMMENT_MAX_LENGTH = 2000

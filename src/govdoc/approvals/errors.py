@@ -92,3 +92,10 @@ class ContentChangedError(ApprovalsError, ConflictError):
     template changed after it was sent. The drafter withdraws it and sends the new content."""
 
     code = "approval-content-changed"
+
+
+class LinePolicyError(ApprovalsError, InvalidInputError):
+    """The line lacks a step its approval policy requires, or puts a step in the hands of
+    someone who may not hold it. ``errors={"steps": ...}`` names every reason."""
+
+    code = "approval-line-policy"

@@ -39,6 +39,11 @@ class ApprovalLine(models.Model):
         help_text="What the line approves for issuing (data, template, script), as the drafter's "
         "domain hashes it; every decision signs it.",
     )
+    end_reason = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Why the line ended without a decision (e.g. the applicant withdrew).",
+    )
 
     class Meta:
         ordering = ["-created_at", "id"]

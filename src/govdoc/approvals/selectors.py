@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from govdoc.accounts.models import Person
-from govdoc.accounts.selectors import memberships_current
+from govdoc.accounts.selectors import memberships_current, memberships_current_in_agency
 from govdoc.approvals.constants import LineStatus, StepStatus
 from govdoc.approvals.errors import LineNotFoundError, StepNotFoundError
 from govdoc.approvals.models import Absence, ApprovalLine, ApprovalStep, DelegationRule, PostReport
+from govdoc.approvals.policy import ApprovalPolicy, AssigneeRoles, ProposedStep, policy_refusals
 from govdoc.core import clock
 
 
@@ -188,3 +189,55 @@ def approved_content(*, line_id: uuid.UUID | str) -> ApprovedContent | None:
     return ApprovedContent(
         line_id=line.pk, content_sha256=content, chain_head=line.chain_head, decisions=tuple(decisions)
     )
+
+
+def delegated_roles(
+    *, agency_id: uuid.UUID | str, doc_type: str, at: dt.datetime | None = None
+) -> frozenset[str]:
+    """The roles a delegation rule of the agency names for ``doc_type`` at ``at`` (now)."""
+    at = at or clock.now()
+    rules = DelegationRule.objects.filter(agency_id=agency_id, doc_type=doc_type, valid_from__lte=at).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gt=at)
+    )
+    return frozenset(str(role) for role in rules.values_list("role", flat=True))
+
+
+def assignee_roles(
+    *, person_ids: list[str], agency_id: uuid.UUID | str, unit_id: uuid.UUID | str
+) -> dict[str, AssigneeRoles]:
+    """What each person holds today in the agency and in its handling unit (one query)."""
+    rows = memberships_current_in_agency(
+        agency_id=agency_id, person_ids=[p for p in person_ids if _uuid(p) is not None]
+    )
+    unit_roles: dict[str, set[str]] = {}
+    agency_roles: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
+    for membership in rows:
+        pid = str(membership.person_id)
+        names[pid] = membership.person.get_full_name() or membership.person.get_username()
+        agency_roles.setdefault(pid, set()).add(str(membership.role))
+        if str(membership.unit_id) == str(unit_id):
+            unit_roles.setdefault(pid, set()).add(str(membership.role))
+    return {
+        pid: AssigneeRoles(
+            name=names[pid],
+            unit_roles=frozenset(unit_roles.get(pid, set())),
+            agency_roles=frozenset(agency_roles[pid]),
+        )
+        for pid in names
+    }
+
+
+def line_policy_refusals(
+    *,
+    policy: ApprovalPolicy,
+    steps: list[ProposedStep],
+    agency_id: uuid.UUID | str,
+    unit_id: uuid.UUID | str,
+    doc_type: str,
+) -> list[str]:
+    """Why the proposed line breaks ``policy`` today (``policy.policy_refusals`` over today's
+    memberships and delegation table); empty when it keeps it."""
+    roles = assignee_roles(person_ids=[s.assignee_id for s in steps], agency_id=agency_id, unit_id=unit_id)
+    delegated = delegated_roles(agency_id=agency_id, doc_type=doc_type)
+    return policy_refusals(policy, steps, roles, delegated_roles=delegated)

@@ -48,6 +48,7 @@ from govdoc.approvals.errors import (
     InvalidDelegationRuleError,
     InvalidLineError,
     LineAlreadyOpenError,
+    LineNotFoundError,
     LineStateError,
     NotAllowedToManageError,
     NotDrafterError,
@@ -197,6 +198,10 @@ def _validated_steps(
         person = people.get(person_id)
         if person is None or not person.is_active:
             raise InvalidLineError(f"no active person {person_id}", person_id=person_id)
+        if person.is_system:
+            raise InvalidLineError(
+                f"{person.get_username()} is an agency system: only people decide", person_id=person_id
+            )
         if not _is_official_of(person, agency_id):
             raise InvalidLineError(
                 f"{person.get_username()} is not a current official of the document's agency",
@@ -337,6 +342,34 @@ def line_withdraw(*, line: ApprovalLine, actor: Actor, reason: str = "") -> Appr
     line.save(update_fields=["status", "finished_at"])
     record("approvals.line_withdrawn", actor=actor, target=line, data={"reason": reason.strip()[:500]})
     _announce_finished(line)
+    return line
+
+
+@transaction.atomic
+def line_cancel(*, line_id: uuid.UUID, reason: str, actor: Actor) -> ApprovalLine:
+    """Stop a line whose matter is gone (the applicant withdrew the application), whatever
+    was decided on it so far: it is withdrawn, its waiting and pending steps are skipped with
+    ``reason`` and leave the approvers' queues. No outcome is announced: there is none to apply.
+
+    A line that has already ended cannot be stopped (``LineStateError``): its outcome stands.
+    """
+    try:
+        line = _lock_line(line_id)
+    except ApprovalLine.DoesNotExist as exc:
+        raise LineNotFoundError("no such approval line", line_id=str(line_id)) from exc
+    reason = reason.strip()[:200]
+    if not reason:
+        raise InvalidLineError("say why the line is stopped", line_id=str(line_id))
+    _move(line, LineStatus.WITHDRAWN)
+    skipped = _skip_open_steps(line, reason=reason)
+    line.finished_at, line.end_reason = clock.now(), reason
+    line.save(update_fields=["status", "finished_at", "end_reason"])
+    record(
+        "approvals.line_cancelled",
+        actor=actor,
+        target=line,
+        data={"reason": reason, "steps_skipped": skipped, "decisions": line.decision_count},
+    )
     return line
 
 

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from govdoc.accounts import services as accounts
-from govdoc.accounts.constants import Role, Script
+from govdoc.accounts.constants import AccountKind, Role, Script
 from govdoc.accounts.models import Agency, Person, Unit
 
 DEMO_PASSWORD = "demo-govdoc-2026"  # noqa: S105 -- printed on start-up; demo data only
 DEMO_SIGNING_PIN = "123456"
 SETUP_ACTOR = "demo-setup"
+DEMO_SYSTEM = "mup-salter"  # an agency system account (API only, no password)
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,14 @@ def _create(progress: Callable[[str], None]) -> None:
             accounts.membership_grant(
                 person=person, unit=unit, role=p.role, position=p.position, actor=SETUP_ACTOR
             )
+    # The police administration's counter system: it issues residence certificates directly
+    # (the service opted in with its legal basis) once an administrator gives it a scoped token.
+    accounts.system_account_create(
+        unit=_unit(agencies["mup"], "pu-beograd"),
+        username=DEMO_SYSTEM,
+        name="Šalterski sistem PU Beograd",
+        actor=SETUP_ACTOR,
+    )
 
 
 def ensure(*, progress: Callable[[str], None]) -> None:
@@ -135,7 +144,10 @@ def ensure(*, progress: Callable[[str], None]) -> None:
     # Officials' signing keys (under the demo PIN) are made outside the transaction: key files.
     from govdoc.signatures import services as signatures
 
-    for person in Person.objects.filter(is_citizen=False, memberships__isnull=False).distinct():
+    officials = Person.objects.filter(
+        is_citizen=False, memberships__isnull=False, account_kind=AccountKind.PERSON
+    )
+    for person in officials.distinct():
         if person.username in ("admin", "mup-admin"):
             continue
         agency = person.memberships.select_related("unit__agency").first()

@@ -14,9 +14,13 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from govdoc import __version__
 from govdoc.cli import bootstrap
+
+if TYPE_CHECKING:
+    from govdoc.accounts.models import Person
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -297,6 +301,105 @@ def cmd_manage(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 
 
+# -- API tokens and system accounts ---------------------------------------------------------
+
+
+def _expiry(text: str) -> dt.datetime:
+    """YYYY-MM-DD: the token works until the end of that day (local time)."""
+    from govdoc.core import clock
+
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise CliError(f"--expires {text!r}: give a date as YYYY-MM-DD") from exc
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=clock.DISPLAY_TZ)
+
+
+def _account(username: str) -> Person:
+    from govdoc.accounts.selectors import person_by_username
+
+    person = person_by_username(username)
+    if person is None:
+        raise CliError(f"no account {username!r}")
+    return person
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.applications.services.direct import api_token_create
+
+    person = _account(args.account)
+    token, secret = api_token_create(
+        person=person,
+        name=args.name,
+        expires_at=_expiry(args.expires),
+        scopes=args.scope or [],
+        actor="cli",
+    )
+    print(f"token {token.pk} for {args.account} ({token.name}), expires {token.expires_at.isoformat()}")
+    print(f"scopes: {', '.join(token.scopes) or '(none: acts as the account)'}")
+    print("secret (shown once, keep it in the system's secret store):")
+    print(secret)
+    return EXIT_OK
+
+
+def cmd_token_list(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.accounts.selectors import api_token_state, api_tokens_all
+
+    tokens = api_tokens_all()
+    if args.account:
+        tokens = tokens.filter(person__username=args.account)
+    rows: list[dict[str, Any]] = [
+        {
+            "id": str(t.pk),
+            "account": t.person.username,
+            "account_kind": str(t.person.account_kind),
+            "name": t.name,
+            "scopes": list(t.scopes),
+            "created_at": t.created_at.isoformat(),
+            "expires_at": t.expires_at.isoformat(),
+            "state": api_token_state(t),
+        }
+        for t in tokens
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for row in rows:
+        print(
+            f"{row['id']}  {row['state']:<8}  {row['account']} ({row['account_kind']})  {row['name']}  "
+            f"expires {str(row['expires_at'])[:10]}  {' '.join(row['scopes'])}"
+        )
+    if not rows:
+        print("no tokens")
+    return EXIT_OK
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.accounts.selectors import api_token_get
+    from govdoc.accounts.services import api_token_revoke
+
+    token = api_token_revoke(token=api_token_get(args.token_id), actor="cli")
+    print(f"token {token.pk} ({token.name}) revoked at {token.revoked_at}")
+    return EXIT_OK
+
+
+def cmd_system_account_create(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.accounts.selectors import agency_by_code, units_of_agency
+    from govdoc.accounts.services import system_account_create
+
+    agency_code, _, unit_code = args.unit.partition("/")
+    unit = units_of_agency(agency=agency_by_code(agency_code)).filter(code=unit_code).first()
+    if unit is None:
+        raise CliError(f"--unit {args.unit!r}: no such unit (give AGENCY/UNIT, e.g. mup/pu-beograd)")
+    system = system_account_create(unit=unit, username=args.username, name=args.name, actor="cli")
+    print(f"system account {system.username} in {args.unit}: API only, no password")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govdoc",
@@ -368,6 +471,36 @@ def build_parser() -> argparse.ArgumentParser:
         "seals made after it stop being authentic; seals proven earlier by their timestamps stay authentic",
     )
     p.set_defaults(func=cmd_pki_revoke)
+
+    token = sub.add_parser(
+        "token", help="API tokens: create (secret shown once), list, revoke"
+    ).add_subparsers(dest="token_command", required=True, metavar="ACTION")
+    p = token.add_parser("create", help="issue a token; prints its secret once")
+    p.add_argument("--account", required=True, metavar="USERNAME", help="a system account (or a person)")
+    p.add_argument("--name", required=True, help="what system uses the token")
+    p.add_argument(
+        "--expires", required=True, metavar="YYYY-MM-DD", help="last day it works (at most a year)"
+    )
+    p.add_argument(
+        "--scope", action="append", metavar="issue:SERVICE", help="direct issuance of a service (repeatable)"
+    )
+    p.set_defaults(func=cmd_token_create)
+    p = token.add_parser("list", help="every token with its state (never its secret)")
+    p.add_argument("--account", metavar="USERNAME")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_token_list)
+    p = token.add_parser("revoke", help="revoke a token at once")
+    p.add_argument("token_id", metavar="TOKEN_ID")
+    p.set_defaults(func=cmd_token_revoke)
+
+    system = sub.add_parser("system-account", help="agency systems' accounts (API only)").add_subparsers(
+        dest="system_command", required=True, metavar="ACTION"
+    )
+    p = system.add_parser("create", help="an account for an agency's system; it never logs in to pages")
+    p.add_argument("--unit", required=True, metavar="AGENCY/UNIT", help="e.g. mup/pu-beograd")
+    p.add_argument("--username", required=True)
+    p.add_argument("--name", required=True, help="the system's name, e.g. 'Šalterski sistem'")
+    p.set_defaults(func=cmd_system_account_create)
 
     p = sub.add_parser("manage", help="Django management commands (createsuperuser, migrate, ...)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -17,9 +17,17 @@ class Disclosure(models.TextChoices):
 
 
 # Roles that may create, version, seal and register documents in their agency. Archivists
-# read and keep documents; they do not write them.
+# read and keep documents; they do not write them. An agency's system account writes the
+# documents it issues directly (the API lets it do nothing else: api.auth).
 WRITER_ROLES = frozenset(
-    {Role.REGISTRY_CLERK, Role.HANDLER, Role.HEAD_OF_UNIT, Role.HEAD_OF_AGENCY, Role.ADMINISTRATOR}
+    {
+        Role.REGISTRY_CLERK,
+        Role.HANDLER,
+        Role.HEAD_OF_UNIT,
+        Role.HEAD_OF_AGENCY,
+        Role.ADMINISTRATOR,
+        Role.SYSTEM,
+    }
 )
 
 # What a document version or an attachment may be, decided by its content (content_types.sniff).

@@ -25,6 +25,7 @@ from govdoc.applications.services import decisions
 from govdoc.applications.specs import LineStep
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services as approval_services
+from govdoc.approvals.policy import holders_text
 from govdoc.core.errors import GovDocError, InvalidInputError
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services as issuance_services
@@ -38,7 +39,7 @@ def official_required(view: View) -> View:
     @login_required
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if not isinstance(user, Person) or user.is_citizen:
+        if not isinstance(user, Person) or user.is_citizen or user.is_system:
             return HttpResponseRedirect(reverse("web:my-applications"))
         return view(request, *args, **kwargs)
 
@@ -84,6 +85,9 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
             error = exc.message
         except GovDocError as exc:
             error, status = exc.message, exc.status
+            fields = exc.details.get("errors")
+            if isinstance(fields, dict):  # e.g. {"steps": ...}: shown beside the field
+                errors = {str(k): str(v) for k, v in fields.items()}
     context = {
         "app": app,
         "events": apps.timeline(application=app, viewer=me),
@@ -93,6 +97,11 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
         "handlers": apps.handlers_of(application=app),
         "officials": officials_of_agency(agency_id=app.agency_id).exclude(pk=me.pk),
         "issued": _issued(app, me),
+        "line": _line(app, me),
+        "policy": [
+            {"kind": step["kind"], "holders": holders_text(step["holders"])}
+            for step in app.service.approval_policy.get("steps", [])
+        ],
         "error": error,
         "errors": errors,
     }
@@ -106,6 +115,16 @@ def _default_line(app: Any, me: Person) -> list[dict[str, Any]]:
         return []
     people = {str(p.pk): p for p in apps.people_named(ids=[s["assignee_id"] for s in steps])}
     return [{**s, "person": people.get(s["assignee_id"])} for s in steps]
+
+
+def _line(app: Any, me: Person) -> Any:
+    """The application's approval line with its steps (why a step was skipped shows beside it)."""
+    if not app.approval_line_id:
+        return None
+    try:
+        return approvals.line_get(user=me, line_id=app.approval_line_id)
+    except GovDocError:
+        return None
 
 
 def _issued(app: Any, me: Person) -> Any:

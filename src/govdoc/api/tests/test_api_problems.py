@@ -3,6 +3,7 @@ schemathesis run (tests/flows/test_api_fuzz.py) and its follow-up probes found, 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from pathlib import Path
@@ -20,6 +21,7 @@ from govdoc.accounts.tests.factories import PersonFactory, grant
 from govdoc.api.v1 import api
 from govdoc.applications.models import Application
 from govdoc.applications.tests.conftest import FORM_SCHEMA, VALID_DATA, make_service
+from govdoc.core import clock
 from govdoc.documents.models import Document, RegistryEntry
 from govdoc.documents.tests.samples import PDF, create_document
 
@@ -40,7 +42,9 @@ def files_dir(tmp_path: Path, settings: Settings) -> None:
 
 
 def _client(person: Person) -> Client:
-    _, token = api_token_issue(person=person, name="tests", actor=None)
+    _, token = api_token_issue(
+        person=person, name="tests", expires_at=clock.now() + dt.timedelta(days=1), actor=None
+    )
     return Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
 

@@ -42,7 +42,9 @@ class Api:
     """A client that acts as one person through a bearer token."""
 
     def __init__(self, person: Person) -> None:
-        _, token = api_token_issue(person=person, name="tests", actor=None)
+        _, token = api_token_issue(
+            person=person, name="tests", expires_at=clock.now() + dt.timedelta(days=1), actor=None
+        )
         self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
 
     def get(self, path: str) -> Any:

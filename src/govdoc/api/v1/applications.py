@@ -8,7 +8,7 @@ import json
 import uuid
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
@@ -44,6 +44,12 @@ class ServiceOut(Schema):
     deadline_working_days: int
     form_schema: dict[str, Any]
     attachment_rules: list[dict[str, Any]]
+    approval_policy: dict[str, Any] = Field(
+        description="The steps every approval line must have and who may hold each (role and scope: "
+        "unit, agency, or delegation while the delegation table allows it)"
+    )
+    direct_issuance: bool = Field(description="Agency systems may issue it without an application")
+    direct_issuance_legal_basis: str
 
 
 class EventOut(Schema):
@@ -166,6 +172,9 @@ def services(request: HttpRequest) -> list[ServiceOut]:
             deadline_working_days=s.deadline_working_days,
             form_schema=s.form_schema,
             attachment_rules=[dict(r) for r in s.attachment_rules],
+            approval_policy=dict(s.approval_policy),
+            direct_issuance=s.direct_issuance,
+            direct_issuance_legal_basis=s.direct_issuance_legal_basis,
         )
         for s in apps.services_active().select_related("agency")
     ]
@@ -216,6 +225,58 @@ def listing(request: HttpRequest) -> list[ApplicationOut]:
 def detail(request: HttpRequest, application_id: uuid.UUID) -> ApplicationDetailOut:
     me = _me(request)
     return _detail(apps.application_get(viewer=me, application_id=application_id), me)
+
+
+class ApplicationAttachmentOut(Schema):
+    id: uuid.UUID
+    rule_key: str = Field(description="The service's attachment rule it answers, e.g. licna_karta")
+    filename: str
+    media_type: str = Field(description="Judged by content when it was received")
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+
+
+@router.get(
+    "/applications/{application_id}/attachments",
+    response={200: list[ApplicationAttachmentOut], **problems(404)},
+    summary="The application's current attachments (an official's read is recorded as personal-data access)",
+)
+def attachments(request: HttpRequest, application_id: uuid.UUID) -> list[ApplicationAttachmentOut]:
+    app = apps.application_get(
+        viewer=_me(request), application_id=application_id, purpose="list the attachments"
+    )
+    return [
+        ApplicationAttachmentOut(
+            id=a.pk,
+            rule_key=a.rule_key,
+            filename=a.filename,
+            media_type=a.media_type,
+            size=a.file.size,
+            sha256=a.file.sha256,
+            uploaded_at=a.uploaded_at,
+        )
+        for a in app.current_attachments  # type: ignore[attr-defined]
+    ]
+
+
+@router.get(
+    "/applications/{application_id}/attachments/{attachment_id}",
+    response={200: None, **problems(404, 409)},
+    summary="Download one attachment as uploaded (integrity-checked; recorded as personal-data access)",
+)
+def attachment(request: HttpRequest, application_id: uuid.UUID, attachment_id: uuid.UUID) -> HttpResponse:
+    found, content = apps.attachment_content(
+        viewer=_me(request), application_id=application_id, attachment_id=attachment_id
+    )
+    response = HttpResponse(content, content_type=found.media_type)
+    response["Content-Disposition"] = f'attachment; filename="{_safe_filename(found.filename)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _safe_filename(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in name)[:120] or "attachment"
 
 
 @router.post(

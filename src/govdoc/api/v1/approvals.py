@@ -7,6 +7,7 @@ import uuid
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
+from pydantic import Field
 
 from govdoc.accounts.models import Person
 from govdoc.api.auth import api_auth
@@ -39,7 +40,9 @@ class StepOut(Schema):
     decided_at: dt.datetime | None
     acting_for: str | None
     delegated: bool
-    skip_reason: str
+    skip_reason: str = Field(
+        description="Why the step was never decided (delegated decision, withdrawal, ...)"
+    )
 
 
 class LineOut(Schema):
@@ -48,6 +51,9 @@ class LineOut(Schema):
     document_id: uuid.UUID
     version: int
     drafter: str
+    end_reason: str = Field(
+        description="Why the line ended without a decision, e.g. 'the applicant withdrew the application'"
+    )
     steps: list[StepOut]
 
 
@@ -83,6 +89,7 @@ def _line(line: ApprovalLine) -> LineOut:
         document_id=line.document_id,
         version=line.version.number,
         drafter=line.drafter.username,
+        end_reason=line.end_reason,
         steps=[_step(s) for s in approvals.steps_of(line=line)],
     )
 

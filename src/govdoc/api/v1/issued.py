@@ -13,18 +13,20 @@ from pydantic import Field
 
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Person
-from govdoc.api.auth import api_auth
+from govdoc.api.auth import api_auth, token_of
 from govdoc.api.errors import problems
 from govdoc.api.schemas import StrictSchema
 from govdoc.applications import selectors as apps
 from govdoc.applications.errors import InvalidApplicationError, ServiceNotFoundError
 from govdoc.applications.services.direct import (
     document_issue_for_service,
-    require_official_of_service_agency,
+    require_may_issue,
+    require_system_account,
 )
 from govdoc.core import clock
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services
+from govdoc.issuance.errors import IssuedDocumentNotFoundError
 from govdoc.issuance.models import IssuedDocument
 
 router = Router(tags=["issued documents"], auth=api_auth)
@@ -79,6 +81,15 @@ class SupersedeIn(Schema):
     reason: str
 
 
+def _issued(me: Person, issued_id: uuid.UUID) -> IssuedDocument:
+    """An issued document the caller may see. A system account sees only what it issued itself
+    (least privilege: its token is scoped to issuing, not to reading the agency's documents)."""
+    document = issuance.issued_get(viewer=me, issued_id=issued_id)
+    if me.is_system and document.issued_by_id != me.pk:
+        raise IssuedDocumentNotFoundError("no such issued document", issued_id=str(issued_id))
+    return document
+
+
 def _out(d: IssuedDocument) -> IssuedOut:
     return IssuedOut(
         id=d.pk,
@@ -96,24 +107,38 @@ def _out(d: IssuedDocument) -> IssuedOut:
 
 @router.post(
     "",
-    response={201: IssuedOut, **problems(400, 403, 404)},
-    summary="Issue a service's document directly (agency systems; officials of the service's agency)",
+    response={201: IssuedOut, **problems(400, 403, 404, 409)},
+    summary="Issue a service's document directly (agency systems only, with a scoped token)",
+    description=(
+        "For an agency's own *system* (a counter application, a register), not for people: the "
+        "caller is a system account of the service's agency (`GET /api/v1/me` shows "
+        "`account_kind: system`) whose bearer token carries the scope `issue:<service code>`, and "
+        "the service opted in to direct issuance with its legal basis. An administrator creates "
+        "the system account and its token with `govdoc token create --system ... --scope "
+        "issue:<service code> --expires YYYY-MM-DD` (or in the administrators' pages); the secret "
+        "is shown once.\n\nRefusals (403 problem+json, audited, nothing else written): "
+        "`direct-issuance-systems-only` (a person, even with a token), `system-outside-agency`, "
+        "`api-token-scope-missing`, `direct-issuance-not-allowed` (the service did not opt in). "
+        "An expired or revoked token is a 401 `api-token-expired` / `api-token-revoked`. "
+        "Each issuance is audited with the system's identity and the token's id."
+    ),
 )
 def issue(request: HttpRequest, body: IssueIn) -> Status[IssuedOut]:
-    me = _me(request)
+    me, token = _me(request), token_of(request)
+    require_system_account(actor=me, token=token, service_code=body.service)
     service = apps.service_by_code(body.service)
     if service is None:
         raise ServiceNotFoundError(f"no service with code {body.service!r}", service=body.service)
-    require_official_of_service_agency(actor=me, service=service)
+    require_may_issue(actor=me, token=token, service=service)
     recipient = apps.people_named(ids=[str(body.recipient_id)]).first()
     if recipient is None:
         raise InvalidApplicationError(
             "no person has this id", errors={"recipient_id": "no person has this id"}
         )
     issued_id = document_issue_for_service(
-        service=service, recipient=recipient, data=body.data, script=body.script, actor=me
+        service=service, recipient=recipient, data=body.data, script=body.script, actor=me, token=token
     )
-    return Status(201, _out(issuance.issued_get(viewer=me, issued_id=issued_id)))
+    return Status(201, _out(_issued(me, issued_id)))
 
 
 @router.get("", response={200: list[IssuedOut], **problems()}, summary="Documents issued to me")
@@ -123,7 +148,7 @@ def mine(request: HttpRequest) -> list[IssuedOut]:
 
 @router.get("/{issued_id}", response={200: IssuedOut, **problems(404)})
 def detail(request: HttpRequest, issued_id: uuid.UUID) -> IssuedOut:
-    return _out(issuance.issued_get(viewer=_me(request), issued_id=issued_id))
+    return _out(_issued(_me(request), issued_id))
 
 
 @router.get(
@@ -133,7 +158,7 @@ def detail(request: HttpRequest, issued_id: uuid.UUID) -> IssuedOut:
 )
 def pdf(request: HttpRequest, issued_id: uuid.UUID) -> HttpResponse:
     me = _me(request)
-    document = issuance.issued_get(viewer=me, issued_id=issued_id)
+    document = _issued(me, issued_id)
     response = HttpResponse(issuance.issued_pdf(viewer=me, issued=document), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{document.registry_number}.pdf"'
     return response
@@ -146,7 +171,7 @@ def pdf(request: HttpRequest, issued_id: uuid.UUID) -> HttpResponse:
 )
 def verifications(request: HttpRequest, issued_id: uuid.UUID) -> list[VerificationEventOut]:
     me = _me(request)
-    document = issuance.issued_get(viewer=me, issued_id=issued_id)
+    document = _issued(me, issued_id)
     return [
         VerificationEventOut(
             at=v.at,
@@ -163,15 +188,15 @@ def verifications(request: HttpRequest, issued_id: uuid.UUID) -> list[Verificati
 @router.post("/{issued_id}/revoke", response={200: IssuedOut, **problems(400, 403, 404, 409)})
 def revoke(request: HttpRequest, issued_id: uuid.UUID, body: ReasonIn) -> IssuedOut:
     me = _me(request)
-    document = issuance.issued_get(viewer=me, issued_id=issued_id)
+    document = _issued(me, issued_id)
     return _out(services.issued_revoke(issued=document, reason=body.reason, actor=me))
 
 
 @router.post("/{issued_id}/supersede", response={200: IssuedOut, **problems(400, 403, 404, 409)})
 def supersede(request: HttpRequest, issued_id: uuid.UUID, body: SupersedeIn) -> IssuedOut:
     me = _me(request)
-    document = issuance.issued_get(viewer=me, issued_id=issued_id)
-    replacement = issuance.issued_get(viewer=me, issued_id=body.replacement_id)
+    document = _issued(me, issued_id)
+    replacement = _issued(me, body.replacement_id)
     return _out(
         services.issued_supersede(issued=document, replacement=replacement, reason=body.reason, actor=me)
     )

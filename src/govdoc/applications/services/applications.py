@@ -11,6 +11,7 @@ from django.db import transaction
 
 from govdoc.accounts.constants import Role, Script
 from govdoc.accounts.models import Person
+from govdoc.applications import integration
 from govdoc.applications.access import require_handling_official, roles_in_unit
 from govdoc.applications.constants import (
     ASSIGNER_ROLES,
@@ -257,7 +258,11 @@ def application_withdraw(*, application: Application, actor: Person, reason: str
     """The applicant withdraws the application; possible until there is a decision."""
     application = locked(application)
     _require_applicant(application, actor)
+    line_id = application.approval_line_id
     move(application, ApplicationStatus.WITHDRAWN, kind=EventKind.WITHDRAWN, action="be withdrawn")
+    if line_id is not None and application.status == ApplicationStatus.WITHDRAWN:
+        # Withdrawn during approval: the approvers stop, and see why (same transaction).
+        integration.approval_line_stop_withdrawn(line_id=line_id, actor=actor)
     record(
         "applications.application_withdrawn",
         actor=actor,

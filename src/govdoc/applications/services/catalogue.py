@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
 
-from govdoc.accounts.constants import Role
+from govdoc.accounts.constants import OFFICIAL_ROLES, Role
 from govdoc.accounts.models import Agency, Person, Unit
 from govdoc.accounts.selectors import has_role
 from govdoc.applications.errors import DuplicateServiceCodeError, InvalidServiceError, NotAdministratorError
 from govdoc.applications.form_validation import schema_errors
 from govdoc.applications.models import Service
-from govdoc.applications.specs import STEP_KINDS, AttachmentRule, DefaultLineStep, FieldErrors
+from govdoc.applications.specs import STEP_KINDS, ApprovalPolicy, AttachmentRule, DefaultLineStep, FieldErrors
+from govdoc.approvals.policy import AssigneeRoles, ProposedStep, policy_errors, policy_refusals
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.documents import content_types
@@ -48,6 +50,9 @@ class ServiceChanges(TypedDict, total=False):
     classification_code: str
     validity_days: int | None
     default_line: list[DefaultLineStep]
+    approval_policy: ApprovalPolicy
+    direct_issuance: bool
+    direct_issuance_legal_basis: str
     is_active: bool
 
 
@@ -119,7 +124,7 @@ def _default_line_errors(steps: object) -> FieldErrors:
             continue
         if step.get("kind") not in STEP_KINDS:
             errors[f"{where}.kind"] = "must be review, consent or approval"
-        if step.get("role") not in Role.values or step.get("role") == Role.CITIZEN:
+        if step.get("role") not in OFFICIAL_ROLES:
             errors[f"{where}.role"] = "must be an official's role"
         position = step.get("position")
         if not isinstance(position, int) or isinstance(position, bool) or position < 1:
@@ -130,6 +135,21 @@ def _default_line_errors(steps: object) -> FieldErrors:
     if steps and not any(isinstance(s, dict) and s.get("kind") == "approval" for s in steps):
         errors.setdefault("default_line", "a line needs an approval step")
     return errors
+
+
+def _default_line_policy_errors(line: list[DefaultLineStep], policy: ApprovalPolicy) -> FieldErrors:
+    """The default line must be able to keep the policy: each step's role, held in the handling
+    unit, must satisfy the policy (a delegation-scoped holder counts only while a rule exists,
+    so it is not relied on here)."""
+    steps = [ProposedStep(s["kind"], f"step-{i}", s["position"]) for i, s in enumerate(line)]
+    holders = {
+        f"step-{i}": AssigneeRoles(
+            name=f"the {s['role']}", unit_roles=frozenset({s["role"]}), agency_roles=frozenset({s["role"]})
+        )
+        for i, s in enumerate(line)
+    }
+    reasons = policy_refusals(policy, steps, holders)
+    return {"default_line": "breaks the approval policy: " + "; ".join(reasons)} if reasons else {}
 
 
 def service_definition_errors(values: dict[str, Any], *, agency: Agency) -> FieldErrors:
@@ -149,6 +169,16 @@ def service_definition_errors(values: dict[str, Any], *, agency: Agency) -> Fiel
         errors.update(_attachment_rule_errors(values["attachment_rules"]))
     if "default_line" in values:
         errors.update(_default_line_errors(values["default_line"]))
+    if "approval_policy" in values:
+        errors.update(policy_errors(values["approval_policy"]))
+    if "approval_policy" in values and "default_line" in values and not errors:
+        errors.update(_default_line_policy_errors(values["default_line"], values["approval_policy"]))
+    if "direct_issuance" in values and not isinstance(values["direct_issuance"], bool):
+        errors["direct_issuance"] = "must be true or false"
+    if "direct_issuance_legal_basis" in values:
+        basis = values["direct_issuance_legal_basis"]
+        if not isinstance(basis, str) or len(basis) > 500:
+            errors["direct_issuance_legal_basis"] = "must be text of at most 500 characters"
     if "deadline_working_days" in values:
         days = values["deadline_working_days"]
         if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
@@ -173,6 +203,17 @@ def service_definition_errors(values: dict[str, Any], *, agency: Agency) -> Fiel
     if "classification_code" in values and not _CLASSIFICATION.match(str(values["classification_code"])):
         errors["classification_code"] = "must be 1 to 32 letters, digits, '.', '/', '-' or '_'"
     return errors
+
+
+def direct_issuance_errors(*, opted_in: object, basis: object) -> FieldErrors:
+    """Issuing without an application needs a recorded legal basis (what a legal department
+    checks before an agency system may issue in the agency's name)."""
+    if opted_in is True and (not isinstance(basis, str) or not basis.strip()):
+        return {
+            "direct_issuance_legal_basis": "name the law and article that allow issuing without an "
+            "application"
+        }
+    return {}
 
 
 def _raise_if(errors: FieldErrors) -> None:
@@ -203,6 +244,9 @@ def service_create(
     output_doc_type: str,
     classification_code: str,
     default_line: list[DefaultLineStep],
+    approval_policy: ApprovalPolicy,
+    direct_issuance: bool = False,
+    direct_issuance_legal_basis: str = "",
     validity_days: int | None = None,
     description: str = "",
     description_cyrl: str = "",
@@ -231,9 +275,13 @@ def service_create(
         "classification_code": classification_code,
         "validity_days": validity_days,
         "default_line": default_line,
+        "approval_policy": approval_policy,
+        "direct_issuance": direct_issuance,
+        "direct_issuance_legal_basis": direct_issuance_legal_basis.strip(),
         "is_active": is_active,
     }
     errors = service_definition_errors(values, agency=agency)
+    errors.update(direct_issuance_errors(opted_in=direct_issuance, basis=direct_issuance_legal_basis))
     if not _CODE.match(code):
         errors["code"] = "must be a short lower-case code (letters, digits, '-')"
     _raise_if(errors)
@@ -251,7 +299,15 @@ def service_create(
         "applications.service_created",
         actor=actor,
         target=service,
-        data={"code": code, "agency": agency.code, "unit": str(unit.pk), "name": name},
+        data={
+            "code": code,
+            "agency": agency.code,
+            "unit": str(unit.pk),
+            "name": name,
+            "approval_policy": json.loads(json.dumps(approval_policy)),
+            "direct_issuance": direct_issuance,
+            "direct_issuance_legal_basis": direct_issuance_legal_basis.strip(),
+        },
     )
     return service
 
@@ -262,7 +318,17 @@ def service_update(*, service: Service, changes: ServiceChanges, actor: Person |
     service = Service.objects.select_for_update().select_related("agency").get(pk=service.pk)
     _require_administrator(actor=actor, agency=service.agency)
     values: dict[str, Any] = dict(changes)
-    _raise_if(service_definition_errors(values, agency=service.agency))
+    if ("approval_policy" in values) != ("default_line" in values):  # check them together
+        values.setdefault("approval_policy", service.approval_policy)
+        values.setdefault("default_line", service.default_line)
+    errors = service_definition_errors(values, agency=service.agency)
+    errors.update(
+        direct_issuance_errors(
+            opted_in=values.get("direct_issuance", service.direct_issuance),
+            basis=values.get("direct_issuance_legal_basis", service.direct_issuance_legal_basis),
+        )
+    )
+    _raise_if(errors)
     changed = sorted(field for field, value in values.items() if getattr(service, field) != value)
     for field in changed:
         setattr(service, field, values[field])

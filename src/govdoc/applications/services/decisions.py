@@ -32,6 +32,7 @@ from govdoc.applications.output import draft_pdf, output_context, valid_until, v
 from govdoc.applications.services.inbox import inbox_deliver
 from govdoc.applications.services.transitions import locked, move
 from govdoc.applications.specs import STEP_KINDS, LineStep
+from govdoc.approvals.errors import LinePolicyError
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.core.jsontypes import JSONValue
@@ -144,7 +145,27 @@ def _steps_checked(steps: Sequence[LineStep], *, application: Application) -> li
     return sorted(out, key=lambda s: s["position"])
 
 
-@transaction.atomic
+def _policy_enforced(application: Application, steps: list[LineStep]) -> None:
+    """Refuse a line that breaks the service's approval policy, naming every reason."""
+    service = application.service
+    reasons = integration.approval_policy_refusals(
+        policy=service.approval_policy,
+        steps=steps,
+        agency_id=application.agency_id,
+        unit_id=application.unit_id,
+        doc_type=service.output_doc_type,
+    )
+    if reasons:
+        text = "; ".join(reasons)
+        raise LinePolicyError(
+            f"the approval line breaks the approval policy of {service.code}: {text}",
+            errors={"steps": text},
+            application_id=str(application.pk),
+            service=service.code,
+            reasons=reasons,
+        )
+
+
 def decision_send_to_approval(
     *, application: Application, steps: Sequence[LineStep] | None = None, actor: Person
 ) -> Application:
@@ -153,8 +174,33 @@ def decision_send_to_approval(
     Creates the case document (the draft rendered as a PDF) in the handling unit, or a new
     version of it when a returned decision goes up again, and the approval line over that
     version: the service's default line resolved to people, or ``steps`` if the handler
-    overrides it. Anything the approvals domain refuses rolls the whole send back.
+    overrides it. Either is checked against the service's approval policy; a line that breaks
+    it is refused (``LinePolicyError``), nothing is written but the audited refusal. Anything
+    the approvals domain refuses rolls the whole send back.
     """
+    try:
+        return _send_to_approval(application=application, steps=steps, actor=actor)
+    except LinePolicyError as exc:
+        with transaction.atomic():
+            record(
+                "applications.approval_line_refused",
+                actor=actor,
+                target=application,
+                data={
+                    "reasons": list(exc.details.get("reasons") or []),  # type: ignore[call-overload]
+                    "steps": [
+                        {"kind": s["kind"], "assignee_id": str(s["assignee_id"]), "position": s["position"]}
+                        for s in (steps or [])
+                    ],
+                },
+            )
+        raise
+
+
+@transaction.atomic
+def _send_to_approval(
+    *, application: Application, steps: Sequence[LineStep] | None, actor: Person
+) -> Application:
     application = locked(application)
     require_handling_official(application, actor, action="send the decision to approval")
     if application.status != ApplicationStatus.ASSIGNED:
@@ -169,6 +215,7 @@ def decision_send_to_approval(
         if steps is not None
         else default_line_resolve(application=application, drafter=actor)
     )
+    _policy_enforced(application, resolved)
     service = application.service
     document = application.case_document
     pdf = draft_pdf(application)

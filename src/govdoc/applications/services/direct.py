@@ -1,28 +1,42 @@
-"""Issuing a service's document without an online application: an agency's own system (a
-counter clerk's, a back-office register's) sends the form data and the person it is for.
+"""Issuing a service's document without an online application: an agency's own *system* (a
+counter application, a back-office register) sends the form data and the person it is for.
+
+Only a system account (``accounts.AccountKind.SYSTEM``) of the service's agency may do it,
+with an API token that carries the scope ``issue:<service code>``, and only for a service that
+opted in and recorded the legal basis for it (``Service.direct_issuance``). People, even with a
+token, are refused: a person's decision goes through an application and its approval line.
+Each refusal is audited (``applications.direct_issuance_refused``) and writes nothing else.
 
 The data are checked against the service's form schema exactly as an application's are, the
 template sees the same context as for an application (``output.output_context_for``, with no
 receipt number and no decision fields), and the document is issued through the issuance domain
-like ``decisions.application_issue`` does. Issuance checks that the actor holds a writing role in
-the agency and records its own events; this module adds ``applications.document_issued_directly``.
+like ``decisions.application_issue`` does. This module adds ``applications.document_issued_directly``
+with the system's identity and the token's id.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
 
-from govdoc.accounts.constants import Script
-from govdoc.accounts.models import Person
+from govdoc.accounts.constants import SCOPE_ISSUE, Script
+from govdoc.accounts.errors import ApiTokenInvalidError
+from govdoc.accounts.models import ApiToken, Person
 from govdoc.accounts.selectors import memberships_current
+from govdoc.accounts.services import api_token_errors, api_token_issue
 from govdoc.applications import integration
 from govdoc.applications.errors import (
+    DirectIssuanceNotAllowedError,
+    DirectIssuanceRefusedError,
+    DirectIssuanceSystemsOnlyError,
     InvalidApplicationError,
-    NotOfficialOfAgencyError,
     ServiceInactiveError,
+    SystemOutsideAgencyError,
+    TokenScopeMissingError,
 )
 from govdoc.applications.form_validation import data_errors
 from govdoc.applications.models import Service
@@ -43,17 +57,114 @@ _NOT_A_CITIZEN: dict[str, str] = {
 }
 
 
-def require_official_of_service_agency(*, actor: Person, service: Service) -> None:
-    """A citizen (or an official of another agency) is refused before anything else is checked
-    (an interface may call this before it looks up the recipient, so a refused caller learns
-    nothing about who exists); which roles of the agency may issue is the issuance domain's rule."""
+def _refuse(
+    error: DirectIssuanceRefusedError, *, actor: Person, token: ApiToken | None, service: str
+) -> None:
+    """Audit the refusal (in a transaction of its own: nothing else is written), then raise."""
+    with transaction.atomic():
+        record(
+            "applications.direct_issuance_refused",
+            actor=actor,
+            target=None,
+            data={
+                "reason": error.code,
+                "service": service,
+                "token": str(token.pk) if token is not None else None,
+                "account_kind": str(actor.account_kind),
+            },
+        )
+    raise error
+
+
+def require_system_account(*, actor: Person, token: ApiToken | None, service_code: str) -> None:
+    """People are refused before anything else is looked up (so a refused caller learns nothing
+    about which services or recipients exist)."""
+    if not actor.is_system or not actor.is_active or token is None:
+        _refuse(
+            DirectIssuanceSystemsOnlyError(
+                "direct issuance is for agency systems with a scoped API token; a person's decision "
+                "goes through an application and its approval line",
+                person_id=str(actor.pk),
+            ),
+            actor=actor,
+            token=token,
+            service=service_code,
+        )
+
+
+def require_may_issue(*, actor: Person, token: ApiToken | None, service: Service) -> None:
+    """The system account belongs to the service's agency, its token carries the service's
+    scope, and the service opted in to direct issuance with a legal basis."""
+    require_system_account(actor=actor, token=token, service_code=service.code)
+    assert token is not None
     in_agency = memberships_current(person=actor).filter(unit__agency_id=service.agency_id).exists()
-    if not actor.is_active or not in_agency:
-        raise NotOfficialOfAgencyError(
-            f"only officials of {service.agency.code} issue documents of the service {service.code}",
-            person_id=str(actor.pk),
+    error: DirectIssuanceRefusedError | None = None
+    if not in_agency:
+        error = SystemOutsideAgencyError(
+            f"the system account belongs to another agency than {service.agency.code}", service=service.code
+        )
+    elif SCOPE_ISSUE + service.code not in token.scopes:
+        error = TokenScopeMissingError(
+            f"the token does not carry the scope {SCOPE_ISSUE}{service.code}",
+            service=service.code,
+            token_id=str(token.pk),
+        )
+    elif not service.direct_issuance or not service.direct_issuance_legal_basis.strip():
+        error = DirectIssuanceNotAllowedError(
+            f"the service {service.code} is not issued without an application (no legal basis recorded)",
             service=service.code,
         )
+    if error is not None:
+        _refuse(error, actor=actor, token=token, service=service.code)
+
+
+def token_scope_errors(*, person: Person, scopes: Sequence[str]) -> FieldErrors:
+    """Each ``issue:<service code>`` scope must name a service of the account's agency that
+    opted in to direct issuance (accounts checks the scope's form and the account's kind)."""
+    agencies = {m.unit.agency_id for m in memberships_current(person=person)}
+    problems: list[str] = []
+    for scope in scopes:
+        if not isinstance(scope, str) or not scope.startswith(SCOPE_ISSUE):
+            continue
+        code = scope.removeprefix(SCOPE_ISSUE)
+        service = Service.objects.filter(code=code).first()
+        if service is None:
+            problems.append(f"{scope}: no such service")
+        elif service.agency_id not in agencies:
+            problems.append(f"{scope}: the service belongs to another agency than the account")
+        elif not service.direct_issuance:
+            problems.append(f"{scope}: the service did not opt in to direct issuance")
+    return {"scopes": "; ".join(problems)} if problems else {}
+
+
+def api_token_create_errors(
+    *, person: Person, name: str, expires_at: dt.datetime | None, scopes: Sequence[str]
+) -> FieldErrors:
+    """Everything ``api_token_create`` would refuse, by field (for forms to show first)."""
+    errors = dict(api_token_errors(person=person, name=name, expires_at=expires_at, scopes=scopes))
+    if "scopes" not in errors:
+        errors.update(token_scope_errors(person=person, scopes=scopes))
+    return errors
+
+
+def api_token_create(
+    *,
+    person: Person,
+    name: str,
+    expires_at: dt.datetime | None,
+    scopes: Sequence[str] = (),
+    actor: Person | str,
+) -> tuple[ApiToken, str]:
+    """Issue an API token (the secret is returned once): for a person, acting as that person;
+    for a system account, with ``issue:<service code>`` scopes checked against the catalogue.
+    What CLI and administrators' pages call."""
+    errors = api_token_create_errors(person=person, name=name, expires_at=expires_at, scopes=scopes)
+    if errors or expires_at is None:
+        raise ApiTokenInvalidError(
+            "the token cannot be issued: " + "; ".join(f"{k}: {v}" for k, v in sorted(errors.items())),
+            errors=errors,
+        )
+    return api_token_issue(person=person, name=name, expires_at=expires_at, scopes=scopes, actor=actor)
 
 
 def _input_errors(*, service: Service, recipient: Person, data: dict[str, Any], script: str) -> FieldErrors:
@@ -66,19 +177,26 @@ def _input_errors(*, service: Service, recipient: Person, data: dict[str, Any], 
 
 
 def document_issue_for_service(
-    *, service: Service, recipient: Person, data: dict[str, Any], script: str, actor: Person
+    *,
+    service: Service,
+    recipient: Person,
+    data: dict[str, Any],
+    script: str,
+    actor: Person,
+    token: ApiToken | None,
 ) -> uuid.UUID:
     """Issue ``service``'s output document to ``recipient`` from ``data``; returns the issued
     document's id.
 
-    Refuses with ``NotOfficialOfAgencyError`` anyone who is not an official of the service's
-    agency, and with ``InvalidApplicationError`` (naming every field) data that break the
-    service's form schema, an unknown script or a recipient who is not a citizen; in either
-    case nothing is written. Runs outside a transaction: issuance commits in steps of its own
-    (see ``issuance.services``), then the audit event of this path is written.
+    Refuses (``DirectIssuanceRefusedError`` and its kinds, audited) anyone but a system account
+    of the service's agency whose ``token`` carries the service's scope, and a service that did
+    not opt in; refuses with ``InvalidApplicationError`` (naming every field) data that break
+    the service's form schema, an unknown script or a recipient who is not a citizen. Nothing
+    is written on a refusal but its audit event. Runs outside a transaction: issuance commits in
+    steps of its own (see ``issuance.services``), then the audit event of this path is written.
     """
     service = Service.objects.select_related("agency").get(pk=service.pk)
-    require_official_of_service_agency(actor=actor, service=service)
+    require_may_issue(actor=actor, token=token, service=service)
     if not service.is_active:
         raise ServiceInactiveError("the service is no longer offered", service=service.code)
     errors = _input_errors(service=service, recipient=recipient, data=data, script=script)
@@ -115,6 +233,9 @@ def document_issue_for_service(
                 "service": service.code,
                 "recipient": str(recipient.pk),
                 "script": script,
+                "system": actor.get_username(),
+                "token": str(token.pk) if token is not None else None,
+                "legal_basis": service.direct_issuance_legal_basis,
                 # Field names only, and only those the form declares: the audit chain is
                 # append-only and must not keep personal data (nor a key a schema let through).
                 "fields": [*sorted(k for k in data if k in service.form_schema.get("properties", {}))],

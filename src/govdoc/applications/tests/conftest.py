@@ -116,6 +116,19 @@ def make_service(*, unit: Unit, actor: Person | str, **overrides: Any) -> Servic
         "classification_code": "02-021",
         "validity_days": 180,
         "default_line": [{"kind": "approval", "role": "head_of_unit", "position": 1}],
+        "approval_policy": {
+            "steps": [
+                {
+                    "kind": "approval",
+                    "holders": [
+                        {"role": "head_of_unit", "scope": "unit"},
+                        {"role": "head_of_agency", "scope": "agency"},
+                    ],
+                }
+            ]
+        },
+        "direct_issuance": True,
+        "direct_issuance_legal_basis": "Zakon o prebivalištu i boravištu građana, čl. 25",
         "actor": actor,
     }
     fields.update(overrides)

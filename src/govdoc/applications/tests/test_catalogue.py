@@ -65,6 +65,20 @@ def test_only_an_administrator_of_that_agency_defines_its_services(unit: Unit, h
         ({"default_line": [{"kind": "approval", "role": "citizen", "position": 1}]}, "default_line.0.role"),
         ({"default_line": [{"kind": "review", "role": "head_of_unit", "position": 1}]}, "default_line"),
         ({"deadline_working_days": 0}, "deadline_working_days"),
+        ({"approval_policy": {"steps": []}}, "approval_policy.steps"),
+        (
+            {
+                "approval_policy": {
+                    "steps": [{"kind": "approval", "holders": [{"role": "boss", "scope": "unit"}]}]
+                }
+            },
+            "approval_policy.steps.0.holders.0.role",
+        ),
+        ({"direct_issuance": True, "direct_issuance_legal_basis": " "}, "direct_issuance_legal_basis"),
+        (  # the default line gives the final approval to a role the policy does not allow
+            {"default_line": [{"kind": "approval", "role": "registry_clerk", "position": 1}]},
+            "default_line",
+        ),
         ({"name": "  "}, "name"),
         ({"code": "Uverenje O"}, "code"),
         ({"classification_code": "02 021"}, "classification_code"),
@@ -183,6 +197,9 @@ def _admin_post(service: Service, **changes: Any) -> dict[str, Any]:
         "classification_code": service.classification_code,
         "validity_days": service.validity_days or "",
         "default_line": json.dumps(service.default_line),
+        "approval_policy": json.dumps(service.approval_policy),
+        "direct_issuance": "on" if service.direct_issuance else "",
+        "direct_issuance_legal_basis": service.direct_issuance_legal_basis,
         "is_active": "on",
     }
     data.update(changes)

@@ -310,3 +310,40 @@ def test_an_outcome_for_a_withdrawn_application_changes_nothing(
     assigned.refresh_from_db()
     assert assigned.status == "withdrawn"
     assert not InboxMessage.objects.filter(recipient=citizen).exists()
+
+
+def test_withdrawal_during_approval_stops_the_line_and_the_approvers_see_why(
+    assigned: Application, handler: Person, head: Person, citizen: Person
+) -> None:
+    from govdoc.approvals import selectors as approval_reads
+
+    services.decision_send_to_approval(application=assigned, actor=handler)
+    assigned.refresh_from_db()
+    assert approval_reads.queue_for(person=head).exists()
+
+    services.application_withdraw(application=assigned, actor=citizen, reason="Ne treba mi više.")
+
+    assigned.refresh_from_db()
+    assert assigned.status == "withdrawn"
+    assert not approval_reads.queue_for(person=head).exists()
+    line = approval_reads.line_get(user=head, line_id=assigned.approval_line_id)
+    assert (line.status, line.end_reason) == ("withdrawn", "the applicant withdrew the application")
+    assert [(s.status, s.skip_reason) for s in line.steps.all()] == [
+        ("skipped", "the applicant withdrew the application")
+    ]
+    assert AuditEvent.objects.filter(event="approvals.line_cancelled", actor_id=str(citizen.pk)).count() == 1
+    assert not DBTaskResult.objects.filter(task_path__endswith="decision_outcome_apply").exists()
+
+
+def test_once_the_line_has_decided_the_applicant_can_no_longer_withdraw(
+    assigned: Application, handler: Person, signing_head: Person, citizen: Person
+) -> None:
+    services.decision_send_to_approval(application=assigned, actor=handler)
+    _decide(assigned, signing_head, "approve")  # the outcome task has not run yet
+
+    with pytest.raises(IllegalTransitionError, match="already been taken"):
+        services.application_withdraw(application=assigned, actor=citizen)
+
+    assigned.refresh_from_db()
+    assert assigned.status == "in_approval"
+    assert not AuditEvent.objects.filter(event="applications.application_withdrawn").exists()

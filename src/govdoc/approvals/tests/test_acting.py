@@ -84,6 +84,18 @@ def test_outside_the_absence_the_deputy_is_refused(office: Office) -> None:
     assert not PostReport.objects.exists()
 
 
+def test_before_a_planned_absence_starts_the_deputy_is_refused(office: Office) -> None:
+    absent(office)
+    with clock.frozen(NOW - dt.timedelta(days=2)):
+        line = line_at_final_approval(office)
+        assert list(selectors.queue_for(person=office.deputy)) == []
+        with pytest.raises(NotYourStepError):
+            decide(line, office.deputy, assignee=office.approver)
+    with clock.frozen(NOW):  # the absence has begun: now the deputy decides (대결)
+        step = decide(line, office.deputy, assignee=office.approver)
+    assert (step.acting_for_id, step.decided_by_id) == (office.approver.pk, office.deputy.pk)
+
+
 def test_an_ended_absence_ends_the_deputys_authority(office: Office) -> None:
     absence = absent(office)
     with clock.frozen(NOW):

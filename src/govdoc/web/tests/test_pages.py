@@ -98,11 +98,19 @@ def test_handler_changes_the_line_before_sending_then_withdraws_it(applied: Appl
     from govdoc.approvals.models import ApprovalLine
 
     app = _assigned(applied)
-    people = {u: str(Person.objects.get(username=u).pk) for u in ("head-unit", "mup-admin", "head-agency")}
+    people = {
+        u: str(Person.objects.get(username=u).pk)
+        for u in ("head-unit", "mup-admin", "head-agency", "registry")
+    }
     handler = _client("handler")
     page = handler.get(f"/work/applications/{app.pk}/").content.decode()
     assert 'name="step_assignee"' in page
-    sent = handler.post(
+    policy = page.split('id="approval-policy"')[1].split("</div>")[0]
+    assert "review: head of unit of the handling unit" in policy
+    assert "consent: registry clerk of the agency" in policy
+    # The residence certificate's policy wants the registry clerk's consent: an administrator in
+    # its place is refused, and the page says why beside the line.
+    refused = handler.post(
         f"/work/applications/{app.pk}/",
         {
             "action": "send",
@@ -111,13 +119,38 @@ def test_handler_changes_the_line_before_sending_then_withdraws_it(applied: Appl
             "step_assignee": [people["head-unit"], people["mup-admin"], people["head-agency"]],
         },
     )
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    beside = html.split('id="steps-error"')[1].split("</p>")[0]
+    assert (
+        "the consent step at position 2 is held by Petar Perić (administrator), who may not hold it" in beside
+    )
+    app.refresh_from_db()
+    assert app.status == "assigned"
+
+    # The handler may add a consent of their own choosing beside the required ones.
+    sent = handler.post(
+        f"/work/applications/{app.pk}/",
+        {
+            "action": "send",
+            "step_kind": ["review", "consent", "consent", "approval"],
+            "step_position": ["1", "2", "2", "3"],
+            "step_assignee": [
+                people["head-unit"],
+                people["registry"],
+                people["mup-admin"],
+                people["head-agency"],
+            ],
+        },
+    )
     assert sent.status_code == 302
     app.refresh_from_db()
     assert app.status == "in_approval"
     line = ApprovalLine.objects.get(pk=app.approval_line_id)
-    assert [s.assignee.username for s in line.steps.order_by("position")] == [
+    assert [s.assignee.username for s in line.steps.order_by("position", "assignee__username")] == [
         "head-unit",
         "mup-admin",
+        "registry",
         "head-agency",
     ]
 
@@ -138,3 +171,25 @@ def test_a_nul_character_in_a_form_is_refused_before_anything_is_stored(demo: No
     )
     assert response.status_code == 400
     assert not Application.objects.exists()
+
+
+def test_when_the_applicant_withdraws_during_approval_the_page_shows_why_the_line_stopped(
+    applied: Application,
+) -> None:
+    from govdoc.applications.services import applications as app_services
+    from govdoc.applications.services import decisions
+    from govdoc.approvals.selectors import queue_for
+
+    app = _assigned(applied)
+    decisions.decision_send_to_approval(application=app, actor=Person.objects.get(username="handler"))
+    head_unit = Person.objects.get(username="head-unit")
+    [step] = queue_for(person=head_unit)
+    assert f'id="step-{step.pk}"' in _client("head-unit").get("/work/").content.decode()
+
+    app_services.application_withdraw(application=app, actor=Person.objects.get(username="citizen"))
+
+    assert f'id="step-{step.pk}"' not in _client("head-unit").get("/work/").content.decode()
+    page = _client("handler").get(f"/work/applications/{app.pk}/").content.decode()
+    steps = page.split('id="line-steps"')[1]
+    assert "the applicant withdrew the application" in steps
+    assert steps.count("(the applicant withdrew the application)") == 3

@@ -1,0 +1,254 @@
+"""Approval policies: which steps a line must have, and who may hold each.
+
+A policy belongs to what is being approved (a citizen service's output document, or a document
+type that officials draft); this module knows neither. ``policy_refusals`` is pure: it takes the
+policy, the proposed steps and what each assignee holds today, and returns every reason the line
+is refused (an empty list: the line may go). ``policy_errors`` checks a policy's own shape, for
+the catalogues that store one.
+
+Rules (the agency's legal department signs off on these):
+
+- every required step of the policy is on the line, in the policy's order, with its kind;
+- a required step is held by someone the policy allows: a role in the handling unit, a role
+  anywhere in the agency, or a role that a *current* delegation rule (전결 규정) for the
+  document type names;
+- the drafter may add review and consent steps (held by any official of the agency: the
+  approvals domain checks that), never a second approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Literal, TypedDict
+
+from govdoc.accounts.constants import OFFICIAL_ROLES, Role
+
+HolderScope = Literal["unit", "agency", "delegation"]
+HOLDER_SCOPES: frozenset[str] = frozenset({"unit", "agency", "delegation"})
+PolicyStepKind = Literal["review", "consent", "approval"]
+POLICY_STEP_KINDS: tuple[str, ...] = ("review", "consent", "approval")
+# What the drafter may add beyond the policy's required steps.
+ADDABLE_KINDS: frozenset[str] = frozenset({"review", "consent"})
+
+
+class PolicyHolder(TypedDict):
+    """Who may hold a step: ``role`` in the handling unit (``unit``), anywhere in the agency
+    (``agency``), or anywhere in the agency while a current delegation rule for the document
+    type names that role (``delegation``)."""
+
+    role: str
+    scope: HolderScope
+
+
+class PolicyStep(TypedDict):
+    kind: PolicyStepKind
+    holders: list[PolicyHolder]  # any one of them may hold the step
+
+
+class ApprovalPolicy(TypedDict):
+    """The required steps, in the order they must come on the line."""
+
+    steps: list[PolicyStep]
+
+
+@dataclass(frozen=True)
+class ProposedStep:
+    kind: str
+    assignee_id: str
+    position: int
+
+
+@dataclass(frozen=True)
+class AssigneeRoles:
+    """What one assignee holds today, for the line's agency and handling unit."""
+
+    name: str
+    unit_roles: frozenset[str] = field(default_factory=frozenset)
+    agency_roles: frozenset[str] = field(default_factory=frozenset)
+
+
+# ------------------------------------------------------------------------------ wording
+
+_ROLE_NAMES: dict[str, str] = {str(role.value): str(role.label).lower() for role in Role}
+_SCOPE_WORDS: dict[str, str] = {
+    "unit": "{role} of the handling unit",
+    "agency": "{role} of the agency",
+    "delegation": "{role} where the delegation table allows it for this document type",
+}
+_KIND_NAMES: dict[str, str] = {"review": "review", "consent": "consent", "approval": "final approval"}
+
+
+def holders_text(holders: Sequence[PolicyHolder]) -> str:
+    """'head of agency of the agency, or head of unit where the delegation table allows it ...'"""
+    words = [_SCOPE_WORDS[h["scope"]].format(role=_ROLE_NAMES.get(h["role"], h["role"])) for h in holders]
+    return ", or ".join(words) or "no one"
+
+
+def _roles_text(roles: AssigneeRoles) -> str:
+    held = sorted(roles.agency_roles)
+    return ", ".join(_ROLE_NAMES.get(r, r) for r in held) or "no role in the agency"
+
+
+# ------------------------------------------------------------------------------ checks
+
+
+def may_hold(
+    holders: Sequence[PolicyHolder], roles: AssigneeRoles, *, delegated_roles: frozenset[str]
+) -> bool:
+    """May someone holding ``roles`` hold a step that ``holders`` describe?"""
+    for holder in holders:
+        role, scope = holder["role"], holder["scope"]
+        if scope == "unit" and role in roles.unit_roles:
+            return True
+        if scope == "agency" and role in roles.agency_roles:
+            return True
+        if scope == "delegation" and role in roles.agency_roles and role in delegated_roles:
+            return True
+    return False
+
+
+def policy_refusals(
+    policy: ApprovalPolicy,
+    steps: Sequence[ProposedStep],
+    assignees: Mapping[str, AssigneeRoles],
+    *,
+    delegated_roles: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Every reason the proposed line breaks ``policy``; empty when it keeps it.
+
+    ``assignees`` maps each assignee id to what they hold today; ``delegated_roles`` are the
+    roles that a current delegation rule of the agency names for the document type.
+    """
+    ordered = sorted(steps, key=lambda s: s.position)
+    required = policy["steps"]
+    matched: dict[int, int] = {}  # index in ``required`` -> index in ``ordered``
+    used: set[int] = set()
+    # Greedy in-order matching: the earliest fitting step for each required step. For a
+    # subsequence match with a per-pair test, taking the earliest fit never loses a solution.
+    cursor = 0
+    for r_index, wanted in enumerate(required):
+        for o_index in range(cursor, len(ordered)):
+            step = ordered[o_index]
+            roles = assignees.get(step.assignee_id)
+            if (
+                step.kind == wanted["kind"]
+                and roles is not None
+                and may_hold(wanted["holders"], roles, delegated_roles=delegated_roles)
+            ):
+                matched[r_index], cursor = o_index, o_index + 1
+                used.add(o_index)
+                break
+    reasons: list[str] = []
+    blamed: set[int] = set()
+    for r_index, wanted in enumerate(required):
+        if r_index in matched:
+            continue
+        kind_name = _KIND_NAMES.get(wanted["kind"], wanted["kind"])
+        allowed = holders_text(wanted["holders"])
+        wrong = [
+            i for i, s in enumerate(ordered) if s.kind == wanted["kind"] and i not in used and i not in blamed
+        ]
+        if wrong:
+            blamed.add(wrong[0])
+            step = ordered[wrong[0]]
+            roles = assignees.get(step.assignee_id) or AssigneeRoles(name=step.assignee_id)
+            if may_hold(wanted["holders"], roles, delegated_roles=delegated_roles):
+                order = ", then ".join(_KIND_NAMES.get(w["kind"], w["kind"]) for w in required)
+                reasons.append(
+                    f"the {kind_name} step at position {step.position} is out of the policy's order ({order})"
+                )
+                continue
+            reasons.append(
+                f"the {kind_name} step at position {step.position} is held by {roles.name} "
+                f"({_roles_text(roles)}), who may not hold it: it must be held by {allowed}"
+            )
+        else:
+            reasons.append(f"the line lacks the required {kind_name} step (held by {allowed})")
+    reasons += _delegated_decision_refusals(required, ordered, matched, assignees, delegated_roles)
+    for o_index, step in enumerate(ordered):
+        if o_index in used or o_index in blamed:
+            continue
+        if step.kind not in ADDABLE_KINDS:
+            kind_name = _KIND_NAMES.get(step.kind, step.kind)
+            reasons.append(
+                f"the {kind_name} step at position {step.position} is not one the policy allows; "
+                "the drafter may add only review and consent steps"
+            )
+    return reasons
+
+
+def _delegated_decision_refusals(
+    required: Sequence[PolicyStep],
+    ordered: Sequence[ProposedStep],
+    matched: Mapping[int, int],
+    assignees: Mapping[str, AssigneeRoles],
+    delegated_roles: frozenset[str],
+) -> list[str]:
+    """A review held by someone whose role the delegation table names for the document type is
+    a delegated decision (전결): it ends the line, and the steps after it are skipped. So it must
+    be held by someone the policy lets give the final decision, and every other required step
+    must come before it; otherwise a drafter could add a reviewer who ends the line early."""
+    approval_holders = next((w["holders"] for w in required if w["kind"] == "approval"), None)
+    for step in ordered:
+        roles = assignees.get(step.assignee_id)
+        if step.kind != "review" or roles is None or not roles.agency_roles & delegated_roles:
+            continue
+        if approval_holders is not None and not may_hold(
+            approval_holders, roles, delegated_roles=delegated_roles
+        ):
+            return [
+                f"the review step at position {step.position} is held by {roles.name} "
+                f"({_roles_text(roles)}), whom the delegation table lets decide this document type "
+                f"finally, but the policy does not: the final decision must be held by "
+                f"{holders_text(approval_holders)}"
+            ]
+        skipped = [
+            _KIND_NAMES.get(required[r]["kind"], required[r]["kind"])
+            for r, o in sorted(matched.items())
+            if ordered[o].position > step.position and required[r]["kind"] != "approval"
+        ]
+        if skipped:
+            return [
+                f"the review step at position {step.position} is a delegated decision of {roles.name} "
+                f"that ends the line before the required {', '.join(skipped)} step(s): put them first"
+            ]
+        return []  # the line ends here
+    return []
+
+
+def policy_errors(policy: object, *, where: str = "approval_policy") -> dict[str, str]:
+    """Problems with a stored policy's shape, by field path (empty: the policy is sound)."""
+    if not isinstance(policy, dict):
+        return {where: "must be an object with a list of steps"}
+    if set(policy) - {"steps"}:
+        return {where: f"unknown keys: {', '.join(sorted(map(str, set(policy) - {'steps'})))}"}
+    steps = policy.get("steps")
+    if not isinstance(steps, list) or not steps:
+        return {f"{where}.steps": "name at least the final approval step"}
+    errors: dict[str, str] = {}
+    kinds: list[object] = []
+    for i, step in enumerate(steps):
+        at = f"{where}.steps.{i}"
+        if not isinstance(step, dict) or set(step) - {"kind", "holders"}:
+            errors[at] = "must be an object with a kind and its holders"
+            continue
+        kinds.append(step.get("kind"))
+        if step.get("kind") not in POLICY_STEP_KINDS:
+            errors[f"{at}.kind"] = "must be review, consent or approval"
+        holders = step.get("holders")
+        if not isinstance(holders, list) or not holders:
+            errors[f"{at}.holders"] = "name at least one holder"
+            continue
+        for j, holder in enumerate(holders):
+            h_at = f"{at}.holders.{j}"
+            if not isinstance(holder, dict) or set(holder) != {"role", "scope"}:
+                errors[h_at] = "must be an object with a role and a scope"
+                continue
+            if holder["role"] not in OFFICIAL_ROLES:
+                errors[f"{h_at}.role"] = "must be an official's role"
+            if holder["scope"] not in HOLDER_SCOPES:
+                errors[f"{h_at}.scope"] = "must be unit, agency or delegation"
+    if kinds.count("approval") != 1 or (kinds and kinds[-1] != "approval"):
+        errors.setdefault(f"{where}.steps", "exactly one final approval step, and it comes last")
+    return errors
