@@ -8,7 +8,6 @@ import json
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from govdoc.accounts.models import Person, Unit
 from govdoc.applications import services
@@ -23,6 +22,7 @@ from govdoc.audit.models import AuditEvent
 from govdoc.documents.storage import file_read
 from govdoc.issuance.models import IssuedDocument
 from govdoc.issuance.pdf_data import embedded_json
+from govdoc.jobs.tests.worker import run_queued_tasks
 from govdoc.signatures import keyring
 from govdoc.signatures.services import person_certificate_issue
 
@@ -53,7 +53,7 @@ def _approve(application: Application, person: Person) -> None:
 
 
 def _run_worker() -> None:
-    call_command("db_worker", batch=True, verbosity=0)
+    run_queued_tasks()
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -7,7 +7,6 @@ import uuid
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django_tasks_db.models import DBTaskResult
 
 from govdoc.accounts.constants import Role
@@ -30,6 +29,7 @@ from govdoc.approvals.models import ApprovalStep
 from govdoc.audit.models import AuditEvent
 from govdoc.documents.storage import file_read
 from govdoc.issuance.models import IssuedDocument
+from govdoc.jobs.tests.worker import run_queued_tasks
 from govdoc.signatures.services import person_certificate_issue
 
 
@@ -189,7 +189,7 @@ def signing_head(head: Person, unit: Unit) -> Person:
 
 def run_worker() -> None:
     """What ``govdoc worker`` does, once: run every task that committed changes wrote."""
-    call_command("db_worker", batch=True, verbosity=0)
+    run_queued_tasks()
 
 
 def _decide(application: Application, person: Person, decision: str, comment: str = "") -> None:

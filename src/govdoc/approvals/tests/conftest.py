@@ -134,7 +134,7 @@ def finished_signals() -> Iterator[list[dict[str, Any]]]:
 
 
 def run_tasks() -> None:
-    """What ``govdoc worker`` does, once: run every task written by committed changes."""
-    from django.core.management import call_command
+    """What ``govdoc worker`` does: run every task the decisions wrote."""
+    from govdoc.jobs.tests.worker import run_queued_tasks
 
-    call_command("db_worker", batch=True, verbosity=0)
+    run_queued_tasks()
