@@ -9,7 +9,7 @@ from govdoc.jobs.services import PeriodicSpec
 
 
 def periodic_specs() -> list[PeriodicSpec]:
-    from govdoc.issuance.tasks import issued_interrupted_sweep_run
+    from govdoc.issuance.tasks import archive_renew_run, issued_interrupted_sweep_run
     from govdoc.jobs.tasks import work_recover_run
     from govdoc.signatures.tasks import audit_checkpoint_make
 
@@ -17,4 +17,5 @@ def periodic_specs() -> list[PeriodicSpec]:
         PeriodicSpec("work-recover", work_recover_run, settings.GOVDOC_RECOVER_INTERVAL),
         PeriodicSpec("audit-checkpoint", audit_checkpoint_make, settings.GOVDOC_CHECKPOINT_INTERVAL),
         PeriodicSpec("issuance-interrupted-sweep", issued_interrupted_sweep_run, 600),
+        PeriodicSpec("archive-timestamp-renewal", archive_renew_run, settings.GOVDOC_ARCHIVE_RENEW_INTERVAL),
     ]

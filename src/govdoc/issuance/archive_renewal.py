@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from govdoc.accounts.models import Agency, Person
+from govdoc.accounts.selectors import agencies_all, person_by_username, units_of_agency
+from govdoc.accounts.services import system_account_create
 from govdoc.audit.services import record
 from govdoc.core.errors import GovDocError
 from govdoc.documents.services import version_add, version_seal
 from govdoc.documents.storage import file_read
 from govdoc.issuance.constants import IssuedStatus
+from govdoc.issuance.errors import ArchiveKeeperError
 from govdoc.issuance.models import IssuedDocument
 from govdoc.signatures.engine.archive import DEFAULT_MARGIN
 from govdoc.signatures.services import archive_renewal_due, archive_timestamp_renew
@@ -104,3 +107,35 @@ def issued_archive_renew_due(
             continue
         run.renewed.append(str(issued.pk))
     return run
+
+
+def archive_keeper(agency: Agency) -> Person:
+    """The agency's system account that renews archive timestamps (``<code>-archive``), made
+    on first use in the agency's top unit (audited like every system account): renewal writes
+    new versions of the agency's documents, so someone of the agency must hold the pen, and
+    no official should have to."""
+    username = f"{agency.code.lower()}-archive"
+    keeper = person_by_username(username)
+    if keeper is not None:
+        return keeper
+    unit = units_of_agency(agency=agency).filter(parent__isnull=True).order_by("code").first()
+    if unit is None:
+        unit = units_of_agency(agency=agency).order_by("code").first()
+    if unit is None:
+        raise ArchiveKeeperError(f"{agency.code} has no unit to keep its archive", agency_id=str(agency.pk))
+    with transaction.atomic():
+        return system_account_create(
+            unit=unit, username=username, name=f"{agency.name}: čuvanje arhive", actor="issuance"
+        )
+
+
+def archive_renew_all(*, margin: dt.timedelta = DEFAULT_MARGIN, limit: int = 500) -> dict[str, RenewalRun]:
+    """The periodic job: renew what is due in every agency, each by its archive keeper."""
+    runs: dict[str, RenewalRun] = {}
+    for agency in agencies_all():
+        if not IssuedDocument.objects.filter(agency=agency).exists():
+            continue
+        runs[agency.code] = issued_archive_renew_due(
+            agency=agency, actor=archive_keeper(agency), margin=margin, limit=limit
+        )
+    return runs

@@ -76,6 +76,12 @@ class IssuanceInterruptedError(IssuanceError, ConflictError):
     code = "issuance-interrupted"
 
 
+class ArchiveKeeperError(IssuanceError, ConflictError):
+    """An agency has no unit in which its archive keeper (a system account) can be made."""
+
+    code = "archive-keeper-missing"
+
+
 class PayloadInvalidError(IssuanceError, InvalidInputError):
     """A QR payload is malformed or its signature does not verify."""
 

@@ -152,6 +152,8 @@ GOVDOC_TASK_MAX_ATTEMPTS = int(env("GOVDOC_TASK_MAX_ATTEMPTS", "6"))
 # that takes lost and failed work again.
 GOVDOC_CHECKPOINT_INTERVAL = int(env("GOVDOC_CHECKPOINT_INTERVAL", "600"))
 GOVDOC_RECOVER_INTERVAL = int(env("GOVDOC_RECOVER_INTERVAL", "30"))
+# Archive timestamps of issued documents renewed when due (ADR 0009): checked once a day.
+GOVDOC_ARCHIVE_RENEW_INTERVAL = int(env("GOVDOC_ARCHIVE_RENEW_INTERVAL", "86400"))
 
 EMAIL_BACKEND = env("GOVDOC_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("GOVDOC_EMAIL_FROM", "GovDoc <no-reply@govdoc.localhost>")

@@ -84,3 +84,23 @@ def test_a_renewal_that_fails_is_reported_and_writes_nothing(
     issued.refresh_from_db()
     assert issued.pdf_sha256 == before
     assert not AuditEvent.objects.filter(event="issuance.archive_timestamp_renewed").exists()
+
+
+def test_the_periodic_job_renews_what_is_due_in_every_agency_by_its_archive_keeper(
+    issue: Issue, agency: Agency
+) -> None:
+    from govdoc.accounts.constants import AccountKind
+    from govdoc.issuance import archive_renewal
+
+    issued = issue()
+    runs = archive_renewal.archive_renew_all(margin=DECADE)
+
+    assert runs[agency.code].renewed == [str(issued.pk)]
+    keeper = archive_renewal.archive_keeper(agency)
+    assert (keeper.username, keeper.account_kind) == (f"{agency.code}-archive", AccountKind.SYSTEM)
+    assert not keeper.has_usable_password()
+    event = AuditEvent.objects.get(event="issuance.archive_timestamp_renewed")
+    assert event.actor_id == str(keeper.pk)
+    # a second run finds nothing due within a day, and makes no second keeper
+    assert archive_renewal.archive_renew_all(margin=dt.timedelta(days=1))[agency.code].renewed == []
+    assert AuditEvent.objects.filter(event="accounts.system_account_created").count() == 1
