@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Person
 from govdoc.applications import selectors as apps
+from govdoc.applications.constants import TRANSITIONS, ApplicationStatus
 from govdoc.applications.errors import InvalidApplicationError
 from govdoc.applications.services import applications as app_services
 from govdoc.applications.services import inbox as inbox_services
@@ -210,7 +211,8 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
         if open_request
         else [],
         "error": errors.get("__all__", ""),
-        "can_withdraw": application.status in ("submitted", "assigned", "awaiting_completion"),
+        # Until there is a decision, during approval too (the approvers' line stops).
+        "can_withdraw": ApplicationStatus.WITHDRAWN in TRANSITIONS[ApplicationStatus(application.status)],
     }
     return render(request, "web/citizen/my_application.html", context, status=status)
 

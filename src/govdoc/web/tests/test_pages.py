@@ -193,3 +193,28 @@ def test_when_the_applicant_withdraws_during_approval_the_page_shows_why_the_lin
     steps = page.split('id="line-steps"')[1]
     assert "the applicant withdrew the application" in steps
     assert steps.count("(the applicant withdrew the application)") == 3
+
+
+def test_the_citizen_withdraws_from_the_page_during_approval_and_the_approvers_queue_empties(
+    applied: Application,
+) -> None:
+    app = _assigned(applied)
+    _client("handler").post(f"/work/applications/{app.pk}/", {"action": "send"})
+    app.refresh_from_db()
+    assert app.status == "in_approval"
+    head = _client("head-unit")
+
+    def my_queue() -> str:
+        page = head.get("/work/").content.decode()
+        return page.split('id="h-queue"')[1].split('id="h-post"')[0]
+
+    assert 'id="step-' in my_queue()
+
+    citizen = _client("citizen")
+    page = citizen.get(f"/my/applications/{app.pk}/").content.decode()
+    assert "Povuci zahtev / Withdraw" in page
+    assert citizen.post(f"/my/applications/{app.pk}/", {"action": "withdraw"}).status_code == 302
+
+    app.refresh_from_db()
+    assert app.status == "withdrawn"
+    assert 'id="step-' not in my_queue()  # the line stopped: nothing waits for the head of unit
