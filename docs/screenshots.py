@@ -101,6 +101,18 @@ def main(base: str) -> None:
         citizen.goto(f"{base}/inbox/")
         citizen.locator("#issued a").first.click()
         shot(citizen, "09-who-verified")
+        # What a phone shows after scanning the QR code: the registered document, what the QR
+        # code's signature says (checked by the page), and the signed decisions it rests on.
+        page_png = Path(tmp) / "page"
+        subprocess.run(["pdftoppm", "-r", "150", "-png", "-singlefile", str(pdf), str(page_png)], check=True)
+        scanned = subprocess.run(
+            ["zbarimg", "--raw", "-q", f"{page_png}.png"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        phone = browser.new_page(viewport={"width": 430, "height": 900})  # type: ignore[attr-defined]
+        phone.goto(scanned)
+        phone.locator("#signed-verdict").filter(has_text="").wait_for()
+        time.sleep(1)
+        shot(phone, "10-verify-qr")
         browser.close()
         del code
 

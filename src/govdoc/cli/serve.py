@@ -88,7 +88,10 @@ def run_worker() -> int:
     )
     ticker.start()
     try:
-        call_command("db_worker", interval=0.5, verbosity=1, worker_id=worker_id)
+        # One line per task only when asked for (GOVDOC_LOG_LEVEL=INFO): periodic jobs run
+        # every half minute and would fill the demo's terminal.
+        verbosity = 1 if logging.getLogger().getEffectiveLevel() <= logging.INFO else 0
+        call_command("db_worker", interval=0.5, verbosity=verbosity, worker_id=worker_id)
     finally:
         stop.set()
         ticker.join(timeout=5)
