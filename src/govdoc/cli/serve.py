@@ -1,8 +1,9 @@
 """Running GovDoc: the web server (waitress), the worker (django-tasks' database worker plus
-periodic audit checkpoints), and the embedded default that starts both."""
+heartbeats and the periodic jobs), and the embedded default that starts both."""
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
