@@ -55,6 +55,53 @@ class ApiClient:
         return self.client.put(f"/api/v1{path}", data, content_type="application/json", **self._headers())
 
 
+def applications_sent(
+    count: int, *, prefix: str, steps: list[dict[str, Any]] | None = None
+) -> dict[str, str]:
+    """``count`` citizens of the demo apply for the residence certificate, the head of unit
+    assigns each to the handler, who sends it on ``steps`` (the service's default line when
+    None). Returns {application id: the applicant's name}."""
+    from govdoc.applications import selectors as apps
+    from govdoc.applications.services import applications as app_services
+    from govdoc.applications.services import decisions
+    from govdoc.applications.specs import UploadedFileData
+    from govdoc.signatures.tests.conftest import make_sample_pdf
+
+    service = apps.service_by_code("uverenje-o-prebivalistu")
+    assert service is not None
+    head_unit, handler = person("head-unit"), person("handler")
+    scan = make_sample_pdf("LK")
+    applicant_of: dict[str, str] = {}
+    for n in range(count):
+        first, last = f"Građanin{n:03d}", f"Prezimenić{n:03d}"
+        citizen = accounts.person_create(
+            username=f"{prefix}{n:03d}",
+            password=None,
+            first_name=first,
+            last_name=last,
+            is_citizen=True,
+            actor="t",
+        )
+        application = app_services.application_submit(
+            service=service,
+            applicant=citizen,
+            data={
+                "ime_prezime": f"{first} {last}",
+                "jmbg": f"{n:013d}",
+                "adresa": f"Ulica {n}",
+                "opstina": "Vračar",
+                "svrha": "radi zaposlenja",
+            },
+            files=[UploadedFileData(rule_key="licna_karta", filename="lk.pdf", content=scan)],
+            script="sr-latn",
+            actor=citizen,
+        )
+        app_services.application_assign(application=application, handler=handler, actor=head_unit)
+        decisions.decision_send_to_approval(application=application, steps=steps, actor=handler)  # type: ignore[arg-type]
+        applicant_of[str(application.pk)] = f"{first} {last}"
+    return applicant_of
+
+
 def run_worker() -> None:
     """What ``govdoc worker`` does, once: take every queued task from the database and run it."""
     call_command("db_worker", batch=True, verbosity=0)

@@ -9,29 +9,20 @@ import os
 import pytest
 from django.db import connection
 
-from govdoc.accounts import services as accounts
 from govdoc.accounts.models import Person
 from govdoc.applications import selectors as apps
 from govdoc.applications.models import Application
-from govdoc.applications.services import applications as app_services
-from govdoc.applications.services import decisions
-from govdoc.applications.specs import UploadedFileData
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services as approval_services
 from govdoc.documents.storage import file_read
 from govdoc.issuance.models import IssuedDocument
-from govdoc.signatures.tests.conftest import make_sample_pdf
-from tests.support import PIN, pdf_text, run_worker_processes
+from tests.support import PIN, applications_sent, pdf_text, run_worker_processes
 
 pytestmark = [pytest.mark.slow]
 
 COUNT = int(os.environ.get("GOVDOC_CONCURRENT_ISSUANCE", "200"))
 WORKERS = 4
 SERVICE = "uverenje-o-prebivalistu"
-
-
-def _name(n: int) -> tuple[str, str]:
-    return f"Građanin{n:03d}", f"Prezimenić{n:03d}"
 
 
 def test_200_citizens_issued_concurrently_each_pdf_names_its_own_applicant(demo: None) -> None:
@@ -41,8 +32,6 @@ def test_200_citizens_issued_concurrently_each_pdf_names_its_own_applicant(demo:
     service = apps.service_by_code(SERVICE)
     assert service is not None
     head_unit = Person.objects.get(username="head-unit")
-    handler = Person.objects.get(username="handler")
-    scan = make_sample_pdf("LK")
     # one approval step keeps the setup short; the three-step line is covered by the journeys.
     # The service's approval policy must allow that line: here the head of the handling unit approves.
     from govdoc.applications.services.catalogue import service_update
@@ -59,34 +48,7 @@ def test_200_citizens_issued_concurrently_each_pdf_names_its_own_applicant(demo:
     )
     line = [{"kind": "approval", "assignee_id": str(head_unit.pk), "position": 1}]
 
-    applicant_of: dict[str, str] = {}
-    for n in range(COUNT):
-        first, last = _name(n)
-        citizen = accounts.person_create(
-            username=f"citizen{n:03d}",
-            password=None,
-            first_name=first,
-            last_name=last,
-            is_citizen=True,
-            actor="t",
-        )
-        application = app_services.application_submit(
-            service=service,
-            applicant=citizen,
-            data={
-                "ime_prezime": f"{first} {last}",
-                "jmbg": f"{n:013d}",
-                "adresa": f"Ulica {n}",
-                "opstina": "Vračar",
-                "svrha": "radi zaposlenja",
-            },
-            files=[UploadedFileData(rule_key="licna_karta", filename="lk.pdf", content=scan)],
-            script="sr-latn",
-            actor=citizen,
-        )
-        app_services.application_assign(application=application, handler=handler, actor=head_unit)
-        decisions.decision_send_to_approval(application=application, steps=line, actor=handler)  # type: ignore[list-item]
-        applicant_of[str(application.pk)] = f"{first} {last}"
+    applicant_of = applications_sent(COUNT, prefix="citizen", steps=line)
     for step in list(approvals.queue_for(person=head_unit)):
         approval_services.step_decide(step=step, actor=head_unit, decision="approve", pin=PIN)
 

@@ -23,21 +23,15 @@ import time
 import pytest
 from django.db import connection
 
-from govdoc.accounts import services as accounts
 from govdoc.accounts.models import Person
-from govdoc.applications import selectors as apps
 from govdoc.applications.models import Application
-from govdoc.applications.services import applications as app_services
-from govdoc.applications.services import decisions
-from govdoc.applications.specs import UploadedFileData
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services as approval_services
 from govdoc.audit.models import AuditEvent
 from govdoc.documents.models import RegistryEntry
 from govdoc.issuance.models import IssuedDocument
 from govdoc.signatures.audit_anchor import audit_verify
-from govdoc.signatures.tests.conftest import make_sample_pdf
-from tests.support import PIN
+from tests.support import PIN, applications_sent
 
 pytestmark = [pytest.mark.slow]
 
@@ -70,42 +64,6 @@ def _start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def _approve_all(count: int) -> set[str]:
-    service = apps.service_by_code(SERVICE)
-    assert service is not None
-    head_unit = Person.objects.get(username="head-unit")
-    handler = Person.objects.get(username="handler")
-    scan = make_sample_pdf("LK")
-    ids = set()
-    for n in range(count):
-        citizen = accounts.person_create(
-            username=f"crash{n:03d}",
-            password=None,
-            first_name="Građanin",
-            last_name=f"Broj{n:03d}",
-            is_citizen=True,
-            actor="t",
-        )
-        application = app_services.application_submit(
-            service=service,
-            applicant=citizen,
-            data={
-                "ime_prezime": f"Građanin Broj{n:03d}",
-                "jmbg": f"{n:013d}",
-                "adresa": f"Ulica {n}",
-                "opstina": "Vračar",
-                "svrha": "radi zaposlenja",
-            },
-            files=[UploadedFileData(rule_key="licna_karta", filename="lk.pdf", content=scan)],
-            script="sr-latn",
-            actor=citizen,
-        )
-        app_services.application_assign(application=application, handler=handler, actor=head_unit)
-        decisions.decision_send_to_approval(application=application, actor=handler)
-        ids.add(str(application.pk))
-    return ids
 
 
 def _decide_all(username: str) -> None:
@@ -162,7 +120,7 @@ class Killer:
 def test_every_application_is_issued_exactly_once_while_workers_are_killed(demo: None) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: several worker processes share the queue (SKIP LOCKED)")
-    ids = _approve_all(COUNT)
+    ids = set(applications_sent(COUNT, prefix="crash"))
     # The default line: head of unit, registry, head of agency. The final approvals are given
     # while workers run and are killed, so announcements and issuance both race with the kills.
     _decide_all("head-unit")
