@@ -41,10 +41,14 @@ class ApiClient:
     def get(self, path: str, **kw: Any) -> Any:
         return self.client.get(f"/api/v1{path}", **self._headers(), **kw)
 
-    def post(self, path: str, data: Any = None) -> Any:
-        """A JSON body."""
+    def post(self, path: str, data: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """A JSON body (and any extra request headers)."""
         return self.client.post(
-            f"/api/v1{path}", data or {}, content_type="application/json", **self._headers()
+            f"/api/v1{path}",
+            data or {},
+            content_type="application/json",
+            headers=headers or {},
+            **self._headers(),
         )
 
     def post_form(self, path: str, data: dict[str, Any]) -> Any:

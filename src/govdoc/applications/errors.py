@@ -138,3 +138,10 @@ class SystemOutsideAgencyError(DirectIssuanceRefusedError):
     """The system account belongs to another agency than the service."""
 
     code = "system-outside-agency"
+
+
+class IdempotencyKeyReusedError(ApplicationsError, ConflictError):
+    """A system sent an idempotency key again with another recipient or service: the key
+    already stands for a different document."""
+
+    code = "idempotency-key-reused"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from govdoc.accounts.models import Agency, Person
@@ -22,8 +23,18 @@ from govdoc.approvals.errors import LineStateError
 from govdoc.approvals.policy import AssigneeRoles, PolicyHolder, ProposedStep, holders_text, may_hold
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
+from govdoc.issuance import selectors as issuance_selectors
 from govdoc.issuance import services as issuance
+from govdoc.issuance.constants import IssuedStatus
 from govdoc.issuance.models import ApprovalRef
+
+
+@dataclass(frozen=True)
+class IssuedRef:
+    id: uuid.UUID
+    recipient_id: uuid.UUID | None
+    title: str
+    finished: bool  # issued (valid, or revoked/superseded since); not pending or failed
 
 
 def approval_line_start(
@@ -117,6 +128,19 @@ def policy_may_hold(holders: list[PolicyHolder], roles: AssigneeRoles, delegated
 
 def policy_holders_text(holders: list[PolicyHolder]) -> str:
     return holders_text(holders)
+
+
+def issued_for_key(issue_key: str) -> IssuedRef | None:
+    """The document issued (or begun and not finished) under ``issue_key``."""
+    issued = issuance_selectors.issued_by_key(issue_key)
+    if issued is None:
+        return None
+    return IssuedRef(
+        id=issued.pk,
+        recipient_id=issued.recipient_id,
+        title=issued.title,
+        finished=issued.status not in {IssuedStatus.PENDING, IssuedStatus.FAILED},
+    )
 
 
 def document_issue(

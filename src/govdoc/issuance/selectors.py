@@ -350,3 +350,8 @@ def verify_payload(text: str) -> PayloadVerification:
     return PayloadVerification(
         content, signer.agency, signer.status, expired, shown, _differences(content, issued)
     )
+
+
+def issued_by_key(issue_key: str) -> IssuedDocument | None:
+    """The document issued, or being issued, for ``issue_key`` (at most one exists)."""
+    return IssuedDocument.objects.filter(issue_key=issue_key).first()

@@ -229,3 +229,45 @@ def test_without_a_token_the_answer_is_401(demo: None) -> None:
     response = Client().post("/api/v1/issued", _body(), content_type="application/json")
 
     assert response.status_code == 401
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_same_document_not_a_second_one(demo: None) -> None:
+    system = _system()
+    key = {"Idempotency-Key": "salter-7:2026-11-29:000123"}
+    first = system.post("/issued", _body(), headers=key)
+    assert first.status_code == 201, first.content
+    written = _written()
+
+    again = system.post("/issued", _body(), headers=key)  # the answer to the first was lost
+
+    assert again.status_code == 200, again.content
+    assert again.json()["id"] == first.json()["id"]
+    assert _written() == written
+    assert AuditEvent.objects.filter(event="applications.document_issued_directly").count() == 1
+    # a new key is a new document
+    assert system.post("/issued", _body(), headers={"Idempotency-Key": "salter-7:000124"}).status_code == 201
+
+
+def test_an_idempotency_key_reused_for_another_recipient_is_refused(demo: None) -> None:
+    from govdoc.accounts import services as accounts
+
+    system = _system()
+    key = {"Idempotency-Key": "k-1"}
+    assert system.post("/issued", _body(), headers=key).status_code == 201
+    other = accounts.person_create(username="drugi", password=None, is_citizen=True, actor="test")
+    written = _written()
+
+    response = system.post("/issued", _body(recipient_id=str(other.pk)), headers=key)
+
+    assert response.status_code == 409
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["type"] == PROBLEM_BASE + "idempotency-key-reused"
+    assert _written() == written
+
+
+@pytest.mark.parametrize("key", ["", "ključ", "a" * 101, "two words"])
+def test_a_malformed_idempotency_key_is_refused_before_anything_is_written(demo: None, key: str) -> None:
+    response = _system().post("/issued", _body(), headers={"Idempotency-Key": key})
+    assert response.status_code in (400, 422), response.content
+    assert response["Content-Type"] == PROBLEM
+    assert _written() == (0, 0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema, Status
+from ninja import Header, Router, Schema, Status
 from pydantic import Field
 
 from govdoc.accounts.constants import Script
@@ -107,7 +107,7 @@ def _out(d: IssuedDocument) -> IssuedOut:
 
 @router.post(
     "",
-    response={201: IssuedOut, **problems(400, 403, 404, 409)},
+    response={201: IssuedOut, 200: IssuedOut, **problems(400, 403, 404, 409)},
     summary="Issue a service's document directly (agency systems only, with a scoped token)",
     description=(
         "For an agency's own *system* (a counter application, a register), not for people: the "
@@ -120,10 +120,27 @@ def _out(d: IssuedDocument) -> IssuedOut:
         "`direct-issuance-systems-only` (a person, even with a token), `system-outside-agency`, "
         "`api-token-scope-missing`, `direct-issuance-not-allowed` (the service did not opt in). "
         "An expired or revoked token is a 401 `api-token-expired` / `api-token-revoked`. "
-        "Each issuance is audited with the system's identity and the token's id."
+        "Each issuance is audited with the system's identity and the token's id.\n\n"
+        "Retries: send an `Idempotency-Key` header (1 to 100 letters, digits, `.`, `_`, `:` or "
+        "`-`, new for each document). A request repeated with the same key — after a timeout, "
+        "say — gets the document issued the first time (200 instead of 201), never a second one; "
+        "the same key with another recipient or service is a 409 `idempotency-key-reused`."
     ),
 )
-def issue(request: HttpRequest, body: IssueIn) -> Status[IssuedOut]:
+def issue(
+    request: HttpRequest,
+    body: IssueIn,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=100,
+            pattern=r"^[A-Za-z0-9._:-]+$",
+            description="A key of your own for this document: a retry with the same key returns it",
+        ),
+    ] = None,
+) -> Status[IssuedOut]:
     me, token = _me(request), token_of(request)
     require_system_account(actor=me, token=token, service_code=body.service)
     service = apps.service_by_code(body.service)
@@ -135,10 +152,16 @@ def issue(request: HttpRequest, body: IssueIn) -> Status[IssuedOut]:
         raise InvalidApplicationError(
             "no person has this id", errors={"recipient_id": "no person has this id"}
         )
-    issued_id = document_issue_for_service(
-        service=service, recipient=recipient, data=body.data, script=body.script, actor=me, token=token
+    issued_id, created = document_issue_for_service(
+        service=service,
+        recipient=recipient,
+        data=body.data,
+        script=body.script,
+        actor=me,
+        token=token,
+        idempotency_key=idempotency_key,
     )
-    return Status(201, _out(_issued(me, issued_id)))
+    return Status(201 if created else 200, _out(_issued(me, issued_id)))
 
 
 @router.get("", response={200: list[IssuedOut], **problems()}, summary="Documents issued to me")

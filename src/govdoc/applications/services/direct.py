@@ -33,6 +33,7 @@ from govdoc.applications.errors import (
     DirectIssuanceNotAllowedError,
     DirectIssuanceRefusedError,
     DirectIssuanceSystemsOnlyError,
+    IdempotencyKeyReusedError,
     InvalidApplicationError,
     ServiceInactiveError,
     SystemOutsideAgencyError,
@@ -184,9 +185,11 @@ def document_issue_for_service(
     script: str,
     actor: Person,
     token: ApiToken | None,
-) -> uuid.UUID:
+    idempotency_key: str | None = None,
+) -> tuple[uuid.UUID, bool]:
     """Issue ``service``'s output document to ``recipient`` from ``data``; returns the issued
-    document's id.
+    document's id, and False when ``idempotency_key`` named a document issued before (a system
+    that retries after a timeout gets the same document, not a second one).
 
     Refuses (``DirectIssuanceRefusedError`` and its kinds, audited) anyone but a system account
     of the service's agency whose ``token`` carries the service's scope, and a service that did
@@ -206,6 +209,15 @@ def document_issue_for_service(
             errors=errors,
             service=service.code,
         )
+    issue_key = f"direct:{actor.pk}:{idempotency_key}" if idempotency_key else None
+    earlier = integration.issued_for_key(issue_key) if issue_key else None
+    if earlier is not None and (
+        earlier.recipient_id != recipient.pk or earlier.title != service.output_title
+    ):
+        raise IdempotencyKeyReusedError(
+            "this idempotency key was used for another document; use a new key for a new document",
+            idempotency_key=idempotency_key,
+        )
     context = output_context_for(
         service=service, agency=service.agency, person=recipient, data=data, decision={}, script=script
     )
@@ -222,7 +234,10 @@ def document_issue_for_service(
         actor=actor,
         doc_type=service.output_doc_type,
         classification_code=service.classification_code,
+        issue_key=issue_key,
     )
+    if earlier is not None and earlier.finished:
+        return issued_id, False  # the retry of an issuance that was finished and audited
     with transaction.atomic():
         record(
             "applications.document_issued_directly",
@@ -239,6 +254,7 @@ def document_issue_for_service(
                 # Field names only, and only those the form declares: the audit chain is
                 # append-only and must not keep personal data (nor a key a schema let through).
                 "fields": [*sorted(k for k in data if k in service.form_schema.get("properties", {}))],
+                "idempotency_key": idempotency_key,
             },
         )
-    return issued_id
+    return issued_id, True

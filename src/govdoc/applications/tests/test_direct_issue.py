@@ -91,7 +91,7 @@ def _refusals() -> list[dict[str, object]]:
 def test_the_counter_system_issues_a_residence_certificate_audited_with_its_token(
     residence: Service, counter: Person, token: ApiToken, ana: Person
 ) -> None:
-    issued_id = document_issue_for_service(
+    issued_id, _created = document_issue_for_service(
         service=residence, recipient=ana, data=DATA, script=Script.LATIN, actor=counter, token=token
     )
 
@@ -114,12 +114,13 @@ def test_the_counter_system_issues_a_residence_certificate_audited_with_its_toke
         "token": str(token.pk),
         "legal_basis": residence.direct_issuance_legal_basis,
         "fields": sorted(DATA),
+        "idempotency_key": None,
     }
     assert AuditEvent.objects.filter(event="issuance.document_issued", actor_id=str(counter.pk)).count() == 1
 
 
 def test_it_issues_in_cyrillic(residence: Service, counter: Person, token: ApiToken, ana: Person) -> None:
-    issued_id = document_issue_for_service(
+    issued_id, _created = document_issue_for_service(
         service=residence, recipient=ana, data=DATA, script=Script.CYRILLIC, actor=counter, token=token
     )
 
