@@ -247,7 +247,10 @@ def document_create_registered(
         legal_ground=legal_ground,
         actor=actor,
     )
-    entry = document_register(document=document, actor=actor, subject=subject)
+    # The document row was inserted by this transaction a moment ago (so it is ours, and it has
+    # no registry entry yet): ``document_register``'s checks and row lock are already true here.
+    subject = _text(subject, field="subject", max_length=500, required=False)
+    entry = _registry_entry_add(document=document, agency=agency, actor=actor, subject=subject)
     record(
         "documents.document_created",
         actor=actor,
@@ -382,10 +385,15 @@ def document_register(*, document: Document, actor: Person, subject: str = "") -
             document_id=str(document.pk),
             registry_number=existing.registry_number,
         )
+    return _registry_entry_add(document=document, agency=document.agency, actor=actor, subject=subject)
+
+
+def _registry_entry_add(*, document: Document, agency: Agency, actor: Person, subject: str) -> RegistryEntry:
+    """The next number of the current year for ``document`` (checked, locked, not registered)."""
     year = clock.today_local().year
-    number = registry_number_take(agency=document.agency, year=year)
+    number = registry_number_take(agency=agency, year=year)
     entry = RegistryEntry.objects.create(
-        agency=document.agency,
+        agency=agency,
         year=year,
         number=number,
         document=document,

@@ -14,10 +14,10 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from asn1crypto import tsp
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from pyhanko.sign import attributes, general
 from pyhanko.sign.signers import Signer
