@@ -287,6 +287,31 @@ def version_add(
     return version
 
 
+@transaction.atomic
+def version_add_sealed(
+    *, document: Document, content: bytes, filename: str, media_type: str, note: str = "", actor: Person
+) -> DocumentVersion:
+    """``version_add`` then ``version_seal`` of that version, with the same checks and audit
+    events, without re-checking and re-locking the row this transaction has just created."""
+    version = version_add(
+        document=document, content=content, filename=filename, media_type=media_type, note=note, actor=actor
+    )
+    _seal(version, actor=actor)
+    return version
+
+
+def _seal(version: DocumentVersion, *, actor: Person) -> None:
+    """Seal a version that is locked by this transaction and not sealed, with its event."""
+    version.sealed, version.sealed_at, version.sealed_by = True, clock.now(), actor
+    version.save(update_fields=["sealed", "sealed_at", "sealed_by"])
+    record(
+        "documents.version_sealed",
+        actor=actor,
+        target=version,
+        data={"document_id": str(version.document_id), "version": version.number, "sha256": version.file_id},
+    )
+
+
 def _locked_unsealed(version: DocumentVersion, *, action: str) -> DocumentVersion:
     locked = DocumentVersion.objects.select_for_update(of=("self",)).select_related("file").get(pk=version.pk)
     if locked.sealed:
@@ -303,14 +328,7 @@ def version_seal(*, version: DocumentVersion, actor: Person) -> DocumentVersion:
     """Mark a version sealed (signed): from now on it never changes."""
     _require_writer(actor=actor, agency_id=version.document.agency_id)
     version = _locked_unsealed(version, action="be sealed again")
-    version.sealed, version.sealed_at, version.sealed_by = True, clock.now(), actor
-    version.save(update_fields=["sealed", "sealed_at", "sealed_by"])
-    record(
-        "documents.version_sealed",
-        actor=actor,
-        target=version,
-        data={"document_id": str(version.document_id), "version": version.number, "sha256": version.file_id},
-    )
+    _seal(version, actor=actor)
     return version
 
 
