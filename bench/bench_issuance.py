@@ -569,11 +569,13 @@ STAGES = (
 )
 
 
-def stages(ids: dict[str, Any], n: int) -> dict[str, float]:
-    """Wall ms per document of each part of ``document_issue`` (in this process, warm)."""
+def stages(ids: dict[str, Any], n: int) -> dict[str, tuple[float, float]]:
+    """(wall ms, CPU ms) per document of each part of ``document_issue`` (in this process, warm).
+    CPU is this process's: on PostgreSQL the database server's share is not in it."""
     import importlib
 
-    spent: dict[str, float] = dict.fromkeys([label for label, _, _ in STAGES], 0.0)
+    labels = [label for label, _, _ in STAGES]
+    spent: dict[str, list[float]] = {label: [0.0, 0.0] for label in labels}
     originals = []
     for label, module_name, name in STAGES:
         module = importlib.import_module(module_name)
@@ -581,24 +583,28 @@ def stages(ids: dict[str, Any], n: int) -> dict[str, float]:
         originals.append((module, name, original))
 
         def timed(*args: Any, _f: Any = original, _label: str = label, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 return _f(*args, **kwargs)
             finally:
-                spent[_label] += time.perf_counter() - t0
+                spent[_label][0] += time.perf_counter() - t0
+                spent[_label][1] += time.process_time() - c0
 
         setattr(module, name, timed)
     try:
         _govdoc_issue(ids, ids["recipients"][n], 0)  # warm-up
-        spent.update(dict.fromkeys(spent, 0.0))
-        t0 = time.perf_counter()
+        for label in labels:
+            spent[label] = [0.0, 0.0]
+        t0, c0 = time.perf_counter(), time.process_time()
         for i in range(n):
             _govdoc_issue(ids, ids["recipients"][i], i)
-        total = time.perf_counter() - t0
+        total = (time.perf_counter() - t0, time.process_time() - c0)
     finally:
         for module, name, original in originals:
             setattr(module, name, original)
-    return {**{label: v / n * 1000 for label, v in spent.items()}, "document_issue in all": total / n * 1000}
+    result = {label: (wall / n * 1000, cpu / n * 1000) for label, (wall, cpu) in spent.items()}
+    result["document_issue in all"] = (total[0] / n * 1000, total[1] / n * 1000)
+    return result
 
 
 def direct_one_process(ids: dict[str, Any], n: int) -> Tally:
@@ -677,9 +683,9 @@ def main(argv: list[str] | None = None) -> int:
         dp_rate, dp_cpu = govdoc_processes({**ids, "recipients": slices[3]}, n, p)
         _line(f"direct call, {p} processes", dp_rate, dp_cpu)
     if args.stages:
-        print("document_issue in-process, wall ms per document (QR is part of render):")
-        for label, ms in stages({**ids, "recipients": slices[4]}, n).items():
-            print(f"  {label:<32} {ms:6.1f} ms")
+        print("document_issue in-process, per document (QR is part of render):")
+        for label, (wall, cpu) in stages({**ids, "recipients": slices[4]}, n).items():
+            print(f"  {label:<32} wall {wall:6.1f} ms   CPU {cpu:6.1f} ms")
 
     print(
         f"verdicts: naive output {pdf_verify(naive_pdf).state.value}; "

@@ -265,6 +265,15 @@ def version_add(
     *, document: Document, content: bytes, filename: str, media_type: str, note: str = "", actor: Person
 ) -> DocumentVersion:
     """Add the next version (a correction never edits an existing one); it becomes current."""
+    return _version_add(
+        document=document, content=content, filename=filename, media_type=media_type, note=note, actor=actor
+    )
+
+
+def _version_add(
+    *, document: Document, content: bytes, filename: str, media_type: str, note: str, actor: Person
+) -> DocumentVersion:
+    """``version_add`` in the caller's transaction."""
     _require_writer(actor=actor, agency_id=document.agency_id)
     note = _text(note, field="note", max_length=1000, required=False)
     # The document row is the lock that gives concurrent additions distinct numbers.
@@ -293,7 +302,7 @@ def version_add_sealed(
 ) -> DocumentVersion:
     """``version_add`` then ``version_seal`` of that version, with the same checks and audit
     events, without re-checking and re-locking the row this transaction has just created."""
-    version = version_add(
+    version = _version_add(
         document=document, content=content, filename=filename, media_type=media_type, note=note, actor=actor
     )
     _seal(version, actor=actor)
