@@ -7,7 +7,7 @@
    endpoint), answered 201 once the signed PDF is stored. Behind it: registry number, data file,
    signed QR payload, PDF/A-3b typeset by Typst from the service's template (one compiler per
    thread, the QR code drawn as vectors from a fixed-mask matrix), e-seal as a certified
-   PAdES B-LT signature with the local TSA, the sealed version stored and registered, audit
+   PAdES B-LTA signature with the local TSA, the sealed version stored and registered, audit
    events. Measured with one server process (and one client), and with ``--processes`` server
    processes (default 2), each on its own port, with as many client threads sending to them at
    once (what a proxy in front of several server processes does). Every server is warmed up
@@ -20,11 +20,16 @@
    anew), makes the QR code with segno's default mask scoring, renders with WeasyPrint (new
    objects, new font configuration) and signs with pyHanko used naively — ``SimpleSigner.load``
    from the key file, no ``bytes_reserved`` (a dry-run signature to size it), a new timestamper
-   and a new validation context per document — at the same level (certified, B-LT). It writes
-   nothing to any database, so it is a floor: GovDoc does more work per document.
+   and a new validation context per document — certified, B-LT (no archive timestamp: one
+   revision less than GovDoc's B-LTA). It writes nothing to any database, so it is a floor:
+   GovDoc does more work per document.
 
 ``--stages`` times each part of ``document_issue`` in this process (registry number, QR, render,
-e-seal, storing): where the time goes.
+e-seal, storing), wall and CPU time: where the time goes.
+
+The ratios printed at the end: GovDoc's docs/s over the naive floor's (1 and N server
+processes), and the naive floor's CPU per document over GovDoc's (1 and N processes; GovDoc's
+includes its server processes, the client and the local PostgreSQL backends).
 
 ``--direct`` adds the rows of the earlier version of this script: ``issuance.services.
 document_issue`` called in-process (no HTTP, no form validation), in 1 and N worker processes.
@@ -564,7 +569,7 @@ STAGES = (
     ("registry number, rows, audit", "govdoc.issuance.services", "_issue_begin"),
     ("QR matrix and path", "govdoc.issuance.rendering", "_qr"),
     ("render incl. QR (Typst)", "govdoc.issuance.rendering", "document_pdf"),
-    ("e-seal B-LT (signatures/)", "govdoc.issuance.services", "pdf_seal"),
+    ("e-seal B-LTA (signatures/)", "govdoc.issuance.services", "pdf_seal"),
     ("store, seal version, audit", "govdoc.issuance.services", "_issue_complete"),
 )
 
@@ -664,8 +669,8 @@ def main(argv: list[str] | None = None) -> int:
         f"GOVDOC_HOME {os.environ['GOVDOC_HOME']}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}"
     )
     print(
-        "PDF/A-3b + QR + embedded data.json, certified PAdES B-LT (ECDSA e-seal, local TSA); "
-        "GovDoc typesets with Typst, the naive pipeline with WeasyPrint"
+        "PDF/A-3b + QR + embedded data.json, certified PAdES (ECDSA e-seal, local TSA); "
+        "GovDoc: Typst and B-LTA, the naive pipeline: WeasyPrint and B-LT"
     )
     print(f"GovDoc: POST /api/v1/issued over HTTP to waitress on 127.0.0.1, {t} threads per server process")
 
