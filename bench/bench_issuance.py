@@ -7,7 +7,7 @@
    endpoint), answered 201 once the signed PDF is stored. Behind it: registry number, data file,
    signed QR payload, PDF/A-3b typeset by Typst from the service's template (one compiler per
    thread, the QR code drawn as vectors from a fixed-mask matrix), e-seal as a certified
-   PAdES B-LT signature with the local TSA, the sealed version stored and registered, audit
+   PAdES B-LTA signature with the local TSA, the sealed version stored and registered, audit
    events. Measured with one server process (and one client), and with ``--processes`` server
    processes (default 2), each on its own port, with as many client threads sending to them at
    once (what a proxy in front of several server processes does). Every server is warmed up
@@ -20,11 +20,16 @@
    anew), makes the QR code with segno's default mask scoring, renders with WeasyPrint (new
    objects, new font configuration) and signs with pyHanko used naively — ``SimpleSigner.load``
    from the key file, no ``bytes_reserved`` (a dry-run signature to size it), a new timestamper
-   and a new validation context per document — at the same level (certified, B-LT). It writes
-   nothing to any database, so it is a floor: GovDoc does more work per document.
+   and a new validation context per document — certified, B-LT (no archive timestamp: one
+   revision less than GovDoc's B-LTA). It writes nothing to any database, so it is a floor:
+   GovDoc does more work per document.
 
 ``--stages`` times each part of ``document_issue`` in this process (registry number, QR, render,
-e-seal, storing): where the time goes.
+e-seal, storing), wall and CPU time: where the time goes.
+
+The ratios printed at the end: GovDoc's docs/s over the naive floor's (1 and N server
+processes), and the naive floor's CPU per document over GovDoc's (1 and N processes; GovDoc's
+includes its server processes, the client and the local PostgreSQL backends).
 
 ``--direct`` adds the rows of the earlier version of this script: ``issuance.services.
 document_issue`` called in-process (no HTTP, no form validation), in 1 and N worker processes.
@@ -564,16 +569,18 @@ STAGES = (
     ("registry number, rows, audit", "govdoc.issuance.services", "_issue_begin"),
     ("QR matrix and path", "govdoc.issuance.rendering", "_qr"),
     ("render incl. QR (Typst)", "govdoc.issuance.rendering", "document_pdf"),
-    ("e-seal B-LT (signatures/)", "govdoc.issuance.services", "pdf_seal"),
+    ("e-seal B-LTA (signatures/)", "govdoc.issuance.services", "pdf_seal"),
     ("store, seal version, audit", "govdoc.issuance.services", "_issue_complete"),
 )
 
 
-def stages(ids: dict[str, Any], n: int) -> dict[str, float]:
-    """Wall ms per document of each part of ``document_issue`` (in this process, warm)."""
+def stages(ids: dict[str, Any], n: int) -> dict[str, tuple[float, float]]:
+    """(wall ms, CPU ms) per document of each part of ``document_issue`` (in this process, warm).
+    CPU is this process's: on PostgreSQL the database server's share is not in it."""
     import importlib
 
-    spent: dict[str, float] = dict.fromkeys([label for label, _, _ in STAGES], 0.0)
+    labels = [label for label, _, _ in STAGES]
+    spent: dict[str, list[float]] = {label: [0.0, 0.0] for label in labels}
     originals = []
     for label, module_name, name in STAGES:
         module = importlib.import_module(module_name)
@@ -581,24 +588,28 @@ def stages(ids: dict[str, Any], n: int) -> dict[str, float]:
         originals.append((module, name, original))
 
         def timed(*args: Any, _f: Any = original, _label: str = label, **kwargs: Any) -> Any:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             try:
                 return _f(*args, **kwargs)
             finally:
-                spent[_label] += time.perf_counter() - t0
+                spent[_label][0] += time.perf_counter() - t0
+                spent[_label][1] += time.process_time() - c0
 
         setattr(module, name, timed)
     try:
         _govdoc_issue(ids, ids["recipients"][n], 0)  # warm-up
-        spent.update(dict.fromkeys(spent, 0.0))
-        t0 = time.perf_counter()
+        for label in labels:
+            spent[label] = [0.0, 0.0]
+        t0, c0 = time.perf_counter(), time.process_time()
         for i in range(n):
             _govdoc_issue(ids, ids["recipients"][i], i)
-        total = time.perf_counter() - t0
+        total = (time.perf_counter() - t0, time.process_time() - c0)
     finally:
         for module, name, original in originals:
             setattr(module, name, original)
-    return {**{label: v / n * 1000 for label, v in spent.items()}, "document_issue in all": total / n * 1000}
+    result = {label: (wall / n * 1000, cpu / n * 1000) for label, (wall, cpu) in spent.items()}
+    result["document_issue in all"] = (total[0] / n * 1000, total[1] / n * 1000)
+    return result
 
 
 def direct_one_process(ids: dict[str, Any], n: int) -> Tally:
@@ -658,8 +669,8 @@ def main(argv: list[str] | None = None) -> int:
         f"GOVDOC_HOME {os.environ['GOVDOC_HOME']}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}"
     )
     print(
-        "PDF/A-3b + QR + embedded data.json, certified PAdES B-LT (ECDSA e-seal, local TSA); "
-        "GovDoc typesets with Typst, the naive pipeline with WeasyPrint"
+        "PDF/A-3b + QR + embedded data.json, certified PAdES (ECDSA e-seal, local TSA); "
+        "GovDoc: Typst and B-LTA, the naive pipeline: WeasyPrint and B-LT"
     )
     print(f"GovDoc: POST /api/v1/issued over HTTP to waitress on 127.0.0.1, {t} threads per server process")
 
@@ -677,9 +688,9 @@ def main(argv: list[str] | None = None) -> int:
         dp_rate, dp_cpu = govdoc_processes({**ids, "recipients": slices[3]}, n, p)
         _line(f"direct call, {p} processes", dp_rate, dp_cpu)
     if args.stages:
-        print("document_issue in-process, wall ms per document (QR is part of render):")
-        for label, ms in stages({**ids, "recipients": slices[4]}, n).items():
-            print(f"  {label:<32} {ms:6.1f} ms")
+        print("document_issue in-process, per document (QR is part of render):")
+        for label, (wall, cpu) in stages({**ids, "recipients": slices[4]}, n).items():
+            print(f"  {label:<32} wall {wall:6.1f} ms   CPU {cpu:6.1f} ms")
 
     print(
         f"verdicts: naive output {pdf_verify(naive_pdf).state.value}; "
@@ -690,7 +701,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{p} processes x{gp_rate / n_rate:.2f}"
     )
     # Wall-clock rates move with whatever else the machine runs; CPU per document does not.
-    print(f"ratio naive / GovDoc API CPU per document: x{naive.cpu_ms() / govdoc.cpu_ms():.2f}")
+    print(
+        f"ratio naive / GovDoc API CPU per document: 1 process x{naive.cpu_ms() / govdoc.cpu_ms():.2f}; "
+        f"{p} processes x{naive.cpu_ms() / gp_cpu:.2f}"
+    )
     print(f"load after the run: {os.getloadavg()[0]:.2f} (1 min)")
     if own_home is not None:
         own_home.cleanup()

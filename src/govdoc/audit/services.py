@@ -57,41 +57,43 @@ def record(
     payload: JSONObject = json.loads(json.dumps(data or {}, default=str))
     actor_id, actor_label = _actor_fields(actor)
     target_type, target_id = _target_fields(target)
-    with transaction.atomic():
-        head = AuditHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            AuditHead.objects.bulk_create([AuditHead(id=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
-            head = AuditHead.objects.select_for_update().get(pk=1)
-        seq = head.seq + 1
-        event_id = uuid.uuid4()
-        occurred_at = clock.now()
-        digest = event_hash(
-            seq=seq,
-            event_id=str(event_id),
-            occurred_at=occurred_at,
-            event=event,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            target_type=target_type,
-            target_id=target_id,
-            data=payload,
-            prev_hash=head.hash,
-        )
-        row = AuditEvent.objects.create(
-            seq=seq,
-            id=event_id,
-            occurred_at=occurred_at,
-            event=event,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            target_type=target_type,
-            target_id=target_id,
-            data=payload,
-            prev_hash=head.hash,
-            hash=digest,
-        )
-        head.seq, head.hash = seq, digest
-        head.save(update_fields=["seq", "hash"])
+    # No savepoint of its own: ``record`` runs in the writer's transaction (checked above) and
+    # an error here fails that whole write, so a savepoint would only add two round trips to
+    # every event.
+    head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").first()
+    if head is None:
+        AuditHead.objects.bulk_create([AuditHead(id=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
+        head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").get()
+    prev_seq, prev_hash = head
+    seq = prev_seq + 1
+    event_id = uuid.uuid4()
+    occurred_at = clock.now()
+    digest = event_hash(
+        seq=seq,
+        event_id=str(event_id),
+        occurred_at=occurred_at,
+        event=event,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        target_type=target_type,
+        target_id=target_id,
+        data=payload,
+        prev_hash=prev_hash,
+    )
+    row = AuditEvent.objects.create(
+        seq=seq,
+        id=event_id,
+        occurred_at=occurred_at,
+        event=event,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        target_type=target_type,
+        target_id=target_id,
+        data=payload,
+        prev_hash=prev_hash,
+        hash=digest,
+    )
+    AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
     return row
 
 

@@ -247,7 +247,10 @@ def document_create_registered(
         legal_ground=legal_ground,
         actor=actor,
     )
-    entry = document_register(document=document, actor=actor, subject=subject)
+    # The document row was inserted by this transaction a moment ago (so it is ours, and it has
+    # no registry entry yet): ``document_register``'s checks and row lock are already true here.
+    subject = _text(subject, field="subject", max_length=500, required=False)
+    entry = _registry_entry_add(document=document, agency=agency, actor=actor, subject=subject)
     record(
         "documents.document_created",
         actor=actor,
@@ -262,6 +265,15 @@ def version_add(
     *, document: Document, content: bytes, filename: str, media_type: str, note: str = "", actor: Person
 ) -> DocumentVersion:
     """Add the next version (a correction never edits an existing one); it becomes current."""
+    return _version_add(
+        document=document, content=content, filename=filename, media_type=media_type, note=note, actor=actor
+    )
+
+
+def _version_add(
+    *, document: Document, content: bytes, filename: str, media_type: str, note: str, actor: Person
+) -> DocumentVersion:
+    """``version_add`` in the caller's transaction."""
     _require_writer(actor=actor, agency_id=document.agency_id)
     note = _text(note, field="note", max_length=1000, required=False)
     # The document row is the lock that gives concurrent additions distinct numbers.
@@ -284,6 +296,31 @@ def version_add(
     return version
 
 
+@transaction.atomic
+def version_add_sealed(
+    *, document: Document, content: bytes, filename: str, media_type: str, note: str = "", actor: Person
+) -> DocumentVersion:
+    """``version_add`` then ``version_seal`` of that version, with the same checks and audit
+    events, without re-checking and re-locking the row this transaction has just created."""
+    version = _version_add(
+        document=document, content=content, filename=filename, media_type=media_type, note=note, actor=actor
+    )
+    _seal(version, actor=actor)
+    return version
+
+
+def _seal(version: DocumentVersion, *, actor: Person) -> None:
+    """Seal a version that is locked by this transaction and not sealed, with its event."""
+    version.sealed, version.sealed_at, version.sealed_by = True, clock.now(), actor
+    version.save(update_fields=["sealed", "sealed_at", "sealed_by"])
+    record(
+        "documents.version_sealed",
+        actor=actor,
+        target=version,
+        data={"document_id": str(version.document_id), "version": version.number, "sha256": version.file_id},
+    )
+
+
 def _locked_unsealed(version: DocumentVersion, *, action: str) -> DocumentVersion:
     locked = DocumentVersion.objects.select_for_update(of=("self",)).select_related("file").get(pk=version.pk)
     if locked.sealed:
@@ -300,14 +337,7 @@ def version_seal(*, version: DocumentVersion, actor: Person) -> DocumentVersion:
     """Mark a version sealed (signed): from now on it never changes."""
     _require_writer(actor=actor, agency_id=version.document.agency_id)
     version = _locked_unsealed(version, action="be sealed again")
-    version.sealed, version.sealed_at, version.sealed_by = True, clock.now(), actor
-    version.save(update_fields=["sealed", "sealed_at", "sealed_by"])
-    record(
-        "documents.version_sealed",
-        actor=actor,
-        target=version,
-        data={"document_id": str(version.document_id), "version": version.number, "sha256": version.file_id},
-    )
+    _seal(version, actor=actor)
     return version
 
 
@@ -382,10 +412,15 @@ def document_register(*, document: Document, actor: Person, subject: str = "") -
             document_id=str(document.pk),
             registry_number=existing.registry_number,
         )
+    return _registry_entry_add(document=document, agency=document.agency, actor=actor, subject=subject)
+
+
+def _registry_entry_add(*, document: Document, agency: Agency, actor: Person, subject: str) -> RegistryEntry:
+    """The next number of the current year for ``document`` (checked, locked, not registered)."""
     year = clock.today_local().year
-    number = registry_number_take(agency=document.agency, year=year)
+    number = registry_number_take(agency=agency, year=year)
     entry = RegistryEntry.objects.create(
-        agency=document.agency,
+        agency=agency,
         year=year,
         number=number,
         document=document,

@@ -41,7 +41,7 @@ from govdoc.core import clock
 from govdoc.core.jsontypes import JSONObject, canonical_json
 from govdoc.core.transliteration import to_script
 from govdoc.documents.constants import WRITER_ROLES, Disclosure
-from govdoc.documents.services import document_create_registered, version_add, version_seal
+from govdoc.documents.services import document_create_registered, version_add_sealed
 from govdoc.issuance import rendering
 from govdoc.issuance.codes import code_new
 from govdoc.issuance.constants import (
@@ -318,7 +318,7 @@ def _issue_complete(issued: IssuedDocument, *, pdf: bytes, data_sha256: str, act
     issued = IssuedDocument.objects.select_for_update().select_related("document").get(pk=issued.pk)
     if issued.status == IssuedStatus.VALID and issued.issue_key is not None:
         return issued  # a concurrent attempt for the same key finished first: its PDF stands
-    version = version_add(
+    version = version_add_sealed(
         document=issued.document,
         content=pdf,
         filename=f"{issued.registry_number}.pdf",
@@ -326,7 +326,6 @@ def _issue_complete(issued: IssuedDocument, *, pdf: bytes, data_sha256: str, act
         note="Issued e-Document (PAdES certified, PDF/A-3b)",
         actor=actor,
     )
-    version = version_seal(version=version, actor=actor)
     _move(issued, IssuedStatus.VALID)
     issued.version, issued.pdf_sha256, issued.data_sha256 = version, version.file_id, data_sha256
     issued.save(update_fields=["version", "pdf_sha256", "data_sha256", "status"])

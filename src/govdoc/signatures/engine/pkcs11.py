@@ -45,7 +45,7 @@ from pyhanko.sign.signers import Signer
 
 from govdoc.signatures.engine.devpki import PublicKey
 from govdoc.signatures.engine.errors import KeyBackendError
-from govdoc.signatures.engine.keys import to_asn1_certificate
+from govdoc.signatures.engine.keys import KeptSigningCertificateMixin, to_asn1_certificate
 
 __all__ = ["Pkcs11Key", "generate_ec_keypair", "has_key", "is_module_loaded", "public_key_of"]
 
@@ -401,7 +401,7 @@ class _SerialisedKeyHandle:
         return signature
 
 
-class _Pkcs11Signer(PKCS11Signer):
+class _Pkcs11Signer(KeptSigningCertificateMixin, PKCS11Signer):
     """pyHanko's PKCS#11 signer with its token calls routed through the module lock.
 
     Both overrides are pyHanko 0.38 internals (hence the pin ``pyhanko<0.39``).
