@@ -34,8 +34,7 @@ page (``page``): :func:`template_check` refuses it with :class:`TemplateRenderEr
 before anything is written.
 
 Speed: one ``typst.Compiler`` per thread, made once (font scanning costs ~30 ms); a one-page
-certificate compiles in ~10 ms. The QR matrix is segno's with a fixed mask, made by
-``qr_matrix`` (segno's placement and masking from a per-version table: ~1 ms instead of ~2.5).
+certificate compiles in ~10 ms. The QR matrix comes from segno with a fixed mask.
 """
 
 from __future__ import annotations
@@ -49,6 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import segno
 import typst
 
 from govdoc.accounts.constants import Script
@@ -57,7 +57,6 @@ from govdoc.core.transliteration import latin_to_cyrillic_rule, to_script
 from govdoc.issuance.errors import TemplateRenderError
 from govdoc.issuance.qr_payload import qr_segments
 from govdoc.issuance.rendering import wording
-from govdoc.issuance.rendering.qr_matrix import qr_matrix
 
 __all__ = [
     "DATA_ATTACHMENT",
@@ -175,16 +174,15 @@ def _qr(text: str) -> dict[str, Any]:
     """The QR code as an SVG of one path (a rectangle per run of dark modules in a row, border
     included), which Typst turns into PDF vector paths: sharp at any zoom and print size."""
     # One segment per mode (``qr_payload.qr_segments``): the upper-case URL and the base45
-    # payload stay alphanumeric.
-    # The matrix is segno's (``segno.make(segments, error=QR_ERROR, mask=QR_MASK, micro=False,
-    # boost_error=False)``), made faster by ``qr_matrix``.
-    qr = qr_matrix(qr_segments(text), error=QR_ERROR, mask=QR_MASK)
+    # payload stay alphanumeric. segno takes a list of segments (its annotation says only str).
+    segments: Any = qr_segments(text)
+    qr = segno.make(segments, error=QR_ERROR, mask=QR_MASK, micro=False, boost_error=False)
     path: list[str] = []
-    for y, row in enumerate(qr.rows, start=QR_BORDER):  # rows of 0/1 bytes, without the quiet zone
-        for run in _DARK_RUN.finditer(row):
+    for y, row in enumerate(qr.matrix):  # rows of 0/1 bytes, without the quiet zone
+        for run in _DARK_RUN.finditer(bytes(row)):
             x, w = run.start() + QR_BORDER, run.end() - run.start()
-            path.append(f"M{x} {y}h{w}v1h-{w}z")
-    size = qr.size + 2 * QR_BORDER
+            path.append(f"M{x} {y + QR_BORDER}h{w}v1h-{w}z")
+    size = len(qr.matrix) + 2 * QR_BORDER
     svg = (
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges">'
         f'<rect width="{size}" height="{size}" fill="#fff"/><path fill="#000" d="{"".join(path)}"/></svg>'
