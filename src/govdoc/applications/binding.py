@@ -6,9 +6,11 @@ application as it is now, and anything other than what was approved is not issue
 application goes back to its handler and a new line must approve the new content.
 
 Bound: the service and the exact template text (its SHA-256: an edited template is new
-content), the script the document renders in, the receipt number, the applicant's name, the form
-data and the handler's decision fields. Not bound: what issuing itself fixes (the registry
-number, the verification code, the issue date and the validity that follows from it).
+content), the renderer that turns it into text (``issuance.rendering.renderer_sha256``: Typst's
+version, the layout files, the wording), the script the document renders in, the receipt
+number, the applicant's name, the form data and the handler's decision fields. Not bound: what
+issuing itself fixes (the registry number, the verification code, the issue date and the
+validity that follows from it).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import hashlib
 
 from govdoc.applications.models import Application
 from govdoc.core.jsontypes import JSONObject, canonical_json
+from govdoc.issuance import rendering
 
 CONTENT_FORMAT = "govdoc.approved-content/1"
 
@@ -32,6 +35,7 @@ def approved_content_of(application: Application) -> JSONObject:
         "format": CONTENT_FORMAT,
         "service": service.code,
         "template_sha256": template_sha256(service.output_template),
+        "renderer_sha256": rendering.renderer_sha256(),
         "script": application.script,
         "receipt_number": application.receipt_number,
         "applicant": applicant.get_full_name() or applicant.get_username(),

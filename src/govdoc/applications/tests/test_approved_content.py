@@ -217,3 +217,21 @@ def test_the_issued_document_names_the_decisions_it_rests_on_and_verifiers_see_t
         "The signed decisions do not match the issued document."
         in client.get(f"/verify/{issued.verification_code}").content.decode()
     )
+
+
+def test_a_renderer_changed_between_sending_and_deciding_counts_as_new_content(
+    service: Service,
+    citizen: Person,
+    head: Person,
+    handler: Person,
+    signing_head: Person,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from govdoc.issuance import rendering
+
+    application = _sent(service, citizen, head, handler, "sr-latn")
+    # a deployment brings new layout files (another wording of dates, say) mid-approval
+    monkeypatch.setattr(rendering, "renderer_sha256", lambda: "f" * 64)
+
+    with pytest.raises(ContentChangedError):
+        _approve(application, signing_head)

@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import importlib.metadata
 import json
 import re
 import threading
@@ -65,6 +67,7 @@ __all__ = [
     "date_text",
     "document_pdf",
     "draft_pdf",
+    "renderer_sha256",
     "template_check",
 ]
 
@@ -103,6 +106,17 @@ _FORBIDDEN = re.compile(
 _OLD_SYNTAX = re.compile(r"\{\{|\{%|<(p|h1|h2|div|html|body|table|br)\b", re.IGNORECASE)
 MAX_TEMPLATE_CHARS: Final = 100_000
 _DARK_RUN = re.compile(b"[\x01-\xff]+")
+
+
+@functools.cache
+def renderer_sha256() -> str:
+    """What, besides a template and its data, decides the text of a document: the Typst
+    version, GovDoc's layout files and its wording (dates, the purpose sentence). An approval
+    binds it, so a renderer changed between a decision and the issuing counts as new content."""
+    digest = hashlib.sha256(f"typst {importlib.metadata.version('typst')}".encode())
+    for path in (*sorted(ROOT.glob("*.typ")), Path(wording.__file__)):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
 @dataclass(frozen=True)
