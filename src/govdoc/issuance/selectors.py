@@ -1,7 +1,7 @@
 """Reads of the issuance domain, above all verification.
 
 ``verify_code`` and ``verify_upload`` are reads that leave a trace: each successful check of a
-document is recorded (``services.verification_record``) so its holder sees who checked it.
+document is recorded (``verification_log.verification_record``) so its holder sees who checked it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from govdoc.issuance.models import IssuedDocument, KeyFields, VerificationEvent
 from govdoc.issuance.pdf_data import embedded_json
 from govdoc.issuance.qr_payload import VerifiedPayload, certificate_kid, payload_verify
 from govdoc.issuance.rendering import DATA_ATTACHMENT
-from govdoc.issuance.services import verification_record
+from govdoc.issuance.verification_log import verification_record
 from govdoc.signatures import keyring
 from govdoc.signatures.engine.model import ValidationReport
 from govdoc.signatures.selectors import pdf_verify

@@ -31,7 +31,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils.crypto import salted_hmac
 
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Agency, Person, Unit
@@ -48,9 +47,7 @@ from govdoc.issuance.constants import (
     ALLOWED_MOVES,
     CHANGE_ROLES,
     ISSUED_LEGAL_GROUND,
-    Channel,
     IssuedStatus,
-    ShownStatus,
 )
 from govdoc.issuance.errors import (
     InvalidIssueInputError,
@@ -60,7 +57,7 @@ from govdoc.issuance.errors import (
     NotAllowedToChangeIssuedError,
     NotAllowedToIssueError,
 )
-from govdoc.issuance.models import ApprovalRef, IssuedDocument, KeyFields, VerificationEvent
+from govdoc.issuance.models import ApprovalRef, IssuedDocument, KeyFields
 from govdoc.issuance.qr_payload import QrPayload, payload_sign, qr_text
 from govdoc.signatures import keyring
 from govdoc.signatures.services import pdf_seal
@@ -568,47 +565,3 @@ def issued_supersede(
         },
     )
     return issued
-
-
-# --------------------------------------------------------------------------- verification events
-
-
-def client_address_hash(address: str) -> str:
-    """A keyed hash of a network address: the holder can tell two checks from one place apart,
-    nobody can turn it back into the address (a plain SHA-256 of an IPv4 address is undone by
-    trying all 2^32)."""
-    return (
-        salted_hmac("govdoc.issuance.client-address", address, algorithm="sha256").hexdigest()
-        if address
-        else ""
-    )
-
-
-@transaction.atomic
-def verification_record(
-    *,
-    issued: IssuedDocument,
-    channel: str,
-    status: ShownStatus,
-    verifier_label: str = "",
-    client_address: str = "",
-    verdict: str = "",
-    identical: bool | None = None,
-) -> VerificationEvent:
-    """Record one verification so the holder sees who checked their document and when.
-
-    Not in the audit chain: verifications come from the public, unauthenticated, in numbers
-    the chain's single head row should not serialise; this table is their record.
-    """
-    if channel not in Channel.values:
-        raise InvalidIssueInputError(f"channel must be one of {', '.join(Channel.values)}", field="channel")
-    return VerificationEvent.objects.create(
-        issued=issued,
-        at=clock.now(),
-        channel=channel,
-        status=status,
-        verdict=verdict,
-        identical=identical,
-        verifier_label=verifier_label.strip()[:200],
-        client_hash=client_address_hash(client_address),
-    )

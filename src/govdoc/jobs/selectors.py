@@ -9,7 +9,6 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from govdoc.jobs.constants import GIVEN_UP_QUEUE
-from govdoc.jobs.models import PeriodicJob, WorkerHeartbeat
 
 
 def tasks_needing_attention() -> QuerySet[DBTaskResult[Any, Any]]:
@@ -20,11 +19,3 @@ def tasks_needing_attention() -> QuerySet[DBTaskResult[Any, Any]]:
         | Q(status=TaskResultStatus.FAILED)
         | (Q(status=TaskResultStatus.READY) & ~Q(traceback=""))
     ).order_by("-enqueued_at")
-
-
-def workers_recent(limit: int = 50) -> QuerySet[WorkerHeartbeat]:
-    return WorkerHeartbeat.objects.order_by("-seen_at")[:limit]
-
-
-def periodic_jobs() -> QuerySet[PeriodicJob]:
-    return PeriodicJob.objects.order_by("name")

@@ -25,8 +25,9 @@ from govdoc.issuance.selectors import (
     verify_code,
     verify_upload,
 )
-from govdoc.issuance.services import client_address_hash, issued_revoke, issued_supersede
+from govdoc.issuance.services import issued_revoke, issued_supersede
 from govdoc.issuance.tests.conftest import Issue
+from govdoc.issuance.verification_log import client_address_hash
 from govdoc.signatures.engine.model import Verdict
 
 pytestmark = pytest.mark.django_db
