@@ -18,6 +18,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from govdoc.signatures.engine import devpki
 from govdoc.signatures.engine.archive import ArchiveRenewalError, archive_status, archive_timestamp_add
 from govdoc.signatures.engine.devpki import CertifiedKey
+from govdoc.signatures.engine.errors import SigningError
 from govdoc.signatures.engine.keys import SoftwareKey
 from govdoc.signatures.engine.model import ValidationReport, Verdict
 from govdoc.signatures.engine.pades import sign_pdf
@@ -200,3 +201,27 @@ def test_a_timestamp_that_no_longer_validates_cannot_be_renewed(pki: LtvPki, sea
         archive_timestamp_add(
             sealed_lta, timestamper=pki.tsa(pki.tsa2, too_late).timestamper(), trust=pki.trust(too_late)
         )
+
+
+def test_a_key_revoked_or_expired_after_a_seal_cannot_seal_again(pki: LtvPki) -> None:
+    """The validation data of one seal is reused for the next ones, but never across a new CRL
+    or past a certificate's end: then the key is checked again, and a revoked or expired e-seal
+    is refused instead of producing documents that fail verification."""
+    key, stamper = pki.eseal_key(), pki.tsa(pki.tsa1, pki.t0).timestamper()
+
+    def seal(trust: TrustConfig) -> bytes:
+        return sign_pdf(
+            make_sample_pdf(),
+            key=key,
+            timestamper=stamper,
+            embed_validation_info=trust,
+            archive_timestamp=True,
+        )
+
+    assert validate_pdf(seal(pki.trust(pki.t0)), trust=pki.trust(pki.t0)).state is Verdict.AUTHENTIC
+    later = pki.t0 + timedelta(minutes=1)
+    assert validate_pdf(seal(pki.trust(later)), trust=pki.trust(later)).state is Verdict.AUTHENTIC
+    with pytest.raises(SigningError, match="revoked"):
+        seal(pki.trust(later, revoked=((pki.eseal, pki.t0),)))
+    with pytest.raises(SigningError, match="cannot seal"):
+        seal(pki.trust(pki.t0 + 2 * YEAR))

@@ -95,3 +95,60 @@ def test_pin_shorter_than_six_is_refused(handler: Person) -> None:
 
     with pytest.raises(KeyBackendError, match="at least 6"):
         services.person_certificate_issue(person=handler, pin="12", organization="MUP", actor="test")
+
+
+def _dss(pdf: bytes) -> tuple[set[bytes], set[bytes], int]:
+    """The certificates and CRLs in a file's DSS, and how many revisions it has."""
+    import io
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    reader = PdfFileReader(io.BytesIO(pdf))
+    dss = reader.root["/DSS"]
+    certs = {ref.get_object().data for ref in dss["/Certs"]}
+    crls = {ref.get_object().data for ref in dss["/CRLs"]}
+    return certs, crls, reader.xrefs.total_revisions
+
+
+def test_every_seal_of_a_run_is_b_lta_with_the_same_validation_data(agency: Agency) -> None:
+    """The first seal collects the validation data; the next ones reuse it (one pyHanko path
+    check per key and CRL, not per document) and their files hold the same data."""
+    first = services.pdf_seal(pdf=make_sample_pdf("prvi"), agency=agency, actor="test", certify=True)
+    second = services.pdf_seal(pdf=make_sample_pdf("drugi"), agency=agency, actor="test", certify=True)
+    for sealed in (first, second):
+        report = pdf_verify(sealed)
+        assert report.state is Verdict.AUTHENTIC, report.reasons
+        assert any("document timestamp" in reason for reason in report.reasons)
+        assert sealed.startswith(b"%PDF-1.")
+    certs_1, crls_1, _ = _dss(first)
+    certs_2, crls_2, revisions_2 = _dss(second)
+    assert (certs_2, crls_2, revisions_2) == (certs_1, crls_1, 3)
+    root = keyring.pki().root_certificate()
+    eseal = keyring.eseal_key(agency.code, name=agency.name).certificate
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    assert {root.public_bytes(Encoding.DER), eseal.public_bytes(Encoding.DER)} <= certs_2
+    assert crls_2 == {keyring.pki().crl_der()}
+
+
+def test_after_its_eseal_is_revoked_an_agency_seals_with_a_new_certificate() -> None:
+    """Validation data reused between seals never outlives the CRL it was checked against: the
+    revocation publishes a new CRL, and the next seal is made, and checked, with a new e-seal."""
+    agency = AgencyFactory(code="opozvan", name="Agencija čiji je pečat opozvan")
+    before = services.pdf_seal(pdf=make_sample_pdf("pre opoziva"), agency=agency, actor="test")
+    serial = format(keyring.eseal_key(agency.code, name=agency.name).certificate.serial_number, "x")
+    services.certificate_revoke(serial=serial, reason="keyCompromise", actor="test")
+    after = services.pdf_seal(pdf=make_sample_pdf("posle opoziva"), agency=agency, actor="test")
+    report = pdf_verify(after)
+    assert report.state is Verdict.AUTHENTIC, report.reasons
+    assert report.signatures[0].signer_serial != serial
+    assert pdf_verify(before).signatures[0].signer_serial == serial
+    assert crl_holds(_dss(after)[1], serial)
+
+
+def crl_holds(crls: set[bytes], serial: str) -> bool:
+    from cryptography import x509
+
+    return any(
+        x509.load_der_x509_crl(der).get_revoked_certificate_by_serial_number(int(serial, 16)) for der in crls
+    )
