@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import threading
 import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -60,28 +62,25 @@ def record(
     # No savepoint of its own: ``record`` runs in the writer's transaction (checked above) and
     # an error here fails that whole write, so a savepoint would only add two round trips to
     # every event.
-    head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").first()
-    if head is None:
-        AuditHead.objects.bulk_create([AuditHead(id=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
-        head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").get()
-    prev_seq, prev_hash = head
-    seq = prev_seq + 1
     event_id = uuid.uuid4()
-    occurred_at = clock.now()
-    digest = event_hash(
-        seq=seq,
-        event_id=str(event_id),
-        occurred_at=occurred_at,
-        event=event,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        target_type=target_type,
-        target_id=target_id,
-        data=payload,
-        prev_hash=prev_hash,
-    )
+
+    def digest_after(prev_seq: int, prev_hash: str, occurred_at: dt.datetime) -> str:
+        return event_hash(
+            seq=prev_seq + 1,
+            event_id=str(event_id),
+            occurred_at=occurred_at,
+            event=event,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            target_type=target_type,
+            target_id=target_id,
+            data=payload,
+            prev_hash=prev_hash,
+        )
+
+    prev_seq, prev_hash, occurred_at, digest = _advance_head(digest_after)
     row = AuditEvent.objects.create(
-        seq=seq,
+        seq=prev_seq + 1,
         id=event_id,
         occurred_at=occurred_at,
         event=event,
@@ -93,8 +92,44 @@ def record(
         prev_hash=prev_hash,
         hash=digest,
     )
-    AuditHead.objects.filter(pk=1).update(seq=seq, hash=digest)
+    _last_head.value = (connection.alias, prev_seq + 1, digest)
     return row
+
+
+# The head this thread last wrote or read, per database connection alias: a guess that saves
+# the locking read when it is still the head (one conditional UPDATE instead of SELECT ... FOR
+# UPDATE plus UPDATE). The UPDATE checks the guess under the row lock, so a stale guess (another
+# process appended, or the transaction that wrote it rolled back) changes nothing and the
+# locking read follows.
+_last_head = threading.local()
+
+
+def _advance_head(
+    digest_after: Callable[[int, str, dt.datetime], str],
+) -> tuple[int, str, dt.datetime, str]:
+    """Move the head one event on; returns the previous (seq, hash), the event's time and its
+    hash. Leaves the head row locked by the caller's transaction until it ends. The time is
+    read once the event's place is known (after this thread's own previous event, or under the
+    lock), so times never go backwards along the chain."""
+    guess = getattr(_last_head, "value", None)
+    if guess is not None and guess[0] == connection.alias:
+        _, prev_seq, prev_hash = guess
+        occurred_at = clock.now()
+        digest = digest_after(prev_seq, prev_hash, occurred_at)
+        moved = AuditHead.objects.filter(pk=1, seq=prev_seq, hash=prev_hash).update(
+            seq=prev_seq + 1, hash=digest
+        )
+        if moved == 1:
+            return prev_seq, prev_hash, occurred_at, digest
+    head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").first()
+    if head is None:
+        AuditHead.objects.bulk_create([AuditHead(id=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
+        head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").get()
+    prev_seq, prev_hash = head
+    occurred_at = clock.now()
+    digest = digest_after(prev_seq, prev_hash, occurred_at)
+    AuditHead.objects.filter(pk=1).update(seq=prev_seq + 1, hash=digest)
+    return prev_seq, prev_hash, occurred_at, digest
 
 
 @transaction.atomic
