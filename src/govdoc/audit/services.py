@@ -12,10 +12,13 @@ from typing import Any, Protocol
 from django.db import connection, transaction
 
 from govdoc.audit.chain import GENESIS_HASH, checkpoint_statement, event_hash
+from govdoc.audit.context import Origin, current_origin
 from govdoc.audit.errors import AccessPurposeMissingError, NotInTransactionError
 from govdoc.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from govdoc.core import clock
 from govdoc.core.jsontypes import JSONObject, JSONValue
+
+_NO_ORIGIN = Origin(address="")
 
 
 class _HasPk(Protocol):
@@ -63,6 +66,7 @@ def record(
     # an error here fails that whole write, so a savepoint would only add two round trips to
     # every event.
     event_id = uuid.uuid4()
+    where = current_origin() or _NO_ORIGIN
 
     def digest_after(prev_seq: int, prev_hash: str, occurred_at: dt.datetime) -> str:
         return event_hash(
@@ -76,6 +80,8 @@ def record(
             target_id=target_id,
             data=payload,
             prev_hash=prev_hash,
+            client_address=where.address,
+            user_agent=where.user_agent,
         )
 
     prev_seq, prev_hash, occurred_at, digest = _advance_head(digest_after)
@@ -91,6 +97,8 @@ def record(
         data=payload,
         prev_hash=prev_hash,
         hash=digest,
+        client_address=where.address,
+        user_agent=where.user_agent,
     )
     _last_head.value = (connection.alias, prev_seq + 1, digest)
     return row
