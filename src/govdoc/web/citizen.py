@@ -233,6 +233,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @citizen_required
+@require_GET
+def data_access(request: HttpRequest) -> HttpResponse:
+    """Who in the administration opened my data, and when."""
+    from govdoc.applications.data_access import data_access_log
+
+    return render(
+        request, "web/citizen/data_access.html", {"readings": data_access_log(citizen=_me(request))}
+    )
+
+
+@citizen_required
 @require_POST
 def inbox_read(request: HttpRequest, message_id: str) -> HttpResponse:
     try:

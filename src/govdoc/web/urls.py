@@ -18,6 +18,7 @@ urlpatterns = [
     path("my/documents/<uuid:issued_id>/", citizen.issued, name="issued"),
     path("my/documents/<uuid:issued_id>/pdf", citizen.issued_pdf, name="issued-pdf"),
     path("inbox/", citizen.inbox, name="inbox"),
+    path("my/data-access/", citizen.data_access, name="data-access"),
     path("inbox/<uuid:message_id>/", citizen.inbox_message, name="inbox-message"),
     path("inbox/<uuid:message_id>/read/", citizen.inbox_read, name="inbox-read"),
     path("work/", staff.workspace, name="work"),

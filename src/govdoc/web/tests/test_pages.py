@@ -218,3 +218,25 @@ def test_the_citizen_withdraws_from_the_page_during_approval_and_the_approvers_q
     app.refresh_from_db()
     assert app.status == "withdrawn"
     assert 'id="step-' not in my_queue()  # the line stopped: nothing waits for the head of unit
+
+
+def test_the_citizen_sees_who_in_the_administration_opened_their_application(applied: Application) -> None:
+    citizen = _client("citizen")
+    before = citizen.get("/my/data-access/")
+    assert before.status_code == 200
+    assert "Nobody in the administration has opened your data." in before.content.decode()
+
+    head = Person.objects.get(username="head-unit")
+    assert _client("head-unit").get(f"/work/applications/{applied.pk}/").status_code == 200
+    page = citizen.get("/my/data-access/").content.decode()
+    assert head.get_full_name() in page
+    assert f"application {applied.receipt_number}" in page
+    assert "handling the application" in page
+
+    listed = citizen.get("/api/v1/me/data-access").json()
+    assert [(r["reader"], r["subject"]) for r in listed] == [
+        (head.get_full_name(), f"application {applied.receipt_number}")
+    ]
+    assert "applicant.national_id" in listed[0]["fields"]
+    # an official has no such page: it is the data subject's
+    assert _client("head-unit").get("/my/data-access/").status_code in (302, 403, 404)
