@@ -13,7 +13,8 @@ from django.db import connection, transaction
 
 from govdoc.audit.chain import GENESIS_HASH, checkpoint_statement, event_hash
 from govdoc.audit.context import Origin, current_origin
-from govdoc.audit.errors import AccessPurposeMissingError, NotInTransactionError
+from govdoc.audit.errors import AccessPurposeMissingError, NotInTransactionError, UnknownEventTypeError
+from govdoc.audit.event_types import KNOWN, EventType
 from govdoc.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from govdoc.core import clock
 from govdoc.core.jsontypes import JSONObject, JSONValue
@@ -46,7 +47,7 @@ def _target_fields(target: object | None) -> tuple[str, str]:
 
 
 def record(
-    event: str,
+    event: EventType | str,
     *,
     actor: object | None,
     target: object | None = None,
@@ -59,6 +60,9 @@ def record(
     """
     if not connection.in_atomic_block:
         raise NotInTransactionError("audit.record() must run inside the transaction of the write it records")
+    if event not in KNOWN:
+        raise UnknownEventTypeError(f"{event!r} is not a GovDoc event type (audit.event_types.EventType)")
+    event = str(event)
     payload: JSONObject = json.loads(json.dumps(data or {}, default=str))
     actor_id, actor_label = _actor_fields(actor)
     target_type, target_id = _target_fields(target)
