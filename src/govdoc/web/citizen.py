@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Person
@@ -96,7 +96,7 @@ def _rule_fields(rules: Any, script: str, errors: dict[str, str]) -> list[dict[s
     ]
 
 
-@require_GET
+@require_safe
 def catalogue(request: HttpRequest) -> HttpResponse:
     script = _script(request)
     services = [
@@ -146,7 +146,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def my_applications(request: HttpRequest) -> HttpResponse:
     script = _script(request)
     rows = [
@@ -218,7 +218,7 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
     from govdoc.issuance.selectors import issued_to
 
@@ -233,7 +233,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def data_access(request: HttpRequest) -> HttpResponse:
     """Who in the administration opened my data, and when."""
     from govdoc.applications.data_access import data_access_log
@@ -255,7 +255,7 @@ def inbox_read(request: HttpRequest, message_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def inbox_message(request: HttpRequest, message_id: str) -> HttpResponse:
     """One message (the link in the notification e-mail); opening it marks it read."""
     try:
@@ -268,7 +268,7 @@ def inbox_message(request: HttpRequest, message_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def issued(request: HttpRequest, issued_id: str) -> HttpResponse:
     """An issued document of mine: its status, the download, and who verified it when."""
     from govdoc.issuance import selectors as issuance
@@ -289,7 +289,7 @@ def issued(request: HttpRequest, issued_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def issued_pdf(request: HttpRequest, issued_id: str) -> HttpResponse:
     from govdoc.issuance import selectors as issuance
 
@@ -305,7 +305,7 @@ def issued_pdf(request: HttpRequest, issued_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def receipt(request: HttpRequest, application_id: str) -> HttpResponse:
     try:
         found, content = apps.receipt_content(viewer=_me(request), application_id=application_id)

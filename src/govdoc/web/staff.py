@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import officials_of_agency
@@ -52,7 +52,7 @@ def _me(request: HttpRequest) -> Person:
 
 
 @official_required
-@require_GET
+@require_safe
 def workspace(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     return render(
@@ -209,7 +209,7 @@ def decide(request: HttpRequest, step_id: str) -> HttpResponse:
 
 
 @official_required
-@require_GET
+@require_safe
 def attachment(request: HttpRequest, application_id: str, attachment_id: str) -> HttpResponse:
     """An attachment, as the citizen uploaded it (its type was checked by content on upload)."""
     try:

@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", public.home, name="home"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("login/", account.login_view, name="login"),
     path("logout/", account.logout_view, name="logout"),
     path("signup/", account.signup_view, name="signup"),
