@@ -16,7 +16,7 @@ from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Membership, Person
 from govdoc.accounts.selectors import memberships_current
 from govdoc.applications.access import is_official_of_unit
-from govdoc.applications.constants import OPEN_STATUSES
+from govdoc.applications.constants import CLOSED_STATUSES, OPEN_STATUSES
 from govdoc.applications.errors import (
     ApplicationNotFoundError,
     HandlerOutsideUnitError,
@@ -143,6 +143,35 @@ def unit_inbox(*, official: Person) -> QuerySet[Application]:
             "service", "agency", "unit", "applicant", "handler"
         )
     ).order_by("due_date", "submitted_at", "id")
+
+
+CASE_FILTERS = ("open", "closed", "all")
+
+
+def unit_cases(
+    *, official: Person, text: str = "", state: str = "all", service_code: str = ""
+) -> QuerySet[Application]:
+    """Every case of the official's units, open and closed, newest first: what the unit inbox
+    shows plus what was issued, rejected or withdrawn. ``text`` matches the receipt number, the
+    applicant's name or the service's name; ``state`` is open, closed or all. One query."""
+    unit_ids = memberships_current(person=official).values("unit_id")
+    cases = Application.objects.filter(unit_id__in=unit_ids)
+    if state == "open":
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif state == "closed":
+        cases = cases.filter(status__in=CLOSED_STATUSES)
+    if service_code:
+        cases = cases.filter(service__code=service_code)
+    for word in text.split()[:5]:
+        cases = cases.filter(
+            Q(receipt_number__icontains=word)
+            | Q(applicant__first_name__icontains=word)
+            | Q(applicant__last_name__icontains=word)
+            | Q(service__name__icontains=word)
+        )
+    return _with_overdue(cases.select_related("service", "agency", "unit", "applicant", "handler")).order_by(
+        "-submitted_at", "id"
+    )
 
 
 def overdue(*, agency: Agency) -> QuerySet[Application]:

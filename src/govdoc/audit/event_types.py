@@ -138,4 +138,6 @@ def markdown() -> str:
 
 
 if __name__ == "__main__":
-    print(markdown(), end="")
+    import sys
+
+    sys.stdout.write(markdown())

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -63,6 +64,23 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "queue": approvals.queue_for(person=me),
             "post_reports": approvals.post_reports_for(person=me),
         },
+    )
+
+
+@official_required
+@require_safe
+def cases(request: HttpRequest) -> HttpResponse:
+    """All cases of my units, closed ones too, with a search and filters; 50 to a page."""
+    me = _me(request)
+    text = request.GET.get("q", "").strip()[:100]
+    state = request.GET.get("state", "all")
+    state = state if state in apps.CASE_FILTERS else "all"
+    found = apps.unit_cases(official=me, text=text, state=state, service_code=request.GET.get("service", ""))
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/staff/cases.html",
+        {"page": page, "q": text, "state": state, "states": apps.CASE_FILTERS},
     )
 
 

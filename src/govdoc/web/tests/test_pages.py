@@ -240,3 +240,22 @@ def test_the_citizen_sees_who_in_the_administration_opened_their_application(app
     assert "applicant.national_id" in listed[0]["fields"]
     # an official has no such page: it is the data subject's
     assert _client("head-unit").get("/my/data-access/").status_code in (302, 403, 404)
+
+
+def test_closed_cases_are_found_with_a_search_and_filters(applied: Application) -> None:
+    from govdoc.applications.constants import ApplicationStatus
+
+    Application.objects.filter(pk=applied.pk).update(status=ApplicationStatus.WITHDRAWN)
+    head = _client("head-unit")
+    inbox = head.get("/work/").content.decode()
+    assert applied.receipt_number not in inbox  # a closed case leaves the inbox ...
+    assert "/work/cases/" in inbox
+    closed = head.get("/work/cases/", {"state": "closed"}).content.decode()
+    assert applied.receipt_number in closed  # ... and is found among the closed ones
+    assert applied.receipt_number not in head.get("/work/cases/", {"state": "open"}).content.decode()
+    last_name = applied.applicant.last_name
+    assert applied.receipt_number in head.get("/work/cases/", {"q": last_name}).content.decode()
+    assert applied.receipt_number in head.get("/work/cases/", {"q": applied.receipt_number[-4:]}).content.decode()
+    assert applied.receipt_number not in head.get("/work/cases/", {"q": "nema-takvog"}).content.decode()
+    # another agency's official finds nothing of it
+    assert applied.receipt_number not in _client("handler-bg").get("/work/cases/").content.decode()
