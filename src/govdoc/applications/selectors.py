@@ -7,6 +7,7 @@ everyone else it is "not found", exactly like an id that was never used.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -262,3 +263,26 @@ def attachment_content(
     if attachment is None:
         raise ApplicationNotFoundError("no such attachment", attachment_id=str(attachment_id))
     return attachment, file_read(attachment.file)
+
+
+PREFILL_SOURCES = ("full_name", "national_id", "email")
+
+
+def profile_prefill(*, form_schema: dict[str, Any], person: Person) -> dict[str, str]:
+    """The form fields a service fills from the applicant's profile (a property marked
+    ``"x-govdoc-prefill": "full_name" | "national_id" | "email"``), for a form being opened."""
+    profile = {
+        "full_name": person.get_full_name(),
+        "national_id": person.national_id or "",
+        "email": person.email or "",
+    }
+    properties = form_schema.get("properties")
+    if not isinstance(properties, dict):
+        return {}
+    return {
+        name: profile[source]
+        for name, spec in properties.items()
+        if isinstance(spec, dict)
+        and (source := spec.get("x-govdoc-prefill")) in PREFILL_SOURCES
+        and profile[source]
+    }

@@ -113,7 +113,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     if service is None or not service.is_active:
         raise Http404("no such service")
     script = _script(request)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = apps.profile_prefill(form_schema=service.form_schema, person=_me(request))
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":

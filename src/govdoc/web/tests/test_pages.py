@@ -255,7 +255,18 @@ def test_closed_cases_are_found_with_a_search_and_filters(applied: Application) 
     assert applied.receipt_number not in head.get("/work/cases/", {"state": "open"}).content.decode()
     last_name = applied.applicant.last_name
     assert applied.receipt_number in head.get("/work/cases/", {"q": last_name}).content.decode()
-    assert applied.receipt_number in head.get("/work/cases/", {"q": applied.receipt_number[-4:]}).content.decode()
+    assert (
+        applied.receipt_number
+        in head.get("/work/cases/", {"q": applied.receipt_number[-4:]}).content.decode()
+    )
     assert applied.receipt_number not in head.get("/work/cases/", {"q": "nema-takvog"}).content.decode()
     # another agency's official finds nothing of it
     assert applied.receipt_number not in _client("handler-bg").get("/work/cases/").content.decode()
+
+
+def test_the_apply_form_starts_with_name_and_jmbg_from_the_profile(demo: None) -> None:
+    citizen = Person.objects.get(username="citizen")
+    Person.objects.filter(pk=citizen.pk).update(national_id="0101990710006")
+    page = _client("citizen").get("/services/uverenje-o-prebivalistu/apply/").content.decode()
+    assert f'value="{citizen.get_full_name()}"' in page
+    assert 'value="0101990710006"' in page
