@@ -117,7 +117,10 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
         "issued": _issued(app, me),
         "line": _line(app, me),
         "policy": [
-            {"kind": step["kind"], "holders": holders_text(step["holders"])}
+            {
+                "kind": STEP_KIND_LABELS.get(step["kind"], step["kind"]),
+                "holders": holders_text(step["holders"]),
+            }
             for step in app.service.approval_policy.get("steps", [])
         ],
         "error": error,
@@ -126,13 +129,26 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
     return render(request, "web/staff/application.html", context, status=status)
 
 
+STEP_KIND_LABELS = {
+    "review": "Pregled / Review",
+    "consent": "Saglasnost / Consent",
+    "approval": "Odobrenje / Final approval",
+}
+
+
 def _default_line(app: Any, me: Person) -> list[dict[str, Any]]:
-    try:
-        steps = decisions.default_line_resolve(application=app, drafter=me)
-    except GovDocError:
-        return []
-    people = {str(p.pk): p for p in apps.people_named(ids=[s["assignee_id"] for s in steps])}
-    return [{**s, "person": people.get(s["assignee_id"])} for s in steps]
+    steps = decisions.default_line_proposal(application=app, drafter=me)
+    people = {
+        str(p.pk): p for p in apps.people_named(ids=[s["assignee_id"] for s in steps if s["assignee_id"]])
+    }
+    return [
+        {
+            **s,
+            "person": people.get(s["assignee_id"]),
+            "kind_label": STEP_KIND_LABELS.get(s["kind"], s["kind"]),
+        }
+        for s in steps
+    ]
 
 
 def _line(app: Any, me: Person) -> Any:

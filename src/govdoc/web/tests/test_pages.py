@@ -106,8 +106,8 @@ def test_handler_changes_the_line_before_sending_then_withdraws_it(applied: Appl
     page = handler.get(f"/work/applications/{app.pk}/").content.decode()
     assert 'name="step_assignee"' in page
     policy = page.split('id="approval-policy"')[1].split("</div>")[0]
-    assert "review: head of unit of the handling unit" in policy
-    assert "consent: registry clerk of the agency" in policy
+    assert "Pregled / Review: head of unit of the handling unit" in policy
+    assert "Saglasnost / Consent: registry clerk of the agency" in policy
     # The residence certificate's policy wants the registry clerk's consent: an administrator in
     # its place is refused, and the page says why beside the line.
     refused = handler.post(
@@ -270,3 +270,19 @@ def test_the_apply_form_starts_with_name_and_jmbg_from_the_profile(demo: None) -
     page = _client("citizen").get("/services/uverenje-o-prebivalistu/apply/").content.decode()
     assert f'value="{citizen.get_full_name()}"' in page
     assert 'value="0101990710006"' in page
+
+
+def test_a_head_of_unit_handling_a_case_sees_the_default_line_with_a_step_to_fill(
+    applied: Application,
+) -> None:
+    """The head of unit who handles a case cannot review their own draft: the step they would
+    hold is proposed empty for them to choose, with human labels, never "no default line"."""
+    head = _client("head-unit")
+    me = Person.objects.get(username="head-unit")
+    head.post(f"/work/applications/{applied.pk}/", {"action": "assign", "handler": str(me.pk)})
+    page = head.get(f"/work/applications/{applied.pk}/").content.decode()
+    line = page.split('id="line"')[1].split("</ol>")[0]
+    assert "no default line" not in line
+    assert "Pregled / Review — korak / step 1" in line
+    assert "Odobrenje / Final approval" in line
+    assert '<option value="" selected>— izaberite / choose —</option>' in line
