@@ -42,3 +42,12 @@ def personal_data_views(*, targets: dict[str, list[str]]) -> QuerySet[AuditEvent
         if ids:
             condition |= Q(target_type=target_type, target_id__in=[str(i) for i in ids])
     return AuditEvent.objects.filter(condition, event=PERSONAL_DATA_VIEWED).order_by("-seq")
+
+
+def last_event(*, event: str, target_type: str, target_id: str) -> AuditEvent | None:
+    """The newest event of one kind about one object, or None."""
+    return (
+        AuditEvent.objects.filter(event=event, target_type=target_type, target_id=str(target_id))
+        .order_by("-seq")
+        .first()
+    )
