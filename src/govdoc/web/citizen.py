@@ -29,6 +29,7 @@ from govdoc.applications.specs import UploadedFileData
 from govdoc.core import clock
 from govdoc.core.errors import GovDocError
 from govdoc.core.transliteration import to_cyrillic
+from govdoc.web.language import script_of
 from govdoc.web.schema_form import data_from_post, fields_for
 
 View = Callable[..., HttpResponse]
@@ -54,11 +55,12 @@ def _me(request: HttpRequest) -> Person:
 
 
 def _script(request: HttpRequest) -> str:
-    script = request.session.get("govdoc_script")
-    if script in Script.values:
-        return str(script)
-    user = request.user
-    return user.preferred_script if isinstance(user, Person) else Script.LATIN
+    """The page's script (``web.language``); a logged-in person's own choice when the visit has
+    none yet."""
+    session = request.session.get("govdoc_script")
+    if session not in Script.values and "lang" not in request.GET and isinstance(request.user, Person):
+        return str(request.user.preferred_script)
+    return str(script_of(request))
 
 
 def _translator(script: str) -> Callable[[str], str] | None:
