@@ -104,6 +104,7 @@ def test_public_and_citizen_pages_have_no_accessibility_violations(
         "/services/uverenje-o-prebivalistu/apply/",
         "/my/applications/",
         f"/my/applications/{application.pk}/",
+        f"/my/applications/{application.pk}/receipt",
         "/inbox/",
         "/my/data-access/",
     ]

@@ -23,6 +23,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "due": "Rok za rešavanje",
         "attachments": "Prilozi",
         "none": "nema",
+        "keep": "Sačuvajte ili odštampajte ovu potvrdu: broj prijema je oznaka vašeg zahteva kod organa.",
     },
     Script.CYRILLIC: {
         "title": "Потврда о пријему захтева",
@@ -34,6 +35,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "due": "Рок за решавање",
         "attachments": "Прилози",
         "none": "нема",
+        "keep": "Сачувајте или одштампајте ову потврду: број пријема је ознака вашег захтева код органа.",
     },
     Script.ENGLISH: {
         "title": "Receipt of application",
@@ -45,6 +47,7 @@ _LABELS: dict[str, dict[str, str]] = {
         "due": "Due by",
         "attachments": "Attachments",
         "none": "none",
+        "keep": "Keep or print this receipt: the receipt number identifies your application at the agency.",
     },
 }
 
