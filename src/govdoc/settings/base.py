@@ -26,6 +26,7 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+govdoc_home.private()  # files and folders GovDoc creates are the service user's alone
 HOME: Path = govdoc_home.home()
 BASE_DIR = Path(__file__).resolve().parent.parent
 
