@@ -32,7 +32,7 @@ _BY_STATUS: dict[int, tuple[str, str]] = {
     429: ("too-many-requests", "Too many requests; try again later."),
     500: ("internal-error", "The server failed to answer; the failure is logged."),
 }
-_KEPT_HEADERS = ("Allow", "WWW-Authenticate", "Retry-After")
+_REPLACED_HEADERS = {"content-type", "content-length"}
 
 
 def as_problem(response: HttpResponse) -> HttpResponse:
@@ -44,9 +44,9 @@ def as_problem(response: HttpResponse) -> HttpResponse:
     elif status == 403 and b"CSRF" in getattr(response, "content", b""):
         code, title = "csrf-failed", "The CSRF check failed: send the X-CSRFToken header with a session."
     out = problem(status, code, title, detail=detail)
-    for header in _KEPT_HEADERS:
-        if response.has_header(header):
-            out[header] = response[header]
+    for header, value in response.headers.items():  # Allow, WWW-Authenticate, security headers
+        if header.lower() not in _REPLACED_HEADERS:
+            out[header] = value
     return out
 
 

@@ -194,7 +194,7 @@ def upload_message(error: UploadRejectedError, *, script: str, allowed: Sequence
     if isinstance(error, EmptyUploadError):
         key, values = "empty", {}
     elif isinstance(error, UnsafePdfError):
-        key, values = f"pdf_{details.get('reason')}", {}
+        key, values = f"pdf_{details.get('reason')}", dict[str, str]()
         if key not in UPLOAD_MESSAGES:
             return error.message
     elif isinstance(error, UploadTooLargeError):

@@ -67,7 +67,7 @@ def _walk(reader: PdfFileReader) -> str | None:
             if key in seen:
                 continue
             seen.add(key)
-            obj = obj.get_object()
+            obj = obj.get_object()  # type: ignore[no-untyped-call]
         visited += 1
         if visited > MAX_OBJECTS:
             return TOO_COMPLEX

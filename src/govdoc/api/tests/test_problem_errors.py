@@ -4,15 +4,19 @@ parse or will not take) are problem+json too, with a stable ``type``."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from pytest_django import Settings
 
 from govdoc.accounts.models import Person
 from govdoc.accounts.services import api_token_issue
+from govdoc.applications.models import Application
 from govdoc.core import clock
+from govdoc.documents.tests.samples import one_page_pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +95,36 @@ def test_pages_outside_the_api_keep_their_html_errors(client: Client) -> None:
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_pdf_with_a_launch_action_is_a_400_problem_naming_the_field(demo: None) -> None:
+    citizen = _client(Person.objects.get(username="citizen"))
+    launch = one_page_pdf(page_extra=b"/AA << /O << /S /Launch /F (cmd.exe) >> >> ")
+    response = citizen.post(
+        "/api/v1/applications",
+        {
+            "service": "uverenje-o-prebivalistu",
+            "script": "sr-cyrl",
+            "data": json.dumps(
+                {
+                    "ime_prezime": "Ана Петровић",
+                    "jmbg": "0101990710006",
+                    "adresa": "Булевар краља Александра 73",
+                    "opstina": "Звездара",
+                    "svrha": "ради запослења",
+                }
+            ),
+            "attachment_keys": ["licna_karta"],
+            "files": [SimpleUploadedFile("lk.pdf", launch, "application/pdf")],
+        },
+    )
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == PROBLEM
+    assert response.json()["errors"] == [
+        {
+            "field": "attachments.licna_karta",
+            "message": "Датотека lk.pdf је PDF документ са радњом која покреће други програм, што се не "
+            "прихвата. Одштампајте је у нови PDF (или је скенирајте) и пошаљите тај.",
+        }
+    ]
+    assert not Application.objects.exists()

@@ -44,6 +44,18 @@ def one_page_pdf(
     )
 
 
+def text_pdf(text: str) -> bytes:
+    """One page with one line of Helvetica text (latin-1)."""
+    content = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    return one_page_pdf(
+        page_extra=b"/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> ",
+        more=(
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ),
+    )
+
+
 PDF = one_page_pdf()
 PDF_CORRECTED = one_page_pdf(catalog_extra=b"/Lang (sr) ")
 PNG = (
