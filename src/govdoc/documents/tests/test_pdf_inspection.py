@@ -3,15 +3,19 @@ broken download would make them, through the same ``check_upload`` every upload 
 
 from __future__ import annotations
 
+import hashlib
 import io
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import copy_into_new_writer
 
+from govdoc.accounts.models import Person, Unit
+from govdoc.audit.models import AuditEvent
 from govdoc.documents import content_types, pdf_inspection
 from govdoc.documents.errors import UnsafePdfError
-from govdoc.documents.tests.samples import PDF, one_page_pdf, text_pdf
+from govdoc.documents.models import Document
+from govdoc.documents.tests.samples import PDF, create_document, one_page_pdf, text_pdf
 
 MB = 1024 * 1024
 
@@ -111,3 +115,18 @@ def test_a_header_with_garbage_after_it_is_refused() -> None:
 def test_a_cycle_of_references_does_not_hang_the_check() -> None:
     pdf = one_page_pdf(catalog_extra=b"/Loop 4 0 R ", more=(b"<< /Next 5 0 R >>", b"<< /Next 4 0 R >>"))
     assert _check(pdf) == content_types.PDF
+
+
+@pytest.mark.django_db
+def test_a_refused_upload_of_an_official_is_audited_and_nothing_is_written(
+    unit: Unit, handler: Person
+) -> None:
+    encrypted = _encrypted(None)
+    with pytest.raises(UnsafePdfError):
+        create_document(unit=unit, actor=handler, content=encrypted, filename="tajno.pdf")
+    assert not Document.objects.exists()
+    event = AuditEvent.objects.get(event="documents.upload_refused")
+    assert event.actor_id == str(handler.pk)
+    assert event.data["reason"] == "encrypted"
+    assert event.data["sha256"] == hashlib.sha256(encrypted).hexdigest()
+    assert "tajno" not in str(event.data)
