@@ -96,7 +96,7 @@ def prepare(*, progress: Progress = stderr_progress, with_pki: bool = True) -> N
         # A home made by an earlier version may hold world-readable files: close it once.
         changed = home.tighten(settings.HOME)
         if changed:
-            progress(f"made {changed} files and folders in {settings.HOME} private to this user")
+            progress(f"{settings.HOME}: {changed} files or folders made private to this user (0600/0700)")
         migrate(progress)
         if with_pki:
             from govdoc.signatures import keyring
