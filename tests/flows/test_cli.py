@@ -234,3 +234,16 @@ def test_audit_chain_of_a_fresh_home_verifies_and_a_changed_event_is_named(
 def test_cli_signed_pdf_passes_pdfsig(signed: Path) -> None:
     result = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True, check=False)
     assert "Signature is Valid." in result.stdout
+
+
+def test_everything_in_a_fresh_home_is_private_to_the_service_user(home: Path, signed: Path) -> None:
+    """Database, uploaded files, keys, certificates, secrets: folders 0700, files 0600."""
+    entries = [home, *home.rglob("*")]
+    assert any(p.name.endswith(".key.pem") for p in entries)
+    assert any(p.name.startswith("govdoc.sqlite3") for p in entries)
+    loose = {
+        str(p.relative_to(home)): oct(p.stat().st_mode & 0o777)
+        for p in entries
+        if not p.is_symlink() and p.stat().st_mode & 0o777 != (0o700 if p.is_dir() else 0o600)
+    }
+    assert loose == {}

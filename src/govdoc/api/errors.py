@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -107,3 +109,24 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(HttpError)
     def _http(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return problem(exc.status_code, f"http-{exc.status_code}", str(exc))
+
+    @api.exception_handler(MultiPartParserError)
+    def _multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return problem(400, "multipart-invalid", "The multipart form body cannot be parsed.", detail=str(exc))
+
+    @api.exception_handler(TooManyFieldsSent)
+    def _too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+        return problem(400, "too-many-fields", "The form has more fields than the server accepts.")
+
+    @api.exception_handler(TooManyFilesSent)
+    def _too_many_files(request: HttpRequest, exc: TooManyFilesSent) -> HttpResponse:
+        return problem(400, "too-many-files", "The form has more files than the server accepts.")
+
+    @api.exception_handler(RequestDataTooBig)
+    def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        return problem(
+            413,
+            "request-too-large",
+            "The request body is larger than this server accepts without files.",
+            detail="Send files as multipart/form-data file parts.",
+        )

@@ -14,7 +14,12 @@ from jsonschema.exceptions import SchemaError, ValidationError
 
 from govdoc.accounts.constants import Script
 from govdoc.applications.specs import FieldErrors
-from govdoc.documents.errors import EmptyUploadError, UploadRejectedError, UploadTooLargeError
+from govdoc.documents.errors import (
+    EmptyUploadError,
+    UnsafePdfError,
+    UploadRejectedError,
+    UploadTooLargeError,
+)
 
 _FORMATS = FormatChecker()
 
@@ -127,6 +132,42 @@ UPLOAD_MESSAGES: dict[str, dict[str, str]] = {
         Script.LATIN: "Datoteka {filename} je {detected}; ovde se prihvata: {accepted}.",
         Script.CYRILLIC: "Датотека {filename} је {detected}; овде се прихвата: {accepted}.",
     },
+    # A PDF refused after a look inside (documents.pdf_inspection's reasons).
+    "pdf_damaged": {
+        Script.LATIN: "Datoteka {filename} nije potpun i čitljiv PDF dokument (možda je prekinuta ili "
+        "oštećena). Sačuvajte je ili preuzmite ponovo i pošaljite novu kopiju.",
+        Script.CYRILLIC: "Датотека {filename} није потпун и читљив PDF документ (можда је прекинута или "
+        "оштећена). Сачувајте је или преузмите поново и пошаљите нову копију.",
+    },
+    "pdf_encrypted": {
+        Script.LATIN: "Datoteka {filename} je PDF dokument zaštićen lozinkom (šifrovan). Sačuvajte je "
+        "bez zaštite i pošaljite ponovo.",
+        Script.CYRILLIC: "Датотека {filename} је PDF документ заштићен лозинком (шифрован). Сачувајте је "
+        "без заштите и пошаљите поново.",
+    },
+    "pdf_javascript": {
+        Script.LATIN: "Datoteka {filename} je PDF dokument sa JavaScript kodom, koji se ne prihvata. "
+        "Odštampajte je u novi PDF (ili je skenirajte) i pošaljite taj.",
+        Script.CYRILLIC: "Датотека {filename} је PDF документ са JavaScript кодом, који се не прихвата. "
+        "Одштампајте је у нови PDF (или је скенирајте) и пошаљите тај.",
+    },
+    "pdf_launch": {
+        Script.LATIN: "Datoteka {filename} je PDF dokument sa radnjom koja pokreće drugi program, što "
+        "se ne prihvata. Odštampajte je u novi PDF (ili je skenirajte) i pošaljite taj.",
+        Script.CYRILLIC: "Датотека {filename} је PDF документ са радњом која покреће други програм, што "
+        "се не прихвата. Одштампајте је у нови PDF (или је скенирајте) и пошаљите тај.",
+    },
+    "pdf_html": {
+        Script.LATIN: "Datoteka {filename} je HTML stranica sa zaglavljem PDF dokumenta, a ne PDF dokument.",
+        Script.CYRILLIC: "Датотека {filename} је HTML страница са заглављем PDF документа, "
+        "а не PDF документ.",
+    },
+    "pdf_too-complex": {
+        Script.LATIN: "Datoteka {filename} je PDF dokument previše složen za proveru. Odštampajte je u "
+        "novi PDF (ili je skenirajte) i pošaljite taj.",
+        Script.CYRILLIC: "Датотека {filename} је PDF документ превише сложен за проверу. Одштампајте је у "
+        "нови PDF (или је скенирајте) и пошаљите тај.",
+    },
 }
 
 
@@ -152,6 +193,10 @@ def upload_message(error: UploadRejectedError, *, script: str, allowed: Sequence
     filename = str(details.get("filename", ""))
     if isinstance(error, EmptyUploadError):
         key, values = "empty", {}
+    elif isinstance(error, UnsafePdfError):
+        key, values = f"pdf_{details.get('reason')}", dict[str, str]()
+        if key not in UPLOAD_MESSAGES:
+            return error.message
     elif isinstance(error, UploadTooLargeError):
         size, limit = details.get("size"), details.get("max_bytes")
         key = "too_large"

@@ -50,6 +50,7 @@ class EventType(StrEnum):
     APPLICATION_ISSUED = "applications.application_issued"
     DOCUMENT_ISSUED_DIRECTLY = "applications.document_issued_directly"
     DIRECT_ISSUANCE_REFUSED = "applications.direct_issuance_refused"
+    ATTACHMENT_REFUSED = "applications.attachment_refused"
     INBOX_MESSAGE_READ = "applications.inbox_message_read"
     # approvals: e-Approval lines and signed decisions
     LINE_CREATED = "approvals.line_created"
@@ -77,6 +78,7 @@ class EventType(StrEnum):
     VERSION_NOTE_CHANGED = "documents.version_note_changed"
     ATTACHMENT_ADDED = "documents.attachment_added"
     FILE_INTEGRITY_FAILED = "documents.file_integrity_failed"
+    UPLOAD_REFUSED = "documents.upload_refused"
     FILE_REPAIRED = "documents.file_repaired"
     # issuance: issued e-Documents
     DOCUMENT_ISSUE_STARTED = "issuance.document_issue_started"
@@ -114,6 +116,8 @@ SECURITY_EVENTS = frozenset(
         EventType.DECISION_REFUSED,
         EventType.PDF_SEAL_REFUSED,
         EventType.FILE_INTEGRITY_FAILED,
+        EventType.UPLOAD_REFUSED,
+        EventType.ATTACHMENT_REFUSED,
     }
 )
 

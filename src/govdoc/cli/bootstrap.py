@@ -88,7 +88,15 @@ def demo_data_enabled() -> bool:
 
 def prepare(*, progress: Progress = stderr_progress, with_pki: bool = True) -> None:
     setup_django()
+    from django.conf import settings
+
+    from govdoc.core import home
+
     with _home_lock():
+        # A home made by an earlier version may hold world-readable files: close it once.
+        changed = home.tighten(settings.HOME)
+        if changed:
+            progress(f"{settings.HOME}: {changed} files or folders made private to this user (0600/0700)")
         migrate(progress)
         if with_pki:
             from govdoc.signatures import keyring

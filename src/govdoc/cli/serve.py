@@ -45,13 +45,25 @@ def _banner(host: str, port: int) -> None:
 def run_web(*, host: str, port: int, threads: int = 8, banner: bool = False) -> int:
     bootstrap.prepare()
     _collect_static()
-    from waitress import serve
+    from django.conf import settings
 
+    from govdoc.cli import webserver
     from govdoc.wsgi import application
 
+    server = webserver.create(
+        application,
+        **webserver.options(
+            host=host,
+            port=port,
+            threads=threads,
+            idle_timeout=settings.GOVDOC_HTTP_IDLE_TIMEOUT,
+            connection_limit=settings.GOVDOC_HTTP_CONNECTION_LIMIT,
+            max_body=settings.GOVDOC_MAX_REQUEST_BYTES,
+        ),
+    )
     if banner:
         _banner(host, port)
-    serve(application, host=host, port=port, threads=threads, ident="GovDoc", _quiet=True)
+    server.run()
     return 0
 
 

@@ -2,7 +2,8 @@
 
 ``sniff`` reads magic numbers (PDF, PNG, JPEG, TIFF, ZIP-based ODF/OOXML) and tells text formats
 (XML, JSON, plain UTF-8) apart; ``check_upload`` refuses empty, oversize and mismatched files
-with a message a person understands ("the file is a PNG image, not a PDF document").
+with a message a person understands ("the file is a PNG image, not a PDF document"), and looks
+inside every PDF (``pdf_inspection``): damaged, encrypted or active ones are refused.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import re
 import unicodedata
 import zipfile
 
-from govdoc.documents.errors import EmptyUploadError, UploadRejectedError, UploadTooLargeError
+from govdoc.documents import pdf_inspection
+from govdoc.documents.errors import EmptyUploadError, UnsafePdfError, UploadRejectedError, UploadTooLargeError
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -234,7 +236,34 @@ def check_upload(
             filename=shown,
             detected=effective,
         )
+    if actual == PDF:
+        check_pdf(data, filename=shown)
     return effective
+
+
+PDF_REFUSALS: dict[str, str] = {
+    pdf_inspection.DAMAGED: "the file {name} is not a complete, readable PDF document (it may be "
+    "truncated or damaged); save or download it again and send the new copy",
+    pdf_inspection.ENCRYPTED: "the file {name} is an encrypted (password-protected) PDF document; "
+    "save it without protection and send it again",
+    pdf_inspection.JAVASCRIPT: "the file {name} is a PDF document with JavaScript, which is not "
+    "accepted; print it to a new PDF (or scan it) and send that",
+    pdf_inspection.LAUNCH: "the file {name} is a PDF document with an action that starts another "
+    "program, which is not accepted; print it to a new PDF (or scan it) and send that",
+    pdf_inspection.HTML_INSIDE: "the file {name} is an HTML page behind a PDF header, not a PDF document",
+    pdf_inspection.TOO_COMPLEX: "the file {name} is a PDF document too complex to check; "
+    "print it to a new PDF (or scan it) and send that",
+}
+
+
+def check_pdf(data: bytes, *, filename: str) -> None:
+    """Refuse a PDF that is damaged, encrypted or carries active content (see pdf_inspection)."""
+    reason = pdf_inspection.problem(data)
+    if reason is not None:
+        shown = safe_filename(filename)
+        raise UnsafePdfError(
+            PDF_REFUSALS[reason].format(name=shown), filename=shown, detected=PDF, reason=reason
+        )
 
 
 def _size_text(size: int) -> str:

@@ -62,6 +62,15 @@ class UploadTooLargeError(UploadRejectedError):
     status = 413
 
 
+class UnsafePdfError(UploadRejectedError):
+    """A file that is a PDF by its header but is refused after a look inside: damaged or
+    truncated, encrypted, with JavaScript or a launch action, or HTML behind the header.
+    ``details["reason"]`` is one of ``pdf_inspection``'s reasons."""
+
+    code = "upload-pdf-refused"
+    status = 422
+
+
 class VersionSealedError(DocumentsError, ConflictError):
     """A sealed (signed) version never changes; a correction is a new version."""
 

@@ -28,6 +28,7 @@ from govdoc.documents.errors import (
 )
 from govdoc.documents.models import Attachment, Document, DocumentVersion, RegistryEntry, StoredFile
 from govdoc.documents.numbering import registry_number_take
+from govdoc.documents.refusals import audited_upload_refusals
 from govdoc.documents.storage import file_put
 
 _DOC_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -164,6 +165,7 @@ def _document_data(document: Document) -> dict[str, str | int]:
     }
 
 
+@audited_upload_refusals
 @transaction.atomic
 def document_create(
     *,
@@ -212,6 +214,7 @@ def document_create(
     return document
 
 
+@audited_upload_refusals
 @transaction.atomic
 def document_create_registered(
     *,
@@ -260,6 +263,7 @@ def document_create_registered(
     return entry
 
 
+@audited_upload_refusals
 @transaction.atomic
 def version_add(
     *, document: Document, content: bytes, filename: str, media_type: str, note: str = "", actor: Person
@@ -359,6 +363,7 @@ def version_note_change(*, version: DocumentVersion, note: str, actor: Person) -
     return version
 
 
+@audited_upload_refusals
 @transaction.atomic
 def attachment_add(
     *,

@@ -49,9 +49,9 @@ def _read(storage: Storage, name: str) -> bytes | None:
 
 def _write_local_atomically(path: Path, data: bytes, storage: Storage) -> None:
     folder = path.parent
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     temp = folder / f".{path.name}.{uuid.uuid4().hex}.part"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o644)
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -26,6 +26,7 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
+govdoc_home.private()  # files and folders GovDoc creates are the service user's alone
 HOME: Path = govdoc_home.home()
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # its templates and static files: the API docs are served from GovDoc, not a CDN
     "govdoc.audit",
     "govdoc.jobs",
     "govdoc.accounts",
@@ -57,7 +59,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "govdoc.web.middleware.SecurityHeadersMiddleware",
+    "govdoc.api.middleware.ApiProblemMiddleware",
     "govdoc.web.audit_origin.AuditOriginMiddleware",
+    "govdoc.web.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "govdoc.web.language.ScriptMiddleware",
@@ -126,6 +131,12 @@ STATIC_URL = "/static/"
 STATIC_ROOT = govdoc_home.subdir("static")  # exists from the start: WhiteNoise serves from it
 MEDIA_ROOT = HOME / "files"
 GOVDOC_MAX_UPLOAD_BYTES = int(env("GOVDOC_MAX_UPLOAD_BYTES", str(50 * 1024 * 1024)))
+# The largest request body the server takes at all, refused (413) before it is read: room for an
+# application's several attachments. Forms without files stay small (Django's own 2.5 MB limit).
+GOVDOC_MAX_REQUEST_BYTES = int(env("GOVDOC_MAX_REQUEST_BYTES", str(4 * GOVDOC_MAX_UPLOAD_BYTES)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 
 STORAGES = {
     "default": {
@@ -175,6 +186,32 @@ SESSION_COOKIE_SECURE = env_bool("GOVDOC_SECURE_COOKIES", not DEBUG and PUBLIC_U
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# HTTPS: when the public URL is https, plain http is redirected and browsers are told (HSTS) to
+# use https only. Behind a TLS-terminating proxy, it must send X-Forwarded-Proto (trusted only
+# when GOVDOC_BEHIND_PROXY is on).
+_HTTPS = PUBLIC_URL.startswith("https://")
+SECURE_SSL_REDIRECT = env_bool("GOVDOC_SSL_REDIRECT", _HTTPS and not DEBUG)
+SECURE_HSTS_SECONDS = int(env("GOVDOC_HSTS_SECONDS", "31536000" if _HTTPS and not DEBUG else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GOVDOC_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]  # load balancers' health checks over plain http
+if env_bool("GOVDOC_BEHIND_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Pages need no inline script or style: everything comes from GovDoc's own static files.
+GOVDOC_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+GOVDOC_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "magnetometer=(), gyroscope=(), accelerometer=(), fullscreen=(self)"
+)
+# The web server (waitress, `govdoc serve`): idle connections are closed after this many seconds,
+# and this many connections may be open at once (idle keep-alive ones included).
+GOVDOC_HTTP_IDLE_TIMEOUT = int(env("GOVDOC_HTTP_IDLE_TIMEOUT", "30"))
+GOVDOC_HTTP_CONNECTION_LIMIT = int(env("GOVDOC_HTTP_CONNECTION_LIMIT", "1000"))
 
 LOGGING = {
     "version": 1,

@@ -80,7 +80,7 @@ def _noop(_: str) -> None:
     return None
 
 
-def _write_atomic(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+def _write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     with os.fdopen(fd, "wb") as fh:
@@ -111,8 +111,9 @@ class DevPki:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with self._thread_lock, (self.folder / ".lock").open("a+") as lock:
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        with self._thread_lock, os.fdopen(fd, "a+") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield
@@ -326,7 +327,7 @@ class DevPki:
                 return cert
             progress(f"issuing the e-seal certificate of {code}")
             cert_path, key_path = self.agency_paths(code)
-            cert_path.parent.mkdir(parents=True, exist_ok=True)
+            cert_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if public_key is None:
                 key = devpki.new_key("eseal")
                 public_key = key.public_key()
@@ -347,7 +348,7 @@ class DevPki:
             self._save_index(index)
             # Kept after a rollover too: QR payloads name their signer by certificate (kid).
             history = cert_path.parent / "history"
-            history.mkdir(exist_ok=True)
+            history.mkdir(exist_ok=True, mode=0o700)
             _write_atomic(history / f"{format(new.serial_number, 'x')}.crt.pem", _pem(new))
             _write_atomic(cert_path, _pem(new))
             return new
@@ -384,7 +385,7 @@ class DevPki:
         self.ensure()
         with self._locked():
             cert_path, key_path = self.person_paths(person_id)
-            cert_path.parent.mkdir(parents=True, exist_ok=True)
+            cert_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             key = devpki.new_key("person")
             now = clock.now()
             cert = devpki.issue_certificate(

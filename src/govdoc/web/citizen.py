@@ -27,6 +27,7 @@ from govdoc.applications.services import applications as app_services
 from govdoc.applications.services import inbox as inbox_services
 from govdoc.applications.specs import UploadedFileData
 from govdoc.core import clock
+from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError
 from govdoc.core.transliteration import to_cyrillic
 from govdoc.web.language import script_of
@@ -301,7 +302,7 @@ def issued_pdf(request: HttpRequest, issued_id: str) -> HttpResponse:
     except GovDocError as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{document.registry_number}.pdf"'
+    response["Content-Disposition"] = content_disposition(f"{document.registry_number}.pdf")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -314,7 +315,7 @@ def receipt(request: HttpRequest, application_id: str) -> HttpResponse:
     except GovDocError as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(content, content_type=f"{found.media_type}; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{found.filename}"'
+    response["Content-Disposition"] = content_disposition(found.filename, inline=True)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response

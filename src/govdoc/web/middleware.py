@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.utils.translation import gettext as _
 
 
 class RejectNulMiddleware:
@@ -34,3 +36,52 @@ class RejectNulMiddleware:
                 if any("\x00" in (upload.name or "") for upload in uploads):
                     return True
         return False
+
+
+class SecurityHeadersMiddleware:
+    """Headers a security officer expects on every answer: a strict Content-Security-Policy
+    (no inline script or style anywhere), a Permissions-Policy that turns off device features
+    GovDoc never uses, and ``Cache-Control: no-store`` on everything but static files, so no
+    page, file or API answer with personal data is kept by a browser or a shared cache.
+    HSTS and the redirect to HTTPS are Django's SecurityMiddleware (settings ``SECURE_*``)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.csp: str = settings.GOVDOC_CONTENT_SECURITY_POLICY
+        self.permissions: str = settings.GOVDOC_PERMISSIONS_POLICY
+        self.static_prefix: str = settings.STATIC_URL
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.csp)
+        response.headers.setdefault("Permissions-Policy", self.permissions)
+        if not request.path.startswith(self.static_prefix):
+            cache = response.headers.get("Cache-Control", "")
+            if "no-store" not in cache:
+                # An explicit "private, no-cache" is tightened too: no-store wins.
+                response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+class RequestSizeLimitMiddleware:
+    """A request whose declared body is larger than ``GOVDOC_MAX_REQUEST_BYTES`` is refused
+    (413) before any of it is read. ``govdoc serve`` (waitress) holds the same limit itself and
+    also stops a chunked body that grows past it; this check gives the page or the API a clear
+    answer under any other WSGI server. The API's answer becomes problem+json on its way out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.limit: int = settings.GOVDOC_MAX_REQUEST_BYTES
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return HttpResponseBadRequest(_("The request's Content-Length is not a number."))
+        if declared > self.limit:
+            megabytes = f"{self.limit / (1024 * 1024):.0f} MB"
+            text = _("The request is too large: at most %(limit)s may be sent at once.") % {
+                "limit": megabytes
+            }
+            return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

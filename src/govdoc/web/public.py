@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 
+from govdoc.core.downloads import content_disposition
 from govdoc.issuance import selectors as issuance_selectors
 from govdoc.signatures import keyring
 
@@ -37,7 +38,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def root_certificate(request: HttpRequest) -> HttpResponse:
     cert = keyring.ensure().root_certificate().public_bytes(Encoding.PEM)
     response = HttpResponse(cert, content_type="application/x-pem-file")
-    response["Content-Disposition"] = 'attachment; filename="govdoc-root-ca.pem"'
+    response["Content-Disposition"] = content_disposition("govdoc-root-ca.pem")
     return response
 
 

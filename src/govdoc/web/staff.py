@@ -27,6 +27,7 @@ from govdoc.applications.specs import LineStep
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services as approval_services
 from govdoc.approvals.policy import holders_text
+from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError, InvalidInputError
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services as issuance_services
@@ -253,6 +254,6 @@ def attachment(request: HttpRequest, application_id: str, attachment_id: str) ->
     except GovDocError as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(content, content_type=found.media_type)
-    response["Content-Disposition"] = f'attachment; filename="{found.filename}"'
+    response["Content-Disposition"] = content_disposition(found.filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response

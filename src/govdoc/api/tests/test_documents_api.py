@@ -193,7 +193,11 @@ def test_bad_uploads_are_refused_and_nothing_is_written(
     assert not Document.objects.exists()
     assert not StoredFile.objects.exists()
     assert _files(files_dir) == []
-    assert AuditEvent.objects.count() == events
+    # only the refusal itself is recorded, when the service saw the file (the size is checked
+    # before it is read, the form before the service), beside the token's use
+    new = AuditEvent.objects.order_by("seq").values_list("event", flat=True)[events:]
+    expected = 1 if code in ("upload-rejected", "upload-empty") else 0
+    assert [e for e in new if e != "accounts.api_token_used"] == ["documents.upload_refused"] * expected
 
 
 def test_invalid_fields_answer_problems(api: Api) -> None:

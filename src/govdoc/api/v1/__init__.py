@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Swagger
 from ninja.openapi.schema import OpenAPISchema
 
 from govdoc import __version__
@@ -51,6 +51,9 @@ api = GovDocAPI(
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
+    # Swagger UI from GovDoc's own static files ("ninja" is an installed app), so the docs work
+    # without internet and under the strict CSP; no call to the public validator service.
+    docs=Swagger(settings={"validatorUrl": None}),
     openapi_url="/openapi.json",
     parser=GovDocParser(),
 )

@@ -24,6 +24,7 @@ from govdoc.applications.services import applications as app_services
 from govdoc.applications.services import decisions
 from govdoc.applications.services import inbox as inbox_services
 from govdoc.applications.specs import LineStep, UploadedFileData
+from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import InvalidInputError
 
 router = Router(tags=["applications"], auth=api_auth)
@@ -270,13 +271,9 @@ def attachment(request: HttpRequest, application_id: uuid.UUID, attachment_id: u
         viewer=_me(request), application_id=application_id, attachment_id=attachment_id
     )
     response = HttpResponse(content, content_type=found.media_type)
-    response["Content-Disposition"] = f'attachment; filename="{_safe_filename(found.filename)}"'
+    response["Content-Disposition"] = content_disposition(found.filename, default="attachment")
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _safe_filename(name: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "._- " else "_" for ch in name)[:120] or "attachment"
 
 
 @router.post(

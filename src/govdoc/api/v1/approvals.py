@@ -16,6 +16,7 @@ from govdoc.api.schemas import StrictSchema
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services
 from govdoc.approvals.models import ApprovalLine, ApprovalStep
+from govdoc.core.downloads import content_disposition
 
 router = Router(tags=["approvals"], auth=api_auth)
 
@@ -132,5 +133,5 @@ def manifest(request: HttpRequest, line_id: uuid.UUID) -> HttpResponse:
     found = approvals.line_get(user=me, line_id=line_id)
     data = services.line_manifest_export(line=found, actor=me)
     response = HttpResponse(data, content_type="application/json")
-    response["Content-Disposition"] = f'attachment; filename="approval-{found.pk}.json"'
+    response["Content-Disposition"] = content_disposition(f"approval-{found.pk}.json")
     return response

@@ -13,7 +13,6 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import AuthenticationError
 from ninja.files import UploadedFile
@@ -24,6 +23,7 @@ from govdoc.accounts.selectors import agency_by_code, units_of_agency
 from govdoc.api.auth import api_auth
 from govdoc.api.errors import problems
 from govdoc.api.schemas import StrictSchema
+from govdoc.core.downloads import content_disposition
 from govdoc.documents import selectors, services
 from govdoc.documents.constants import max_upload_bytes
 from govdoc.documents.content_types import check_size
@@ -271,7 +271,7 @@ def version_file(request: HttpRequest, document_id: uuid.UUID, number: int) -> H
     version = selectors.version_get(user=person, document_id=document_id, number=number)
     data = selectors.version_content(user=person, version=version)
     response = HttpResponse(data, content_type=version.media_type)
-    response["Content-Disposition"] = content_disposition_header(True, version.filename) or "attachment"
+    response["Content-Disposition"] = content_disposition(version.filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-cache"
     response["ETag"] = f'"{version.file_id}"'

@@ -24,6 +24,7 @@ from govdoc.applications.services.direct import (
     require_system_account,
 )
 from govdoc.core import clock
+from govdoc.core.downloads import content_disposition
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services
 from govdoc.issuance.errors import IssuedDocumentNotFoundError
@@ -183,7 +184,7 @@ def pdf(request: HttpRequest, issued_id: uuid.UUID) -> HttpResponse:
     me = _me(request)
     document = _issued(me, issued_id)
     response = HttpResponse(issuance.issued_pdf(viewer=me, issued=document), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{document.registry_number}.pdf"'
+    response["Content-Disposition"] = content_disposition(f"{document.registry_number}.pdf")
     return response
 
 

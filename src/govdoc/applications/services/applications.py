@@ -43,9 +43,11 @@ from govdoc.applications.specs import AttachmentRule, FieldErrors, UploadedFileD
 from govdoc.applications.working_days import add_working_days
 from govdoc.audit.services import record
 from govdoc.core import clock
+from govdoc.core.jsontypes import JSONObject
 from govdoc.documents import content_types
 from govdoc.documents.errors import UploadRejectedError
 from govdoc.documents.models import StoredFile
+from govdoc.documents.refusals import record_refusal, refusal_data
 from govdoc.documents.storage import file_put
 
 _SCRIPT_MESSAGE: dict[str, str] = {
@@ -64,9 +66,14 @@ class _CheckedFile:
 
 
 def _check_files(
-    *, rules: list[AttachmentRule], files: Sequence[UploadedFileData], script: str
+    *,
+    rules: list[AttachmentRule],
+    files: Sequence[UploadedFileData],
+    script: str,
+    refusals: list[JSONObject],
 ) -> tuple[list[_CheckedFile], FieldErrors]:
-    """Check every upload by its content against its rule; collect all errors, store nothing."""
+    """Check every upload by its content against its rule; collect all errors, store nothing.
+    Each file refused for its content adds its audit data to ``refusals``."""
     by_key = {rule["key"]: rule for rule in rules}
     errors: FieldErrors = {}
     checked: list[_CheckedFile] = []
@@ -91,6 +98,7 @@ def _check_files(
             )
         except UploadRejectedError as exc:
             errors.setdefault(field, upload_message(exc, script=script, allowed=rule["allowed"]))
+            refusals.append({"attachment": upload.rule_key, **refusal_data(exc, upload.content)})
             continue
         checked.append(
             _CheckedFile(
@@ -112,11 +120,27 @@ def _missing_required(
             errors.setdefault(field, message(ATTACHMENT_MESSAGES, "required", script))
 
 
-def _raise_if(errors: FieldErrors, *, what: str) -> None:
+def _raise_if(errors: FieldErrors, *, what: str, refusals: list[JSONObject] | None = None) -> None:
     if errors:
         raise InvalidApplicationError(
             f"the {what} has {len(errors)} error(s): " + "; ".join(sorted(errors)),
             errors=errors,
+            attachment_refusals=refusals or [],
+        )
+
+
+def _record_attachment_refusals(
+    error: InvalidApplicationError, *, actor: Person, service: Service, target: object | None = None
+) -> None:
+    """Files refused for their content are audited (in a transaction of their own: the refused
+    submission wrote nothing). Form-data mistakes are not: they are not a security matter."""
+    refusals = error.details.get("attachment_refusals")
+    if isinstance(refusals, list) and refusals:
+        record_refusal(
+            "applications.attachment_refused",
+            actor=actor,
+            target=target or service,
+            data={"service": service.code, "attachments": refusals},
         )
 
 
@@ -156,8 +180,28 @@ def _require_applicant(application: Application, actor: Person) -> None:
         )
 
 
-@transaction.atomic
 def application_submit(
+    *,
+    service: Service,
+    applicant: Person,
+    data: dict[str, Any],
+    files: Sequence[UploadedFileData],
+    script: str,
+    actor: Person,
+) -> Application:
+    """Receive a citizen's application (``_application_submit``); attachments refused for their
+    content are recorded as ``applications.attachment_refused``."""
+    try:
+        return _application_submit(
+            service=service, applicant=applicant, data=data, files=files, script=script, actor=actor
+        )
+    except InvalidApplicationError as exc:
+        _record_attachment_refusals(exc, actor=actor, service=service)
+        raise
+
+
+@transaction.atomic
+def _application_submit(
     *,
     service: Service,
     applicant: Person,
@@ -185,7 +229,10 @@ def application_submit(
     if script not in Script.values:
         errors["script"] = _SCRIPT_MESSAGE[Script(shown_script)]
     errors.update(data_errors(service.form_schema, data, script=shown_script))
-    checked, file_errors = _check_files(rules=service.attachment_rules, files=files, script=shown_script)
+    refusals: list[JSONObject] = []
+    checked, file_errors = _check_files(
+        rules=service.attachment_rules, files=files, script=shown_script, refusals=refusals
+    )
     errors.update(file_errors)
     _missing_required(
         rules=service.attachment_rules,
@@ -193,7 +240,7 @@ def application_submit(
         script=shown_script,
         errors=errors,
     )
-    _raise_if(errors, what="application")
+    _raise_if(errors, what="application", refusals=refusals)
 
     now = clock.now()
     today = clock.today_local()
@@ -398,8 +445,23 @@ def completion_request_create(
     return request
 
 
-@transaction.atomic
 def application_complete(
+    *,
+    application: Application,
+    data: dict[str, Any] | None,
+    files: Sequence[UploadedFileData] = (),
+    actor: Person,
+) -> Application:
+    """``_application_complete``; attachments refused for their content are audited."""
+    try:
+        return _application_complete(application=application, data=data, files=files, actor=actor)
+    except InvalidApplicationError as exc:
+        _record_attachment_refusals(exc, actor=actor, service=application.service, target=application)
+        raise
+
+
+@transaction.atomic
+def _application_complete(
     *,
     application: Application,
     data: dict[str, Any] | None,
@@ -420,7 +482,10 @@ def application_complete(
     service, script = application.service, application.script
     new_data = application.data if data is None else data
     errors = data_errors(service.form_schema, new_data, script=script)
-    checked, file_errors = _check_files(rules=service.attachment_rules, files=files, script=script)
+    refusals: list[JSONObject] = []
+    checked, file_errors = _check_files(
+        rules=service.attachment_rules, files=files, script=script, refusals=refusals
+    )
     errors.update(file_errors)
     current = set(
         ApplicationAttachment.objects.filter(application=application, superseded_at__isnull=True).values_list(
@@ -433,7 +498,7 @@ def application_complete(
         script=script,
         errors=errors,
     )
-    _raise_if(errors, what="completion")
+    _raise_if(errors, what="completion", refusals=refusals)
 
     now = clock.now()
     ApplicationAttachment.objects.filter(

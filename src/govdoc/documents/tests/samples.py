@@ -8,10 +8,56 @@ from govdoc.accounts.models import Person, Unit
 from govdoc.documents import services
 from govdoc.documents.models import Document
 
-PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PDF_CORRECTED = (
-    b"%PDF-1.7\n1 0 obj << /Type /Catalog /Lang (sr) >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-)
+
+def build_pdf(
+    *objects: bytes, trailer: bytes = b"", header: bytes = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"
+) -> bytes:
+    """A well-formed PDF of these objects (object 1 is the catalogue), with a correct
+    cross-reference table: only what the test puts in it can make it refused."""
+    out = bytearray(header)
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref_at = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R %s>>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        trailer,
+        xref_at,
+    )
+    return bytes(out)
+
+
+def one_page_pdf(
+    *, catalog_extra: bytes = b"", page_extra: bytes = b"", more: tuple[bytes, ...] = ()
+) -> bytes:
+    """One empty A4 page; ``catalog_extra``/``page_extra`` go into those dictionaries and
+    ``more`` are objects 4, 5, ... they may refer to."""
+    return build_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] " + page_extra + b">>",
+        *more,
+    )
+
+
+def text_pdf(text: str) -> bytes:
+    """One page with one line of Helvetica text (latin-1)."""
+    content = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    return one_page_pdf(
+        page_extra=b"/Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> ",
+        more=(
+            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        ),
+    )
+
+
+PDF = one_page_pdf()
+PDF_CORRECTED = one_page_pdf(catalog_extra=b"/Lang (sr) ")
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
 )

@@ -105,7 +105,12 @@ def test_refused_uploads_write_nothing(
     assert not DocumentVersion.objects.exists()
     assert not StoredFile.objects.exists()
     assert stored_files(files_dir) == []
-    assert AuditEvent.objects.count() == events_before
+    # only the refusal itself is recorded (in a transaction of its own)
+    assert AuditEvent.objects.count() == events_before + 1
+    refusal = AuditEvent.objects.get(event="documents.upload_refused")
+    assert refusal.actor_id == str(handler.pk)
+    assert refusal.data["code"] == error.code  # type: ignore[attr-defined]
+    assert filename not in str(refusal.data)
 
 
 def test_a_new_version_gets_the_next_number_and_becomes_current(document: Document, handler: Person) -> None:
