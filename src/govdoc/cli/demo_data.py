@@ -110,7 +110,7 @@ def _create(progress: Callable[[str], None]) -> None:
             last_name=p.last_name,
             email=f"{p.username}@demo.govdoc.localhost",
             is_citizen=p.agency is None,
-            national_id="0101990710006" if p.agency is None else "",
+            national_id="0101990710008" if p.agency is None else "",
             preferred_script=Script.LATIN,
             is_staff=p.role == Role.ADMINISTRATOR,
             is_superuser=p.role == Role.ADMINISTRATOR,
