@@ -153,7 +153,12 @@ def ensure(*, progress: Callable[[str], None]) -> None:
         agency = person.memberships.select_related("unit__agency").first()
         assert agency is not None
         signatures.person_certificate_issue(
-            person=person, pin=DEMO_SIGNING_PIN, organization=agency.unit.agency.name, actor=SETUP_ACTOR
+            person=person,
+            pin=DEMO_SIGNING_PIN,
+            organization=agency.unit.agency.name,
+            actor=SETUP_ACTOR,
+            # the demo's PIN is published for the walk-through; a real key's first PIN must change
+            pin_change_required=False,
         )
 
 

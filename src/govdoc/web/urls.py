@@ -29,6 +29,7 @@ urlpatterns = [
     path("inbox/<uuid:message_id>/", citizen.inbox_message, name="inbox-message"),
     path("inbox/<uuid:message_id>/read/", citizen.inbox_read, name="inbox-read"),
     path("work/", staff.workspace, name="work"),
+    path("work/pin/", staff.signing_pin, name="signing-pin"),
     path("work/applications/<uuid:application_id>/", staff.application, name="work-application"),
     path(
         "work/applications/<uuid:application_id>/attachments/<uuid:attachment_id>",
