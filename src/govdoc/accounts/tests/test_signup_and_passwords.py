@@ -8,7 +8,6 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 
 from govdoc.accounts import jmbg, services
 from govdoc.accounts.errors import AccountLinkInvalidError, PasswordInvalidError, RegistrationInvalidError
@@ -16,6 +15,7 @@ from govdoc.accounts.models import Person
 from govdoc.accounts.tests.factories import PersonFactory
 from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
+from govdoc.jobs.tests.worker import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ GOOD_PASSWORD = "zelena-livada-pored-reke"
 
 def send_mail() -> None:
     """What the worker does: e-mails are tasks written with the change."""
-    call_command("db_worker", batch=True, verbosity=0)
+    run_queued_tasks()
 
 
 def link_in(message: mail.EmailMessage, kind: str) -> tuple[str, str]:

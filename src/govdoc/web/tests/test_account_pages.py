@@ -6,13 +6,13 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.http import HttpResponse
 from django.test import Client
 
 from govdoc.accounts.models import Person
 from govdoc.accounts.tests.factories import PersonFactory
 from govdoc.audit.models import AuditEvent
+from govdoc.jobs.tests.worker import run_queued_tasks
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ SIGNUP = {
 
 
 def send_mail() -> None:
-    call_command("db_worker", batch=True, verbosity=0)
+    run_queued_tasks()
 
 
 def path_in(body: str, kind: str) -> str:
