@@ -11,7 +11,6 @@ from django.test import Client
 
 from govdoc.accounts.models import Person
 from govdoc.audit.models import AuditEvent
-from govdoc.cli.main import main
 from govdoc.core import clock
 from govdoc.signatures import services
 from govdoc.signatures.engine.model import Verdict
@@ -81,9 +80,9 @@ def test_five_wrong_pins_block_the_key_for_a_minute_then_longer_then_until_an_ad
     assert AuditEvent.objects.filter(event="signatures.pin_wrong").count() == 10
     assert AuditEvent.objects.filter(event="signatures.pin_blocked").count() == 6
 
-    assert main(["pin", "unblock", signer.username]) == 0
+    services.signing_pin_unblock(person=signer, actor="admin-ivana")
     unblocked = AuditEvent.objects.get(event="signatures.pin_unblocked")
-    assert unblocked.actor_label == "cli" and unblocked.data["failures"] == 10
+    assert unblocked.actor_label == "admin-ivana" and unblocked.data["failures"] == 10
     with clock.frozen(at + dt.timedelta(days=1)):
         assert _signs(signer)
 
