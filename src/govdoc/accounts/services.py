@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import TOKEN_MAX_DAYS, AccountKind, Role, Script
@@ -103,6 +103,7 @@ def person_create(
         is_staff=is_staff,
         is_superuser=is_superuser,
         is_active=email_confirmed,
+        date_joined=clock.now(),
         email_confirmed_at=clock.now() if email_confirmed else None,
     )
     if password:
@@ -375,6 +376,7 @@ def citizen_register(
         raise RegistrationInvalidError(_("The registration form has errors."), errors=errors)
 
     with transaction.atomic():
+        _signups_expired_remove(username=username, national_id=national_id)
         reason, holder = _signup_conflict(username=username, national_id=national_id)
         if reason is None:
             try:
@@ -408,6 +410,33 @@ def citizen_register(
             data={"reason": reason, "username": username},
         )
         signup_refusal_send.enqueue(email=email, username=username, reason=reason)
+
+
+def _signups_expired_remove(*, username: str, national_id: str) -> None:
+    """A sign-up whose confirmation link expired unused (a mistyped address, say) no longer
+    holds its username or JMBG: it is removed, audited, when someone signs up with either."""
+    from govdoc.accounts.tokens import signup_confirmation_token
+
+    expired_before = clock.now() - signup_confirmation_token.max_age
+    stale = Person.objects.filter(
+        Q(username__iexact=username) | Q(national_id=national_id),
+        is_active=False,
+        email_confirmed_at__isnull=True,
+        last_login__isnull=True,
+        date_joined__lt=expired_before,
+    )
+    for person in stale:
+        try:
+            with transaction.atomic():
+                record(
+                    "accounts.signup_expired_removed",
+                    actor="self-registration",
+                    target=person,
+                    data={"username": person.username, "date_joined": person.date_joined.isoformat()},
+                )
+                person.delete()
+        except (ProtectedError, IntegrityError):
+            continue  # something refers to it after all: it stays, and so does the refusal
 
 
 def _signup_conflict(*, username: str, national_id: str) -> tuple[str | None, Person | None]:

@@ -229,3 +229,17 @@ def test_a_reset_confirms_a_sign_up_whose_e_mail_was_lost_but_never_revives_a_di
         uidb64=uid, token=token, new_password=GOOD_PASSWORD + "!", new_password_again=GOOD_PASSWORD + "!"
     )
     assert person.is_active and person.email_confirmed_at is not None
+
+
+def test_a_sign_up_never_confirmed_frees_its_username_and_jmbg_once_its_link_expired() -> None:
+    start = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
+    with clock.frozen(start):
+        register(email="typo@exmaple.rs")
+    with clock.frozen(start + dt.timedelta(days=1)):
+        register()  # within three days: still held
+    assert Person.objects.get(username="jovana").email == "typo@exmaple.rs"
+    with clock.frozen(start + dt.timedelta(days=3, hours=1)):
+        register()
+    person = Person.objects.get(username="jovana")
+    assert person.email == "jovana@example.rs" and not person.is_active
+    assert AuditEvent.objects.filter(event="accounts.signup_expired_removed").count() == 1
