@@ -54,3 +54,14 @@ govdoc_system_tools() {
   command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] || _apt_install "${missing[@]}"
 }
+
+# The browser tests' accessibility check (axe-core, from npm; package.json + package-lock.json).
+govdoc_node_tools() {
+  command -v npm >/dev/null || _apt_install npm
+  command -v npm >/dev/null || return 0
+  local stamp="node_modules/.govdoc-$(sha256sum package-lock.json | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "== installing the browser tests' tools (npm ci)"
+    npm ci --no-audit --no-fund --silent && touch "$stamp"
+  fi
+}

@@ -85,7 +85,7 @@ def test_citizen_applies_three_officials_approve_citizen_verifies(
     # the citizen downloads the certificate from the e-inbox and verifies it
     citizen.goto(f"{base}/inbox/")
     citizen.locator("#issued a").first.click()
-    assert citizen.locator("#doc-status").inner_text() == "valid"
+    assert citizen.locator("#doc-status").inner_text() == "Važeći / Valid"
     with citizen.expect_download() as download:
         citizen.locator("#download").click()
     pdf_path = tmp_path / "uverenje.pdf"

@@ -8,6 +8,7 @@ half-written.
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
 import os
 import shutil
@@ -221,6 +222,10 @@ def test_audit_chain_of_a_fresh_home_verifies_and_a_changed_event_is_named(
     import sqlite3
 
     with sqlite3.connect(home / "govdoc.sqlite3") as db:
+        # every event says where it came from: this command line, and who ran it
+        origins = set(db.execute("SELECT client_address, user_agent FROM audit_auditevent"))
+        assert ("cli", f"govdoc audit checkpoint (user {getpass.getuser()})") in origins
+        assert all(address == "cli" for address, _agent in origins)
         db.execute("UPDATE audit_auditevent SET actor_label = 'someone else' WHERE seq = 3")
     bad = run(home, "audit", "verify")
     assert bad.returncode == 1

@@ -172,3 +172,45 @@ def test_an_administrator_creates_lists_and_revokes_a_token_in_the_admin(demo: N
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert AuditEvent.objects.filter(event="accounts.api_token_revoked", actor_id=str(admin_user.pk)).exists()
+
+
+@pytest.mark.django_db
+def test_a_tokens_use_is_recorded_once_per_address_and_quarter_hour() -> None:
+    """A security officer sees where and when each token works, without an event per request."""
+    from govdoc.accounts.tests.factories import PersonFactory
+
+    person = PersonFactory(username="integrator")
+    token, secret = api_token_issue(
+        person=person, name="reporting", expires_at=_in(30), scopes=(), actor="test"
+    )
+    office = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", REMOTE_ADDR="198.51.100.10")
+    for _ in range(3):
+        assert office.get("/api/v1/me").status_code == 200
+    used = AuditEvent.objects.filter(event="accounts.api_token_used", target_id=str(token.pk))
+    assert [(e.client_address, e.data["path"]) for e in used.all()] == [("198.51.100.10", "/api/v1/me")]
+    elsewhere = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", REMOTE_ADDR="203.0.113.99")
+    assert elsewhere.get("/api/v1/me").status_code == 200
+    assert used.all().count() == 2 and used.all().last().client_address == "203.0.113.99"  # type: ignore[union-attr]
+    with clock.frozen(clock.now() + dt.timedelta(minutes=20)):
+        assert elsewhere.get("/api/v1/me").status_code == 200
+    assert used.all().count() == 3
+
+
+@pytest.mark.django_db
+def test_refused_requests_are_security_events_with_where_they_came_from() -> None:
+    from govdoc.accounts.tests.factories import PersonFactory
+
+    anonymous = Client(REMOTE_ADDR="192.0.2.44", HTTP_USER_AGENT="curl/8.5")
+    assert anonymous.get("/api/v1/me").status_code == 401
+    refused = AuditEvent.objects.get(event="security.request_refused")
+    assert refused.actor_label == "anonymous"
+    assert refused.data["path"] == "/api/v1/me" and refused.data["status"] == 401
+    assert (refused.client_address, refused.user_agent) == ("192.0.2.44", "curl/8.5")
+
+    # a page form posted without its CSRF token (a forged request) is refused and recorded
+    person = PersonFactory(username="citizen-x", is_citizen=True)
+    browser = Client(enforce_csrf_checks=True, REMOTE_ADDR="192.0.2.45")
+    browser.force_login(person)
+    assert browser.post("/script/", {"script": "en"}).status_code == 403
+    forged = AuditEvent.objects.filter(event="security.request_refused").last()
+    assert forged is not None and forged.actor_id == str(person.pk) and forged.data["status"] == 403

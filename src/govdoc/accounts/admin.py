@@ -1,8 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
 
 from govdoc.accounts.models import Agency, Membership, Person, Unit
-from govdoc.audit.admin import AuditedModelAdmin
+from govdoc.audit.admin import MASKED, AuditedModelAdmin
+from govdoc.audit.services import record
 
 
 class UnitInline(admin.TabularInline[Unit, Agency]):
@@ -53,6 +56,19 @@ class PersonAdmin(AuditedModelAdmin, UserAdmin):  # type: ignore[type-arg]
         ),
     )
     inlines = [MembershipInline]
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """The admin's "set password" page: the new password is an audit event (never its value)."""
+        with transaction.atomic():
+            response = super().user_change_password(request, id, form_url)
+            if request.method == "POST" and response.status_code == 302:
+                record(
+                    "admin.password_set",
+                    actor=request.user,
+                    target=Person.objects.filter(pk=id).first(),
+                    data={"changes": {"password": {"from": MASKED, "to": MASKED}}},
+                )
+        return response
 
 
 @admin.register(Membership)

@@ -25,6 +25,8 @@ from govdoc.accounts.errors import (
     UnitOutsideAgencyError,
 )
 from govdoc.accounts.models import Agency, ApiToken, Membership, Person, Unit
+from govdoc.audit.context import current_origin
+from govdoc.audit.selectors import last_event
 from govdoc.audit.services import record
 from govdoc.core import clock
 
@@ -267,6 +269,29 @@ def api_token_refusal_record(*, token: ApiToken, reason: str, path: str) -> None
         target=token,
         data={"reason": reason, "path": path[:200]},
     )
+
+
+# A token's use is recorded when it is used from a new address, or after this long unused: a
+# security officer sees where and when each token works without one event per request.
+TOKEN_USE_RECORD_AFTER = dt.timedelta(minutes=15)
+
+
+def api_token_use_record(*, token: ApiToken, path: str) -> None:
+    """Record that ``token`` opened the API (``accounts.api_token_used``), unless its last
+    recorded use came from the same address less than 15 minutes ago."""
+    here = current_origin()
+    address = here.address if here is not None else ""
+    last = last_event(
+        event="accounts.api_token_used", target_type="accounts.apitoken", target_id=str(token.pk)
+    )
+    if (
+        last is not None
+        and last.client_address == address
+        and clock.now() - last.occurred_at < TOKEN_USE_RECORD_AFTER
+    ):
+        return
+    with transaction.atomic():
+        record("accounts.api_token_used", actor=token.person, target=token, data={"path": path[:200]})
 
 
 @transaction.atomic

@@ -22,7 +22,7 @@ from govdoc.accounts.errors import (
 )
 from govdoc.accounts.models import ApiToken
 from govdoc.accounts.selectors import api_token_find, api_token_state
-from govdoc.accounts.services import api_token_refusal_record
+from govdoc.accounts.services import api_token_refusal_record, api_token_use_record
 
 # A system account acts through the API only, and there only where its scopes reach: who it is,
 # and the issued documents (direct issuance, ``issue:<service>`` scopes).
@@ -51,6 +51,7 @@ class TokenAuth(HttpBearer):
             )
         request.user = found.person
         request.api_token = found  # type: ignore[attr-defined]
+        api_token_use_record(token=found, path=request.path)
         return found.person
 
 

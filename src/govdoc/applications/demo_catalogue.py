@@ -36,9 +36,17 @@ def _rule(key: str, label: str, label_en: str, *, required: bool, max_bytes: int
 
 _ID_CARD = _rule("licna_karta", "Skenirana lična karta", "Scanned identity card", required=True)
 
-_NAME: dict[str, Any] = {"type": "string", "title": "Ime i prezime", "minLength": 3, "maxLength": 100}
+# ``x-govdoc-prefill``: the form starts with this from the applicant's profile (they may change it).
+_NAME: dict[str, Any] = {
+    "type": "string",
+    "title": "Ime i prezime",
+    "minLength": 3,
+    "maxLength": 100,
+    "x-govdoc-prefill": "full_name",
+}
 _JMBG: dict[str, Any] = {
     "type": "string",
+    "x-govdoc-prefill": "national_id",
     "title": "JMBG",
     "description": "Jedinstveni matični broj građana: 13 cifara",
     "pattern": r"^\d{13}$",

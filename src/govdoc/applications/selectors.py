@@ -7,6 +7,7 @@ everyone else it is "not found", exactly like an id that was never used.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
@@ -16,7 +17,7 @@ from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Membership, Person
 from govdoc.accounts.selectors import memberships_current
 from govdoc.applications.access import is_official_of_unit
-from govdoc.applications.constants import OPEN_STATUSES
+from govdoc.applications.constants import CLOSED_STATUSES, OPEN_STATUSES
 from govdoc.applications.errors import (
     ApplicationNotFoundError,
     HandlerOutsideUnitError,
@@ -145,6 +146,35 @@ def unit_inbox(*, official: Person) -> QuerySet[Application]:
     ).order_by("due_date", "submitted_at", "id")
 
 
+CASE_FILTERS = ("open", "closed", "all")
+
+
+def unit_cases(
+    *, official: Person, text: str = "", state: str = "all", service_code: str = ""
+) -> QuerySet[Application]:
+    """Every case of the official's units, open and closed, newest first: what the unit inbox
+    shows plus what was issued, rejected or withdrawn. ``text`` matches the receipt number, the
+    applicant's name or the service's name; ``state`` is open, closed or all. One query."""
+    unit_ids = memberships_current(person=official).values("unit_id")
+    cases = Application.objects.filter(unit_id__in=unit_ids)
+    if state == "open":
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif state == "closed":
+        cases = cases.filter(status__in=CLOSED_STATUSES)
+    if service_code:
+        cases = cases.filter(service__code=service_code)
+    for word in text.split()[:5]:
+        cases = cases.filter(
+            Q(receipt_number__icontains=word)
+            | Q(applicant__first_name__icontains=word)
+            | Q(applicant__last_name__icontains=word)
+            | Q(service__name__icontains=word)
+        )
+    return _with_overdue(cases.select_related("service", "agency", "unit", "applicant", "handler")).order_by(
+        "-submitted_at", "id"
+    )
+
+
 def overdue(*, agency: Agency) -> QuerySet[Application]:
     """Open applications of ``agency`` past their due date, most overdue first. One query."""
     return (
@@ -233,3 +263,26 @@ def attachment_content(
     if attachment is None:
         raise ApplicationNotFoundError("no such attachment", attachment_id=str(attachment_id))
     return attachment, file_read(attachment.file)
+
+
+PREFILL_SOURCES = ("full_name", "national_id", "email")
+
+
+def profile_prefill(*, form_schema: dict[str, Any], person: Person) -> dict[str, str]:
+    """The form fields a service fills from the applicant's profile (a property marked
+    ``"x-govdoc-prefill": "full_name" | "national_id" | "email"``), for a form being opened."""
+    profile = {
+        "full_name": person.get_full_name(),
+        "national_id": person.national_id or "",
+        "email": person.email or "",
+    }
+    properties = form_schema.get("properties")
+    if not isinstance(properties, dict):
+        return {}
+    return {
+        name: profile[source]
+        for name, spec in properties.items()
+        if isinstance(spec, dict)
+        and (source := spec.get("x-govdoc-prefill")) in PREFILL_SOURCES
+        and profile[source]
+    }

@@ -241,3 +241,22 @@ def line_policy_refusals(
     roles = assignee_roles(person_ids=[s.assignee_id for s in steps], agency_id=agency_id, unit_id=unit_id)
     delegated = delegated_roles(agency_id=agency_id, doc_type=doc_type)
     return policy_refusals(policy, steps, roles, delegated_roles=delegated)
+
+
+def documents_on_lines_of(person: Person) -> Q:
+    """The documents whose approval lines ``person`` drafted, holds a step on, or decided a step
+    of as a deputy (``documents.access`` grant)."""
+    steps = ApprovalStep.objects.filter(Q(assignee=person) | Q(decided_by=person))
+    return Q(pk__in=steps.values("line__document_id")) | Q(
+        pk__in=ApprovalLine.objects.filter(drafter=person).values("document_id")
+    )
+
+
+def line_participants(line_id: uuid.UUID) -> QuerySet[Person]:
+    """Who took part in a line: its drafter, the holders of its steps and deputies who decided."""
+    steps = ApprovalStep.objects.filter(line_id=line_id)
+    return Person.objects.filter(
+        Q(pk__in=steps.values("assignee_id"))
+        | Q(pk__in=steps.exclude(decided_by=None).values("decided_by_id"))
+        | Q(pk__in=ApprovalLine.objects.filter(pk=line_id).values("drafter_id"))
+    )

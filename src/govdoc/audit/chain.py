@@ -26,8 +26,12 @@ def event_hash(
     target_id: str,
     data: JSONObject,
     prev_hash: str,
+    client_address: str = "",
+    user_agent: str = "",
 ) -> str:
-    body = {
+    """The event's hash. Its origin (client address, user agent) is part of the hashed content
+    when it is known; events recorded before GovDoc kept origins hash as they always did."""
+    body: JSONObject = {
         "seq": seq,
         "id": event_id,
         "occurred_at": timestamp_text(occurred_at),
@@ -39,6 +43,8 @@ def event_hash(
         "data": data,
         "prev_hash": prev_hash,
     }
+    if client_address or user_agent:
+        body["origin"] = {"address": client_address, "user_agent": user_agent}
     return hashlib.sha256(canonical_json(body)).hexdigest()
 
 

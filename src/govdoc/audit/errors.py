@@ -13,3 +13,10 @@ class NotInTransactionError(AuditError):
 class AccessPurposeMissingError(AuditError, InvalidInputError):
     code = "audit-access-purpose-missing"
     status = 400
+
+
+class UnknownEventTypeError(AuditError):
+    """A programming error: every event type is listed in ``audit.event_types``."""
+
+    code = "audit-unknown-event-type"
+    status = 500

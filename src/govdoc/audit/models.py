@@ -19,6 +19,10 @@ class AuditEvent(models.Model):
     data = models.JSONField(default=dict)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    client_address = models.CharField(
+        max_length=64, blank=True, help_text="The client's IP address, or cli / worker; empty if unknown."
+    )
+    user_agent = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["seq"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from govdoc.audit.chain import GENESIS_HASH
 from govdoc.audit.models import AuditCheckpoint, AuditEvent, AuditHead
@@ -29,3 +29,25 @@ def chain_head() -> HeadRow:
 def checkpoint_latest() -> AuditCheckpoint | None:
     """The most recent signed checkpoint (highest seq), or None before the first."""
     return AuditCheckpoint.objects.order_by("-seq", "-created_at").first()
+
+
+PERSONAL_DATA_VIEWED = "audit.personal_data_viewed"
+
+
+def personal_data_views(*, targets: dict[str, list[str]]) -> QuerySet[AuditEvent]:
+    """Recorded readings of personal data held by the given objects (``{model label: [ids]}``),
+    newest first."""
+    condition = Q(pk__in=[])
+    for target_type, ids in targets.items():
+        if ids:
+            condition |= Q(target_type=target_type, target_id__in=[str(i) for i in ids])
+    return AuditEvent.objects.filter(condition, event=PERSONAL_DATA_VIEWED).order_by("-seq")
+
+
+def last_event(*, event: str, target_type: str, target_id: str) -> AuditEvent | None:
+    """The newest event of one kind about one object, or None."""
+    return (
+        AuditEvent.objects.filter(event=event, target_type=target_type, target_id=str(target_id))
+        .order_by("-seq")
+        .first()
+    )

@@ -12,10 +12,14 @@ from typing import Any, Protocol
 from django.db import connection, transaction
 
 from govdoc.audit.chain import GENESIS_HASH, checkpoint_statement, event_hash
-from govdoc.audit.errors import AccessPurposeMissingError, NotInTransactionError
+from govdoc.audit.context import Origin, current_origin
+from govdoc.audit.errors import AccessPurposeMissingError, NotInTransactionError, UnknownEventTypeError
+from govdoc.audit.event_types import KNOWN, EventType
 from govdoc.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from govdoc.core import clock
 from govdoc.core.jsontypes import JSONObject, JSONValue
+
+_NO_ORIGIN = Origin(address="")
 
 
 class _HasPk(Protocol):
@@ -43,7 +47,7 @@ def _target_fields(target: object | None) -> tuple[str, str]:
 
 
 def record(
-    event: str,
+    event: EventType | str,
     *,
     actor: object | None,
     target: object | None = None,
@@ -56,6 +60,9 @@ def record(
     """
     if not connection.in_atomic_block:
         raise NotInTransactionError("audit.record() must run inside the transaction of the write it records")
+    if event not in KNOWN:
+        raise UnknownEventTypeError(f"{event!r} is not a GovDoc event type (audit.event_types.EventType)")
+    event = str(event)
     payload: JSONObject = json.loads(json.dumps(data or {}, default=str))
     actor_id, actor_label = _actor_fields(actor)
     target_type, target_id = _target_fields(target)
@@ -63,6 +70,7 @@ def record(
     # an error here fails that whole write, so a savepoint would only add two round trips to
     # every event.
     event_id = uuid.uuid4()
+    where = current_origin() or _NO_ORIGIN
 
     def digest_after(prev_seq: int, prev_hash: str, occurred_at: dt.datetime) -> str:
         return event_hash(
@@ -76,6 +84,8 @@ def record(
             target_id=target_id,
             data=payload,
             prev_hash=prev_hash,
+            client_address=where.address,
+            user_agent=where.user_agent,
         )
 
     prev_seq, prev_hash, occurred_at, digest = _advance_head(digest_after)
@@ -91,6 +101,8 @@ def record(
         data=payload,
         prev_hash=prev_hash,
         hash=digest,
+        client_address=where.address,
+        user_agent=where.user_agent,
     )
     _last_head.value = (connection.alias, prev_seq + 1, digest)
     return row

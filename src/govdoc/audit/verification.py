@@ -82,6 +82,8 @@ class EventRow:
     data: JSONObject
     prev_hash: str
     hash: str
+    client_address: str = ""
+    user_agent: str = ""
 
     @cached_property
     def content_hash(self) -> str:
@@ -101,6 +103,8 @@ class EventRow:
             target_id=self.target_id,
             data=self.data,
             prev_hash=self.prev_hash if prev_hash is None else prev_hash,
+            client_address=self.client_address,
+            user_agent=self.user_agent,
         )
 
 

@@ -8,11 +8,13 @@ non-zero; nothing is half-written (outputs are written to a temporary name and r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import getpass
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -529,12 +531,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@contextlib.contextmanager
+def _command_origin(command: str) -> Iterator[None]:
+    """Audit events recorded by this command say where they came from: the command line (with
+    the operating-system user who ran it) or the worker. Web requests in ``serve`` set their own."""
+    from govdoc.audit.context import origin
+
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        user = f"uid {os.getuid()}"
+    address = "worker" if command == "worker" else "cli"
+    with origin(address, f"govdoc {command} (user {user})"):
+        yield
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from govdoc.core.errors import GovDocError
 
     try:
-        return int(args.func(args))
+        action = next((v for k, v in vars(args).items() if k.endswith("_command") and isinstance(v, str)), "")
+        with _command_origin(f"{args.command} {action}".strip()):
+            return int(args.func(args))
     except CliError as exc:
         print(f"govdoc: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

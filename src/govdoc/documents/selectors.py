@@ -9,7 +9,8 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from govdoc.accounts.models import Agency, Person
-from govdoc.accounts.selectors import memberships_current
+from govdoc.audit.services import record_access
+from govdoc.documents.access import readable_by
 from govdoc.documents.errors import DocumentNotFoundError, VersionNotFoundError
 from govdoc.documents.models import Attachment, Document, DocumentVersion, RegistryEntry
 from govdoc.documents.storage import file_read
@@ -18,14 +19,14 @@ Viewer = AbstractBaseUser | AnonymousUser
 
 
 def documents_visible_to(*, user: Viewer) -> QuerySet[Document]:
-    """Documents the person may see: an official sees the documents of the agencies they serve in.
-
-    Citizens see none through this selector (their applications show them their own). One query.
+    """Documents the person may read (``documents.access``: the owning unit's officials, the
+    agency's registry, archive and head, and whom other domains grant, such as the approvers of
+    a document's line). Citizens see none through this selector (their applications show them
+    their own). One query.
     """
     if not isinstance(user, Person) or not user.is_active or user.is_citizen:
         return Document.objects.none()
-    agency_ids = memberships_current(person=user).values("unit__agency_id")
-    return Document.objects.filter(agency_id__in=agency_ids).select_related(
+    return Document.objects.filter(readable_by(user)).select_related(
         "agency",
         "owner_unit",
         "author",
@@ -76,11 +77,21 @@ def version_get(*, user: Viewer, document_id: uuid.UUID | str, number: int) -> D
     return version
 
 
+CONTENT_READ_PURPOSE = "reading a document's content"
+
+
 def version_content(*, user: Viewer, version: DocumentVersion) -> bytes:
     """The bytes of a version, checked against their SHA-256 (``FileIntegrityError`` if altered)."""
     if not documents_visible_to(user=user).filter(pk=version.document_id).exists():
         raise DocumentNotFoundError("no such document", document_id=str(version.document_id))
-    return file_read(version.file)
+    content = file_read(version.file)
+    record_access(
+        actor=user,
+        target=version.document,
+        purpose=CONTENT_READ_PURPOSE,
+        fields=[f"version.{version.number}.content"],
+    )
+    return content
 
 
 def registry_entries(*, agency: Agency, year: int) -> QuerySet[RegistryEntry]:

@@ -15,9 +15,10 @@ from cryptography import x509
 from django.db.models import QuerySet
 
 from govdoc.accounts.models import Person
-from govdoc.accounts.selectors import memberships_current
-from govdoc.approvals.selectors import SignedDecision, approved_content
+from govdoc.approvals.selectors import SignedDecision, approved_content, line_participants
+from govdoc.audit.services import record_access
 from govdoc.core import clock
+from govdoc.documents.selectors import documents_visible_to
 from govdoc.documents.storage import file_read
 from govdoc.issuance.codes import code_normalise
 from govdoc.issuance.constants import Channel, IssuedStatus, ShownStatus
@@ -217,10 +218,19 @@ def verifications_of(*, issued: IssuedDocument, viewer: Person) -> QuerySet[Veri
 
 
 def _visible_to(issued: IssuedDocument, viewer: Person) -> bool:
-    """The recipient, and officials of the issuing agency, see an issued document."""
-    if issued.recipient_id is not None and viewer.pk == issued.recipient_id:
+    """Who reads an issued document: its recipient, the agency system that issued it, and the
+    officials who may read its registered document (``documents.access``: the issuing unit, the
+    registry, the archive, the head of the agency) or who decided on its approval line."""
+    if viewer.pk in (issued.recipient_id, issued.issued_by_id):
         return True
-    return memberships_current(person=viewer).filter(unit__agency_id=issued.agency_id).exists()
+    if not viewer.is_active or viewer.is_citizen:
+        return False
+    if documents_visible_to(user=viewer).filter(pk=issued.document_id).exists():
+        return True
+    return (
+        issued.approval_line_id is not None
+        and line_participants(issued.approval_line_id).filter(pk=viewer.pk).exists()
+    )
 
 
 def issued_get(*, viewer: Person, issued_id: uuid.UUID | str) -> IssuedDocument:
@@ -241,10 +251,22 @@ def issued_get(*, viewer: Person, issued_id: uuid.UUID | str) -> IssuedDocument:
     return issued
 
 
+ISSUED_READ_PURPOSE = "reading an issued document"
+
+
 def issued_pdf(*, viewer: Person, issued: IssuedDocument) -> bytes:
     """The sealed PDF as registered, re-hashed on read (documents' FileIntegrityError if not)."""
     if not _visible_to(issued, viewer) or issued.version is None:
         raise IssuedDocumentNotFoundError("no such issued document", issued_id=str(issued.pk))
+    if viewer.pk != issued.recipient_id:
+        # Anyone but the holder reading it reads the holder's personal data: recorded (the holder
+        # sees it on their data-access page).
+        record_access(
+            actor=viewer,
+            target=issued,
+            purpose=ISSUED_READ_PURPOSE,
+            fields=["document.pdf", "holder.name", *(f"data.{name}" for name in sorted(issued.key_fields))],
+        )
     return file_read(issued.version.file)
 
 

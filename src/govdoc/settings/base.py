@@ -57,9 +57,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "govdoc.web.audit_origin.AuditOriginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "govdoc.web.language.ScriptMiddleware",
     "django.middleware.common.CommonMiddleware",
     "govdoc.web.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Person
@@ -29,6 +29,7 @@ from govdoc.applications.specs import UploadedFileData
 from govdoc.core import clock
 from govdoc.core.errors import GovDocError
 from govdoc.core.transliteration import to_cyrillic
+from govdoc.web.language import script_of
 from govdoc.web.schema_form import data_from_post, fields_for
 
 View = Callable[..., HttpResponse]
@@ -54,11 +55,12 @@ def _me(request: HttpRequest) -> Person:
 
 
 def _script(request: HttpRequest) -> str:
-    script = request.session.get("govdoc_script")
-    if script in Script.values:
-        return str(script)
-    user = request.user
-    return user.preferred_script if isinstance(user, Person) else Script.LATIN
+    """The page's script (``web.language``); a logged-in person's own choice when the visit has
+    none yet."""
+    session = request.session.get("govdoc_script")
+    if session not in Script.values and "lang" not in request.GET and isinstance(request.user, Person):
+        return str(request.user.preferred_script)
+    return str(script_of(request))
 
 
 def _translator(script: str) -> Callable[[str], str] | None:
@@ -96,7 +98,7 @@ def _rule_fields(rules: Any, script: str, errors: dict[str, str]) -> list[dict[s
     ]
 
 
-@require_GET
+@require_safe
 def catalogue(request: HttpRequest) -> HttpResponse:
     script = _script(request)
     services = [
@@ -113,7 +115,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     if service is None or not service.is_active:
         raise Http404("no such service")
     script = _script(request)
-    values: dict[str, Any] = {}
+    values: dict[str, Any] = apps.profile_prefill(form_schema=service.form_schema, person=_me(request))
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -146,7 +148,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def my_applications(request: HttpRequest) -> HttpResponse:
     script = _script(request)
     rows = [
@@ -218,7 +220,7 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def inbox(request: HttpRequest) -> HttpResponse:
     from govdoc.issuance.selectors import issued_to
 
@@ -229,6 +231,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "inbox": apps.inbox_of(citizen=_me(request)),
             "issued": issued_to(recipient=_me(request)),
         },
+    )
+
+
+@citizen_required
+@require_safe
+def data_access(request: HttpRequest) -> HttpResponse:
+    """Who in the administration opened my data, and when."""
+    from govdoc.applications.data_access import data_access_log
+
+    return render(
+        request, "web/citizen/data_access.html", {"readings": data_access_log(citizen=_me(request))}
     )
 
 
@@ -244,7 +257,7 @@ def inbox_read(request: HttpRequest, message_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def inbox_message(request: HttpRequest, message_id: str) -> HttpResponse:
     """One message (the link in the notification e-mail); opening it marks it read."""
     try:
@@ -257,7 +270,7 @@ def inbox_message(request: HttpRequest, message_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def issued(request: HttpRequest, issued_id: str) -> HttpResponse:
     """An issued document of mine: its status, the download, and who verified it when."""
     from govdoc.issuance import selectors as issuance
@@ -278,7 +291,7 @@ def issued(request: HttpRequest, issued_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def issued_pdf(request: HttpRequest, issued_id: str) -> HttpResponse:
     from govdoc.issuance import selectors as issuance
 
@@ -294,7 +307,7 @@ def issued_pdf(request: HttpRequest, issued_id: str) -> HttpResponse:
 
 
 @citizen_required
-@require_GET
+@require_safe
 def receipt(request: HttpRequest, application_id: str) -> HttpResponse:
     try:
         found, content = apps.receipt_content(viewer=_me(request), application_id=application_id)

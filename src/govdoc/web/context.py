@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from govdoc.accounts.constants import Script
+from govdoc.web.language import HTML_LANG, script_of
 
 
 def script(request: HttpRequest) -> dict[str, object]:
-    chosen = (
-        request.session.get("govdoc_script", Script.LATIN) if hasattr(request, "session") else Script.LATIN
-    )
-    return {"script": chosen, "scripts": Script.choices}
+    chosen = getattr(request, "govdoc_script", None) or script_of(request)
+    return {"script": str(chosen), "html_lang": HTML_LANG[Script(chosen)], "scripts": Script.choices}

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from govdoc.issuance import selectors as issuance_selectors
 from govdoc.signatures import keyring
@@ -17,12 +18,22 @@ from govdoc.signatures import keyring
 MAX_TSA_REQUEST = 16 * 1024
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/home.html", {})
 
 
-@require_GET
+FAVICON = Path(__file__).parent / "static" / "govdoc" / "favicon.ico"
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=604800"
+    return response
+
+
+@require_safe
 def root_certificate(request: HttpRequest) -> HttpResponse:
     cert = keyring.ensure().root_certificate().public_bytes(Encoding.PEM)
     response = HttpResponse(cert, content_type="application/x-pem-file")
@@ -30,12 +41,12 @@ def root_certificate(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def crl(request: HttpRequest) -> HttpResponse:
     return HttpResponse(keyring.ensure().crl_der(), content_type="application/pkix-crl")
 
 
-@require_GET
+@require_safe
 def payload_signers(request: HttpRequest) -> HttpResponse:
     """The certificates that sign QR payloads, found by ``kid`` (docs/offline-verification.md):
     every agency e-seal certificate, current and replaced, with its status today."""

@@ -11,10 +11,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import officials_of_agency
@@ -55,7 +56,7 @@ def _me(request: HttpRequest) -> Person:
 
 
 @official_required
-@require_GET
+@require_safe
 def workspace(request: HttpRequest) -> HttpResponse:
     me = _me(request)
     return render(
@@ -68,6 +69,23 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "signing_pin": signatures.signing_pin_current(person=me),
             "has_signing_key": signatures.has_signing_key(person=me),
         },
+    )
+
+
+@official_required
+@require_safe
+def cases(request: HttpRequest) -> HttpResponse:
+    """All cases of my units, closed ones too, with a search and filters; 50 to a page."""
+    me = _me(request)
+    text = request.GET.get("q", "").strip()[:100]
+    state = request.GET.get("state", "all")
+    state = state if state in apps.CASE_FILTERS else "all"
+    found = apps.unit_cases(official=me, text=text, state=state, service_code=request.GET.get("service", ""))
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/staff/cases.html",
+        {"page": page, "q": text, "state": state, "states": apps.CASE_FILTERS},
     )
 
 
@@ -104,7 +122,10 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
         "issued": _issued(app, me),
         "line": _line(app, me),
         "policy": [
-            {"kind": step["kind"], "holders": holders_text(step["holders"])}
+            {
+                "kind": STEP_KIND_LABELS.get(step["kind"], step["kind"]),
+                "holders": holders_text(step["holders"]),
+            }
             for step in app.service.approval_policy.get("steps", [])
         ],
         "error": error,
@@ -113,13 +134,26 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
     return render(request, "web/staff/application.html", context, status=status)
 
 
+STEP_KIND_LABELS = {
+    "review": "Pregled / Review",
+    "consent": "Saglasnost / Consent",
+    "approval": "Odobrenje / Final approval",
+}
+
+
 def _default_line(app: Any, me: Person) -> list[dict[str, Any]]:
-    try:
-        steps = decisions.default_line_resolve(application=app, drafter=me)
-    except GovDocError:
-        return []
-    people = {str(p.pk): p for p in apps.people_named(ids=[s["assignee_id"] for s in steps])}
-    return [{**s, "person": people.get(s["assignee_id"])} for s in steps]
+    steps = decisions.default_line_proposal(application=app, drafter=me)
+    people = {
+        str(p.pk): p for p in apps.people_named(ids=[s["assignee_id"] for s in steps if s["assignee_id"]])
+    }
+    return [
+        {
+            **s,
+            "person": people.get(s["assignee_id"]),
+            "kind_label": STEP_KIND_LABELS.get(s["kind"], s["kind"]),
+        }
+        for s in steps
+    ]
 
 
 def _line(app: Any, me: Person) -> Any:
@@ -214,7 +248,7 @@ def decide(request: HttpRequest, step_id: str) -> HttpResponse:
 
 
 @official_required
-@require_GET
+@require_safe
 def attachment(request: HttpRequest, application_id: str, attachment_id: str) -> HttpResponse:
     """An attachment, as the citizen uploaded it (its type was checked by content on upload)."""
     try:

@@ -6,6 +6,7 @@ app_name = "web"
 
 urlpatterns = [
     path("", public.home, name="home"),
+    path("favicon.ico", public.favicon, name="favicon"),
     path("login/", account.login_view, name="login"),
     path("logout/", account.logout_view, name="logout"),
     path("signup/", account.signup_view, name="signup"),
@@ -26,10 +27,12 @@ urlpatterns = [
     path("my/documents/<uuid:issued_id>/", citizen.issued, name="issued"),
     path("my/documents/<uuid:issued_id>/pdf", citizen.issued_pdf, name="issued-pdf"),
     path("inbox/", citizen.inbox, name="inbox"),
+    path("my/data-access/", citizen.data_access, name="data-access"),
     path("inbox/<uuid:message_id>/", citizen.inbox_message, name="inbox-message"),
     path("inbox/<uuid:message_id>/read/", citizen.inbox_read, name="inbox-read"),
     path("work/", staff.workspace, name="work"),
     path("work/pin/", staff.signing_pin, name="signing-pin"),
+    path("work/cases/", staff.cases, name="work-cases"),
     path("work/applications/<uuid:application_id>/", staff.application, name="work-application"),
     path(
         "work/applications/<uuid:application_id>/attachments/<uuid:attachment_id>",

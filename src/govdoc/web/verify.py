@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.core.errors import GovDocError
 from govdoc.issuance.constants import Channel
@@ -73,12 +73,12 @@ def verify_form(request: HttpRequest) -> HttpResponse:
     return render(request, "web/verify/form.html", {})
 
 
-@require_GET
+@require_safe
 def verify_by_code(request: HttpRequest, code: str) -> HttpResponse:
     return _by_code(request, code, channel=Channel.QR if "p" in request.GET else Channel.CODE)
 
 
-@require_GET
+@require_safe
 def verify_by_qr(request: HttpRequest, code: str) -> HttpResponse:
     """The page a scanned QR code opens. Its signed payload sits in the URL's fragment, which
     the browser keeps to itself: the page's script (static/govdoc/verify-payload.js) sends it

@@ -15,6 +15,7 @@ from govdoc.accounts.selectors import memberships_current
 from govdoc.api.auth import api_auth, token_of
 from govdoc.api.errors import problems
 from govdoc.api.schemas import StrictSchema
+from govdoc.applications.data_access import data_access_log
 from govdoc.applications.line_candidates import line_candidates
 
 router = Router(tags=["people"], auth=api_auth)
@@ -168,3 +169,29 @@ def assignees(request: HttpRequest, query: Query[AssigneesQuery]) -> AssigneesOu
         ],
         delegated_roles=sorted(found.delegated_roles),
     )
+
+
+class DataAccessOut(Schema):
+    at: dt.datetime
+    reader: str = Field(description="The official (or agency system) who opened the data")
+    purpose: str = Field(description="Why, as recorded: e.g. handling the application")
+    subject: str = Field(description="What was opened: an application, a case's documents, a document")
+    fields: list[str] = Field(description="Which personal data fields were shown")
+
+
+@router.get(
+    "/me/data-access",
+    response={200: list[DataAccessOut], **problems(403)},
+    summary="Who in the administration opened my personal data, and when",
+    description=(
+        "Every recorded reading of the caller's personal data by officials or agency systems: "
+        "their applications, the documents of their cases, the documents issued to them and their "
+        "account (the data subject's right of access), newest first, at most 500."
+    ),
+)
+def my_data_access(request: HttpRequest) -> list[DataAccessOut]:
+    person = _me(request)
+    return [
+        DataAccessOut(at=a.at, reader=a.reader, purpose=a.purpose, subject=a.subject, fields=list(a.fields))
+        for a in data_access_log(citizen=person)
+    ]

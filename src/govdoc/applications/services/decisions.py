@@ -107,6 +107,20 @@ def _holder(*, application: Application, role: str, exclude: Person) -> Person:
     )
 
 
+def default_line_proposal(*, application: Application, drafter: Person) -> list[LineStep]:
+    """The service's default line as the drafter's page proposes it: each role resolved to a
+    person today where someone other than the drafter holds it, else left for the drafter to
+    choose (``assignee_id`` empty) — a head of unit drafting sees their line, not "no line"."""
+    proposal: list[LineStep] = []
+    for step in sorted(application.service.default_line, key=lambda s: s["position"]):
+        try:
+            holder = str(_holder(application=application, role=step["role"], exclude=drafter).pk)
+        except NoOneHoldsRoleError:
+            holder = ""
+        proposal.append(LineStep(kind=step["kind"], assignee_id=holder, position=step["position"]))
+    return proposal
+
+
 def default_line_resolve(*, application: Application, drafter: Person) -> list[LineStep]:
     """The service's default approval line with each role resolved to a person today."""
     return [

@@ -222,6 +222,7 @@ def test_an_admin_edit_is_checked_like_the_service_and_audited(service: Service)
     assert saved.status_code == 302
     service.refresh_from_db()
     assert service.deadline_working_days == 5
-    event = AuditEvent.objects.get(event="applications.service_changed_in_admin")
+    event = AuditEvent.objects.get(event="admin.object_changed")
     assert (event.actor_id, event.target_id) == (str(superuser.pk), str(service.pk))
-    assert "deadline_working_days" in event.data["fields"]
+    assert event.data["changes"]["deadline_working_days"]["to"] == 5
+    assert event.target_type == "applications.service"

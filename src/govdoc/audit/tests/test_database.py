@@ -274,3 +274,22 @@ def test_a_checkpoint_forged_with_another_key_is_reported_and_cannot_condemn_the
     report = verify_database(verify_signature=verifier_trusting(seal.cert))
     assert [(p.kind, p.seq) for p in report.problems] == [(ProblemKind.BAD_CHECKPOINT, N)]
     assert "not trusted" in report.problems[0].message
+
+
+def test_the_origin_of_an_event_is_part_of_its_hash() -> None:
+    """Where an act came from (client address, user agent) is recorded with it and cannot be
+    changed afterwards without the verifier noticing; events without an origin still verify."""
+    from django.db import transaction
+
+    from govdoc.audit.context import origin
+
+    with transaction.atomic():
+        services.record("documents.document_registered", actor="clerk")
+        with origin("198.51.100.23", "Mozilla/5.0 Firefox/140.0"):
+            made = services.record("documents.document_registered", actor="clerk")
+    assert (made.client_address, made.user_agent) == ("198.51.100.23", "Mozilla/5.0 Firefox/140.0")
+    assert verify_database(verify_signature=None).ok
+
+    AuditEvent.objects.filter(pk=made.pk).update(client_address="10.0.0.1")
+    report = verify_database(verify_signature=None)
+    assert first_found(report) == (ProblemKind.CHANGED, made.seq, str(made.id))

@@ -29,12 +29,32 @@ def test_officials_see_the_documents_of_their_agencies_only(
     assert list(selectors.documents_visible_to(user=AnonymousUser())) == []
 
 
-def test_an_official_sees_documents_of_every_unit_of_the_agency(unit: Unit, handler: Person) -> None:
+def test_need_to_know_an_official_reads_their_units_documents_the_registry_all_of_the_agencys(
+    unit: Unit, handler: Person
+) -> None:
+    """Serving in an agency is not a reason to read its files: another unit's documents are
+    not visible to a handler; the registry, the archive and the head of the agency keep them all."""
     sibling = UnitFactory(agency=unit.agency, code="odsek", name="Odsek")
     colleague = Person.objects.create(username="colleague")
     grant(colleague, sibling, Role.HANDLER)
     theirs = create_document(unit=sibling, actor=colleague)
-    assert list(selectors.documents_visible_to(user=handler)) == [theirs]
+    assert list(selectors.documents_visible_to(user=handler)) == []
+    assert list(selectors.documents_visible_to(user=colleague)) == [theirs]
+    for role in (Role.REGISTRY_CLERK, Role.HEAD_OF_AGENCY):
+        keeper = Person.objects.create(username=f"keeper-{role}")
+        grant(keeper, unit, role)
+        assert theirs in selectors.documents_visible_to(user=keeper)
+    administrator = Person.objects.create(username="it-admin")
+    grant(administrator, unit, Role.ADMINISTRATOR)
+    assert theirs not in selectors.documents_visible_to(user=administrator)
+
+
+def test_each_read_of_a_documents_content_is_recorded(document: Document, handler: Person) -> None:
+    version = selectors.version_get(user=handler, document_id=document.pk, number=1)
+    selectors.version_content(user=handler, version=version)
+    event = AuditEvent.objects.get(event="audit.personal_data_viewed", target_id=str(document.pk))
+    assert event.actor_id == str(handler.pk)
+    assert event.data == {"purpose": "reading a document's content", "fields": ["version.1.content"]}
 
 
 def test_a_document_of_another_agency_is_not_found_as_if_it_did_not_exist(

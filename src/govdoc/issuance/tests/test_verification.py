@@ -160,3 +160,27 @@ def test_the_recipient_and_the_agencys_officials_open_an_issued_document_nobody_
         issued_get(viewer=holder, issued_id="not-a-uuid")
     assert [d.pk for d in issued_to(recipient=holder)] == [issued.pk]
     assert list(issued_to(recipient=citizen)) == []
+
+
+def test_officials_of_another_unit_of_the_agency_do_not_open_an_issued_document(
+    issue: Issue, agency: object, head: Person
+) -> None:
+    """Need to know: a handler in another unit of the same agency is told the document does not
+    exist; the agency's registry opens it; every official's reading is recorded for the holder."""
+    from govdoc.accounts.constants import Role
+    from govdoc.accounts.tests.factories import PersonFactory, UnitFactory, grant
+    from govdoc.audit.models import AuditEvent
+
+    issued = issue()
+    elsewhere = PersonFactory(username="drugi-odsek")
+    grant(elsewhere, UnitFactory(agency=issued.agency, code="odsek-2"), Role.HANDLER)
+    registry = PersonFactory(username="pisarnica")
+    grant(registry, UnitFactory(agency=issued.agency, code="pisarnica"), Role.REGISTRY_CLERK)
+    with pytest.raises(NotFoundError):
+        issued_get(viewer=elsewhere, issued_id=str(issued.pk))
+    for official in (registry, head):
+        found = issued_get(viewer=official, issued_id=str(issued.pk))
+        assert issued_pdf(viewer=official, issued=found) == _pdf(issued)
+    reads = AuditEvent.objects.filter(event="audit.personal_data_viewed", target_id=str(issued.pk))
+    assert sorted(e.actor_id for e in reads) == sorted([str(registry.pk), str(head.pk)])
+    assert all(e.data["purpose"] == "reading an issued document" for e in reads)

@@ -106,8 +106,8 @@ def test_handler_changes_the_line_before_sending_then_withdraws_it(applied: Appl
     page = handler.get(f"/work/applications/{app.pk}/").content.decode()
     assert 'name="step_assignee"' in page
     policy = page.split('id="approval-policy"')[1].split("</div>")[0]
-    assert "review: head of unit of the handling unit" in policy
-    assert "consent: registry clerk of the agency" in policy
+    assert "Pregled / Review: head of unit of the handling unit" in policy
+    assert "Saglasnost / Consent: registry clerk of the agency" in policy
     # The residence certificate's policy wants the registry clerk's consent: an administrator in
     # its place is refused, and the page says why beside the line.
     refused = handler.post(
@@ -218,3 +218,71 @@ def test_the_citizen_withdraws_from_the_page_during_approval_and_the_approvers_q
     app.refresh_from_db()
     assert app.status == "withdrawn"
     assert 'id="step-' not in my_queue()  # the line stopped: nothing waits for the head of unit
+
+
+def test_the_citizen_sees_who_in_the_administration_opened_their_application(applied: Application) -> None:
+    citizen = _client("citizen")
+    before = citizen.get("/my/data-access/")
+    assert before.status_code == 200
+    assert "Nobody in the administration has opened your data." in before.content.decode()
+
+    head = Person.objects.get(username="head-unit")
+    assert _client("head-unit").get(f"/work/applications/{applied.pk}/").status_code == 200
+    page = citizen.get("/my/data-access/").content.decode()
+    assert head.get_full_name() in page
+    assert f"application {applied.receipt_number}" in page
+    assert "handling the application" in page
+
+    listed = citizen.get("/api/v1/me/data-access").json()
+    assert [(r["reader"], r["subject"]) for r in listed] == [
+        (head.get_full_name(), f"application {applied.receipt_number}")
+    ]
+    assert "applicant.national_id" in listed[0]["fields"]
+    # an official has no such page: it is the data subject's
+    assert _client("head-unit").get("/my/data-access/").status_code in (302, 403, 404)
+
+
+def test_closed_cases_are_found_with_a_search_and_filters(applied: Application) -> None:
+    from govdoc.applications.constants import ApplicationStatus
+
+    Application.objects.filter(pk=applied.pk).update(status=ApplicationStatus.WITHDRAWN)
+    head = _client("head-unit")
+    inbox = head.get("/work/").content.decode()
+    assert applied.receipt_number not in inbox  # a closed case leaves the inbox ...
+    assert "/work/cases/" in inbox
+    closed = head.get("/work/cases/", {"state": "closed"}).content.decode()
+    assert applied.receipt_number in closed  # ... and is found among the closed ones
+    assert applied.receipt_number not in head.get("/work/cases/", {"state": "open"}).content.decode()
+    last_name = applied.applicant.last_name
+    assert applied.receipt_number in head.get("/work/cases/", {"q": last_name}).content.decode()
+    assert (
+        applied.receipt_number
+        in head.get("/work/cases/", {"q": applied.receipt_number[-4:]}).content.decode()
+    )
+    assert applied.receipt_number not in head.get("/work/cases/", {"q": "nema-takvog"}).content.decode()
+    # another agency's official finds nothing of it
+    assert applied.receipt_number not in _client("handler-bg").get("/work/cases/").content.decode()
+
+
+def test_the_apply_form_starts_with_name_and_jmbg_from_the_profile(demo: None) -> None:
+    citizen = Person.objects.get(username="citizen")
+    Person.objects.filter(pk=citizen.pk).update(national_id="0101990710006")
+    page = _client("citizen").get("/services/uverenje-o-prebivalistu/apply/").content.decode()
+    assert f'value="{citizen.get_full_name()}"' in page
+    assert 'value="0101990710006"' in page
+
+
+def test_a_head_of_unit_handling_a_case_sees_the_default_line_with_a_step_to_fill(
+    applied: Application,
+) -> None:
+    """The head of unit who handles a case cannot review their own draft: the step they would
+    hold is proposed empty for them to choose, with human labels, never "no default line"."""
+    head = _client("head-unit")
+    me = Person.objects.get(username="head-unit")
+    head.post(f"/work/applications/{applied.pk}/", {"action": "assign", "handler": str(me.pk)})
+    page = head.get(f"/work/applications/{applied.pk}/").content.decode()
+    line = page.split('id="line"')[1].split("</ol>")[0]
+    assert "no default line" not in line
+    assert "Pregled / Review — korak / step 1" in line
+    assert "Odobrenje / Final approval" in line
+    assert '<option value="" selected>— izaberite / choose —</option>' in line

@@ -12,10 +12,34 @@ from django.test import Client
 pytestmark = pytest.mark.django_db
 
 
-def test_home_page_links_to_admin_and_api(client: Client) -> None:
+def test_home_page_tells_a_citizen_what_they_can_do_in_their_script(client: Client) -> None:
     page = client.get("/").content.decode()
-    assert "/admin/" in page
-    assert "/api/v1/docs" in page
+    assert "<h1>Elektronske usluge</h1>" in page
+    assert 'href="/signup/"' in page and 'href="/services/"' in page
+    assert "Skenirajte QR kod" in page  # how to verify a paper document
+    assert "/api/v1/docs" in page  # still there for integrators, below
+    client.post("/script/", {"script": "sr-cyrl", "next": "/"})
+    cyrillic = client.get("/").content.decode()
+    assert "<h1>Електронске услуге</h1>" in cyrillic and "Elektronske usluge" not in cyrillic
+    client.post("/script/", {"script": "en", "next": "/"})
+    assert "<h1>Public services online</h1>" in client.get("/").content.decode()
+
+
+def test_head_and_favicon_answer_like_any_web_server(client: Client) -> None:
+    head = client.head("/")
+    assert head.status_code == 200 and head.content == b""
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/x-icon"
+    assert icon.content.startswith(b"\x00\x00\x01\x00")  # an ICO file
+
+
+def test_an_unknown_page_is_a_styled_404_in_the_chosen_script(client: Client, settings: object) -> None:
+    missing = client.get("/no/such/page/")
+    assert missing.status_code == 404
+    page = missing.content.decode()
+    assert "Stranica nije pronađena" in page and "govdoc.css" in page
+    client.post("/script/", {"script": "en", "next": "/"})
+    assert "Page not found" in client.get("/no/such/page/").content.decode()
 
 
 def test_root_certificate_and_crl_are_published(client: Client) -> None:

@@ -1,0 +1,87 @@
+"""The script and language of every page: Serbian Latin, Serbian Cyrillic or English.
+
+Chosen, in order: ``?lang=`` in the address (a link someone shared), the person's choice kept
+in the session (from the switch on every page, or their profile at log-in), and on a first
+visit the browser's ``Accept-Language`` (``sr-Latn`` → Latin; ``sr-Cyrl``, ``sr``, ``sr-RS`` →
+Cyrillic; ``en`` → English). Django's translations follow the same choice, so its own messages
+(form errors, the admin) speak the page's language, and ``lang`` on the page is always right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+
+from govdoc.accounts.constants import Script
+
+SESSION_KEY = "govdoc_script"
+QUERY_KEY = "lang"
+# Django's language code for each script (Django's ``sr`` catalogue is Cyrillic).
+DJANGO_LANGUAGE = {Script.LATIN: "sr-latn", Script.CYRILLIC: "sr", Script.ENGLISH: "en"}
+# The ``lang`` attribute of a page in each script (BCP 47).
+HTML_LANG = {Script.LATIN: "sr-Latn", Script.CYRILLIC: "sr-Cyrl", Script.ENGLISH: "en"}
+_ALIASES = {"sr-latn": Script.LATIN, "sr-cyrl": Script.CYRILLIC, "en": Script.ENGLISH, "sr": Script.CYRILLIC}
+
+
+def script_from_accept_language(header: str) -> Script | None:
+    """The best script for an ``Accept-Language`` header, or None if it names none we speak."""
+    ranked: list[tuple[float, int, Script]] = []
+    for index, part in enumerate(header.split(",")[:20]):
+        tag, _, params = part.strip().partition(";")
+        tag = tag.strip().lower()
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        script: Script | None = None
+        if tag.startswith("sr-latn") or tag in ("sh", "hr", "bs") or tag.startswith(("hr-", "bs-")):
+            script = Script.LATIN
+        elif tag == "sr" or tag.startswith("sr-"):
+            script = Script.CYRILLIC
+        elif tag == "en" or tag.startswith("en-"):
+            script = Script.ENGLISH
+        if script is not None and quality > 0:
+            ranked.append((-quality, index, script))
+    return min(ranked)[2] if ranked else None
+
+
+def script_of(request: HttpRequest) -> Script:
+    """The script this request's page is in (see the module's docstring)."""
+    asked = _ALIASES.get(request.GET.get(QUERY_KEY, "").lower())
+    if asked is not None:
+        return asked
+    session = getattr(request, "session", None)
+    kept = _ALIASES.get(str(session.get(SESSION_KEY, ""))) if session is not None else None
+    if kept is not None:
+        return kept
+    return script_from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", "")) or Script.LATIN
+
+
+class ScriptMiddleware:
+    """Decide the page's script once per request, remember a link's choice, and turn Django's
+    translations to it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        script = script_of(request)
+        session = getattr(request, "session", None)
+        # A link's ``?lang=`` is kept for the rest of the visit; a first visit's guess from the
+        # browser is not stored (no session is made for every passer-by).
+        if session is not None and QUERY_KEY in request.GET and session.get(SESSION_KEY) != script.value:
+            session[SESSION_KEY] = script.value
+        request.govdoc_script = script  # type: ignore[attr-defined]
+        with translation.override(DJANGO_LANGUAGE[script]):
+            response = self.get_response(request)
+        response.headers.setdefault("Content-Language", HTML_LANG[script])
+        vary = response.headers.get("Vary", "")
+        if "accept-language" not in vary.lower():
+            response.headers["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
+        return response

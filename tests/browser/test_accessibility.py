@@ -1,0 +1,112 @@
+"""Every page GovDoc shows, checked by axe-core in a real browser: no accessibility violation of
+any impact, and on a phone no page scrolls sideways (navigation folds, tables reflow).
+
+axe-core comes from npm (package.json; ``scripts/test`` runs ``npm ci``). Missing, the test is
+skipped with a reason, unless GOVDOC_REQUIRE_TOOLS=1 (CI), where it fails.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from govdoc.accounts.models import Person
+from govdoc.signatures.tests.conftest import make_sample_pdf
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.exists():
+        if os.environ.get("GOVDOC_REQUIRE_TOOLS") == "1":
+            pytest.fail("axe-core is required (GOVDOC_REQUIRE_TOOLS=1): run npm ci")
+        pytest.skip("axe-core is not installed (npm ci)")
+    return AXE.read_text(encoding="utf-8")
+
+
+def _session_of(username: str) -> str:
+    """A logged-in session for ``username`` (the log-in itself has its own tests)."""
+    client = Client()
+    client.force_login(Person.objects.get(username=username))
+    return client.cookies["sessionid"].value
+
+
+def _violations(page: Any, axe_source: str) -> list[str]:
+    page.evaluate(axe_source)
+    found = page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map(
+                v => `${v.id} (${v.impact}): ${v.nodes.map(n => n.target.join(" ")).join(", ")}`
+            );
+        }"""
+    )
+    return [str(v) for v in found]
+
+
+def _check(
+    browser: Any, axe_source: str, base: str, paths: list[str], session: str | None
+) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    for width in (1100, 375):
+        context = browser.new_context(
+            locale="sr-Latn-RS", viewport={"width": width, "height": 900}, bypass_csp=True
+        )
+        if session:
+            context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        for path in paths:
+            page.goto(f"{base}{path}")
+            if width == 1100:
+                found = _violations(page, axe_source)
+                if found:
+                    problems[path] = found
+            else:
+                overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+                if overflow > 2:
+                    problems.setdefault(path, []).append(f"scrolls sideways on a phone by {overflow}px")
+        context.close()
+    return problems
+
+
+def test_public_and_citizen_pages_have_no_accessibility_violations(
+    demo: None, live_server: Any, browser: Any, axe_source: str
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    base = live_server.url
+    public = ["/", "/services/", "/verify/", "/login/", "/signup/", "/no/such/page/"]
+    citizen = Client()
+    citizen.force_login(Person.objects.get(username="citizen"))
+    citizen.post(
+        "/services/uverenje-o-prebivalistu/apply/",
+        {
+            "ime_prezime": "Ana Petrović",
+            "jmbg": "0101990710006",
+            "adresa": "Bulevar kralja Aleksandra 73",
+            "opstina": "Zvezdara",
+            "svrha": "radi zaposlenja",
+            "file_licna_karta": SimpleUploadedFile("lk.pdf", make_sample_pdf("LK"), "application/pdf"),
+        },
+    )
+    from govdoc.applications.models import Application
+
+    application = Application.objects.get()
+    mine = [
+        "/services/uverenje-o-prebivalistu/apply/",
+        "/my/applications/",
+        f"/my/applications/{application.pk}/",
+        "/inbox/",
+        "/my/data-access/",
+    ]
+    problems = _check(browser, axe_source, base, public, None)
+    problems |= _check(browser, axe_source, base, mine, _session_of("citizen"))
+    assert problems == {}
