@@ -83,7 +83,7 @@ def test_public_and_citizen_pages_have_no_accessibility_violations(
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     base = live_server.url
-    public = ["/", "/services/", "/verify/", "/login/", "/signup/", "/no/such/page/"]
+    public = ["/", "/services/", "/verify/", "/login/", "/signup/", "/password/reset/", "/no/such/page/"]
     citizen = Client()
     citizen.force_login(Person.objects.get(username="citizen"))
     citizen.post(
@@ -107,6 +107,7 @@ def test_public_and_citizen_pages_have_no_accessibility_violations(
         f"/my/applications/{application.pk}/receipt",
         "/inbox/",
         "/my/data-access/",
+        "/account/password/",
     ]
     problems = _check(browser, axe_source, base, public, None)
     problems |= _check(browser, axe_source, base, mine, _session_of("citizen"))

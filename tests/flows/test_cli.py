@@ -23,9 +23,11 @@ from govdoc.signatures.tests.conftest import make_sample_pdf as one_page_pdf
 pytestmark = pytest.mark.slow
 
 
-def run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(home: Path, *args: str, demo_data: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVDOC_", "DJANGO_"))}
     env["GOVDOC_HOME"] = str(home)
+    if demo_data:  # the demo agencies (mup, ...) are asked for explicitly
+        env["GOVDOC_DEMO_DATA"] = "1"
     return subprocess.run(
         [sys.executable, "-m", "govdoc.cli.main", *args],
         env=env,
@@ -228,6 +230,20 @@ def test_audit_chain_of_a_fresh_home_verifies_and_a_changed_event_is_named(
     bad = run(home, "audit", "verify")
     assert bad.returncode == 1
     assert "#3" in bad.stdout
+
+
+def test_a_fresh_sqlite_home_has_no_demo_people_unless_asked(tmp_path: Path) -> None:
+    """``govdoc serve`` and ``govdoc worker`` prepare the home as every command does: no demo
+    people (two of them administrators with a published password) unless GOVDOC_DEMO_DATA=1."""
+    import sqlite3
+
+    home = tmp_path / "home"
+    result = run(home, "pki", "status", "--json", demo_data=False)
+    assert result.returncode == 0, result.stderr
+    assert "loading demo agencies and people" not in result.stderr
+    with sqlite3.connect(home / "govdoc.sqlite3") as db:
+        assert db.execute("SELECT count(*) FROM accounts_person").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM accounts_agency").fetchone() == (0,)
 
 
 @pytest.mark.skipif(shutil.which("pdfsig") is None, reason="pdfsig (poppler-utils) not installed")

@@ -39,6 +39,7 @@ def fresh_postgres() -> Iterator[str]:
 def _start_together(home: Path, database_url: str | None) -> list[subprocess.CompletedProcess[str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVDOC_", "DJANGO_"))}
     env["GOVDOC_HOME"] = str(home)
+    env["GOVDOC_DEMO_DATA"] = "1"  # the demo agencies (mup, ...) are asked for explicitly
     if database_url:
         env["GOVDOC_DATABASE_URL"] = database_url
     # each prepares the installation exactly as `govdoc serve` and `govdoc worker` do, then

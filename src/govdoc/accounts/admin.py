@@ -39,10 +39,21 @@ class PersonAdmin(AuditedModelAdmin, UserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "first_name", "last_name", "account_kind", "is_citizen", "is_staff"]
     list_filter = ["account_kind", "is_citizen", "is_staff", "memberships__role"]
     # A system account is made with `govdoc system-account create`; its kind never changes here.
-    readonly_fields = ["account_kind"]
+    readonly_fields = ["account_kind", "email_confirmed_at"]
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
-        ("GovDoc", {"fields": ["account_kind", "is_citizen", "national_id", "preferred_script"]}),
+        (
+            "GovDoc",
+            {
+                "fields": [
+                    "account_kind",
+                    "is_citizen",
+                    "national_id",
+                    "preferred_script",
+                    "email_confirmed_at",
+                ]
+            },
+        ),
     )
     inlines = [MembershipInline]
 

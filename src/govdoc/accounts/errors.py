@@ -74,3 +74,15 @@ class SystemAccountOutsideScopeError(PermissionDeniedError):
     """A system account's token used where its scopes do not reach."""
 
     code = "system-account-outside-scope"
+
+
+class PasswordInvalidError(InvalidInputError):
+    """A new password (change or reset) is refused; ``errors`` says why, per field."""
+
+    code = "password-invalid"
+
+
+class AccountLinkInvalidError(InvalidInputError):
+    """A confirmation or password-reset link that is wrong, used or expired."""
+
+    code = "account-link-invalid"

@@ -63,6 +63,12 @@ class Person(AbstractUser):
         default=AccountKind.PERSON,
         help_text="A system account never logs in to pages; it calls the API with a scoped token.",
     )
+    email_confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the person followed the link sent to their e-mail. A citizen's sign-up stays "
+        "inactive until then; people made by an administrator are confirmed when made.",
+    )
 
     class Meta:
         verbose_name = "person"
@@ -75,6 +81,10 @@ class Person(AbstractUser):
                 condition=~models.Q(account_kind=AccountKind.SYSTEM)
                 | models.Q(is_citizen=False, is_staff=False, is_superuser=False),
                 name="person_system_is_no_citizen_nor_staff",
+            ),
+            # One account per JMBG: the database holds it even when two sign-ups race.
+            models.UniqueConstraint(
+                fields=["national_id"], condition=~models.Q(national_id=""), name="person_national_id_unique"
             ),
         ]
 

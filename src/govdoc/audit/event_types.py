@@ -26,6 +26,12 @@ class EventType(StrEnum):
     API_TOKEN_REFUSED = "accounts.api_token_refused"
     API_TOKEN_REVOKED = "accounts.api_token_revoked"
     API_TOKEN_USED = "accounts.api_token_used"
+    SIGNUP_REFUSED = "accounts.signup_refused"
+    SIGNUP_EXPIRED_REMOVED = "accounts.signup_expired_removed"
+    EMAIL_CONFIRMED = "accounts.email_confirmed"
+    PASSWORD_CHANGED = "accounts.password_changed"
+    PASSWORD_CHANGE_REFUSED = "accounts.password_change_refused"
+    PASSWORD_RESET_REQUESTED = "accounts.password_reset_requested"
     # requests refused anywhere (401/403 of the API and the pages)
     REQUEST_REFUSED = "security.request_refused"
     # the administrators' pages
@@ -97,6 +103,11 @@ class EventType(StrEnum):
     CERTIFICATE_REVOKED = "signatures.certificate_revoked"
     PDF_SEALED = "signatures.pdf_sealed"
     PDF_SEAL_REFUSED = "signatures.pdf_seal_refused"
+    PIN_WRONG = "signatures.pin_wrong"
+    PIN_REFUSED = "signatures.pin_refused"
+    PIN_BLOCKED = "signatures.pin_blocked"
+    PIN_UNBLOCKED = "signatures.pin_unblocked"
+    PIN_CHANGED = "signatures.pin_changed"
 
 
 # Security events: what an IT security officer watches (log-ins, refusals, tokens, keys).
@@ -108,6 +119,10 @@ SECURITY_EVENTS = frozenset(
         EventType.API_TOKEN_REFUSED,
         EventType.API_TOKEN_REVOKED,
         EventType.API_TOKEN_USED,
+        EventType.SIGNUP_REFUSED,
+        EventType.PASSWORD_CHANGED,
+        EventType.PASSWORD_CHANGE_REFUSED,
+        EventType.PASSWORD_RESET_REQUESTED,
         EventType.REQUEST_REFUSED,
         EventType.ADMIN_PASSWORD_SET,
         EventType.CERTIFICATE_ISSUED,
@@ -118,6 +133,11 @@ SECURITY_EVENTS = frozenset(
         EventType.FILE_INTEGRITY_FAILED,
         EventType.UPLOAD_REFUSED,
         EventType.ATTACHMENT_REFUSED,
+        EventType.PIN_WRONG,
+        EventType.PIN_REFUSED,
+        EventType.PIN_BLOCKED,
+        EventType.PIN_UNBLOCKED,
+        EventType.PIN_CHANGED,
     }
 )
 

@@ -1,5 +1,6 @@
-"""First use of a ``GOVDOC_HOME``: the database, the development PKI and (for the embedded
-default) the demo agencies, people and services. Every ``govdoc`` command calls ``prepare``."""
+"""First use of a ``GOVDOC_HOME``: the database, the development PKI and (for ``govdoc demo``,
+or when ``GOVDOC_DEMO_DATA=1``) the demo agencies, people and services. Every ``govdoc`` command
+calls ``prepare``."""
 
 from __future__ import annotations
 
@@ -76,17 +77,17 @@ def migrate(progress: Progress) -> None:
             call_command("migrate", interactive=False, verbosity=0)
 
 
-def demo_data_enabled() -> bool:
-    from django.conf import settings
-
+def demo_data_enabled(*, demo: bool = False) -> bool:
+    """Demo people (two of them administrators with a published password) are loaded only by
+    ``govdoc demo`` or when ``GOVDOC_DEMO_DATA=1`` asks for them: ``govdoc serve``, ``govdoc
+    worker`` and every other command start an installation without anyone in it."""
     raw = os.environ.get("GOVDOC_DEMO_DATA")
-    if raw is not None:
+    if raw is not None and raw.strip():
         return raw.strip().lower() in {"1", "true", "yes", "on"}
-    # The embedded default (SQLite) is a demonstration; a server database starts empty.
-    return bool(settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"))
+    return demo
 
 
-def prepare(*, progress: Progress = stderr_progress, with_pki: bool = True) -> None:
+def prepare(*, progress: Progress = stderr_progress, with_pki: bool = True, demo: bool = False) -> None:
     setup_django()
     from django.conf import settings
 
@@ -102,7 +103,7 @@ def prepare(*, progress: Progress = stderr_progress, with_pki: bool = True) -> N
             from govdoc.signatures import keyring
 
             keyring.ensure(progress=progress)
-        if demo_data_enabled():
+        if demo_data_enabled(demo=demo):
             from govdoc.cli import demo_data
 
             demo_data.ensure(progress=progress)

@@ -110,7 +110,7 @@ def _create(progress: Callable[[str], None]) -> None:
             last_name=p.last_name,
             email=f"{p.username}@demo.govdoc.localhost",
             is_citizen=p.agency is None,
-            national_id="0101990710006" if p.agency is None else "",
+            national_id="0101990710008" if p.agency is None else "",
             preferred_script=Script.LATIN,
             is_staff=p.role == Role.ADMINISTRATOR,
             is_superuser=p.role == Role.ADMINISTRATOR,
@@ -153,7 +153,12 @@ def ensure(*, progress: Callable[[str], None]) -> None:
         agency = person.memberships.select_related("unit__agency").first()
         assert agency is not None
         signatures.person_certificate_issue(
-            person=person, pin=DEMO_SIGNING_PIN, organization=agency.unit.agency.name, actor=SETUP_ACTOR
+            person=person,
+            pin=DEMO_SIGNING_PIN,
+            organization=agency.unit.agency.name,
+            actor=SETUP_ACTOR,
+            # the demo's PIN is published for the walk-through; a real key's first PIN must change
+            pin_change_required=False,
         )
 
 

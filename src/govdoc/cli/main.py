@@ -402,6 +402,20 @@ def cmd_system_account_create(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_pin_unblock(args: argparse.Namespace) -> int:
+    """Unblock an official's signing key after wrong PINs (audited as done by the CLI)."""
+    bootstrap.prepare()
+    from govdoc.accounts.selectors import person_by_username
+    from govdoc.signatures.services import signing_pin_unblock
+
+    person = person_by_username(args.username)
+    if person is None:
+        raise CliError(f"no account {args.username!r}")
+    row = signing_pin_unblock(person=person, actor="cli")
+    print(f"signing key of {person.username} ({row.certificate_serial}) unblocked; wrong PINs reset to 0")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govdoc",
@@ -503,6 +517,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username", required=True)
     p.add_argument("--name", required=True, help="the system's name, e.g. 'Šalterski sistem'")
     p.set_defaults(func=cmd_system_account_create)
+
+    pin = sub.add_parser("pin", help="officials' signing PINs").add_subparsers(
+        dest="pin_command", required=True, metavar="ACTION"
+    )
+    p = pin.add_parser("unblock", help="unblock an official's signing key after too many wrong PINs")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_pin_unblock)
 
     p = sub.add_parser("manage", help="Django management commands (createsuperuser, migrate, ...)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

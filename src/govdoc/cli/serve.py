@@ -19,7 +19,7 @@ def _collect_static() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
-def _banner(host: str, port: int) -> None:
+def _banner(host: str, port: int, *, demo: bool) -> None:
     from django.conf import settings
 
     from govdoc.cli import demo_data
@@ -33,7 +33,7 @@ def _banner(host: str, port: int) -> None:
         f"  API (OpenAPI):             {url}/api/v1/docs",
         "",
     ]
-    if bootstrap.demo_data_enabled():
+    if bootstrap.demo_data_enabled(demo=demo):
         lines.append("Demo logins (password, then who):")
         lines += [f"  {user:<12} {pw:<18} {what}" for user, pw, what in demo_data.logins()]
         lines.append(f"  officials' signing PIN: {demo_data.DEMO_SIGNING_PIN}")
@@ -42,8 +42,9 @@ def _banner(host: str, port: int) -> None:
     print("\n".join(lines), flush=True)
 
 
-def run_web(*, host: str, port: int, threads: int = 8, banner: bool = False) -> int:
-    bootstrap.prepare()
+def run_web(*, host: str, port: int, threads: int = 8, demo: bool = False) -> int:
+    """The web server; ``demo``: the one ``govdoc demo`` starts (demo data, a banner with logins)."""
+    bootstrap.prepare(demo=demo)
     _collect_static()
     from django.conf import settings
 
@@ -61,8 +62,7 @@ def run_web(*, host: str, port: int, threads: int = 8, banner: bool = False) -> 
             max_body=settings.GOVDOC_MAX_REQUEST_BYTES,
         ),
     )
-    if banner:
-        _banner(host, port)
+    _banner(host, port, demo=demo)
     server.run()
     return 0
 
@@ -113,7 +113,7 @@ def run_worker() -> int:
 
 
 def run_demo(*, host: str, port: int, with_worker: bool = True) -> int:
-    bootstrap.prepare()
+    bootstrap.prepare(demo=True)
     worker: subprocess.Popen[bytes] | None = None
     if with_worker:
         worker = subprocess.Popen([sys.executable, "-m", "govdoc.cli.main", "worker"])
@@ -123,7 +123,7 @@ def run_demo(*, host: str, port: int, with_worker: bool = True) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        return run_web(host=host, port=port, banner=True)
+        return run_web(host=host, port=port, demo=True)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -1,4 +1,10 @@
-from govdoc.core.errors import ConfigurationError, GovDocError, InvalidInputError, NotFoundError
+from govdoc.core.errors import (
+    ConfigurationError,
+    GovDocError,
+    InvalidInputError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 
 
 class SignaturesError(GovDocError):
@@ -20,3 +26,21 @@ class WrongPinError(InvalidInputError):
 
 class KeyBackendConfigError(ConfigurationError):
     code = "key-backend-configuration"
+
+
+class PinBlockedError(PermissionDeniedError):
+    """Too many wrong PINs in a row: the key waits, or waits for an administrator."""
+
+    code = "signing-pin-blocked"
+
+
+class PinChangeRequiredError(PermissionDeniedError):
+    """The PIN set when the key was provisioned must be changed by its holder before signing."""
+
+    code = "signing-pin-change-required"
+
+
+class PinInvalidError(InvalidInputError):
+    """A new PIN is refused (too short, not digits, too easy to guess, not repeated alike)."""
+
+    code = "signing-pin-invalid"

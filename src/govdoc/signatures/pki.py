@@ -410,6 +410,14 @@ class DevPki:
         _, key_path = self.person_paths(person_id)
         return key_path.read_bytes()
 
+    def person_key_rewrap(self, person_id: str, *, old_pin: str, new_pin: str) -> None:
+        """The same key, encrypted under ``new_pin`` (scrypt + AES-256-GCM, a new salt and
+        nonce); a wrong ``old_pin`` raises KeyBackendError and changes nothing."""
+        with self._locked():
+            _, key_path = self.person_paths(person_id)
+            key = devpki.decrypt_key(key_path.read_bytes(), old_pin)
+            _write_atomic(key_path, devpki.encrypt_key_under_pin(key, new_pin), mode=0o600)
+
     # -- revocation --------------------------------------------------------------------------
 
     def revoke(

@@ -6,10 +6,12 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from govdoc.accounts.models import Person
 from govdoc.core import clock
 from govdoc.signatures import keyring
 from govdoc.signatures.engine.model import ValidationReport
 from govdoc.signatures.engine.validation import validate_detached, validate_pdf
+from govdoc.signatures.models import SigningPin
 from govdoc.signatures.pki import IssuedCertificate
 
 
@@ -51,3 +53,15 @@ def pki_status() -> PkiStatus:
 
 def certificate_status(cert: IssuedCertificate) -> str:
     return cert.status(clock.now())
+
+
+def signing_pin_current(*, person: Person) -> SigningPin | None:
+    """The PIN state of ``person``'s current signing key (None: no key, or never used yet)."""
+    cert = keyring.ensure().person_certificate(str(person.pk))
+    if cert is None:
+        return None
+    return SigningPin.objects.filter(certificate_serial=format(cert.serial_number, "x")).first()
+
+
+def has_signing_key(*, person: Person) -> bool:
+    return keyring.ensure().person_certificate(str(person.pk)) is not None

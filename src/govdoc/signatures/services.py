@@ -8,16 +8,29 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
+import re
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Agency, Person
 from govdoc.audit.services import record
 from govdoc.core import clock
+from govdoc.core.jsontypes import JSONObject
 from govdoc.signatures import keyring
 from govdoc.signatures.engine import archive, cms, pades
-from govdoc.signatures.engine.errors import CorruptPdfError, NotAPdfError
+from govdoc.signatures.engine.errors import CorruptPdfError, KeyBackendError, NotAPdfError
 from govdoc.signatures.engine.keys import KeyBackend
+from govdoc.signatures.errors import (
+    CertificateNotFoundError,
+    PinBlockedError,
+    PinChangeRequiredError,
+    PinInvalidError,
+    PinRequiredError,
+    WrongPinError,
+)
+from govdoc.signatures.models import SigningPin
 from govdoc.signatures.pki import IssuedCertificate, Progress
 
 SEAL_LOCATION = "Republic of Serbia"
@@ -102,9 +115,18 @@ def detached_seal(*, data: bytes, key: KeyBackend) -> bytes:
 
 @transaction.atomic
 def person_certificate_issue(
-    *, person: Person, pin: str, organization: str, actor: Person | str | None
+    *,
+    person: Person,
+    pin: str,
+    organization: str,
+    actor: Person | str | None,
+    pin_change_required: bool = True,
 ) -> str:
-    """Give an official a personal signing key, encrypted under their PIN. Returns the serial."""
+    """Give an official a personal signing key, encrypted under a first PIN. Returns the serial.
+
+    Whoever provisions the key knows that first PIN, so by default its holder must change it
+    (:func:`signing_pin_change`) before the key signs anything; the demo, whose PIN is published
+    for the walk-through, passes ``pin_change_required=False``."""
     cert = keyring.pki().person_certificate_issue(
         str(person.pk),
         full_name=person.get_full_name() or person.username,
@@ -113,8 +135,12 @@ def person_certificate_issue(
         pin=pin,
     )
     serial = format(cert.serial_number, "x")
+    SigningPin.objects.create(person=person, certificate_serial=serial, change_required=pin_change_required)
     record(
-        "signatures.certificate_issued", actor=actor, target=person, data={"serial": serial, "kind": "person"}
+        "signatures.certificate_issued",
+        actor=actor,
+        target=person,
+        data={"serial": serial, "kind": "person", "pin_change_required": pin_change_required},
     )
     return serial
 
@@ -139,3 +165,198 @@ def certificate_revoke(
         },
     )
     return revoked
+
+
+# -- the signing PIN ---------------------------------------------------------------------------
+#
+# A wrong PIN is audited, and wrong PINs in a row block the key: from the 5th for a growing
+# time, from the 10th until an administrator unblocks it (``signing_pin_unblock``). The count
+# is kept per certificate (``SigningPin``). Each try runs with that row locked, so tries at the
+# same moment are taken one after the other and the limit holds (ADR 0012).
+
+PIN_WAIT_AFTER = {
+    5: dt.timedelta(minutes=1),
+    6: dt.timedelta(minutes=5),
+    7: dt.timedelta(minutes=30),
+    8: dt.timedelta(hours=2),
+    9: dt.timedelta(hours=8),
+}
+PIN_BLOCK_AT = 10
+PIN_MIN_DIGITS, PIN_MAX_DIGITS = 6, 12
+
+
+def signing_pin_problem(pin: str) -> str | None:
+    """What makes ``pin`` a bad new signing PIN, or None: 6 to 12 digits, not one digit
+    repeated, not a run such as 123456 or 987654, not a short block repeated (121212)."""
+    if not re.fullmatch(rf"\d{{{PIN_MIN_DIGITS},{PIN_MAX_DIGITS}}}", pin):
+        return _("A signing PIN has 6 to 12 digits.")
+    steps = {(int(b) - int(a)) % 10 for a, b in itertools.pairwise(pin)}
+    if steps in ({0}, {1}, {9}):
+        return _("This PIN is too easy to guess (one digit repeated, or a run like 123456).")
+    if re.fullmatch(r"(\d{1,4})\1+", pin):
+        return _("This PIN is too easy to guess (a short block repeated, like 121212).")
+    return None
+
+
+def _current_certificate_serial(person: Person) -> str:
+    cert = keyring.ensure().person_certificate(str(person.pk))
+    if cert is None:
+        raise CertificateNotFoundError(
+            "this official has no signing certificate yet", person_id=str(person.pk)
+        )
+    return format(cert.serial_number, "x")
+
+
+def _pin_row_locked(person: Person, serial: str) -> SigningPin:
+    # A key issued before PINs were counted gets its row on first use (no change asked).
+    row, _created = SigningPin.objects.get_or_create(certificate_serial=serial, defaults={"person": person})
+    return SigningPin.objects.select_for_update().get(pk=row.pk)
+
+
+def _refusal_if_blocked(row: SigningPin, person: Person) -> PinBlockedError | None:
+    """The key is blocked: the try is refused without looking at the PIN (and recorded)."""
+    now = clock.now()
+    if row.blocked:
+        error = PinBlockedError(
+            _("Your signing key is blocked after too many wrong PINs: ask an administrator to unblock it."),
+            person_id=str(person.pk),
+        )
+    elif row.blocked_until is not None and row.blocked_until > now:
+        local = row.blocked_until.astimezone(clock.DISPLAY_TZ)
+        error = PinBlockedError(
+            _("Too many wrong PINs: your signing key is blocked until {time}.").format(
+                time=f"{local:%H:%M:%S}"
+            ),
+            person_id=str(person.pk),
+            until=row.blocked_until.isoformat(),
+        )
+    else:
+        return None
+    record(
+        "signatures.pin_refused",
+        actor=person,
+        target=person,
+        data={"serial": row.certificate_serial, "reason": "blocked" if row.blocked else "waiting"},
+    )
+    return error
+
+
+def _wrong_pin(row: SigningPin, person: Person, *, during: str) -> WrongPinError:
+    """Count and record a wrong PIN; block the key when the count calls for it."""
+    row.failures += 1
+    fields = ["failures"]
+    data: JSONObject = {"serial": row.certificate_serial, "failures": row.failures, "during": during}
+    record("signatures.pin_wrong", actor=person, target=person, data=data)
+    if row.failures >= PIN_BLOCK_AT:
+        row.blocked, row.blocked_until = True, None
+        fields += ["blocked", "blocked_until"]
+        record("signatures.pin_blocked", actor=person, target=person, data={**data, "until": "administrator"})
+        message = _(
+            "The signing PIN is not correct. After {n} wrong PINs in a row your key is blocked: "
+            "ask an administrator to unblock it."
+        ).format(n=row.failures)
+    elif row.failures in PIN_WAIT_AFTER:
+        row.blocked_until = clock.now() + PIN_WAIT_AFTER[row.failures]
+        fields.append("blocked_until")
+        record(
+            "signatures.pin_blocked",
+            actor=person,
+            target=person,
+            data={**data, "until": row.blocked_until.isoformat()},
+        )
+        local = row.blocked_until.astimezone(clock.DISPLAY_TZ)
+        message = _(
+            "The signing PIN is not correct. After {n} wrong PINs in a row your key is blocked until {time}."
+        ).format(n=row.failures, time=f"{local:%H:%M:%S}")
+    else:
+        message = _(
+            "The signing PIN is not correct. After {left} more wrong PIN(s) your key is blocked for a while."
+        ).format(left=min(PIN_WAIT_AFTER) - row.failures)
+    row.save(update_fields=fields)
+    return WrongPinError(message, person_id=str(person.pk), failures=row.failures)
+
+
+def _pin_right(row: SigningPin) -> None:
+    if row.failures or row.blocked_until:
+        row.failures, row.blocked_until = 0, None
+        row.save(update_fields=["failures", "blocked_until"])
+
+
+def person_key_open(*, person: Person, pin: str) -> KeyBackend:
+    """An official's personal key, opened with the PIN given for this one decision (never
+    kept). Refused while the key is blocked or its provisioned PIN is not yet changed; a wrong
+    PIN is counted and audited (committed even though the caller gets the error)."""
+    if not pin:
+        raise PinRequiredError(_("Enter your signing PIN."), person_id=str(person.pk))
+    serial = _current_certificate_serial(person)
+    refusal: Exception | None = None
+    with transaction.atomic():
+        row = _pin_row_locked(person, serial)
+        refusal = _refusal_if_blocked(row, person)
+        if refusal is None and row.change_required:
+            refusal = PinChangeRequiredError(
+                _(
+                    "Your signing PIN was set when your key was made: change it (Workspace, "
+                    "'Change signing PIN') before you sign."
+                ),
+                person_id=str(person.pk),
+            )
+        if refusal is None:
+            try:
+                key = keyring.person_key(str(person.pk), pin=pin)
+            except WrongPinError:
+                refusal = _wrong_pin(row, person, during="signing")
+            else:
+                _pin_right(row)
+    if refusal is not None:
+        raise refusal
+    return key
+
+
+def signing_pin_change(*, person: Person, old_pin: str, new_pin: str, new_pin_again: str) -> SigningPin:
+    """The official changes their signing PIN (the current one, the new one twice): the key
+    file is encrypted again under the new PIN. A wrong current PIN counts as any wrong PIN."""
+    errors: dict[str, str] = {}
+    problem = signing_pin_problem(new_pin)
+    if problem:
+        errors["new_pin"] = problem
+    elif new_pin != new_pin_again:
+        errors["new_pin_again"] = _("The two new PINs are not the same.")
+    elif new_pin == old_pin:
+        errors["new_pin"] = _("Choose a PIN other than the current one.")
+    if not old_pin:
+        errors["old_pin"] = _("Enter your current signing PIN.")
+    if errors:
+        raise PinInvalidError(_("The signing PIN was not changed."), errors=errors)
+    serial = _current_certificate_serial(person)
+    refusal: Exception | None = None
+    with transaction.atomic():
+        row = _pin_row_locked(person, serial)
+        refusal = _refusal_if_blocked(row, person)
+        if refusal is None:
+            try:
+                keyring.pki().person_key_rewrap(str(person.pk), old_pin=old_pin, new_pin=new_pin)
+            except KeyBackendError:
+                wrong = _wrong_pin(row, person, during="pin_change")
+                refusal = PinInvalidError(wrong.message, errors={"old_pin": wrong.message})
+            else:
+                row.failures, row.blocked_until = 0, None
+                row.change_required, row.changed_at = False, clock.now()
+                row.save(update_fields=["failures", "blocked_until", "change_required", "changed_at"])
+                record("signatures.pin_changed", actor=person, target=person, data={"serial": serial})
+    if refusal is not None:
+        raise refusal
+    return row
+
+
+@transaction.atomic
+def signing_pin_unblock(*, person: Person, actor: Person | str | None) -> SigningPin:
+    """An administrator unblocks an official's key after wrong PINs (once they know it was
+    the official who forgot the PIN, not someone guessing it)."""
+    serial = _current_certificate_serial(person)
+    row = _pin_row_locked(person, serial)
+    before = {"failures": row.failures, "blocked": row.blocked}
+    row.failures, row.blocked, row.blocked_until = 0, False, None
+    row.save(update_fields=["failures", "blocked", "blocked_until"])
+    record("signatures.pin_unblocked", actor=actor, target=person, data={"serial": serial, **before})
+    return row

@@ -31,6 +31,9 @@ from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError, InvalidInputError
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services as issuance_services
+from govdoc.signatures import selectors as signatures
+from govdoc.signatures import services as signature_services
+from govdoc.signatures.errors import PinInvalidError
 from govdoc.web.schema_form import fields_for
 
 View = Callable[..., HttpResponse]
@@ -64,6 +67,8 @@ def workspace(request: HttpRequest) -> HttpResponse:
             "applications": apps.unit_inbox(official=me),
             "queue": approvals.queue_for(person=me),
             "post_reports": approvals.post_reports_for(person=me),
+            "signing_pin": signatures.signing_pin_current(person=me),
+            "has_signing_key": signatures.has_signing_key(person=me),
         },
     )
 
@@ -257,3 +262,31 @@ def attachment(request: HttpRequest, application_id: str, attachment_id: str) ->
     response["Content-Disposition"] = content_disposition(found.filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@official_required
+@require_http_methods(["GET", "POST"])
+def signing_pin(request: HttpRequest) -> HttpResponse:
+    """The official changes their signing PIN: the current one, the new one twice. The key
+    file is encrypted again under the new PIN; the PIN is never stored."""
+    me = _me(request)
+    if not signatures.has_signing_key(person=me):
+        raise Http404("no signing key")
+    context: dict[str, Any] = {"errors": {}, "signing_pin": signatures.signing_pin_current(person=me)}
+    if request.method == "POST":
+        try:
+            signature_services.signing_pin_change(
+                person=me,
+                old_pin=request.POST.get("old_pin", ""),
+                new_pin=request.POST.get("new_pin", ""),
+                new_pin_again=request.POST.get("new_pin_again", ""),
+            )
+        except PinInvalidError as exc:
+            context["errors"] = exc.details.get("errors", {})
+            return render(request, "web/staff/signing_pin.html", context, status=400)
+        except GovDocError as exc:  # the key is blocked
+            context["error"] = exc.message
+            return render(request, "web/staff/signing_pin.html", context, status=403)
+        messages.success(request, "PIN za potpisivanje je promenjen. / Your signing PIN is changed.")
+        return HttpResponseRedirect(reverse("web:work"))
+    return render(request, "web/staff/signing_pin.html", context)

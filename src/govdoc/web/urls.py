@@ -10,6 +10,14 @@ urlpatterns = [
     path("login/", account.login_view, name="login"),
     path("logout/", account.logout_view, name="logout"),
     path("signup/", account.signup_view, name="signup"),
+    path("signup/confirm/<str:uidb64>/<str:token>/", account.signup_confirm_view, name="signup-confirm"),
+    path("account/password/", account.password_change_view, name="password-change"),
+    path("password/reset/", account.password_reset_view, name="password-reset"),
+    path(
+        "password/reset/<str:uidb64>/<str:token>/",
+        account.password_reset_confirm_view,
+        name="password-reset-confirm",
+    ),
     path("script/", account.script_view, name="script"),
     path("services/", citizen.catalogue, name="services"),
     path("services/<slug:code>/apply/", citizen.apply, name="apply"),
@@ -23,6 +31,7 @@ urlpatterns = [
     path("inbox/<uuid:message_id>/", citizen.inbox_message, name="inbox-message"),
     path("inbox/<uuid:message_id>/read/", citizen.inbox_read, name="inbox-read"),
     path("work/", staff.workspace, name="work"),
+    path("work/pin/", staff.signing_pin, name="signing-pin"),
     path("work/cases/", staff.cases, name="work-cases"),
     path("work/applications/<uuid:application_id>/", staff.application, name="work-application"),
     path(

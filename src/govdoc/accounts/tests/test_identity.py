@@ -47,16 +47,21 @@ def test_registration_reports_every_bad_field_and_creates_nobody(db: None) -> No
     assert not AuditEvent.objects.exists()
 
 
-def test_registered_citizen_is_a_citizen_with_the_chosen_script(db: None) -> None:
-    person = services.citizen_register(
+def test_registered_citizen_is_an_inactive_citizen_with_the_chosen_script(db: None) -> None:
+    services.citizen_register(
         username="jovana",
         password="dugacka-lozinka-2026",
         first_name="Jovana",
         last_name="Jovanović",
         email="jovana@example.rs",
-        national_id="0101990710006",
+        national_id="0101990710008",
         preferred_script="sr-cyrl",
     )
+    person = Person.objects.get(username="jovana")
     assert person.is_citizen
     assert person.preferred_script == "sr-cyrl"
     assert not person.memberships.exists()
+    # it cannot log in until the link sent to the e-mail address is followed
+    assert not person.is_active and person.email_confirmed_at is None
+    with pytest.raises(InvalidCredentialsError):
+        _login("jovana", "dugacka-lozinka-2026")

@@ -34,7 +34,9 @@ SCRIPTS = ["sr-latn", "sr-cyrl", "en"]
 
 @pytest.fixture
 def signing_head(head: Person, unit: Unit) -> Person:
-    person_certificate_issue(person=head, pin=PIN, organization=unit.agency.name, actor="test")
+    person_certificate_issue(
+        person=head, pin=PIN, organization=unit.agency.name, actor="test", pin_change_required=False
+    )
     return head
 
 

@@ -183,7 +183,9 @@ PIN = "123456"
 
 @pytest.fixture
 def signing_head(head: Person, unit: Unit) -> Person:
-    person_certificate_issue(person=head, pin=PIN, organization=unit.agency.name, actor="test")
+    person_certificate_issue(
+        person=head, pin=PIN, organization=unit.agency.name, actor="test", pin_change_required=False
+    )
     return head
 
 

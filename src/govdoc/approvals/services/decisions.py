@@ -56,8 +56,7 @@ from govdoc.approvals.services._base import (
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.documents.models import DocumentVersion
-from govdoc.signatures import keyring
-from govdoc.signatures.services import detached_seal
+from govdoc.signatures.services import detached_seal, person_key_open
 
 # ---------------------------------------------------------------------------- decisions
 
@@ -134,7 +133,7 @@ def step_decide(
         raise StepNotFoundError("no such approval step", step_id=str(step.pk))
     _check_may_decide(step=fresh, line=fresh.line, actor=actor, at=clock.now())
     _refuse_changed_content(line=fresh.line, step=fresh, actor=actor)
-    key = keyring.person_key(str(actor.pk), pin=pin)  # WrongPinError: nothing has changed
+    key = person_key_open(person=actor, pin=pin)  # a wrong PIN is counted and audited, nothing else
     with transaction.atomic():
         line = _lock_line(step.line_id)
         step = ApprovalStep.objects.select_for_update().get(pk=step.pk)

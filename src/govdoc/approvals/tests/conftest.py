@@ -31,7 +31,9 @@ def official(username: str, first: str, last: str, unit: Unit, role: Role, *, si
     person = PersonFactory(username=username, first_name=first, last_name=last)
     grant(person, unit, role)
     if sign:
-        person_certificate_issue(person=person, pin=PIN, organization=unit.agency.name, actor="test")
+        person_certificate_issue(
+            person=person, pin=PIN, organization=unit.agency.name, actor="test", pin_change_required=False
+        )
     return person
 
 
