@@ -74,3 +74,30 @@ class SystemAccountOutsideScopeError(PermissionDeniedError):
     """A system account's token used where its scopes do not reach."""
 
     code = "system-account-outside-scope"
+
+
+class RateLimitedError(GovDocError):
+    """Too many tries or requests from this client: wait ``retry_after`` seconds."""
+
+    code = "rate-limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, **details: object) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
+
+
+class LoginThrottledError(RateLimitedError):
+    code = "login-throttled"
+
+
+class SecondFactorInvalidError(GovDocError):
+    code = "second-factor-invalid"
+    status = 401
+
+
+class ReauthenticationRequiredError(GovDocError):
+    """Signing, issuing and revoking need a recent log-in (step-up): log in again first."""
+
+    code = "reauthentication-required"
+    status = 401
