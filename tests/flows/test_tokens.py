@@ -13,6 +13,7 @@ from django.test import Client
 from govdoc.accounts.errors import ApiTokenInvalidError
 from govdoc.accounts.models import ApiToken, Person
 from govdoc.accounts.services import api_token_issue
+from govdoc.accounts.tests.factories import log_in
 from govdoc.audit.models import AuditEvent
 from govdoc.cli.main import main
 from govdoc.core import clock
@@ -136,8 +137,7 @@ def test_a_system_account_never_logs_in_to_pages(demo: None) -> None:
 
 def test_an_administrator_creates_lists_and_revokes_a_token_in_the_admin(demo: None) -> None:
     admin_user = Person.objects.get(username="admin")
-    client = Client()
-    client.force_login(admin_user)
+    client = log_in(Client(), admin_user)
     system = Person.objects.get(username="mup-salter")
     url = "/admin/accounts/apitoken/add/"
     expires = clock.now() + dt.timedelta(days=30)

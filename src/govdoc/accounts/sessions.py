@@ -35,8 +35,13 @@ def is_plain_citizen(person: Any) -> bool:
 def session_start(request: HttpRequest, person: Person, *, factors: list[str]) -> None:
     """Log ``person`` in (a new session key) with the policy marker."""
     login(request, person, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[MARKER] = marker_for(person, factors=factors)
+
+
+def marker_for(person: Person, *, factors: list[str]) -> dict[str, Any]:
+    """What a session of ``person`` that has just passed ``factors`` carries."""
     now = clock.now().timestamp()
-    request.session[MARKER] = {
+    return {
         "login_at": now,
         "seen_at": now,
         "auth_at": now,

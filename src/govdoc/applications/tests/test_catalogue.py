@@ -9,7 +9,7 @@ from django.test import Client
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person, Unit
-from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
+from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant, log_in
 from govdoc.applications import selectors, services
 from govdoc.applications.demo_catalogue import ensure_demo_services
 from govdoc.applications.errors import DuplicateServiceCodeError, InvalidServiceError, NotAdministratorError
@@ -167,8 +167,7 @@ def test_the_admin_lists_services_and_shows_applications_read_only(
     service: Service, application: Any, db: None
 ) -> None:
     superuser = PersonFactory(username="root", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(superuser)
+    client = log_in(Client(), superuser)
     assert client.get("/admin/applications/service/").status_code == 200
     page = client.get(f"/admin/applications/application/{application.pk}/change/")
     assert page.status_code == 200
@@ -208,8 +207,7 @@ def _admin_post(service: Service, **changes: Any) -> dict[str, Any]:
 
 def test_an_admin_edit_is_checked_like_the_service_and_audited(service: Service) -> None:
     superuser = PersonFactory(username="root", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(superuser)
+    client = log_in(Client(), superuser)
     url = f"/admin/applications/service/{service.pk}/change/"
 
     refused = client.post(url, _admin_post(service, form_schema='{"type": "object", "properties": 3}'))
