@@ -45,7 +45,9 @@ def test_a_code_matches_within_one_step_either_way_and_not_beyond() -> None:
         code = totp.hotp(SEEDS["SHA1"], current + offset)
         assert totp.matching_step(secret, code, unix_seconds=now) == current + offset
     for offset in (-2, 2):
-        assert totp.matching_step(secret, totp.hotp(SEEDS["SHA1"], current + offset), unix_seconds=now) is None
+        assert (
+            totp.matching_step(secret, totp.hotp(SEEDS["SHA1"], current + offset), unix_seconds=now) is None
+        )
     assert totp.matching_step(secret, "12345", unix_seconds=now) is None
     assert totp.matching_step(secret, "abcdef", unix_seconds=now) is None
 
