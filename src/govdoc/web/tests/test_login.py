@@ -17,7 +17,7 @@ from pytest_django import Settings
 from govdoc.accounts import totp
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person, SecondFactor
-from govdoc.accounts.second_factor import demo_secret, demo_factor_set
+from govdoc.accounts.second_factor import demo_factor_set, demo_secret
 from govdoc.accounts.tests.factories import PersonFactory, grant, log_in
 from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
