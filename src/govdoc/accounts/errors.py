@@ -27,11 +27,6 @@ class CitizenCannotHoldOfficeError(InvalidInputError):
     code = "citizen-cannot-hold-office"
 
 
-class AccountLockedError(GovDocError):
-    code = "account-locked"
-    status = 429
-
-
 class InvalidCredentialsError(GovDocError):
     code = "invalid-credentials"
     status = 401
