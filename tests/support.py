@@ -212,3 +212,15 @@ def browser_login(page: Any, base: str, username: str, password: str = demo_data
     if page.url.endswith("/login/code/"):
         page.get_by_label("Kod / Code").fill(second_factor_code(username))
         page.get_by_role("button", name="Potvrdi / Confirm").click()
+
+
+def log_in(client: Client, person: Person) -> Client:
+    """Log ``person`` in to a test client as GovDoc's log-in does after both factors (for tests
+    that are not about logging in; those go through /login/, see ``login_through_pages``)."""
+    from govdoc.accounts import sessions
+
+    client.force_login(person)
+    session = client.session
+    session[sessions.MARKER] = sessions.marker_for(person, factors=["password", "totp"])
+    session.save()
+    return client

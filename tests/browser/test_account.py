@@ -71,7 +71,9 @@ def test_an_official_enrols_an_authenticator_then_logs_in_with_a_code(live_serve
     page.get_by_label("Kod iz aplikacije / Code from the app").fill("123456")
     page.get_by_role("button", name="Potvrdi / Confirm").click()
     assert "not correct" in page.get_by_role("alert").inner_text()
-    page.get_by_label("Kod iz aplikacije / Code from the app").fill(totp.code_at(secret, clock.now().timestamp()))
+    page.get_by_label("Kod iz aplikacije / Code from the app").fill(
+        totp.code_at(secret, clock.now().timestamp())
+    )
     page.get_by_role("button", name="Potvrdi / Confirm").click()
     assert page.locator("#recovery-codes li").count() == 10
     page.get_by_role("link", name="Nastavi / Continue").click()

@@ -13,10 +13,10 @@ from django.test import Client
 from govdoc.accounts.errors import ApiTokenInvalidError
 from govdoc.accounts.models import ApiToken, Person
 from govdoc.accounts.services import api_token_issue
-from govdoc.accounts.tests.factories import log_in
 from govdoc.audit.models import AuditEvent
 from govdoc.cli.main import main
 from govdoc.core import clock
+from tests.support import log_in
 
 
 def _in(days: int) -> dt.datetime:

@@ -23,6 +23,7 @@ from django.utils.module_loading import import_string
 from govdoc.accounts import second_factor, throttle
 from govdoc.accounts.errors import InvalidCredentialsError, LoginThrottledError, SecondFactorInvalidError
 from govdoc.accounts.models import Person
+from govdoc.audit.event_types import EventType
 from govdoc.audit.services import record
 
 
@@ -135,7 +136,7 @@ def login_succeeded(
     with transaction.atomic():
         throttle.login_failures_clear(request, username=person.username)
         record(
-            "accounts.reauthenticated" if step_up else "accounts.login_succeeded",
+            EventType.REAUTHENTICATED if step_up else EventType.LOGIN_SUCCEEDED,
             actor=person,
             target=person,
             data={"factors": factors, "client": throttle.client_address(request)},  # type: ignore[dict-item]

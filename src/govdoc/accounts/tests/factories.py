@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 import factory
 
@@ -42,15 +41,3 @@ def grant(person: Person, unit: Unit, role: Role, position: str = "") -> Members
     return Membership.objects.create(
         person=person, unit=unit, role=role, position=position, valid_from=dt.date(2020, 1, 1)
     )
-
-
-def log_in(client: Any, person: Person) -> Any:
-    """Log ``person`` in to a test client as GovDoc's log-in does after both factors (for tests
-    that are not about logging in; those go through /login/ and tests/support.login_through_pages)."""
-    from govdoc.accounts import sessions
-
-    client.force_login(person)
-    session = client.session
-    session[sessions.MARKER] = sessions.marker_for(person, factors=["password", "totp"])
-    session.save()
-    return client

@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.support import log_in
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person, Unit
-from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant, log_in
+from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
 from govdoc.applications import selectors, services
 from govdoc.applications.demo_catalogue import ensure_demo_services
 from govdoc.applications.errors import DuplicateServiceCodeError, InvalidServiceError, NotAdministratorError

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django_tasks_db.models import DBTaskResult
 from pytest_django import Settings
+from tests.support import log_in
 
-from govdoc.accounts.tests.factories import log_in
 from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
 from govdoc.jobs import selectors

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from django.test import Client
 from pytest_django import Settings
+from tests.support import log_in
 
 from govdoc.accounts import totp
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person, SecondFactor
 from govdoc.accounts.second_factor import demo_factor_set, demo_secret
-from govdoc.accounts.tests.factories import PersonFactory, grant, log_in
+from govdoc.accounts.tests.factories import PersonFactory, grant
 from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
 
@@ -297,26 +298,6 @@ def test_a_test_helper_session_is_a_full_log_in(enrolled: Person) -> None:
     assert log_in(Client(), enrolled).get("/work/").status_code == 200
 
 
-def test_a_newcomer_passes_a_demo_officials_second_factor(demo: None, capsys: Any, settings: Settings) -> None:
-    from govdoc.cli import serve
-    from govdoc.cli.main import main
-
-    settings.GOVDOC_DEMO = True
-    serve._banner("127.0.0.1", 8000)
-    banner = capsys.readouterr().out
-    assert f"head-unit    {demo_secret('head-unit')}" in banner and "govdoc demo-totp USERNAME" in banner
-
-    client = Client()
-    assert "govdoc demo-totp" in client.get("/login/").content.decode()
-    response = password_step(client, "head-unit", password="demo-govdoc-2026")
-    assert response.url == "/login/code/"
-    assert demo_secret("head-unit") in client.get("/login/code/").content.decode()
-    assert main(["demo-totp", "head-unit"]) == 0
-    current = capsys.readouterr().out.split()[0]
-    assert client.post("/login/code/", {"code": current}).url == "/"
-    assert main(["demo-totp", "citizen"]) == 2  # citizens have no second factor
-
-
 def test_an_administrator_removes_a_lost_authenticator(frozen: Clock, enrolled: Person) -> None:
     admin = PersonFactory(username="root", is_staff=True, is_superuser=True)
     client = log_in(Client(), admin)
@@ -325,5 +306,7 @@ def test_an_administrator_removes_a_lost_authenticator(frozen: Clock, enrolled: 
     )
     assert response.status_code == 302
     assert not SecondFactor.objects.filter(person=enrolled).exists()
-    assert AuditEvent.objects.filter(event="accounts.second_factor_reset", target_id=str(enrolled.pk)).exists()
+    assert AuditEvent.objects.filter(
+        event="accounts.second_factor_reset", target_id=str(enrolled.pk)
+    ).exists()
     assert password_step(Client()).url == "/login/enrol/"

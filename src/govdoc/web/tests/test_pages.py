@@ -6,10 +6,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from tests.support import log_in
 
 from govdoc.accounts import services as accounts
 from govdoc.accounts.models import Person
-from govdoc.accounts.tests.factories import log_in
 from govdoc.applications.models import Application
 from govdoc.audit.models import AuditEvent
 from govdoc.signatures.tests.conftest import make_sample_pdf
