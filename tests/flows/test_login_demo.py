@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from django.test import Client
 from pytest_django import Settings
 
@@ -12,12 +13,13 @@ from govdoc.accounts.second_factor import demo_secret
 
 
 def test_a_newcomer_passes_a_demo_officials_second_factor(
-    demo: None, capsys: Any, settings: Settings
+    demo: None, capsys: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from govdoc.cli import serve
     from govdoc.cli.main import main
 
     settings.GOVDOC_DEMO = True
+    monkeypatch.setenv("GOVDOC_DEMO_DATA", "1")  # as on SQLite, the embedded default
     serve._banner("127.0.0.1", 8000)
     banner = capsys.readouterr().out
     assert f"head-unit    {demo_secret('head-unit')}" in banner and "govdoc demo-totp USERNAME" in banner
