@@ -193,6 +193,18 @@ def by_file(
     )
 
 
+@router.get(
+    "/file",
+    auth=None,
+    include_in_schema=False,
+    response={200: CodeVerificationOut, **problems(400, 404, 429, auth=False)},
+)
+def by_code_file(request: HttpRequest, verifier: str = "") -> CodeVerificationOut:
+    """GET /verify/file is a code lookup like any other (``file`` is no code): without this it
+    would meet the upload's POST-only route and answer an HTML 405."""
+    return by_code(request, "file", verifier)
+
+
 @router.post(
     "/payload",
     auth=None,
