@@ -103,14 +103,15 @@ def login_verdict(request: HttpRequest, *, username: str) -> Verdict:
 
 
 def login_failure_add(request: HttpRequest, *, username: str, kind: str) -> None:
-    """Count one failed step; failures older than the window are removed now and then."""
+    """Count one failed step, and forget the failures that no longer count (older than the
+    window: one indexed DELETE, usually of nothing)."""
     now = clock.now()
+    LoginAttempt.objects.filter(
+        at__lt=now - dt.timedelta(seconds=settings.GOVDOC_LOGIN_FAILURE_WINDOW)
+    ).delete()
     LoginAttempt.objects.create(
         username=username.strip().lower(), at=now, client=client_key(request), kind=kind
     )
-    if now.second == 0:  # about once a minute of traffic: forget what no longer counts
-        since = now - dt.timedelta(seconds=settings.GOVDOC_LOGIN_FAILURE_WINDOW)
-        LoginAttempt.objects.filter(at__lt=since).delete()
 
 
 def login_failures_clear(request: HttpRequest, *, username: str) -> None:
