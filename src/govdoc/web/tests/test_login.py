@@ -24,14 +24,13 @@ from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
 
 PASSWORD = "correct-horse-battery"
-T0 = dt.datetime(2026, 11, 30, 9, 0, tzinfo=dt.UTC)
-
-
 class Clock:
-    """The project clock, frozen and moved by hand."""
+    """The project clock, frozen (at the start of the current 30-second step) and moved by hand."""
 
     def __init__(self) -> None:
-        self.at = T0
+        real = clock.now()
+        self.at = T0 = real - dt.timedelta(seconds=real.timestamp() % 30)
+        self.start = T0
         self._cm: Any = None
 
     def set(self, at: dt.datetime) -> None:
@@ -48,9 +47,8 @@ class Clock:
 @pytest.fixture
 def frozen() -> Iterator[Clock]:
     c = Clock()
-    c.set(T0)
+    c.set(c.start)
     yield c
-    c.set(T0)
     c._cm.__exit__(None, None, None)
 
 
@@ -210,8 +208,8 @@ def test_public_endpoints_answer_429_with_retry_after(settings: Settings, frozen
     assert client.get("/api/v1/verify/NO-SUCH-CODE").status_code == 400
 
     settings.GOVDOC_RATE_TSA = "1/m"
-    tsa = {"content_type": "application/timestamp-query"}
-    assert client.post("/pki/tsa", b"x", **tsa).status_code != 429
+    tsa = {"content_type": "text/plain"}  # refused (415) before the TSA would start under a frozen clock
+    assert client.post("/pki/tsa", b"x", **tsa).status_code == 415
     flooded = client.post("/pki/tsa", b"x", **tsa)
     assert flooded.status_code == 429 and flooded["Retry-After"]
 
