@@ -56,8 +56,9 @@ def test_djangos_own_pages_follow_the_chosen_language_not_the_browsers() -> None
     """The admin (Django's own text) speaks the language chosen for the pages."""
     from govdoc.accounts.tests.factories import PersonFactory
 
-    admin = Client()
-    admin.force_login(PersonFactory(username="root", is_staff=True, is_superuser=True))
+    from tests.support import log_in
+
+    admin = log_in(Client(), PersonFactory(username="root", is_staff=True, is_superuser=True))
     english = admin.get("/admin/?lang=en", HTTP_ACCEPT_LANGUAGE="sr").content.decode()
     assert '<html lang="en"' in english and "Site administration" in english
     cyrillic = admin.get("/admin/?lang=sr-cyrl", HTTP_ACCEPT_LANGUAGE="en").content.decode()

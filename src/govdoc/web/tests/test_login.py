@@ -24,6 +24,8 @@ from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
 
 PASSWORD = "correct-horse-battery"
+
+
 class Clock:
     """The project clock, frozen (at the start of the current 30-second step) and moved by hand."""
 
