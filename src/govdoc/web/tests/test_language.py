@@ -54,9 +54,9 @@ def test_a_shared_link_names_the_language_and_it_sticks_for_the_visit() -> None:
 
 def test_djangos_own_pages_follow_the_chosen_language_not_the_browsers() -> None:
     """The admin (Django's own text) speaks the language chosen for the pages."""
-    from govdoc.accounts.tests.factories import PersonFactory
-
     from tests.support import log_in
+
+    from govdoc.accounts.tests.factories import PersonFactory
 
     admin = log_in(Client(), PersonFactory(username="root", is_staff=True, is_superuser=True))
     english = admin.get("/admin/?lang=en", HTTP_ACCEPT_LANGUAGE="sr").content.decode()
