@@ -18,6 +18,13 @@ def _fast_password_hashing(settings: Settings) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _generous_rate_limits(settings: Settings) -> None:
+    """Tests send many verifications from one address in seconds (API fuzzing, journeys); the
+    tests about rate limits set the rates they check (web/tests/test_login.py)."""
+    settings.GOVDOC_RATE_VERIFY = settings.GOVDOC_RATE_TSA = settings.GOVDOC_RATE_SIGNUP = "100000/m"
+
+
 @pytest.fixture
 def agency(db: None) -> Agency:
     return AgencyFactory(code="mup", name="Ministarstvo unutrašnjih poslova")

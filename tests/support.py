@@ -176,3 +176,51 @@ def pdf_text(pdf: bytes) -> str:
 def stored_files(folder: Path) -> list[Path]:
     """Every file under a test's private file store (the ``files_dir`` fixture)."""
     return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def second_factor_code(username: str) -> str:
+    """A code the authenticator app of a demo official shows now that GovDoc has not accepted
+    yet (a code is accepted once; the next time step's code is accepted a step early)."""
+    from govdoc.accounts import totp
+    from govdoc.accounts.models import SecondFactor
+    from govdoc.accounts.second_factor import demo_secret
+
+    factor = SecondFactor.objects.get(person__username=username)
+    current = totp.step_at(clock.now().timestamp())
+    step = next(s for s in (current - 1, current, current + 1) if s > factor.last_step)
+    return totp.hotp(totp.secret_bytes(demo_secret(username)), step)
+
+
+def login_through_pages(client: Client, username: str, password: str = demo_data.DEMO_PASSWORD) -> Client:
+    """Log a demo person in to a test client the way a person does: password, then (officials)
+    the code from the authenticator app."""
+    response = client.post("/login/", {"username": username, "password": password})
+    assert response.status_code == 302, response.content.decode()[:500]
+    if response["Location"] == "/login/code/":
+        response = client.post("/login/code/", {"code": second_factor_code(username)})
+        assert response.status_code == 302, response.content.decode()[:500]
+    return client
+
+
+def browser_login(page: Any, base: str, username: str, password: str = demo_data.DEMO_PASSWORD) -> None:
+    """The same in a real browser (Playwright page): the log-in form, then the code page."""
+    page.goto(f"{base}/login/")
+    page.get_by_label("Korisničko ime / Username").fill(username)
+    page.get_by_label("Lozinka / Password").fill(password)
+    page.get_by_role("button", name="Prijavi se / Log in").click()
+    page.wait_for_load_state()
+    if page.url.endswith("/login/code/"):
+        page.get_by_label("Kod / Code").fill(second_factor_code(username))
+        page.get_by_role("button", name="Potvrdi / Confirm").click()
+
+
+def log_in(client: Client, person: Person) -> Client:
+    """Log ``person`` in to a test client as GovDoc's log-in does after both factors (for tests
+    that are not about logging in; those go through /login/, see ``login_through_pages``)."""
+    from govdoc.accounts import sessions
+
+    client.force_login(person)
+    session = client.session
+    session[sessions.MARKER] = sessions.marker_for(person, factors=["password", "totp"])
+    session.save()
+    return client

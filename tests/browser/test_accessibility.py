@@ -16,6 +16,7 @@ from django.test import Client
 
 from govdoc.accounts.models import Person
 from govdoc.signatures.tests.conftest import make_sample_pdf
+from tests.support import log_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -33,8 +34,7 @@ def axe_source() -> str:
 
 def _session_of(username: str) -> str:
     """A logged-in session for ``username`` (the log-in itself has its own tests)."""
-    client = Client()
-    client.force_login(Person.objects.get(username=username))
+    client = log_in(Client(), Person.objects.get(username=username))
     return client.cookies["sessionid"].value
 
 

@@ -53,3 +53,49 @@ def test_citizen_signs_up_sees_field_errors_then_logs_in(live_server: Any, page:
     page.get_by_role("button", name="Prijavi se / Log in").click()
     page.wait_for_url(f"{live_server.url}/")
     assert "Milan Milanović" in page.locator("header").inner_text()
+
+
+def test_an_official_enrols_an_authenticator_then_logs_in_with_a_code(live_server: Any, page: Any) -> None:
+    from govdoc.accounts import totp
+    from govdoc.accounts.constants import Role
+    from govdoc.accounts.tests.factories import PersonFactory, UnitFactory, grant
+    from govdoc.core import clock
+
+    official = PersonFactory(username="jelena", first_name="Jelena", last_name="Jovanović")
+    official.set_password("correct-horse-battery")
+    official.save()
+    grant(official, UnitFactory(), Role.HEAD_OF_UNIT)
+
+    page.goto(f"{live_server.url}/admin/")  # the administrators' site sends everyone to the one log-in
+    page.wait_for_url(f"{live_server.url}/login/?next=%2Fadmin%2F")
+    page.goto(f"{live_server.url}/login/?next=/work/")
+    page.get_by_label("Korisničko ime / Username").fill("jelena")
+    page.get_by_label("Lozinka / Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Prijavi se / Log in").click()
+    page.wait_for_url(f"{live_server.url}/login/enrol/")
+    assert page.locator("figure.qr svg").count() == 1
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+
+    page.get_by_label("Kod iz aplikacije / Code from the app").fill("123456")
+    page.get_by_role("button", name="Potvrdi / Confirm").click()
+    assert "not correct" in page.get_by_role("alert").inner_text()
+    page.get_by_label("Kod iz aplikacije / Code from the app").fill(
+        totp.code_at(secret, clock.now().timestamp())
+    )
+    page.get_by_role("button", name="Potvrdi / Confirm").click()
+    assert page.locator("#recovery-codes li").count() == 10
+    page.get_by_role("link", name="Nastavi / Continue").click()
+    page.wait_for_url(f"{live_server.url}/work/")
+    assert "Jelena Jovanović" in page.locator("header").inner_text()
+
+    page.get_by_role("button", name="Odjava / Log out").click()
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("Korisničko ime / Username").fill("jelena")
+    page.get_by_label("Lozinka / Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Prijavi se / Log in").click()
+    page.wait_for_url(f"{live_server.url}/login/code/")
+    step = totp.step_at(clock.now().timestamp()) + 1  # the enrolment used this step's code already
+    page.get_by_label("Kod / Code").fill(totp.hotp(totp.secret_bytes(secret), step))
+    page.get_by_role("button", name="Potvrdi / Confirm").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert "Jelena Jovanović" in page.locator("header").inner_text()

@@ -12,7 +12,7 @@ import pytest
 
 from govdoc.cli.demo_data import DEMO_PASSWORD, DEMO_SIGNING_PIN
 from govdoc.signatures.tests.conftest import make_sample_pdf
-from tests.support import pdf_text, run_worker
+from tests.support import browser_login, pdf_text, run_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -23,10 +23,7 @@ def login(browser: Any, base: str, username: str) -> Any:
     )
     page = context.new_page()
     page.set_default_timeout(30_000)
-    page.goto(f"{base}/login/")
-    page.get_by_label("Korisničko ime / Username").fill(username)
-    page.get_by_label("Lozinka / Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Prijavi se / Log in").click()
+    browser_login(page, base, username, DEMO_PASSWORD)
     page.wait_for_url(f"{base}/")
     return page
 

@@ -16,6 +16,7 @@ from govdoc.accounts.services import api_token_issue
 from govdoc.audit.models import AuditEvent
 from govdoc.cli.main import main
 from govdoc.core import clock
+from tests.support import log_in
 
 
 def _in(days: int) -> dt.datetime:
@@ -136,8 +137,7 @@ def test_a_system_account_never_logs_in_to_pages(demo: None) -> None:
 
 def test_an_administrator_creates_lists_and_revokes_a_token_in_the_admin(demo: None) -> None:
     admin_user = Person.objects.get(username="admin")
-    client = Client()
-    client.force_login(admin_user)
+    client = log_in(Client(), admin_user)
     system = Person.objects.get(username="mup-salter")
     url = "/admin/accounts/apitoken/add/"
     expires = clock.now() + dt.timedelta(days=30)

@@ -27,11 +27,6 @@ class CitizenCannotHoldOfficeError(InvalidInputError):
     code = "citizen-cannot-hold-office"
 
 
-class AccountLockedError(GovDocError):
-    code = "account-locked"
-    status = 429
-
-
 class InvalidCredentialsError(GovDocError):
     code = "invalid-credentials"
     status = 401
@@ -86,3 +81,30 @@ class AccountLinkInvalidError(InvalidInputError):
     """A confirmation or password-reset link that is wrong, used or expired."""
 
     code = "account-link-invalid"
+
+
+class RateLimitedError(GovDocError):
+    """Too many tries or requests from this client: wait ``retry_after`` seconds."""
+
+    code = "rate-limited"
+    status = 429
+
+    def __init__(self, message: str, *, retry_after: int, **details: object) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
+
+
+class LoginThrottledError(RateLimitedError):
+    code = "login-throttled"
+
+
+class SecondFactorInvalidError(GovDocError):
+    code = "second-factor-invalid"
+    status = 401
+
+
+class ReauthenticationRequiredError(GovDocError):
+    """Signing, issuing and revoking need a recent log-in (step-up): log in again first."""
+
+    code = "reauthentication-required"
+    status = 401

@@ -158,12 +158,57 @@ class ApiToken(models.Model):
 
 
 class LoginAttempt(models.Model):
-    """A failed login, kept to lock an account after repeated failures (brute-force protection)."""
+    """A failed log-in step (a wrong password or a wrong second-factor code), kept for an hour to
+    slow down guessing with progressive delays: per account and client address, per address,
+    and (more slowly) per account. Never a hard lock that an attacker could trigger."""
 
     id = models.BigAutoField(primary_key=True)
     username = models.CharField(max_length=150, db_index=True)
     at = models.DateTimeField(db_index=True)
-    client = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the client address.")
+    client = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="SHA-256 of the client address."
+    )
+    kind = models.CharField(
+        max_length=16, default="password", help_text="What was wrong: password or second_factor."
+    )
 
     def __str__(self) -> str:
         return f"{self.username} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class SecondFactor(models.Model):
+    """A person's authenticator (TOTP, RFC 6238). The secret is kept encrypted under a key
+    derived from the installation's secret key; the recovery codes only as SHA-256 hashes.
+    ``last_step`` is the time step of the last accepted code: a code is never accepted twice."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="second_factor")
+    secret_encrypted = models.TextField(help_text="Encrypted; never shown again after enrolment.")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    last_step = models.BigIntegerField(default=0)
+    recovery_hashes: models.JSONField[list[str], Any] = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        state = "confirmed" if self.confirmed_at else "not confirmed"
+        return f"authenticator of {self.person} ({state})"
+
+
+class RateCount(models.Model):
+    """Requests of one client address to one kind of public endpoint in one time window."""
+
+    id = models.BigAutoField(primary_key=True)
+    scope = models.CharField(max_length=32)
+    client = models.CharField(max_length=64, help_text="SHA-256 of the client address.")
+    window_start = models.DateTimeField(db_index=True)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "client", "window_start"], name="ratecount_one_per_window"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.client[:8]} @ {self.window_start:%H:%M:%S}: {self.count}"

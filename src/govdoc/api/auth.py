@@ -23,6 +23,7 @@ from govdoc.accounts.errors import (
 from govdoc.accounts.models import ApiToken
 from govdoc.accounts.selectors import api_token_find, api_token_state
 from govdoc.accounts.services import api_token_refusal_record, api_token_use_record
+from govdoc.accounts.sessions import require_recent_authentication
 
 # A system account acts through the API only, and there only where its scopes reach: who it is,
 # and the issued documents (direct issuance, ``issue:<service>`` scopes).
@@ -71,6 +72,13 @@ def token_of(request: HttpRequest) -> ApiToken | None:
     """The token the request authenticated with (None: a browser session)."""
     token = getattr(request, "api_token", None)
     return token if isinstance(token, ApiToken) else None
+
+
+def require_step_up(request: HttpRequest) -> None:
+    """Signing, issuing and revoking from a browser session need a recent log-in (a 401
+    ``reauthentication-required`` points to /login/confirm/). A bearer token is not asked."""
+    if token_of(request) is None:
+        require_recent_authentication(request)
 
 
 api_auth = [TokenAuth(), SessionAuth(csrf=True)]

@@ -96,7 +96,11 @@ def install(api: NinjaAPI) -> None:
             if isinstance(fields, dict)
             else None
         )
-        return problem(exc.status, exc.code, exc.message, details=details, errors=field_errors)
+        response = problem(exc.status, exc.code, exc.message, details=details, errors=field_errors)
+        retry_after = exc.details.get("retry_after")
+        if exc.status == 429 and isinstance(retry_after, int):
+            response["Retry-After"] = str(retry_after)  # RFC 9110 §10.2.3: seconds to wait
+        return response
 
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:

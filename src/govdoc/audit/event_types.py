@@ -22,6 +22,13 @@ class EventType(StrEnum):
     SCRIPT_CHANGED = "accounts.script_changed"
     LOGIN_SUCCEEDED = "accounts.login_succeeded"
     LOGIN_FAILED = "accounts.login_failed"
+    LOGIN_THROTTLED = "accounts.login_throttled"
+    REAUTHENTICATED = "accounts.reauthenticated"
+    SECOND_FACTOR_ENROLMENT_STARTED = "accounts.second_factor_enrolment_started"
+    SECOND_FACTOR_ENROLLED = "accounts.second_factor_enrolled"
+    SECOND_FACTOR_FAILED = "accounts.second_factor_failed"
+    SECOND_FACTOR_RESET = "accounts.second_factor_reset"
+    RECOVERY_CODE_USED = "accounts.recovery_code_used"
     API_TOKEN_ISSUED = "accounts.api_token_issued"
     API_TOKEN_REFUSED = "accounts.api_token_refused"
     API_TOKEN_REVOKED = "accounts.api_token_revoked"
@@ -115,6 +122,12 @@ SECURITY_EVENTS = frozenset(
     {
         EventType.LOGIN_SUCCEEDED,
         EventType.LOGIN_FAILED,
+        EventType.LOGIN_THROTTLED,
+        EventType.REAUTHENTICATED,
+        EventType.SECOND_FACTOR_ENROLLED,
+        EventType.SECOND_FACTOR_FAILED,
+        EventType.SECOND_FACTOR_RESET,
+        EventType.RECOVERY_CODE_USED,
         EventType.API_TOKEN_ISSUED,
         EventType.API_TOKEN_REFUSED,
         EventType.API_TOKEN_REVOKED,

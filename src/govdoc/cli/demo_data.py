@@ -123,6 +123,14 @@ def _create(progress: Callable[[str], None]) -> None:
             accounts.membership_grant(
                 person=person, unit=unit, role=p.role, position=p.position, actor=SETUP_ACTOR
             )
+    # Every demo official has a fixed, published authenticator secret (printed by ``govdoc
+    # demo``; ``govdoc demo-totp USERNAME`` prints the current code), so a newcomer can walk the
+    # demo without enrolling a phone. A real installation enrols each official on first log-in.
+    from govdoc.accounts import second_factor
+
+    for p in PEOPLE:
+        if p.agency is not None:
+            second_factor.demo_factor_set(person=Person.objects.get(username=p.username), actor=SETUP_ACTOR)
     # The police administration's counter system: it issues residence certificates directly
     # (the service opted in with its legal basis) once an administrator gives it a scoped token.
     accounts.system_account_create(
@@ -169,3 +177,10 @@ def logins() -> list[tuple[str, str, str]]:
         what = "citizen" if p.agency is None else f"{p.role.label if p.role else ''}, {p.agency}"
         out.append((p.username, DEMO_PASSWORD, what))
     return out
+
+
+def totp_secrets() -> list[tuple[str, str]]:
+    """(username, authenticator secret) of every demo official, for the start-up banner."""
+    from govdoc.accounts.second_factor import demo_secret
+
+    return [(p.username, demo_secret(p.username)) for p in PEOPLE if p.agency is not None]

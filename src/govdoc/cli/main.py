@@ -416,6 +416,25 @@ def cmd_pin_unblock(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_demo_totp(args: argparse.Namespace) -> int:
+    """The current authenticator code of a demo official (their published demo secret)."""
+    from govdoc.cli import demo_data
+
+    officials = {p.username for p in demo_data.PEOPLE if p.agency is not None}
+    if args.username not in officials:
+        raise CliError(f"{args.username}: not a demo official (one of: {', '.join(sorted(officials))})")
+    bootstrap.setup_django()
+    import time
+
+    from govdoc.accounts import totp
+    from govdoc.accounts.second_factor import demo_secret
+
+    now = time.time()
+    left = totp.PERIOD - int(now) % totp.PERIOD
+    print(f"{totp.code_at(demo_secret(args.username), now)}  (valid for {left} s more)")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govdoc",
@@ -524,6 +543,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = pin.add_parser("unblock", help="unblock an official's signing key after too many wrong PINs")
     p.add_argument("username")
     p.set_defaults(func=cmd_pin_unblock)
+    p = sub.add_parser("demo-totp", help="the current log-in code of a demo official (demo data only)")
+    p.add_argument("username")
+    p.set_defaults(func=cmd_demo_totp)
 
     p = sub.add_parser("manage", help="Django management commands (createsuperuser, migrate, ...)")
     p.add_argument("rest", nargs=argparse.REMAINDER)

@@ -37,6 +37,9 @@ def _banner(host: str, port: int, *, demo: bool) -> None:
         lines.append("Demo logins (password, then who):")
         lines += [f"  {user:<12} {pw:<18} {what}" for user, pw, what in demo_data.logins()]
         lines.append(f"  officials' signing PIN: {demo_data.DEMO_SIGNING_PIN}")
+        lines.append("Officials' second factor: add the secret to an authenticator app (TOTP, 30 s),")
+        lines.append("or print the current code with `govdoc demo-totp USERNAME`:")
+        lines += [f"  {user:<12} {secret}" for user, secret in demo_data.totp_secrets()]
         lines.append("")
     lines.append("Stop with Ctrl-C.")
     print("\n".join(lines), flush=True)

@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "govdoc.accounts.sessions.SessionPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -81,6 +82,31 @@ LOGIN_URL = "/login/"
 GOVDOC_IDENTITY_PROVIDERS = env_list(
     "GOVDOC_IDENTITY_PROVIDERS", "govdoc.accounts.identity.LocalPasswordProvider"
 )
+
+# --- log-in, second factor, throttling, sessions (ADR 0011) ------------------------------------
+# Demo installation: the demo officials' published authenticator secrets are shown as hints.
+GOVDOC_DEMO = env_bool("GOVDOC_DEMO_DATA", env("GOVDOC_DATABASE_URL", "sqlite").startswith("sqlite"))
+# How many reverse proxies stand in front of GovDoc; the client address is then taken from
+# X-Forwarded-For that many hops from the right. 0: REMOTE_ADDR (X-Forwarded-For is ignored).
+GOVDOC_PROXY_COUNT = int(env("GOVDOC_PROXY_COUNT", "0"))
+# Failed log-in steps (wrong password or code) allowed before each further try must wait: 1 s,
+# then doubling up to GOVDOC_LOGIN_MAX_DELAY; failures older than the window are forgotten.
+GOVDOC_LOGIN_FREE_FAILURES = int(env("GOVDOC_LOGIN_FREE_FAILURES", "3"))  # per account + address
+GOVDOC_LOGIN_ADDRESS_FREE_FAILURES = int(env("GOVDOC_LOGIN_ADDRESS_FREE_FAILURES", "10"))
+GOVDOC_LOGIN_ACCOUNT_FREE_FAILURES = int(env("GOVDOC_LOGIN_ACCOUNT_FREE_FAILURES", "30"))
+GOVDOC_LOGIN_MAX_DELAY = int(env("GOVDOC_LOGIN_MAX_DELAY", "900"))
+GOVDOC_LOGIN_FAILURE_WINDOW = int(env("GOVDOC_LOGIN_FAILURE_WINDOW", "3600"))
+# Requests per client address to public endpoints, "COUNT/s|m|h".
+GOVDOC_RATE_SIGNUP = env("GOVDOC_RATE_SIGNUP", "10/h")
+GOVDOC_RATE_VERIFY = env("GOVDOC_RATE_VERIFY", "60/m")
+GOVDOC_RATE_TSA = env("GOVDOC_RATE_TSA", "120/m")
+# Sessions end after this much inactivity (officials, citizens) and at the latest this long
+# after log-in; signing, issuing and revoking need a log-in at most GOVDOC_STEP_UP_SECONDS old.
+GOVDOC_SESSION_IDLE_OFFICIAL = int(env("GOVDOC_SESSION_IDLE_OFFICIAL", "1800"))
+GOVDOC_SESSION_IDLE_CITIZEN = int(env("GOVDOC_SESSION_IDLE_CITIZEN", "7200"))
+GOVDOC_SESSION_ABSOLUTE = int(env("GOVDOC_SESSION_ABSOLUTE", "43200"))
+GOVDOC_STEP_UP_SECONDS = int(env("GOVDOC_STEP_UP_SECONDS", "600"))
+SESSION_COOKIE_AGE = GOVDOC_SESSION_ABSOLUTE
 
 TEMPLATES = [
     {

@@ -1,28 +1,37 @@
-"""Log in, log out, citizen sign-up (confirmed by e-mail), password change and reset, and the
-choice of script (Latin, Cyrillic, English)."""
+"""Log in (password, then the second factor; the step-up before signing), log out, citizen
+sign-up (confirmed by e-mail), password change and reset, and the choice of script (Latin,
+Cyrillic, English)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+import segno
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from govdoc.accounts import identity, services
+from govdoc.accounts import identity, second_factor, services, sessions, throttle, totp
 from govdoc.accounts.constants import Script
 from govdoc.accounts.errors import (
     AccountLinkInvalidError,
-    AccountLockedError,
     InvalidCredentialsError,
+    LoginThrottledError,
     PasswordInvalidError,
     RegistrationInvalidError,
+    SecondFactorInvalidError,
 )
 from govdoc.accounts.models import Person
+from govdoc.core import clock
+from govdoc.web.ratelimit import rate_limited
 
 SCRIPT_SESSION_KEY = "govdoc_script"
 
@@ -38,7 +47,9 @@ def _next(request: HttpRequest, default: str = "/") -> str:
 
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    context: dict[str, object] = {"next": _next(request), "username": ""}
+    """The first factor (username and password) of the one log-in of GovDoc, administrators'
+    site included. Officials then pass the second factor (enrolling it the first time)."""
+    context: dict[str, object] = {"next": _next(request), "username": "", "demo": settings.GOVDOC_DEMO}
     if request.method == "POST":
         username = request.POST.get("username", "")
         context["username"] = username
@@ -46,13 +57,175 @@ def login_view(request: HttpRequest) -> HttpResponse:
             person = identity.authenticate(
                 request, username=username, password=request.POST.get("password", "")
             )
-        except (InvalidCredentialsError, AccountLockedError) as exc:
+        except LoginThrottledError as exc:
+            return _throttled(request, "web/account/login.html", context, exc)
+        except InvalidCredentialsError as exc:
             context["error"] = exc.message
             return render(request, "web/account/login.html", context, status=400)
-        login(request, person, backend="django.contrib.auth.backends.ModelBackend")
-        request.session[SCRIPT_SESSION_KEY] = person.preferred_script
-        return HttpResponseRedirect(_next(request))
+        if not second_factor.required_for(person):
+            return _complete(request, person, factors=["password"], target=_next(request))
+        request.session.cycle_key()
+        request.session[PENDING_KEY] = {
+            "person": str(person.pk),
+            "at": clock.now().timestamp(),
+            "next": _next(request),
+        }
+        if second_factor.confirmed_factor(person) is None:
+            return HttpResponseRedirect(reverse("web:login-enrol"))
+        return HttpResponseRedirect(reverse("web:login-code"))
     return render(request, "web/account/login.html", context)
+
+
+PENDING_KEY = "govdoc_pending_login"
+PENDING_SECONDS = 300
+
+
+def _throttled(
+    request: HttpRequest, template: str, context: dict[str, object], exc: LoginThrottledError
+) -> HttpResponse:
+    context["error"] = exc.message
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def _pending(request: HttpRequest) -> Person | None:
+    """The person who passed the password step in this browser in the last five minutes."""
+    pending = request.session.get(PENDING_KEY)
+    if not isinstance(pending, dict) or not pending.get("person"):
+        return None
+    if clock.now().timestamp() - float(pending.get("at", 0)) > PENDING_SECONDS:
+        request.session.pop(PENDING_KEY, None)
+        return None
+    return Person.objects.filter(pk=str(pending.get("person", "")), is_active=True).first()
+
+
+def _complete(request: HttpRequest, person: Person, *, factors: list[str], target: str) -> HttpResponse:
+    identity.login_succeeded(request, person=person, factors=factors)
+    sessions.session_start(request, person, factors=factors)
+    request.session[SCRIPT_SESSION_KEY] = person.preferred_script
+    response = HttpResponseRedirect(target)
+    _remember_device(response, person)
+    return response
+
+
+def _remember_device(response: HttpResponse, person: Person) -> None:
+    """This browser logged in to this account: the per-account throttle no longer slows it."""
+    response.set_cookie(
+        throttle.DEVICE_COOKIE,
+        throttle.device_cookie_value(username=person.username),
+        max_age=180 * 24 * 3600,
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+
+
+def _demo_hint(person: Person) -> str:
+    """In the demo installation, a demo official's published authenticator secret."""
+    if settings.GOVDOC_DEMO and second_factor.is_demo_secret(person):
+        return second_factor.demo_secret(person.username)
+    return ""
+
+
+@require_http_methods(["GET", "POST"])
+def login_code_view(request: HttpRequest) -> HttpResponse:
+    """The second factor: the 6-digit code from the authenticator app, or a recovery code."""
+    person = _pending(request)
+    if person is None:
+        return HttpResponseRedirect(reverse("web:login"))
+    context: dict[str, object] = {"demo_secret": _demo_hint(person), "username": person.username}
+    if request.method == "POST":
+        try:
+            factor = identity.second_factor_verify(request, person=person, code=request.POST.get("code", ""))
+        except LoginThrottledError as exc:
+            return _throttled(request, "web/account/login_code.html", context, exc)
+        except SecondFactorInvalidError as exc:
+            context["error"] = exc.message
+            return render(request, "web/account/login_code.html", context, status=400)
+        target = str(request.session.get(PENDING_KEY, {}).get("next") or "/")
+        request.session.pop(PENDING_KEY, None)
+        return _complete(request, person, factors=["password", factor], target=target)
+    return render(request, "web/account/login_code.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def login_enrol_view(request: HttpRequest) -> HttpResponse:
+    """First log-in of an official: add GovDoc to an authenticator app, confirm with a code,
+    save the recovery codes (shown once)."""
+    person = _pending(request)
+    if person is None:
+        return HttpResponseRedirect(reverse("web:login"))
+    if second_factor.confirmed_factor(person) is not None:
+        return HttpResponseRedirect(reverse("web:login-code"))
+    _factor, secret = second_factor.enrolment_start(person=person)
+    uri = totp.provisioning_uri(secret, account=person.username, issuer=second_factor.ISSUER)
+    context: dict[str, object] = {
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "uri": uri,
+        "qr_svg": mark_safe(segno.make(uri, error="m").svg_inline(scale=4, omitsize=False)),  # noqa: S308 -- segno's own SVG
+    }
+    if request.method == "POST":
+        try:
+            codes = identity.enrolment_confirm(request, person=person, code=request.POST.get("code", ""))
+        except LoginThrottledError as exc:
+            return _throttled(request, "web/account/login_enrol.html", context, exc)
+        except SecondFactorInvalidError as exc:
+            context["error"] = exc.message
+            return render(request, "web/account/login_enrol.html", context, status=400)
+        target = str(request.session.get(PENDING_KEY, {}).get("next") or "/")
+        request.session.pop(PENDING_KEY, None)
+        response = _complete(request, person, factors=["password", "totp"], target=target)
+        page = render(request, "web/account/recovery_codes.html", {"codes": codes, "next": target})
+        for cookie in response.cookies.values():
+            page.cookies[cookie.key] = cookie
+        return page
+    return render(request, "web/account/login_enrol.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def login_confirm_view(request: HttpRequest) -> HttpResponse:
+    """Step-up: before signing, issuing or revoking, a log-in older than a few minutes is
+    confirmed with the password (and the code, for officials), then the person goes on."""
+    person = request.user
+    assert isinstance(person, Person)
+    needs_code = second_factor.confirmed_factor(person) is not None
+    context: dict[str, object] = {
+        "next": _next(request),
+        "needs_code": needs_code,
+        "demo_secret": _demo_hint(person) if needs_code else "",
+    }
+    if request.method == "POST":
+        try:
+            identity.authenticate(
+                request, username=person.username, password=request.POST.get("password", "")
+            )
+            factors = ["password"]
+            if needs_code:
+                factors.append(
+                    identity.second_factor_verify(request, person=person, code=request.POST.get("code", ""))
+                )
+        except LoginThrottledError as exc:
+            return _throttled(request, "web/account/login_confirm.html", context, exc)
+        except (InvalidCredentialsError, SecondFactorInvalidError) as exc:
+            context["error"] = exc.message
+            return render(request, "web/account/login_confirm.html", context, status=400)
+        identity.login_succeeded(request, person=person, factors=factors, step_up=True)
+        sessions.reauthenticated(request)
+        messages.success(request, _("Thank you. Please repeat the action."))
+        return HttpResponseRedirect(_next(request))
+    return render(request, "web/account/login_confirm.html", context)
+
+
+@require_GET
+def admin_login_redirect(request: HttpRequest) -> HttpResponse:
+    """The administrators' site logs in through GovDoc's own log-in (throttle, second factor,
+    audit): /admin/login/ only sends the person there."""
+    target = request.GET.get("next") or "/admin/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/admin/"
+    return HttpResponseRedirect(f"{reverse('web:login')}?{urlencode({'next': target})}")
 
 
 @require_POST
@@ -62,6 +235,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("signup", setting="GOVDOC_RATE_SIGNUP", methods=("POST",))
 def signup_view(request: HttpRequest) -> HttpResponse:
     """A good form always gets the same answer, "check your e-mail" (ADR 0012): whether the
     username or the JMBG is taken is said only in the e-mail sent to the address given."""

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from django.db import DatabaseError, transaction
 from django.http import HttpRequest, HttpResponse
 
+from govdoc.accounts import throttle
 from govdoc.audit.context import origin
 from govdoc.audit.services import record
 
@@ -21,8 +22,9 @@ REFUSED = (401, 403)
 
 
 def client_address(request: HttpRequest) -> str:
-    """The address the request came from, as the server saw it."""
-    return str(request.META.get("REMOTE_ADDR") or "")
+    """The address the request came from: REMOTE_ADDR, or behind ``GOVDOC_PROXY_COUNT`` trusted
+    proxies what the outermost one saw (the same address the log-in throttle counts)."""
+    return throttle.client_address(request)
 
 
 def _problem_type(response: HttpResponse) -> str:

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from govdoc.core.downloads import content_disposition
 from govdoc.issuance import selectors as issuance_selectors
 from govdoc.signatures import keyring
+from govdoc.web.ratelimit import rate_limited
 
 MAX_TSA_REQUEST = 16 * 1024
 
@@ -67,6 +68,7 @@ def payload_signers(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 @require_POST
+@rate_limited("tsa", setting="GOVDOC_RATE_TSA")
 def timestamp(request: HttpRequest) -> HttpResponse:
     """RFC 3161 over HTTP (section 3.4): a DER TimeStampReq in, a DER TimeStampResp out."""
     body = request.body

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,8 +16,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from govdoc.accounts import sessions
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import officials_of_agency
 from govdoc.applications import selectors as apps
@@ -54,6 +57,15 @@ def official_required(view: View) -> View:
 def _me(request: HttpRequest) -> Person:
     assert isinstance(request.user, Person)
     return request.user
+
+
+def _step_up(request: HttpRequest, back_to: str) -> HttpResponse | None:
+    """Signing and revoking need a recent log-in: if it is older, confirm it first, then come
+    back here and repeat the action (nothing of the form is kept: the PIN never is)."""
+    if sessions.has_recent_authentication(request):
+        return None
+    messages.info(request, _("Please confirm it is you before signing or revoking."))
+    return HttpResponseRedirect(f"{reverse('web:login-confirm')}?{urlencode({'next': back_to})}")
 
 
 @official_required
@@ -101,6 +113,8 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
     error, errors, status = "", {}, 200
     if request.method == "POST":
         action = request.POST.get("action", "")
+        if action == "revoke" and (confirm := _step_up(request, request.path)):
+            return confirm
         try:
             _act(request, app, me, action)
             return HttpResponseRedirect(request.path)
@@ -232,6 +246,8 @@ def _act(request: HttpRequest, app: Any, me: Person, action: str) -> None:
 @require_POST
 def decide(request: HttpRequest, step_id: str) -> HttpResponse:
     me = _me(request)
+    if confirm := _step_up(request, reverse("web:work") + f"#step-{step_id}"):
+        return confirm
     try:
         step = approvals.step_for_decision(person=me, step_id=step_id)
         approval_services.step_decide(

@@ -12,9 +12,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from govdoc.accounts import throttle
 from govdoc.core.errors import GovDocError
 from govdoc.issuance.constants import Channel
 from govdoc.issuance.selectors import verify_code, verify_upload
+from govdoc.web.ratelimit import rate_limited
 
 MAX_UPLOAD = 50 * 1024 * 1024
 # The verdict on the uploaded file, told apart from the document's status in the registry: a
@@ -56,10 +58,11 @@ def registry_tone(state: str, status: str | None) -> str:
 
 
 def _client(request: HttpRequest) -> str:
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return throttle.client_address(request)
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("verify", setting="GOVDOC_RATE_VERIFY", methods=("POST",))
 def verify_form(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         code = request.POST.get("code", "").strip()
@@ -74,11 +77,13 @@ def verify_form(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@rate_limited("verify", setting="GOVDOC_RATE_VERIFY")
 def verify_by_code(request: HttpRequest, code: str) -> HttpResponse:
     return _by_code(request, code, channel=Channel.QR if "p" in request.GET else Channel.CODE)
 
 
 @require_safe
+@rate_limited("verify", setting="GOVDOC_RATE_VERIFY")
 def verify_by_qr(request: HttpRequest, code: str) -> HttpResponse:
     """The page a scanned QR code opens. Its signed payload sits in the URL's fragment, which
     the browser keeps to itself: the page's script (static/govdoc/verify-payload.js) sends it
@@ -107,6 +112,7 @@ def _by_code(request: HttpRequest, code: str, *, channel: str) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("verify", setting="GOVDOC_RATE_VERIFY")
 def verify_file(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:

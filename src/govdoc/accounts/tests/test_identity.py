@@ -1,32 +1,121 @@
 from __future__ import annotations
 
-import pytest
-from django.test import RequestFactory
+import datetime as dt
 
-from govdoc.accounts import identity, services
-from govdoc.accounts.errors import AccountLockedError, InvalidCredentialsError, RegistrationInvalidError
-from govdoc.accounts.models import Person
+import pytest
+from django.http import HttpRequest
+from django.test import RequestFactory
+from pytest_django import Settings
+
+from govdoc.accounts import identity, services, throttle
+from govdoc.accounts.errors import InvalidCredentialsError, LoginThrottledError, RegistrationInvalidError
+from govdoc.accounts.models import LoginAttempt, Person
 from govdoc.audit.models import AuditEvent
+from govdoc.core import clock
 
 pytestmark = pytest.mark.django_db
 
 
-def _login(username: str, password: str) -> Person:
-    return identity.authenticate(RequestFactory().post("/login/"), username=username, password=password)
+def _request(address: str = "192.0.2.1", **extra: str) -> HttpRequest:
+    return RequestFactory().post("/login/", REMOTE_ADDR=address, **extra)
 
 
-def test_correct_password_logs_in_and_is_audited(handler: Person) -> None:
+def _login(username: str, password: str, address: str = "192.0.2.1") -> Person:
+    return identity.authenticate(_request(address), username=username, password=password)
+
+
+def test_a_correct_password_passes_the_first_factor_and_a_wrong_one_is_audited(handler: Person) -> None:
     assert _login("handler", "correct-horse-battery") == handler
-    assert AuditEvent.objects.filter(event="accounts.login_succeeded", actor_id=str(handler.pk)).exists()
+    with pytest.raises(InvalidCredentialsError):
+        _login("handler", "wrong", address="192.0.2.77")
+    failed = AuditEvent.objects.get(event="accounts.login_failed")
+    assert failed.data == {"username": "handler", "client": "192.0.2.77"}
 
 
-def test_five_failures_lock_the_account_even_for_the_right_password(handler: Person) -> None:
-    for _ in range(5):
-        with pytest.raises(InvalidCredentialsError):
+def test_failures_bring_growing_delays_not_a_lock(handler: Person) -> None:
+    t0 = clock.now()
+    with clock.frozen(t0):
+        for _ in range(3):  # three free failures
+            with pytest.raises(InvalidCredentialsError):
+                _login("handler", "wrong")
+    elapsed = 0.0
+    for expected_wait in (1, 2, 4, 8, 16):
+        with clock.frozen(t0 + dt.timedelta(seconds=elapsed)):
+            with pytest.raises(LoginThrottledError) as caught:
+                _login("handler", "correct-horse-battery")  # not even checked while waiting
+            assert caught.value.retry_after == expected_wait
+        elapsed += expected_wait
+        with clock.frozen(t0 + dt.timedelta(seconds=elapsed)), pytest.raises(InvalidCredentialsError):
             _login("handler", "wrong")
-    with pytest.raises(AccountLockedError, match="locked for 15 minutes"):
+    with clock.frozen(t0 + dt.timedelta(seconds=elapsed + 32)):
+        assert _login("handler", "correct-horse-battery") == handler
+    throttled = AuditEvent.objects.filter(event="accounts.login_throttled")
+    assert throttled.count() == 5
+    assert throttled.first().data["client"] == "192.0.2.1"  # type: ignore[union-attr]
+
+
+def test_the_delay_is_capped(handler: Person, settings: Settings) -> None:
+    settings.GOVDOC_LOGIN_MAX_DELAY = 900
+    t0 = clock.now()
+    for n in range(20):
+        LoginAttempt.objects.create(username="handler", client=throttle.client_key(_request()), at=t0)
+        del n
+    with clock.frozen(t0), pytest.raises(LoginThrottledError) as caught:
         _login("handler", "correct-horse-battery")
-    assert AuditEvent.objects.filter(event="accounts.login_failed").count() == 5
+    assert caught.value.retry_after == 900
+
+
+def test_an_attacker_elsewhere_cannot_lock_the_owner_out(handler: Person) -> None:
+    t0 = clock.now()
+    with clock.frozen(t0):
+        for _ in range(3):
+            with pytest.raises(InvalidCredentialsError):
+                _login("handler", "guess", address="203.0.113.9")
+        with pytest.raises(LoginThrottledError):
+            _login("handler", "guess", address="203.0.113.9")
+        # the owner, from their own address, is not slowed at all
+        assert _login("handler", "correct-horse-battery", address="198.51.100.4") == handler
+
+
+def test_an_attacker_on_many_addresses_slows_new_browsers_but_not_the_owners(handler: Person) -> None:
+    t0 = clock.now()
+    with clock.frozen(t0):
+        for n in range(30):
+            with pytest.raises(InvalidCredentialsError):
+                _login("handler", "guess", address=f"203.0.113.{n}")
+        with pytest.raises(LoginThrottledError):
+            _login("handler", "correct-horse-battery", address="198.51.100.4")
+        known = _request(
+            "198.51.100.4",
+            HTTP_COOKIE=f"{throttle.DEVICE_COOKIE}={throttle.device_cookie_value(username='handler')}",
+        )
+        assert identity.authenticate(known, username="handler", password="correct-horse-battery") == handler
+    # and it is a delay that passes, not a lock
+    with clock.frozen(t0 + dt.timedelta(minutes=16)):
+        assert _login("handler", "correct-horse-battery", address="198.51.100.4") == handler
+
+
+def test_the_answer_is_the_same_for_an_unknown_username(handler: Person) -> None:
+    answers = []
+    t0 = clock.now()
+    for name in ("handler", "nobody-by-this-name"):
+        with clock.frozen(t0):
+            for _ in range(3):
+                with pytest.raises(InvalidCredentialsError) as wrong:
+                    _login(name, "wrong", address="192.0.2.200")
+            with pytest.raises(LoginThrottledError) as throttled:
+                _login(name, "wrong", address="192.0.2.200")
+        answers.append((wrong.value.message, throttled.value.message, throttled.value.retry_after))
+        LoginAttempt.objects.all().delete()
+    assert answers[0] == answers[1]
+
+
+def test_x_forwarded_for_counts_only_behind_a_configured_proxy(settings: Settings) -> None:
+    request = _request("10.9.8.7", HTTP_X_FORWARDED_FOR="1.1.1.1, 192.0.2.50")
+    settings.GOVDOC_PROXY_COUNT = 0
+    assert throttle.client_address(request) == "10.9.8.7"
+    settings.GOVDOC_PROXY_COUNT = 1
+    assert throttle.client_address(request) == "192.0.2.50"  # what our proxy saw, not what the client wrote
 
 
 def test_registration_reports_every_bad_field_and_creates_nobody(db: None) -> None:

@@ -10,7 +10,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from govdoc.accounts.models import Person
-from govdoc.api.auth import api_auth
+from govdoc.api.auth import api_auth, require_step_up
 from govdoc.api.errors import problems
 from govdoc.api.schemas import StrictSchema
 from govdoc.approvals import selectors as approvals
@@ -111,6 +111,7 @@ def queue(request: HttpRequest) -> list[StepOut]:
 )
 def decide(request: HttpRequest, step_id: uuid.UUID, body: DecisionIn) -> StepOut:
     me = _me(request)
+    require_step_up(request)
     step = approvals.step_for_decision(person=me, step_id=step_id)
     decided = services.step_decide(
         step=step, actor=me, decision=body.decision, comment=body.comment, pin=body.pin

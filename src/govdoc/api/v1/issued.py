@@ -13,7 +13,7 @@ from pydantic import Field
 
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Person
-from govdoc.api.auth import api_auth, token_of
+from govdoc.api.auth import api_auth, require_step_up, token_of
 from govdoc.api.errors import problems
 from govdoc.api.schemas import StrictSchema
 from govdoc.applications import selectors as apps
@@ -212,6 +212,7 @@ def verifications(request: HttpRequest, issued_id: uuid.UUID) -> list[Verificati
 @router.post("/{issued_id}/revoke", response={200: IssuedOut, **problems(400, 403, 404, 409)})
 def revoke(request: HttpRequest, issued_id: uuid.UUID, body: ReasonIn) -> IssuedOut:
     me = _me(request)
+    require_step_up(request)
     document = _issued(me, issued_id)
     return _out(services.issued_revoke(issued=document, reason=body.reason, actor=me))
 
@@ -219,6 +220,7 @@ def revoke(request: HttpRequest, issued_id: uuid.UUID, body: ReasonIn) -> Issued
 @router.post("/{issued_id}/supersede", response={200: IssuedOut, **problems(400, 403, 404, 409)})
 def supersede(request: HttpRequest, issued_id: uuid.UUID, body: SupersedeIn) -> IssuedOut:
     me = _me(request)
+    require_step_up(request)
     document = _issued(me, issued_id)
     replacement = _issued(me, body.replacement_id)
     return _out(

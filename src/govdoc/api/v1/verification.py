@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema
 from ninja.files import UploadedFile
 
+from govdoc.accounts import throttle
 from govdoc.api.errors import problem, problems
 from govdoc.api.v1.signatures import MAX_VERIFY_BYTES, VerificationOut, verification_out
 from govdoc.issuance.constants import Channel
@@ -156,23 +158,29 @@ class FileVerificationOut(Schema):
     signature: VerificationOut
 
 
+def _limit(request: HttpRequest) -> None:
+    """Public and unauthenticated: a 429 (with Retry-After) past the per-address rate."""
+    throttle.rate_limit(request, scope="verify", rate=settings.GOVDOC_RATE_VERIFY)
+
+
 @router.post(
     "/file",
     auth=None,
-    response={200: FileVerificationOut, **problems(413, auth=False)},
+    response={200: FileVerificationOut, **problems(413, 429, auth=False)},
     summary="Verify an issued document's PDF: signature verdict and byte-identity with the original",
 )
 # Declared before "/{code}", which would otherwise take "file" for a code.
 def by_file(
     request: HttpRequest, file: File[UploadedFile], verifier: Form[str] = ""
 ) -> HttpResponse | FileVerificationOut:
+    _limit(request)
     if file.size is not None and file.size > MAX_VERIFY_BYTES:
         return problem(413, "file-too-large", f"The file is larger than {MAX_VERIFY_BYTES // 2**20} MB.")
     result = verify_upload(
         file.read(),
         channel=Channel.API,
         verifier_label=verifier[:200],
-        client_address=str(request.META.get("REMOTE_ADDR", "")),
+        client_address=throttle.client_address(request),
     )
     issued = result.issued
     return FileVerificationOut(
@@ -185,16 +193,29 @@ def by_file(
     )
 
 
+@router.get(
+    "/file",
+    auth=None,
+    include_in_schema=False,
+    response={200: CodeVerificationOut, **problems(400, 404, 429, auth=False)},
+)
+def by_code_file(request: HttpRequest, verifier: str = "") -> CodeVerificationOut:
+    """GET /verify/file is a code lookup like any other (``file`` is no code): without this it
+    would meet the upload's POST-only route and answer an HTML 405."""
+    return by_code(request, "file", verifier)
+
+
 @router.post(
     "/payload",
     auth=None,
-    response={200: PayloadVerificationOut, **problems(400, auth=False)},
+    response={200: PayloadVerificationOut, **problems(400, 429, auth=False)},
     summary="Verify the signed payload of a QR code (COSE_Sign1, docs/offline-verification.md)",
 )
 def by_payload(request: HttpRequest, body: PayloadIn) -> PayloadVerificationOut:
     """The payload's signature is checked against the published signer certificates
     (/pki/signers.json) and its fields against the registered document. A malformed or
     changed payload is a ``qr-payload-invalid`` problem whose ``details.reason`` says why."""
+    _limit(request)
     text = payload_from_url(body.payload.strip()) or body.payload.strip()
     return payload_out(verify_payload(text))
 
@@ -202,14 +223,15 @@ def by_payload(request: HttpRequest, body: PayloadIn) -> PayloadVerificationOut:
 @router.get(
     "/{code}",
     auth=None,
-    response={200: CodeVerificationOut, **problems(400, 404, auth=False)},
+    response={200: CodeVerificationOut, **problems(400, 404, 429, auth=False)},
     summary="Status of an issued document by its verification code",
 )
 def by_code(request: HttpRequest, code: str, verifier: str = "") -> CodeVerificationOut:
+    _limit(request)
     result = verify_code(
         code,
         channel=Channel.API,
         verifier_label=verifier[:200],
-        client_address=str(request.META.get("REMOTE_ADDR", "")),
+        client_address=throttle.client_address(request),
     )
     return _code_out(result)

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from tests.support import log_in
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person, Unit
@@ -167,8 +168,7 @@ def test_the_admin_lists_services_and_shows_applications_read_only(
     service: Service, application: Any, db: None
 ) -> None:
     superuser = PersonFactory(username="root", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(superuser)
+    client = log_in(Client(), superuser)
     assert client.get("/admin/applications/service/").status_code == 200
     page = client.get(f"/admin/applications/application/{application.pk}/change/")
     assert page.status_code == 200
@@ -208,8 +208,7 @@ def _admin_post(service: Service, **changes: Any) -> dict[str, Any]:
 
 def test_an_admin_edit_is_checked_like_the_service_and_audited(service: Service) -> None:
     superuser = PersonFactory(username="root", is_staff=True, is_superuser=True)
-    client = Client()
-    client.force_login(superuser)
+    client = log_in(Client(), superuser)
     url = f"/admin/applications/service/{service.pk}/change/"
 
     refused = client.post(url, _admin_post(service, form_schema='{"type": "object", "properties": 3}'))

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django_tasks_db.models import DBTaskResult
 from pytest_django import Settings
+from tests.support import log_in
 
 from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
@@ -158,7 +159,7 @@ def test_an_administrator_sees_given_up_work_and_sends_it_round_again(client: An
         assert work_recover() == {"retried": 0, "given_up": 1}
 
     admin = get_user_model().objects.create_user(username="root", is_staff=True, is_superuser=True)
-    client.force_login(admin)
+    log_in(client, admin)
     page = client.get("/admin/jobs/taskneedingattention/")
     assert page.status_code == 200
     assert "govdoc.jobs.tasks.work_recover_run" in page.content.decode()

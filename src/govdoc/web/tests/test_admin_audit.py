@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.test import Client
+from tests.support import log_in
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Membership, Person, Unit
@@ -74,7 +75,7 @@ def _form(client: Client, url: str) -> dict[str, list[str]]:
 def admin_client() -> tuple[Client, Person]:
     root = PersonFactory(username="root", is_staff=True, is_superuser=True)
     client = Client(HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.7")
-    client.force_login(root)
+    log_in(client, root)
     return client, root
 
 

@@ -54,10 +54,11 @@ def test_a_shared_link_names_the_language_and_it_sticks_for_the_visit() -> None:
 
 def test_djangos_own_pages_follow_the_chosen_language_not_the_browsers() -> None:
     """The admin (Django's own text) speaks the language chosen for the pages."""
+    from tests.support import log_in
+
     from govdoc.accounts.tests.factories import PersonFactory
 
-    admin = Client()
-    admin.force_login(PersonFactory(username="root", is_staff=True, is_superuser=True))
+    admin = log_in(Client(), PersonFactory(username="root", is_staff=True, is_superuser=True))
     english = admin.get("/admin/?lang=en", HTTP_ACCEPT_LANGUAGE="sr").content.decode()
     assert '<html lang="en"' in english and "Site administration" in english
     cyrillic = admin.get("/admin/?lang=sr-cyrl", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from tests.support import log_in
 
 from govdoc.accounts import services as accounts
 from govdoc.accounts.models import Person
@@ -23,9 +24,7 @@ FORM = {
 
 
 def _client(username: str) -> Client:
-    client = Client()
-    client.force_login(Person.objects.get(username=username))
-    return client
+    return log_in(Client(), Person.objects.get(username=username))
 
 
 @pytest.fixture
