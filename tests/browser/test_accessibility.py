@@ -77,7 +77,7 @@ def _check(
     return problems
 
 
-def test_public_and_citizen_pages_have_no_accessibility_violations(
+def test_public_citizen_and_official_pages_have_no_accessibility_violations(
     demo: None, live_server: Any, browser: Any, axe_source: str
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -109,6 +109,15 @@ def test_public_and_citizen_pages_have_no_accessibility_violations(
         "/my/data-access/",
         "/account/password/",
     ]
+    work = [
+        "/work/",
+        "/work/cases/",
+        "/work/cases/?state=closed&q=Petrovi",
+        f"/work/applications/{application.pk}/",
+        "/work/pin/",
+        "/account/password/",
+    ]
     problems = _check(browser, axe_source, base, public, None)
     problems |= _check(browser, axe_source, base, mine, _session_of("citizen"))
+    problems |= _check(browser, axe_source, base, work, _session_of("head-unit"))
     assert problems == {}
