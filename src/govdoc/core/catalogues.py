@@ -179,9 +179,40 @@ def cyrillic_catalogue(latin: list[Entry], existing: list[Entry] = ()) -> list[E
     return out
 
 
+def fill(catalogue: list[Entry], sources: list[Entry]) -> tuple[list[Entry], list[Entry]]:
+    """``catalogue`` (as ``makemessages`` left it) with each untranslated or fuzzy entry taken
+    from ``sources`` (translators' files, one per part of GovDoc), and the entries still without
+    a translation."""
+    known = {e.key: e for e in sources if any(e.msgstr)}
+    out: list[Entry] = []
+    missing: list[Entry] = []
+    for entry in catalogue:
+        fuzzy = "fuzzy" in entry.flags
+        if entry.msgid and (fuzzy or not any(entry.msgstr)):
+            source = known.get(entry.key)
+            if source is not None:
+                comments = [c for c in entry.comments if not c.startswith("#,")]
+                entry = replace(entry, comments=comments, msgstr=list(source.msgstr))
+            else:
+                missing.append(entry)
+        out.append(entry)
+    return out, missing
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[0] == "--fill":
+        folder, target = Path(argv[1]), Path(argv[2])
+        sources = [e for path in sorted(folder.glob("*.po")) for e in parse(path.read_text(encoding="utf-8"))]
+        made, missing = fill(parse(target.read_text(encoding="utf-8")), sources)
+        target.write_text(render(made), encoding="utf-8")
+        for entry in missing:
+            sys.stderr.write(f"no translation yet: {entry.msgid[:80]!r}\n")
+        return 0
     if len(argv) != 2:
-        sys.stderr.write("usage: python -m govdoc.core.catalogues LATIN.po CYRILLIC.po\n")
+        sys.stderr.write(
+            "usage: python -m govdoc.core.catalogues LATIN.po CYRILLIC.po\n"
+            "       python -m govdoc.core.catalogues --fill SOURCES_FOLDER CATALOGUE.po\n"
+        )
         return 2
     latin_path, cyrillic_path = Path(argv[0]), Path(argv[1])
     existing = parse(cyrillic_path.read_text(encoding="utf-8")) if cyrillic_path.exists() else []

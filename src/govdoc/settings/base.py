@@ -159,6 +159,8 @@ LANGUAGE_CODE = "sr-latn"
 LANGUAGES = [("sr-latn", "Srpski (latinica)"), ("sr", "Српски (ћирилица)"), ("en", "English")]
 TIME_ZONE = env("GOVDOC_TIME_ZONE", "Europe/Belgrade")
 USE_I18N = True
+# GovDoc's own catalogues (scripts/i18n): sr_Latn written by translators, sr (Cyrillic) made from it.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"
