@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_django import Settings
@@ -69,3 +70,13 @@ def files_dir(tmp_path: Path, settings: Settings) -> Path:
         },
     }
     return folder
+
+
+@pytest.fixture
+def admin_client(admin_user: Any) -> Any:
+    """pytest-django's administrator client, logged in as GovDoc's log-in leaves a person: both
+    factors passed (tests of the log-in itself go through /login/)."""
+    from django.test import Client
+    from tests.support import log_in
+
+    return log_in(Client(), admin_user)

@@ -63,10 +63,15 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # when the request is then refused, by design (audit.services.record_access).
 ACCESS_RECORDS = "audit.personal_data_viewed"
 # A refusal that matters to an IT security officer is audited, and nothing else is written.
+# Every refused request (401/403) is itself a security event, and a token's use is recorded.
 REFUSAL_RECORDS = (
     "applications.direct_issuance_refused",
     "applications.approval_line_refused",
     "accounts.api_token_refused",
+    "accounts.api_token_used",
+    "security.request_refused",
+    "documents.upload_refused",
+    "applications.attachment_refused",
 )
 
 

@@ -20,7 +20,7 @@ def test_a_newcomer_passes_a_demo_officials_second_factor(
 
     settings.GOVDOC_DEMO = True
     monkeypatch.setenv("GOVDOC_DEMO_DATA", "1")  # as on SQLite, the embedded default
-    serve._banner("127.0.0.1", 8000)
+    serve._banner("127.0.0.1", 8000, demo=True)
     banner = capsys.readouterr().out
     assert f"head-unit    {demo_secret('head-unit')}" in banner and "govdoc demo-totp USERNAME" in banner
 

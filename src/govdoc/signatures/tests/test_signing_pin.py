@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from tests.support import log_in
 
 from govdoc.accounts.models import Person
 from govdoc.audit.models import AuditEvent
@@ -129,8 +130,7 @@ def test_the_provisioned_pin_must_be_changed_before_the_key_signs(handler: Perso
 
 def test_an_official_changes_the_pin_on_a_page(handler: Person) -> None:
     services.person_certificate_issue(person=handler, pin=PIN, organization="MUP", actor="admin")
-    client = Client()
-    client.force_login(handler)
+    client = log_in(Client(), handler)  # password and second factor passed
     assert 'id="pin-change-required"' in client.get("/work/").content.decode()
 
     wrong = client.post("/work/pin/", {"old_pin": "000000", "new_pin": "582039", "new_pin_again": "582039"})

@@ -94,7 +94,7 @@ def test_form_errors_are_shown_beside_their_fields() -> None:
 
 
 def test_a_password_change_ends_the_other_sessions_but_not_this_one() -> None:
-    PersonFactory(username="ana")
+    PersonFactory(username="ana", is_citizen=True)
     here, elsewhere = logged_in("ana", "correct-horse-battery"), logged_in("ana", "correct-horse-battery")
 
     wrong = here.post(

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from pytest_django import Settings
+from tests.support import log_in
 
 from govdoc.accounts.models import Person
 from govdoc.applications.models import Application
@@ -31,9 +32,7 @@ APPLY = "/services/uverenje-o-prebivalistu/apply/"
 
 
 def _client(username: str) -> Client:
-    client = Client()
-    client.force_login(Person.objects.get(username=username))
-    return client
+    return log_in(Client(), Person.objects.get(username=username))
 
 
 def _csp(response: object) -> dict[str, str]:
