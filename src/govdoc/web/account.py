@@ -4,7 +4,7 @@ Cyrillic, English)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import segno
 from django.conf import settings
@@ -373,4 +373,11 @@ def script_view(request: HttpRequest) -> HttpResponse:
         request.session[SCRIPT_SESSION_KEY] = script
         if isinstance(request.user, Person) and request.user.preferred_script != script:
             services.person_script_set(person=request.user, script=script, actor=request.user)
-    return HttpResponseRedirect(_next(request))
+    return HttpResponseRedirect(_without_lang(_next(request)))
+
+
+def _without_lang(target: str) -> str:
+    """The page to go back to, without a ``lang`` in its address (it would undo the choice)."""
+    parts = urlsplit(target)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "lang"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
