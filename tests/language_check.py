@@ -184,7 +184,7 @@ def problems(html: str, script: str, *, names: frozenset[str] = frozenset()) -> 
     if match is None or match.group(1).lower() != page_lang:
         found.append(f"<html lang> is {match.group(1) if match else None!r}, not {page_lang}")
     text = visible_text(html, page_lang)
-    for name in names:
+    for name in sorted(names, key=len, reverse=True):  # "Marko Marković" before "Marko"
         text = text.replace(name, " ")
     text = _CODES.sub(" ", text)
     words = [w for w in LATIN_WORD.findall(text) if w not in ALLOWED]

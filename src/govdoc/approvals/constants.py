@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 
 class StepKind(models.TextChoices):
-    REVIEW = "review", "Review"
+    REVIEW = "review", _("Review")
     # 협조: several consent steps with the same position form a parallel group.
-    CONSENT = "consent", "Consent"
-    APPROVAL = "approval", "Final approval"
+    CONSENT = "consent", _("Consent")
+    APPROVAL = "approval", _("Final approval")
 
 
 class LineStatus(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_PROGRESS = "in_progress", "In progress"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    RETURNED = "returned", "Returned to the drafter"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    DRAFT = "draft", pgettext_lazy("approval line", "Draft")
+    IN_PROGRESS = "in_progress", pgettext_lazy("approval line", "In progress")
+    APPROVED = "approved", pgettext_lazy("approval line", "Approved")
+    REJECTED = "rejected", pgettext_lazy("approval line", "Rejected")
+    RETURNED = "returned", pgettext_lazy("approval line", "Returned to the drafter")
+    WITHDRAWN = "withdrawn", pgettext_lazy("approval line", "Withdrawn")
 
 
 LINE_MOVES: dict[str, frozenset[str]] = {
@@ -38,12 +40,12 @@ LINE_FINISHED = frozenset(
 
 
 class StepStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    PENDING = "pending", "Pending"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    RETURNED = "returned", "Returned"
-    SKIPPED = "skipped", "Skipped"
+    WAITING = "waiting", pgettext_lazy("approval step", "Waiting")
+    PENDING = "pending", pgettext_lazy("approval step", "Pending")
+    APPROVED = "approved", pgettext_lazy("approval step", "Approved")
+    REJECTED = "rejected", pgettext_lazy("approval step", "Rejected")
+    RETURNED = "returned", pgettext_lazy("approval step", "Returned")
+    SKIPPED = "skipped", pgettext_lazy("approval step", "Skipped")
 
 
 STEP_MOVES: dict[str, frozenset[str]] = {
@@ -62,9 +64,9 @@ STEP_OPEN = frozenset({StepStatus.WAITING, StepStatus.PENDING})
 
 
 class Decision(models.TextChoices):
-    APPROVE = "approve", "Approve"
-    REJECT = "reject", "Reject"
-    RETURN = "return", "Return to the drafter"
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    RETURN = "return", _("Return to the drafter")
 
 
 # What a decision does to its step and, when it ends the line, to the line.
@@ -80,16 +82,25 @@ DECISION_ENDS_LINE: dict[str, LineStatus] = {
 # A rejection or a return must say why: the drafter has to know what to change.
 DECISIONS_NEEDING_COMMENT = frozenset({Decision.REJECT, Decision.RETURN})
 
-# Why a step was never decided; the exported manifest names it for every skipped step.
-SKIP_DELEGATED = "delegated decision"
+# Why a step was never decided; the exported manifest names it for every skipped step. Stored
+# in English as they are here; pages show them in the reader's language (``reason_text``).
+SKIP_DELEGATED = gettext_noop("delegated decision")
 SKIP_BY_OUTCOME: dict[str, str] = {
-    LineStatus.REJECTED: "line rejected",
-    LineStatus.RETURNED: "line returned to the drafter",
-    LineStatus.WITHDRAWN: "line withdrawn",
+    LineStatus.REJECTED: gettext_noop("line rejected"),
+    LineStatus.RETURNED: gettext_noop("line returned to the drafter"),
+    LineStatus.WITHDRAWN: gettext_noop("line withdrawn"),
 }
 
 # The applicant withdrew the application the line decides on (the line is withdrawn, its open
 # steps skipped with this reason, and no outcome is announced).
-REASON_APPLICANT_WITHDREW = "the applicant withdrew the application"
+REASON_APPLICANT_WITHDREW = gettext_noop("the applicant withdrew the application")
+
+_STORED_REASONS = frozenset({SKIP_DELEGATED, REASON_APPLICANT_WITHDREW, *SKIP_BY_OUTCOME.values()})
+
+
+def reason_text(reason: str) -> str:
+    """A stored skip or end reason in the reader's language; a reason a person typed stays as typed."""
+    return gettext(reason) if reason in _STORED_REASONS else reason
+
 
 COMMENT_MAX_LENGTH = 2000

@@ -9,7 +9,7 @@ from django.db import models
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency
-from govdoc.approvals.constants import Decision, LineStatus, StepKind, StepStatus
+from govdoc.approvals.constants import Decision, LineStatus, StepKind, StepStatus, reason_text
 from govdoc.documents.models import Document, DocumentVersion
 
 
@@ -60,6 +60,11 @@ class ApprovalLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} v{self.version_id}: {self.status}"
+
+    @property
+    def end_reason_text(self) -> str:
+        """Why the line ended, in the reader's language."""
+        return reason_text(self.end_reason)
 
 
 class ApprovalStep(models.Model):
@@ -125,6 +130,11 @@ class ApprovalStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.line_id} #{self.position} {self.kind} ({self.status})"
+
+    @property
+    def skip_reason_text(self) -> str:
+        """Why the step was skipped, in the reader's language."""
+        return reason_text(self.skip_reason)
 
 
 class DelegationRule(models.Model):

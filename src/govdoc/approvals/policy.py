@@ -20,9 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypedDict
+from typing import TYPE_CHECKING, Literal, TypedDict
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext_lazy
 
 from govdoc.accounts.constants import OFFICIAL_ROLES, Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 HolderScope = Literal["unit", "agency", "delegation"]
 HOLDER_SCOPES: frozenset[str] = frozenset({"unit", "agency", "delegation"})
@@ -69,25 +75,47 @@ class AssigneeRoles:
 
 
 # ------------------------------------------------------------------------------ wording
+# Read by officials on the application's page and in the API's problem details: in the reader's
+# language (gettext when the text is made, during the request).
 
-_ROLE_NAMES: dict[str, str] = {str(role.value): str(role.label).lower() for role in Role}
-_SCOPE_WORDS: dict[str, str] = {
-    "unit": "{role} of the handling unit",
-    "agency": "{role} of the agency",
-    "delegation": "{role} where the delegation table allows it for this document type",
+# A role as it reads inside a sentence ("... held by a head of unit of the agency").
+_ROLE_NAMES: dict[str, StrPromise] = {
+    Role.HANDLER: pgettext_lazy("role in a sentence", "handler"),
+    Role.HEAD_OF_UNIT: pgettext_lazy("role in a sentence", "head of unit"),
+    Role.HEAD_OF_AGENCY: pgettext_lazy("role in a sentence", "head of agency"),
+    Role.REGISTRY_CLERK: pgettext_lazy("role in a sentence", "registry clerk"),
+    Role.ARCHIVIST: pgettext_lazy("role in a sentence", "archivist"),
+    Role.ADMINISTRATOR: pgettext_lazy("role in a sentence", "administrator"),
 }
-_KIND_NAMES: dict[str, str] = {"review": "review", "consent": "consent", "approval": "final approval"}
+_SCOPE_WORDS: dict[str, str] = {
+    "unit": gettext_noop("%(role)s of the handling unit"),
+    "agency": gettext_noop("%(role)s of the agency"),
+    "delegation": gettext_noop("%(role)s where the delegation table allows it for this document type"),
+}
+_KIND_NAMES: dict[str, StrPromise] = {
+    "review": pgettext_lazy("step kind in a sentence", "review"),
+    "consent": pgettext_lazy("step kind in a sentence", "consent"),
+    "approval": pgettext_lazy("step kind in a sentence", "final approval"),
+}
+
+
+def _role_name(role: str) -> str:
+    return str(_ROLE_NAMES.get(role, role))
+
+
+def _kind_name(kind: str) -> str:
+    return str(_KIND_NAMES.get(kind, kind))
 
 
 def holders_text(holders: Sequence[PolicyHolder]) -> str:
     """'head of agency of the agency, or head of unit where the delegation table allows it ...'"""
-    words = [_SCOPE_WORDS[h["scope"]].format(role=_ROLE_NAMES.get(h["role"], h["role"])) for h in holders]
-    return ", or ".join(words) or "no one"
+    words = [_(_SCOPE_WORDS[h["scope"]]) % {"role": _role_name(h["role"])} for h in holders]
+    return _(", or ").join(words) or _("no one")
 
 
 def _roles_text(roles: AssigneeRoles) -> str:
     held = sorted(roles.agency_roles)
-    return ", ".join(_ROLE_NAMES.get(r, r) for r in held) or "no role in the agency"
+    return ", ".join(_role_name(r) for r in held) or _("no role in the agency")
 
 
 # ------------------------------------------------------------------------------ checks
@@ -144,7 +172,7 @@ def policy_refusals(
     for r_index, wanted in enumerate(required):
         if r_index in matched:
             continue
-        kind_name = _KIND_NAMES.get(wanted["kind"], wanted["kind"])
+        kind_name = _kind_name(wanted["kind"])
         allowed = holders_text(wanted["holders"])
         wrong = [
             i for i, s in enumerate(ordered) if s.kind == wanted["kind"] and i not in used and i not in blamed
@@ -154,26 +182,41 @@ def policy_refusals(
             step = ordered[wrong[0]]
             roles = assignees.get(step.assignee_id) or AssigneeRoles(name=step.assignee_id)
             if may_hold(wanted["holders"], roles, delegated_roles=delegated_roles):
-                order = ", then ".join(_KIND_NAMES.get(w["kind"], w["kind"]) for w in required)
+                order = _(", then ").join(_kind_name(w["kind"]) for w in required)
                 reasons.append(
-                    f"the {kind_name} step at position {step.position} is out of the policy's order ({order})"
+                    _("the %(kind)s step at position %(position)s is out of the policy's order (%(order)s)")
+                    % {"kind": kind_name, "position": step.position, "order": order}
                 )
                 continue
             reasons.append(
-                f"the {kind_name} step at position {step.position} is held by {roles.name} "
-                f"({_roles_text(roles)}), who may not hold it: it must be held by {allowed}"
+                _(
+                    "the %(kind)s step at position %(position)s is held by %(name)s (%(roles)s), "
+                    "who may not hold it: it must be held by %(allowed)s"
+                )
+                % {
+                    "kind": kind_name,
+                    "position": step.position,
+                    "name": roles.name,
+                    "roles": _roles_text(roles),
+                    "allowed": allowed,
+                }
             )
         else:
-            reasons.append(f"the line lacks the required {kind_name} step (held by {allowed})")
+            reasons.append(
+                _("the line lacks the required %(kind)s step (held by %(allowed)s)")
+                % {"kind": kind_name, "allowed": allowed}
+            )
     reasons += _delegated_decision_refusals(required, ordered, matched, assignees, delegated_roles)
     for o_index, step in enumerate(ordered):
         if o_index in used or o_index in blamed:
             continue
         if step.kind not in ADDABLE_KINDS:
-            kind_name = _KIND_NAMES.get(step.kind, step.kind)
             reasons.append(
-                f"the {kind_name} step at position {step.position} is not one the policy allows; "
-                "the drafter may add only review and consent steps"
+                _(
+                    "the %(kind)s step at position %(position)s is not one the policy allows; "
+                    "the drafter may add only review and consent steps"
+                )
+                % {"kind": _kind_name(step.kind), "position": step.position}
             )
     return reasons
 
@@ -198,20 +241,30 @@ def _delegated_decision_refusals(
             approval_holders, roles, delegated_roles=delegated_roles
         ):
             return [
-                f"the review step at position {step.position} is held by {roles.name} "
-                f"({_roles_text(roles)}), whom the delegation table lets decide this document type "
-                f"finally, but the policy does not: the final decision must be held by "
-                f"{holders_text(approval_holders)}"
+                _(
+                    "the review step at position %(position)s is held by %(name)s (%(roles)s), whom the "
+                    "delegation table lets decide this document type finally, but the policy does not: "
+                    "the final decision must be held by %(allowed)s"
+                )
+                % {
+                    "position": step.position,
+                    "name": roles.name,
+                    "roles": _roles_text(roles),
+                    "allowed": holders_text(approval_holders),
+                }
             ]
         skipped = [
-            _KIND_NAMES.get(required[r]["kind"], required[r]["kind"])
+            _kind_name(required[r]["kind"])
             for r, o in sorted(matched.items())
             if ordered[o].position > step.position and required[r]["kind"] != "approval"
         ]
         if skipped:
             return [
-                f"the review step at position {step.position} is a delegated decision of {roles.name} "
-                f"that ends the line before the required {', '.join(skipped)} step(s): put them first"
+                _(
+                    "the review step at position %(position)s is a delegated decision of %(name)s that "
+                    "ends the line before the required steps (%(steps)s): put them first"
+                )
+                % {"position": step.position, "name": roles.name, "steps": ", ".join(skipped)}
             ]
         return []  # the line ends here
     return []

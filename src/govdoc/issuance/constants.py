@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govdoc.accounts.constants import Role
 
@@ -12,20 +14,20 @@ class IssuedStatus(models.TextChoices):
     read (``IssuedDocument.status_at``), so a document turns expired at the exact moment, with
     no task that could run late or not at all."""
 
-    PENDING = "pending", "Being issued"
-    VALID = "valid", "Valid"
-    REVOKED = "revoked", "Revoked"
-    SUPERSEDED = "superseded", "Superseded"
-    FAILED = "failed", "Issuance failed"
+    PENDING = "pending", pgettext_lazy("issued document", "Being issued")
+    VALID = "valid", pgettext_lazy("issued document", "Valid")
+    REVOKED = "revoked", pgettext_lazy("issued document", "Revoked")
+    SUPERSEDED = "superseded", pgettext_lazy("issued document", "Superseded")
+    FAILED = "failed", pgettext_lazy("issued document", "Issuance failed")
 
 
 class ShownStatus(models.TextChoices):
     """The status a verifier is told (DESIGN.md "Verification result")."""
 
-    VALID = "valid", "Valid"
-    REVOKED = "revoked", "Revoked"
-    SUPERSEDED = "superseded", "Superseded"
-    EXPIRED = "expired", "Expired"
+    VALID = "valid", pgettext_lazy("issued document", "Valid")
+    REVOKED = "revoked", pgettext_lazy("issued document", "Revoked")
+    SUPERSEDED = "superseded", pgettext_lazy("issued document", "Superseded")
+    EXPIRED = "expired", pgettext_lazy("issued document", "Expired")
 
 
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
@@ -40,9 +42,9 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
 
 
 class Channel(models.TextChoices):
-    CODE = "code", "Typed code"
-    QR = "qr", "Scanned QR code"
-    UPLOAD = "upload", "Uploaded file"
+    CODE = "code", _("Typed code")
+    QR = "qr", _("Scanned QR code")
+    UPLOAD = "upload", _("Uploaded file")
     API = "api", "API"
 
 

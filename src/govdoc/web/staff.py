@@ -5,7 +5,7 @@ the draft decision and sending it into e-Approval; the approval queue with signe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts import sessions
+from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import officials_of_agency
 from govdoc.applications import selectors as apps
@@ -29,15 +30,17 @@ from govdoc.applications.services import decisions
 from govdoc.applications.specs import LineStep
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services as approval_services
+from govdoc.approvals.constants import StepKind
 from govdoc.approvals.policy import holders_text
 from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError, InvalidInputError
+from govdoc.core.transliteration import to_cyrillic
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services as issuance_services
 from govdoc.signatures import selectors as signatures
 from govdoc.signatures import services as signature_services
 from govdoc.signatures.errors import PinInvalidError
-from govdoc.web.schema_form import fields_for
+from govdoc.web.language import HTML_LANG, script_of
 
 View = Callable[..., HttpResponse]
 
@@ -59,6 +62,35 @@ def _me(request: HttpRequest) -> Person:
     return request.user
 
 
+def _script(request: HttpRequest) -> str:
+    """The page's script (``web.language`` decided it for this request)."""
+    return str(getattr(request, "govdoc_script", None) or script_of(request))
+
+
+def _with_service_names(applications: Iterable[Any], script: str) -> list[Any]:
+    """The applications, each with ``service_name`` in the page's script."""
+    rows = list(applications)
+    for row in rows:
+        row.service_name = row.service.name_in(script)
+    return rows
+
+
+def _data_rows(schema: dict[str, Any], data: dict[str, Any], script: str) -> list[dict[str, str]]:
+    """The application's data, each value beside its label in the page's script: the service's
+    form has its titles in Serbian Latin, and in English where it gives ``x-govdoc-title-en``.
+    The values stay as the applicant typed them."""
+    rows = []
+    for name, prop in schema.get("properties", {}).items():
+        label = str(prop.get("title", name))
+        if script == Script.ENGLISH:
+            label = str(prop.get("x-govdoc-title-en") or label)
+        elif script == Script.CYRILLIC:
+            label = to_cyrillic(label)
+        value = data.get(name, "")
+        rows.append({"label": label, "value": "" if value is None else str(value)})
+    return rows
+
+
 def _step_up(request: HttpRequest, back_to: str) -> HttpResponse | None:
     """Signing and revoking need a recent log-in: if it is older, confirm it first, then come
     back here and repeat the action (nothing of the form is kept: the PIN never is)."""
@@ -76,7 +108,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
         request,
         "web/staff/workspace.html",
         {
-            "applications": apps.unit_inbox(official=me),
+            "applications": _with_service_names(apps.unit_inbox(official=me), _script(request)),
             "queue": approvals.queue_for(person=me),
             "post_reports": approvals.post_reports_for(person=me),
             "signing_pin": signatures.signing_pin_current(person=me),
@@ -95,6 +127,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     state = state if state in apps.CASE_FILTERS else "all"
     found = apps.unit_cases(official=me, text=text, state=state, service_code=request.GET.get("service", ""))
     page = Paginator(found, 50).get_page(request.GET.get("page"))
+    page.object_list = _with_service_names(page.object_list, _script(request))
     return render(
         request,
         "web/staff/cases.html",
@@ -126,10 +159,14 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
             fields = exc.details.get("errors")
             if isinstance(fields, dict):  # e.g. {"steps": ...}: shown beside the field
                 errors = {str(k): str(v) for k, v in fields.items()}
+    script = _script(request)
     context = {
         "app": app,
+        "service_name": app.service.name_in(script),
         "events": apps.timeline(application=app, viewer=me),
-        "data_fields": fields_for(app.service.form_schema, values=app.data, errors={}),
+        # The timeline's texts are what the applicant read, in the script they applied in.
+        "applicant_lang": HTML_LANG[Script(app.script) if app.script in Script.values else Script.LATIN],
+        "data_fields": _data_rows(app.service.form_schema, app.data, script),
         "decision_fields": app.decision_fields,
         "default_line": _default_line(app, me),
         "handlers": apps.handlers_of(application=app),
@@ -149,11 +186,8 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
     return render(request, "web/staff/application.html", context, status=status)
 
 
-STEP_KIND_LABELS = {
-    "review": "Pregled / Review",
-    "consent": "Saglasnost / Consent",
-    "approval": "Odobrenje / Final approval",
-}
+# The kinds of step a line may have, as the approvals domain names them.
+STEP_KIND_LABELS = {str(kind.value): kind.label for kind in StepKind}
 
 
 def _default_line(app: Any, me: Person) -> list[dict[str, Any]]:
@@ -198,14 +232,16 @@ def _line_from_post(request: HttpRequest) -> list[LineStep] | None:
     if not kinds:
         return None
     if not (len(kinds) == len(assignees) == len(positions)):
-        raise InvalidInputError("the approval line on the page is incomplete", errors={"line": "incomplete"})
+        raise InvalidInputError(
+            _("The approval line on the page is incomplete."), errors={"line": "incomplete"}
+        )
     try:
         return [
             LineStep(kind=kind, assignee_id=assignee, position=int(position))  # type: ignore[typeddict-item]
             for kind, assignee, position in zip(kinds, assignees, positions, strict=True)
         ]
     except ValueError as exc:
-        raise InvalidInputError("a step position is not a number", errors={"line": "position"}) from exc
+        raise InvalidInputError(_("A step position is not a number."), errors={"line": "position"}) from exc
 
 
 def _act(request: HttpRequest, app: Any, me: Person, action: str) -> None:
@@ -213,7 +249,7 @@ def _act(request: HttpRequest, app: Any, me: Person, action: str) -> None:
     if action == "assign":
         handler = apps.handler_get(application=app, person_id=post.get("handler", ""))
         app_services.application_assign(application=app, handler=handler, actor=me)
-        messages.success(request, "Predmet je dodeljen. / Assigned.")
+        messages.success(request, _("The application is assigned."))
     elif action == "request_completion":
         app_services.completion_request_create(
             application=app,
@@ -222,22 +258,22 @@ def _act(request: HttpRequest, app: Any, me: Person, action: str) -> None:
             attachment_keys=post.getlist("attachment_keys"),
             actor=me,
         )
-        messages.success(request, "Zatražena je dopuna. / Completion requested.")
+        messages.success(request, _("The applicant is asked to complete the application."))
     elif action == "save_draft":
         fields = {k.removeprefix("decision_"): v for k, v in post.items() if k.startswith("decision_")}
         decisions.decision_draft_save(application=app, fields=fields, actor=me)
-        messages.success(request, "Nacrt je sačuvan. / Draft saved.")
+        messages.success(request, _("The draft is saved."))
     elif action == "send":
         decisions.decision_send_to_approval(application=app, steps=_line_from_post(request), actor=me)
-        messages.success(request, "Poslato na odobravanje. / Sent for approval.")
+        messages.success(request, _("The decision is sent for approval."))
     elif action == "withdraw_line":
         line = approvals.line_get(user=me, line_id=app.approval_line_id)
         approval_services.line_withdraw(line=line, actor=me, reason=post.get("reason", ""))
-        messages.success(request, "Linija odobravanja je povučena. / The approval line was withdrawn.")
+        messages.success(request, _("The approval line was withdrawn."))
     elif action == "revoke":
         document = issuance.issued_get(viewer=me, issued_id=app.issued_document_id)
         issuance_services.issued_revoke(issued=document, reason=post.get("reason", ""), actor=me)
-        messages.success(request, "Dokument je opozvan. / The document was revoked.")
+        messages.success(request, _("The document was revoked."))
     else:
         raise Http404("unknown action")
 
@@ -260,7 +296,7 @@ def decide(request: HttpRequest, step_id: str) -> HttpResponse:
     except GovDocError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("web:work") + f"#step-{step_id}")
-    messages.success(request, "Odluka je potpisana i zabeležena. / Your decision is signed and recorded.")
+    messages.success(request, _("Your decision is signed and recorded."))
     return HttpResponseRedirect(reverse("web:work"))
 
 
@@ -303,6 +339,6 @@ def signing_pin(request: HttpRequest) -> HttpResponse:
         except GovDocError as exc:  # the key is blocked
             context["error"] = exc.message
             return render(request, "web/staff/signing_pin.html", context, status=403)
-        messages.success(request, "PIN za potpisivanje je promenjen. / Your signing PIN is changed.")
+        messages.success(request, _("Your signing PIN is changed."))
         return HttpResponseRedirect(reverse("web:work"))
     return render(request, "web/staff/signing_pin.html", context)
