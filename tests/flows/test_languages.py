@@ -13,10 +13,14 @@ from django.test import Client
 
 from govdoc.accounts.models import Person
 from govdoc.applications.models import Application
+from govdoc.applications.services import applications as app_services
+from govdoc.applications.services import decisions
+from govdoc.approvals import selectors as approvals
+from govdoc.approvals import services as approval_services
 from govdoc.cli import demo_data
 from govdoc.signatures.tests.conftest import make_sample_pdf
 from tests.language_check import problems
-from tests.support import log_in
+from tests.support import PIN, log_in, run_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -46,6 +50,8 @@ OFFICIALS = [
     "/work/cases/?state=closed",
     "/work/applications/{application}/",
 ]
+# An application's page further on in its life (see the officials' test).
+OFFICIALS_CASE = ["/work/applications/{application}/"]
 ACCOUNT_PUBLIC = ["/login/", "/signup/", "/password/reset/"]
 ACCOUNT_CITIZEN = ["/account/password/"]
 ACCOUNT_OFFICIAL = ["/work/pin/"]
@@ -93,7 +99,27 @@ def test_public_and_citizens_pages_are_in_the_language_chosen(application: Appli
 
 
 def test_officials_pages_are_in_the_language_chosen(application: Application) -> None:
-    assert _check(_as("head-unit"), OFFICIALS, application) == {}
+    found = _check(_as("head-unit"), OFFICIALS, application)
+    # The same pages as the case goes on: assigned (the draft, the approval line and its policy),
+    # in approval (the approver's queue, the line's steps), issued (the document, its revocation).
+    head_unit, handler = Person.objects.get(username="head-unit"), Person.objects.get(username="handler")
+    app_services.application_assign(application=application, handler=handler, actor=head_unit)
+    found |= _in_state("assigned", _check(_as("handler"), OFFICIALS_CASE, application))
+    decisions.decision_send_to_approval(application=application, actor=handler)
+    found |= _in_state("in approval", _check(_as("head-unit"), [*OFFICIALS_CASE, "/work/"], application))
+    for username in ("head-unit", "registry", "head-agency"):
+        approver = Person.objects.get(username=username)
+        for step in approvals.queue_for(person=approver):
+            approval_services.step_decide(step=step, actor=approver, decision="approve", pin=PIN)
+        run_worker()
+    application.refresh_from_db()
+    assert application.status == "issued"
+    found |= _in_state("issued", _check(_as("head-unit"), OFFICIALS_CASE, application))
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def _in_state(state: str, found: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {f"{state}: {page}": wrong for page, wrong in found.items()}
 
 
 def test_account_pages_are_in_the_language_chosen(application: Application) -> None:

@@ -5,6 +5,7 @@ the draft decision and sending it into e-Approval; the approval queue with signe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -75,6 +76,28 @@ def _with_service_names(applications: Iterable[Any], script: str) -> list[Any]:
     return rows
 
 
+# Registry and receipt numbers inside a title (P-MUP-2026-000042) stay in Latin letters.
+_NUMBERS = re.compile(r"\b[A-Z]+(?:-[A-Z0-9]+)+\b")
+
+
+def _with_titles(rows: list[tuple[Any, Any]], script: str) -> list[Any]:
+    """Each row with ``title``: its document's registered title (written in Serbian Latin) in
+    Cyrillic letters on a Cyrillic page; on an English page it stays as registered (the page
+    marks its language)."""
+    out = []
+    for row, document in rows:
+        title = str(document.title)
+        if script == Script.CYRILLIC:
+            parts, at = [], 0
+            for number in _NUMBERS.finditer(title):
+                parts += [to_cyrillic(title[at : number.start()]), number.group()]
+                at = number.end()
+            title = "".join([*parts, to_cyrillic(title[at:])])
+        row.title = title
+        out.append(row)
+    return out
+
+
 def _data_rows(schema: dict[str, Any], data: dict[str, Any], script: str) -> list[dict[str, str]]:
     """The application's data, each value beside its label in the page's script: the service's
     form has its titles in Serbian Latin, and in English where it gives ``x-govdoc-title-en``.
@@ -103,14 +126,16 @@ def _step_up(request: HttpRequest, back_to: str) -> HttpResponse | None:
 @official_required
 @require_safe
 def workspace(request: HttpRequest) -> HttpResponse:
-    me = _me(request)
+    me, script = _me(request), _script(request)
     return render(
         request,
         "web/staff/workspace.html",
         {
-            "applications": _with_service_names(apps.unit_inbox(official=me), _script(request)),
-            "queue": approvals.queue_for(person=me),
-            "post_reports": approvals.post_reports_for(person=me),
+            "applications": _with_service_names(apps.unit_inbox(official=me), script),
+            "queue": _with_titles([(s, s.line.document) for s in approvals.queue_for(person=me)], script),
+            "post_reports": _with_titles(
+                [(r, r.step.line.document) for r in approvals.post_reports_for(person=me)], script
+            ),
             "signing_pin": signatures.signing_pin_current(person=me),
             "has_signing_key": signatures.has_signing_key(person=me),
         },
