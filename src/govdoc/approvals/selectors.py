@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import memberships_current, memberships_current_in_agency
@@ -63,7 +64,7 @@ def line_get(*, user: Person, line_id: uuid.UUID | str) -> ApprovalLine:
         else None
     )
     if line is None or not _may_see(user=user, line=line):
-        raise LineNotFoundError("no such approval line", line_id=str(line_id))
+        raise LineNotFoundError(_("no such approval line"), line_id=str(line_id))
     return line
 
 
@@ -89,7 +90,7 @@ def step_get(*, step_id: uuid.UUID | str) -> ApprovalStep:
     pk = _uuid(step_id)
     step = ApprovalStep.objects.select_related(*_STEP_RELATED).filter(pk=pk).first() if pk else None
     if step is None:
-        raise StepNotFoundError("no such approval step", step_id=str(step_id))
+        raise StepNotFoundError(_("no such approval step"), step_id=str(step_id))
     return step
 
 
@@ -105,7 +106,7 @@ def step_for_decision(*, person: Person, step_id: uuid.UUID | str) -> ApprovalSt
         try:
             line_get(user=person, line_id=step.line_id)
         except LineNotFoundError as exc:
-            raise StepNotFoundError("no such approval step", step_id=str(step_id)) from exc
+            raise StepNotFoundError(_("no such approval step"), step_id=str(step_id)) from exc
     return step
 
 

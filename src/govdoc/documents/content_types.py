@@ -14,9 +14,16 @@ import posixpath
 import re
 import unicodedata
 import zipfile
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from govdoc.documents import pdf_inspection
 from govdoc.documents.errors import EmptyUploadError, UnsafePdfError, UploadRejectedError, UploadTooLargeError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 PDF = "application/pdf"
 PNG = "image/png"
@@ -35,23 +42,23 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 BINARY = "application/octet-stream"
 
-NAMES: dict[str, str] = {
-    PDF: "a PDF document",
-    PNG: "a PNG image",
-    JPEG: "a JPEG image",
-    TIFF: "a TIFF image",
-    XML: "an XML document",
-    JSON: "a JSON document",
-    TEXT: "a plain text file",
-    HTML: "an HTML page",
-    ZIP: "a ZIP archive",
-    ODT: "an OpenDocument text",
-    ODS: "an OpenDocument spreadsheet",
-    ODP: "an OpenDocument presentation",
-    DOCX: "a Word (DOCX) document",
-    XLSX: "an Excel (XLSX) workbook",
-    PPTX: "a PowerPoint (PPTX) presentation",
-    BINARY: "an unrecognised binary file",
+NAMES: dict[str, StrPromise] = {
+    PDF: gettext_lazy("a PDF document"),
+    PNG: gettext_lazy("a PNG image"),
+    JPEG: gettext_lazy("a JPEG image"),
+    TIFF: gettext_lazy("a TIFF image"),
+    XML: gettext_lazy("an XML document"),
+    JSON: gettext_lazy("a JSON document"),
+    TEXT: gettext_lazy("a plain text file"),
+    HTML: gettext_lazy("an HTML page"),
+    ZIP: gettext_lazy("a ZIP archive"),
+    ODT: gettext_lazy("an OpenDocument text"),
+    ODS: gettext_lazy("an OpenDocument spreadsheet"),
+    ODP: gettext_lazy("an OpenDocument presentation"),
+    DOCX: gettext_lazy("a Word (DOCX) document"),
+    XLSX: gettext_lazy("an Excel (XLSX) workbook"),
+    PPTX: gettext_lazy("a PowerPoint (PPTX) presentation"),
+    BINARY: gettext_lazy("an unrecognised binary file"),
 }
 
 EXTENSIONS: dict[str, str] = {
@@ -99,7 +106,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def describe(media_type: str) -> str:
-    return NAMES.get(media_type, media_type)
+    return str(NAMES.get(media_type, media_type))
 
 
 def normalize(media_type: str) -> str:
@@ -188,7 +195,8 @@ def check_size(size: int, *, filename: str, max_bytes: int) -> None:
     if size > max_bytes:
         shown = safe_filename(filename)
         raise UploadTooLargeError(
-            f"the file {shown} is {_size_text(size)}, more than the limit of {_size_text(max_bytes)}",
+            _("the file %(name)s is %(size)s, more than the limit of %(limit)s")
+            % {"name": shown, "size": _size_text(size), "limit": _size_text(max_bytes)},
             filename=shown,
             size=size,
             max_bytes=max_bytes,
@@ -211,7 +219,7 @@ def check_upload(
     """
     shown = safe_filename(filename)
     if not data:
-        raise EmptyUploadError(f"the file {shown} is empty", filename=shown)
+        raise EmptyUploadError(_("the file %(name)s is empty") % {"name": shown}, filename=shown)
     check_size(len(data), filename=filename, max_bytes=max_bytes)
     actual = sniff(data)
     claims = []
@@ -223,7 +231,8 @@ def check_upload(
     for claimed in claims:
         if not _compatible(claimed, actual):
             raise UploadRejectedError(
-                f"the file {shown} is {describe(actual)}, not {describe(claimed)}",
+                _("the file %(name)s is %(actual)s, not %(claimed)s")
+                % {"name": shown, "actual": describe(actual), "claimed": describe(claimed)},
                 filename=shown,
                 detected=actual,
                 declared=claimed,
@@ -232,7 +241,8 @@ def check_upload(
     if effective not in allowed:
         accepted = ", ".join(sorted(describe(t) for t in allowed))
         raise UploadRejectedError(
-            f"the file {shown} is {describe(effective)}, which is not accepted here (accepted: {accepted})",
+            _("the file %(name)s is %(actual)s, which is not accepted here (accepted: %(accepted)s)")
+            % {"name": shown, "actual": describe(effective), "accepted": accepted},
             filename=shown,
             detected=effective,
         )
@@ -241,18 +251,30 @@ def check_upload(
     return effective
 
 
-PDF_REFUSALS: dict[str, str] = {
-    pdf_inspection.DAMAGED: "the file {name} is not a complete, readable PDF document (it may be "
-    "truncated or damaged); save or download it again and send the new copy",
-    pdf_inspection.ENCRYPTED: "the file {name} is an encrypted (password-protected) PDF document; "
-    "save it without protection and send it again",
-    pdf_inspection.JAVASCRIPT: "the file {name} is a PDF document with JavaScript, which is not "
-    "accepted; print it to a new PDF (or scan it) and send that",
-    pdf_inspection.LAUNCH: "the file {name} is a PDF document with an action that starts another "
-    "program, which is not accepted; print it to a new PDF (or scan it) and send that",
-    pdf_inspection.HTML_INSIDE: "the file {name} is an HTML page behind a PDF header, not a PDF document",
-    pdf_inspection.TOO_COMPLEX: "the file {name} is a PDF document too complex to check; "
-    "print it to a new PDF (or scan it) and send that",
+PDF_REFUSALS: dict[str, StrPromise] = {
+    pdf_inspection.DAMAGED: gettext_lazy(
+        "the file {name} is not a complete, readable PDF document (it may be "
+        "truncated or damaged); save or download it again and send the new copy"
+    ),
+    pdf_inspection.ENCRYPTED: gettext_lazy(
+        "the file {name} is an encrypted (password-protected) PDF document; "
+        "save it without protection and send it again"
+    ),
+    pdf_inspection.JAVASCRIPT: gettext_lazy(
+        "the file {name} is a PDF document with JavaScript, which is not "
+        "accepted; print it to a new PDF (or scan it) and send that"
+    ),
+    pdf_inspection.LAUNCH: gettext_lazy(
+        "the file {name} is a PDF document with an action that starts another "
+        "program, which is not accepted; print it to a new PDF (or scan it) and send that"
+    ),
+    pdf_inspection.HTML_INSIDE: gettext_lazy(
+        "the file {name} is an HTML page behind a PDF header, not a PDF document"
+    ),
+    pdf_inspection.TOO_COMPLEX: gettext_lazy(
+        "the file {name} is a PDF document too complex to check; "
+        "print it to a new PDF (or scan it) and send that"
+    ),
 }
 
 
@@ -262,7 +284,7 @@ def check_pdf(data: bytes, *, filename: str) -> None:
     if reason is not None:
         shown = safe_filename(filename)
         raise UnsafePdfError(
-            PDF_REFUSALS[reason].format(name=shown), filename=shown, detected=PDF, reason=reason
+            str(PDF_REFUSALS[reason]).format(name=shown), filename=shown, detected=PDF, reason=reason
         )
 
 
@@ -271,4 +293,4 @@ def _size_text(size: int) -> str:
         return f"{size / (1024 * 1024):.1f} MB"
     if size >= 1024:
         return f"{size / 1024:.1f} KB"
-    return f"{size} bytes"
+    return _("%(size)s bytes") % {"size": size}

@@ -7,6 +7,7 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Agency, Person
 from govdoc.audit.services import record_access
@@ -51,7 +52,7 @@ def document_get(*, user: Viewer, document_id: uuid.UUID | str) -> Document:
     pk = _uuid(document_id)
     document = documents_visible_to(user=user).filter(pk=pk).first() if pk else None
     if document is None:
-        raise DocumentNotFoundError("no such document", document_id=str(document_id))
+        raise DocumentNotFoundError(_("no such document"), document_id=str(document_id))
     return document
 
 
@@ -72,7 +73,9 @@ def version_get(*, user: Viewer, document_id: uuid.UUID | str, number: int) -> D
     version = versions_of(document=document).filter(number=number).first()
     if version is None:
         raise VersionNotFoundError(
-            f"the document has no version {number}", document_id=str(document.pk), version=number
+            _("the document has no version %(number)s") % {"number": number},
+            document_id=str(document.pk),
+            version=number,
         )
     return version
 
@@ -83,7 +86,7 @@ CONTENT_READ_PURPOSE = "reading a document's content"
 def version_content(*, user: Viewer, version: DocumentVersion) -> bytes:
     """The bytes of a version, checked against their SHA-256 (``FileIntegrityError`` if altered)."""
     if not documents_visible_to(user=user).filter(pk=version.document_id).exists():
-        raise DocumentNotFoundError("no such document", document_id=str(version.document_id))
+        raise DocumentNotFoundError(_("no such document"), document_id=str(version.document_id))
     content = file_read(version.file)
     record_access(
         actor=user,

@@ -11,6 +11,8 @@ import uuid
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govdoc.accounts.models import Agency, Person, Unit
 from govdoc.accounts.selectors import memberships_current
@@ -41,7 +43,8 @@ def _require_writer(*, actor: Person, agency_id: uuid.UUID) -> None:
     )
     if not allowed:
         raise NotAnOfficialHereError(
-            f"{actor.get_username()} holds no role in this agency that may write its documents",
+            _("%(username)s holds no role in this agency that may write its documents")
+            % {"username": actor.get_username()},
             person_id=str(actor.pk),
             agency_id=str(agency_id),
         )
@@ -50,9 +53,12 @@ def _require_writer(*, actor: Person, agency_id: uuid.UUID) -> None:
 def _text(value: str, *, field: str, max_length: int, required: bool = True) -> str:
     value = value.strip()
     if required and not value:
-        raise InvalidDocumentFieldError(f"{field} must not be empty", field=field)
+        raise InvalidDocumentFieldError(_("%(field)s must not be empty") % {"field": field}, field=field)
     if len(value) > max_length:
-        raise InvalidDocumentFieldError(f"{field} is longer than {max_length} characters", field=field)
+        raise InvalidDocumentFieldError(
+            _("%(field)s is longer than %(max)s characters") % {"field": field, "max": max_length},
+            field=field,
+        )
     return value
 
 
@@ -117,27 +123,30 @@ def _document_new(
     """Check the fields and the actor, and create the document row (no version yet)."""
     if owner_unit.agency_id != agency.pk:
         raise OwnerUnitOutsideAgencyError(
-            "the owner unit belongs to another agency", unit_id=str(owner_unit.pk), agency_id=str(agency.pk)
+            _("the owner unit belongs to another agency"),
+            unit_id=str(owner_unit.pk),
+            agency_id=str(agency.pk),
         )
     _require_writer(actor=actor, agency_id=agency.pk)
     title = _text(title, field="title", max_length=500)
     if not _DOC_TYPE.match(doc_type):
         raise InvalidDocumentFieldError(
-            "doc_type must be a short code (letters, digits, '.', '_', '-'; at most 32)", field="doc_type"
+            _("doc_type must be a short code (letters, digits, '.', '_', '-'; at most 32)"), field="doc_type"
         )
     if not _CLASSIFICATION.match(classification_code):
         raise InvalidDocumentFieldError(
-            "classification_code must be 1 to 32 letters, digits, '.', '/', '-' or '_'",
+            _("classification_code must be 1 to 32 letters, digits, '.', '/', '-' or '_'"),
             field="classification_code",
         )
     if disclosure not in Disclosure.values:
         raise InvalidDocumentFieldError(
-            f"disclosure must be one of {', '.join(Disclosure.values)}", field="disclosure"
+            _("disclosure must be one of %(values)s") % {"values": ", ".join(Disclosure.values)},
+            field="disclosure",
         )
     legal_ground = _text(legal_ground, field="legal_ground", max_length=500, required=False)
     if disclosure != Disclosure.PUBLIC and not legal_ground:
         raise LegalGroundRequiredError(
-            "a document that is not fully public needs the legal ground for withholding it",
+            _("a document that is not fully public needs the legal ground for withholding it"),
             field="legal_ground",
         )
     return Document.objects.create(
@@ -325,11 +334,25 @@ def _seal(version: DocumentVersion, *, actor: Person) -> None:
     )
 
 
+# What a sealed version refuses, by the action asked of it.
+_SEALED_REFUSALS: dict[str, str] = {
+    "be sealed again": gettext_noop(
+        "version %(number)s is sealed and cannot be sealed again; add a new version instead"
+    ),
+    "be changed": gettext_noop(
+        "version %(number)s is sealed and cannot be changed; add a new version instead"
+    ),
+    "get attachments": gettext_noop(
+        "version %(number)s is sealed and cannot get attachments; add a new version instead"
+    ),
+}
+
+
 def _locked_unsealed(version: DocumentVersion, *, action: str) -> DocumentVersion:
     locked = DocumentVersion.objects.select_for_update(of=("self",)).select_related("file").get(pk=version.pk)
     if locked.sealed:
         raise VersionSealedError(
-            f"version {locked.number} is sealed and cannot {action}; add a new version instead",
+            _(_SEALED_REFUSALS[action]) % {"number": locked.number},
             document_id=str(locked.document_id),
             version=locked.number,
         )
@@ -413,7 +436,7 @@ def document_register(*, document: Document, actor: Person, subject: str = "") -
     existing = RegistryEntry.objects.select_related("agency").filter(document=document).first()
     if existing is not None:
         raise AlreadyRegisteredError(
-            f"the document is already registered as {existing.registry_number}",
+            _("the document is already registered as %(number)s") % {"number": existing.registry_number},
             document_id=str(document.pk),
             registry_number=existing.registry_number,
         )

@@ -19,6 +19,7 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, default_storage
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from govdoc.audit.services import record
 from govdoc.core import clock
@@ -134,8 +135,12 @@ def file_read(stored: StoredFile) -> bytes:
             data={"sha256": stored.sha256, "reason": reason, "found_sha256": found},
         )
     raise FileIntegrityError(
-        f"the stored file {stored.sha256[:12]}… is {reason}: "
-        "it no longer matches its SHA-256 and is not served",
+        (
+            _("the stored file %(sha)s… is missing: it no longer matches its SHA-256 and is not served")
+            if reason == "missing"
+            else _("the stored file %(sha)s… is altered: it no longer matches its SHA-256 and is not served")
+        )
+        % {"sha": stored.sha256[:12]},
         sha256=stored.sha256,
         reason=reason,
     )

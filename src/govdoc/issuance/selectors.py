@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Person
 from govdoc.approvals.selectors import SignedDecision, approved_content, line_participants
@@ -95,7 +96,7 @@ def issued_by_code(code: str) -> IssuedDocument:
     normal = code_normalise(code)
     if normal is None:
         raise InvalidVerificationCodeError(
-            "a verification code has 16 letters and digits, e.g. ABCD-EFGH-JKMN-PQRS", field="code"
+            _("a verification code has 16 letters and digits, e.g. ABCD-EFGH-JKMN-PQRS"), field="code"
         )
     issued = (
         IssuedDocument.objects.select_related("agency", "superseded_by")
@@ -104,7 +105,8 @@ def issued_by_code(code: str) -> IssuedDocument:
     )
     if issued is None:
         raise IssuedDocumentNotFoundError(
-            f"no document was issued with the verification code {normal}; check the code on the paper",
+            _("no document was issued with the verification code %(code)s; check the code on the paper")
+            % {"code": normal},
             code=normal,
         )
     return issued
@@ -210,7 +212,7 @@ def verifications_of(*, issued: IssuedDocument, viewer: Person) -> QuerySet[Veri
     """Who checked this document and when, newest first; only its recipient may see this."""
     if issued.recipient_id is None or viewer.pk != issued.recipient_id:
         raise NotTheRecipientError(
-            "only the recipient of a document sees who verified it",
+            _("only the recipient of a document sees who verified it"),
             issued_id=str(issued.pk),
             person_id=str(viewer.pk),
         )
@@ -247,7 +249,7 @@ def issued_get(*, viewer: Person, issued_id: uuid.UUID | str) -> IssuedDocument:
         else None
     )
     if issued is None or not _visible_to(issued, viewer):
-        raise IssuedDocumentNotFoundError("no such issued document", issued_id=str(issued_id))
+        raise IssuedDocumentNotFoundError(_("no such issued document"), issued_id=str(issued_id))
     return issued
 
 
@@ -257,7 +259,7 @@ ISSUED_READ_PURPOSE = "reading an issued document"
 def issued_pdf(*, viewer: Person, issued: IssuedDocument) -> bytes:
     """The sealed PDF as registered, re-hashed on read (documents' FileIntegrityError if not)."""
     if not _visible_to(issued, viewer) or issued.version is None:
-        raise IssuedDocumentNotFoundError("no such issued document", issued_id=str(issued.pk))
+        raise IssuedDocumentNotFoundError(_("no such issued document"), issued_id=str(issued.pk))
     if viewer.pk != issued.recipient_id:
         # Anyone but the holder reading it reads the holder's personal data: recorded (the holder
         # sees it on their data-access page).

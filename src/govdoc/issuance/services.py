@@ -31,6 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Agency, Person, Unit
@@ -80,7 +81,8 @@ def _writer_unit(*, actor: Person, agency: Agency) -> Unit:
     )
     if membership is None:
         raise NotAllowedToIssueError(
-            f"{actor.get_username()} holds no role in {agency.code} that may issue its documents",
+            _("%(username)s holds no role in %(agency)s that may issue its documents")
+            % {"username": actor.get_username(), "agency": agency.code},
             person_id=str(actor.pk),
             agency_id=str(agency.pk),
         )
@@ -108,15 +110,19 @@ def _holder_name(recipient: Person | None, context: dict[str, Any]) -> str:
 def _check_input(*, title: str, script: str, data: JSONObject, valid_until: dt.datetime | None) -> str:
     title = title.strip()
     if not title or len(title) > 500:
-        raise InvalidIssueInputError("the title must have 1 to 500 characters", field="title")
+        raise InvalidIssueInputError(_("the title must have 1 to 500 characters"), field="title")
     if script not in Script.values:
-        raise InvalidIssueInputError(f"script must be one of {', '.join(Script.values)}", field="script")
+        raise InvalidIssueInputError(
+            _("script must be one of %(scripts)s") % {"scripts": ", ".join(Script.values)}, field="script"
+        )
     if valid_until is not None and valid_until.tzinfo is None:
-        raise InvalidIssueInputError("valid_until must carry a time zone", field="valid_until")
+        raise InvalidIssueInputError(_("valid_until must carry a time zone"), field="valid_until")
     try:
         canonical_json(data)
     except (TypeError, ValueError) as exc:
-        raise InvalidIssueInputError(f"data must be plain JSON: {exc}", field="data") from None
+        raise InvalidIssueInputError(
+            _("data must be plain JSON: %(error)s") % {"error": exc}, field="data"
+        ) from None
     return title
 
 
@@ -444,7 +450,7 @@ def document_issue(
     except Exception as exc:
         _issue_fail(issued.pk, error=exc, actor=actor)
         raise IssuanceFailedError(
-            f"issuing {issued.registry_number} failed: {exc}",
+            _("issuing %(number)s failed: %(error)s") % {"number": issued.registry_number, "error": exc},
             issued_id=str(issued.pk),
             registry_number=issued.registry_number,
         ) from exc
@@ -464,7 +470,7 @@ def issued_interrupted_sweep(*, older_than: dt.timedelta = INTERRUPTED_AFTER) ->
     marked = 0
     for pk, number in list(stale.values_list("pk", "registry_number")[:1000]):
         error = IssuanceInterruptedError(
-            f"issuing {number} was interrupted and not finished", issued_id=str(pk)
+            _("issuing %(number)s was interrupted and not finished") % {"number": number}, issued_id=str(pk)
         )
         _issue_fail(pk, error=error, actor="issuance")
         marked += 1
@@ -477,7 +483,11 @@ def issued_interrupted_sweep(*, older_than: dt.timedelta = INTERRUPTED_AFTER) ->
 def _move(issued: IssuedDocument, target: IssuedStatus) -> None:
     if target not in ALLOWED_MOVES[issued.status]:
         raise IssuedStatusError(
-            f"an issued document that is {issued.status} cannot become {target}",
+            _("an issued document that is %(status)s cannot become %(target)s")
+            % {
+                "status": IssuedStatus(issued.status).label.lower(),
+                "target": IssuedStatus(target).label.lower(),
+            },
             issued_id=str(issued.pk),
             status=issued.status,
             target=str(target),
@@ -488,8 +498,10 @@ def _move(issued: IssuedDocument, target: IssuedStatus) -> None:
 def _require_changer(*, actor: Person, issued: IssuedDocument) -> None:
     if not any(has_role(person=actor, role=role, agency=issued.agency) for role in CHANGE_ROLES):
         raise NotAllowedToChangeIssuedError(
-            "only a head of unit, head of agency or administrator of the issuing agency may "
-            "revoke or supersede its documents",
+            _(
+                "only a head of unit, head of agency or administrator of the issuing agency may "
+                "revoke or supersede its documents"
+            ),
             person_id=str(actor.pk),
             issued_id=str(issued.pk),
         )
@@ -498,7 +510,7 @@ def _require_changer(*, actor: Person, issued: IssuedDocument) -> None:
 def _reason(reason: str) -> str:
     reason = reason.strip()
     if not reason or len(reason) > 1000:
-        raise InvalidIssueInputError("give the reason (1 to 1000 characters)", field="reason")
+        raise InvalidIssueInputError(_("give the reason (1 to 1000 characters)"), field="reason")
     return reason
 
 
@@ -528,7 +540,7 @@ def issued_supersede(
     _require_changer(actor=actor, issued=issued)
     reason = _reason(reason)
     if replacement.pk == issued.pk:
-        raise IssuedStatusError("a document cannot supersede itself", issued_id=str(issued.pk))
+        raise IssuedStatusError(_("a document cannot supersede itself"), issued_id=str(issued.pk))
     # Both rows, in one order, so two opposite supersessions cannot deadlock.
     locked = {
         row.pk: row
@@ -539,13 +551,14 @@ def issued_supersede(
     issued, replacement = locked[issued.pk], locked[replacement.pk]
     if replacement.agency_id != issued.agency_id:
         raise IssuedStatusError(
-            "the replacement was issued by another agency",
+            _("the replacement was issued by another agency"),
             issued_id=str(issued.pk),
             replacement_id=str(replacement.pk),
         )
     if replacement.status != IssuedStatus.VALID:
         raise IssuedStatusError(
-            f"the replacement is {replacement.status}, not valid",
+            _("the replacement is %(status)s, not valid")
+            % {"status": IssuedStatus(replacement.status).label.lower()},
             issued_id=str(issued.pk),
             replacement_id=str(replacement.pk),
         )

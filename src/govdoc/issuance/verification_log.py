@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from govdoc.core import clock
 from govdoc.issuance.constants import Channel, ShownStatus
@@ -40,7 +41,10 @@ def verification_record(
     the chain's single head row should not serialise; this table is their record.
     """
     if channel not in Channel.values:
-        raise InvalidIssueInputError(f"channel must be one of {', '.join(Channel.values)}", field="channel")
+        raise InvalidIssueInputError(
+            _("channel must be one of %(channels)s") % {"channels": ", ".join(Channel.values)},
+            field="channel",
+        )
     return VerificationEvent.objects.create(
         issued=issued,
         at=clock.now(),

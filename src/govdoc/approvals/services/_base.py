@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import agency_ids_of, people_by_ids
@@ -71,7 +73,8 @@ def _lock_line(line_id: uuid.UUID) -> ApprovalLine:
 def _move(line: ApprovalLine, to: LineStatus) -> None:
     if to not in LINE_MOVES[line.status]:
         raise LineStateError(
-            f"a line that is {line.status} cannot become {to}",
+            _("a line that is %(status)s cannot become %(to)s")
+            % {"status": line.get_status_display().lower(), "to": LineStatus(to).label.lower()},
             line_id=str(line.pk),
             status=str(line.status),
             to=str(to),
@@ -82,7 +85,7 @@ def _move(line: ApprovalLine, to: LineStatus) -> None:
 def _require_drafter(*, line: ApprovalLine, actor: Actor) -> None:
     if isinstance(actor, Person) and actor.pk != line.drafter_id:
         raise NotDrafterError(
-            "only the drafter may change, submit or withdraw this approval line",
+            _("only the drafter may change, submit or withdraw this approval line"),
             line_id=str(line.pk),
             person_id=str(actor.pk),
         )
@@ -111,52 +114,56 @@ def _validated_steps(
 ) -> list[tuple[StepKind, Person, int]]:
     """Check the drafter's steps; returns (kind, assignee, position) sorted by position."""
     if not steps:
-        raise InvalidLineError("an approval line needs at least its final approval step")
+        raise InvalidLineError(_("an approval line needs at least its final approval step"))
     kinds: list[StepKind] = []
     for spec in steps:
         if spec.kind not in StepKind.values:
-            raise InvalidLineError(f"unknown step kind {spec.kind!r}", kind=str(spec.kind))
+            raise InvalidLineError(_("unknown step kind %(kind)r") % {"kind": spec.kind}, kind=str(spec.kind))
         if isinstance(spec.position, bool) or not isinstance(spec.position, int) or spec.position < 1:
-            raise InvalidLineError("step positions are whole numbers from 1", position=str(spec.position))
+            raise InvalidLineError(_("step positions are whole numbers from 1"), position=str(spec.position))
         kinds.append(StepKind(spec.kind))
     approvals = [spec for spec in steps if spec.kind == StepKind.APPROVAL]
     if len(approvals) != 1:
         raise InvalidLineError(
-            f"an approval line has exactly one final approval step, not {len(approvals)}",
+            _("an approval line has exactly one final approval step, not %(count)s")
+            % {"count": len(approvals)},
             count=len(approvals),
         )
     final = approvals[0]
     if any(spec is not final and spec.position >= final.position for spec in steps):
-        raise InvalidLineError("the final approval must be the last step, alone at its position")
+        raise InvalidLineError(_("the final approval must be the last step, alone at its position"))
     by_position: dict[int, list[StepKind]] = {}
     for spec, kind in zip(steps, kinds, strict=True):
         by_position.setdefault(spec.position, []).append(kind)
     for position, group in by_position.items():
         if len(group) > 1 and any(kind != StepKind.CONSENT for kind in group):
             raise InvalidLineError(
-                "only consent steps may share a position (a parallel consent group)", position=position
+                _("only consent steps may share a position (a parallel consent group)"), position=position
             )
     ids = [str(spec.assignee_id) for spec in steps]
     if len(set(ids)) != len(ids):
-        raise InvalidLineError("a person may appear only once in an approval line")
+        raise InvalidLineError(_("a person may appear only once in an approval line"))
     if str(drafter_id) in ids:
-        raise InvalidLineError("the drafter cannot approve their own draft", person_id=str(drafter_id))
+        raise InvalidLineError(_("the drafter cannot approve their own draft"), person_id=str(drafter_id))
     try:
         people = {str(person.pk): person for person in people_by_ids(ids)}
     except Exception as exc:  # a malformed id: Django raises ValidationError
-        raise InvalidLineError("an assignee id is not a valid person id") from exc
+        raise InvalidLineError(_("an assignee id is not a valid person id")) from exc
     result: list[tuple[StepKind, Person, int]] = []
     for spec, kind, person_id in zip(steps, kinds, ids, strict=True):
         person = people.get(person_id)
         if person is None or not person.is_active:
-            raise InvalidLineError(f"no active person {person_id}", person_id=person_id)
+            raise InvalidLineError(_("no active person %(id)s") % {"id": person_id}, person_id=person_id)
         if person.is_system:
             raise InvalidLineError(
-                f"{person.get_username()} is an agency system: only people decide", person_id=person_id
+                _("%(username)s is an agency system: only people decide")
+                % {"username": person.get_username()},
+                person_id=person_id,
             )
         if not _is_official_of(person, agency_id):
             raise InvalidLineError(
-                f"{person.get_username()} is not a current official of the document's agency",
+                _("%(username)s is not a current official of the document's agency")
+                % {"username": person.get_username()},
                 person_id=person_id,
             )
         result.append((kind, person, spec.position))

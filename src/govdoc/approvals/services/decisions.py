@@ -14,6 +14,7 @@ import uuid
 from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import memberships_current
@@ -66,7 +67,7 @@ def _acting_for(
 ) -> uuid.UUID | None:
     """None when the assignee decides; the assignee's id when ``actor`` is their deputy now."""
     if actor.pk == line.drafter_id:
-        raise NotYourStepError("the drafter cannot decide on their own draft", step_id=str(step.pk))
+        raise NotYourStepError(_("the drafter cannot decide on their own draft"), step_id=str(step.pk))
     if actor.pk == step.assignee_id:
         return None
     absent = Absence.objects.filter(
@@ -74,7 +75,7 @@ def _acting_for(
     ).exists()
     if not absent:
         raise NotYourStepError(
-            "this step is not yours to decide", step_id=str(step.pk), person_id=str(actor.pk)
+            _("this step is not yours to decide"), step_id=str(step.pk), person_id=str(actor.pk)
         )
     return step.assignee_id
 
@@ -84,14 +85,15 @@ def _check_may_decide(
 ) -> uuid.UUID | None:
     if line.status != LineStatus.IN_PROGRESS or step.status != StepStatus.PENDING:
         raise StepNotPendingError(
-            f"the step is {step.status} (line {line.status}); only a pending step can be decided",
+            _("the step is %(step)s (its line: %(line)s); only a pending step can be decided")
+            % {"step": step.get_status_display().lower(), "line": line.get_status_display().lower()},
             step_id=str(step.pk),
             status=str(step.status),
         )
     acting_for = _acting_for(step=step, line=line, actor=actor, at=at)
     if not _is_official_of(actor, line.agency_id):
         raise NotYourStepError(
-            "only a current official of the agency decides its approvals", person_id=str(actor.pk)
+            _("only a current official of the agency decides its approvals"), person_id=str(actor.pk)
         )
     return acting_for
 
@@ -119,18 +121,27 @@ def step_decide(
 ) -> ApprovalStep:
     """Approve, reject or return a pending step; the decision is signed with the actor's key."""
     if decision not in Decision.values:
-        raise InvalidDecisionError(f"a decision is approve, reject or return, not {decision!r}")
+        raise InvalidDecisionError(
+            _("a decision is approve, reject or return, not %(decision)r") % {"decision": decision}
+        )
     chosen = Decision(decision)
     comment = comment.strip()
     if chosen in DECISIONS_NEEDING_COMMENT and not comment:
-        raise CommentRequiredError(f"say why when you {chosen.value}", step_id=str(step.pk))
+        raise CommentRequiredError(
+            _("say why you reject the draft")
+            if chosen == Decision.REJECT
+            else _("say why you return the draft to the drafter"),
+            step_id=str(step.pk),
+        )
     if len(comment) > COMMENT_MAX_LENGTH:
-        raise InvalidDecisionError(f"a comment has at most {COMMENT_MAX_LENGTH} characters")
+        raise InvalidDecisionError(
+            _("a comment has at most %(max)s characters") % {"max": COMMENT_MAX_LENGTH}
+        )
     # A quick check without locks, so that someone who may not decide is told so before
     # their key is touched; the authoritative check is repeated under the locks below.
     fresh = ApprovalStep.objects.select_related("line").filter(pk=step.pk).first()
     if fresh is None:
-        raise StepNotFoundError("no such approval step", step_id=str(step.pk))
+        raise StepNotFoundError(_("no such approval step"), step_id=str(step.pk))
     _check_may_decide(step=fresh, line=fresh.line, actor=actor, at=clock.now())
     _refuse_changed_content(line=fresh.line, step=fresh, actor=actor)
     key = person_key_open(person=actor, pin=pin)  # a wrong PIN is counted and audited, nothing else
@@ -234,8 +245,10 @@ def _refuse_changed_content(*, line: ApprovalLine, step: ApprovalStep, actor: Pe
             data={"line": str(line.pk), "reason": "content_changed", "content_sha256": line.content_sha256},
         )
     raise ContentChangedError(
-        "the document's data or template changed after the line was sent; the drafter must "
-        "withdraw it and send the new content for approval",
+        _(
+            "the document's data or template changed after the line was sent; the drafter must "
+            "withdraw it and send the new content for approval"
+        ),
         line_id=str(line.pk),
         step_id=str(step.pk),
     )
@@ -276,9 +289,9 @@ def post_report_acknowledge(*, report: PostReport, actor: Person) -> PostReport:
     try:
         report = PostReport.objects.select_for_update().get(pk=report.pk)
     except PostReport.DoesNotExist as exc:
-        raise PostReportNotFoundError("no such post-report", report_id=str(report.pk)) from exc
+        raise PostReportNotFoundError(_("no such post-report"), report_id=str(report.pk)) from exc
     if report.person_id != actor.pk:
-        raise PostReportNotFoundError("no such post-report", report_id=str(report.pk))
+        raise PostReportNotFoundError(_("no such post-report"), report_id=str(report.pk))
     if report.acknowledged_at is None:
         report.acknowledged_at = clock.now()
         report.save(update_fields=["acknowledged_at"])

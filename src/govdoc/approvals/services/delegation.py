@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import OFFICIAL_ROLES, Role
 from govdoc.accounts.models import Agency, Person
@@ -33,7 +34,7 @@ def _require_manager(*, actor: Actor, agency_ids: set[object], roles: frozenset[
     held = memberships_current(person=actor).filter(unit__agency_id__in=agency_ids, role__in=roles)
     if not held.exists():
         raise NotAllowedToManageError(
-            "you hold no role that may change this", person_id=str(actor.pk), roles=sorted(roles)
+            _("you hold no role that may change this"), person_id=str(actor.pk), roles=sorted(roles)
         )
 
 
@@ -51,13 +52,17 @@ def delegation_rule_create(
     _require_manager(actor=actor, agency_ids={agency.pk}, roles=RULE_MANAGER_ROLES)
     doc_type = doc_type.strip()
     if not doc_type or len(doc_type) > DOC_TYPE_MAX:
-        raise InvalidDelegationRuleError(f"doc_type must have 1 to {DOC_TYPE_MAX} characters")
+        raise InvalidDelegationRuleError(
+            _("doc_type must have 1 to %(max)s characters") % {"max": DOC_TYPE_MAX}
+        )
     if role not in OFFICIAL_ROLES:
-        raise InvalidDelegationRuleError(f"{role!r} is not a role of an official", role=role)
+        raise InvalidDelegationRuleError(
+            _("%(role)r is not a role of an official") % {"role": role}, role=role
+        )
     if valid_from.tzinfo is None or (valid_to is not None and valid_to.tzinfo is None):
-        raise InvalidDelegationRuleError("validity times must be timezone-aware")
+        raise InvalidDelegationRuleError(_("validity times must be timezone-aware"))
     if valid_to is not None and valid_to <= valid_from:
-        raise InvalidDelegationRuleError("a rule must end after it starts")
+        raise InvalidDelegationRuleError(_("a rule must end after it starts"))
     rule = DelegationRule.objects.create(
         agency=agency,
         doc_type=doc_type,
@@ -116,14 +121,15 @@ def absence_create(
     if not (isinstance(actor, Person) and actor.pk == person.pk):
         _require_manager(actor=actor, agency_ids=agency_ids_of(person=person), roles=ABSENCE_MANAGER_ROLES)
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
-        raise InvalidAbsenceError("absence times must be timezone-aware")
+        raise InvalidAbsenceError(_("absence times must be timezone-aware"))
     if ends_at <= starts_at:
-        raise InvalidAbsenceError("an absence must end after it starts")
+        raise InvalidAbsenceError(_("an absence must end after it starts"))
     if deputy.pk == person.pk:
-        raise InvalidAbsenceError("a person cannot be their own deputy")
+        raise InvalidAbsenceError(_("a person cannot be their own deputy"))
     if not agency_ids_of(person=person) & agency_ids_of(person=deputy):
         raise InvalidAbsenceError(
-            "the deputy must be a current official of the absent person's agency", deputy_id=str(deputy.pk)
+            _("the deputy must be a current official of the absent person's agency"),
+            deputy_id=str(deputy.pk),
         )
     absence = Absence.objects.create(
         person=person,

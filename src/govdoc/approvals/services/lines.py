@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Person
 from govdoc.approvals.constants import (
@@ -60,19 +61,21 @@ def line_create(
     application's output document), the SHA-256 of that content; every decision signs it, and
     the issuer checks it against what it is about to issue."""
     if isinstance(actor, Person) and actor.pk != drafter.pk:
-        raise NotDrafterError("a line is built by its drafter", person_id=str(actor.pk))
+        raise NotDrafterError(_("a line is built by its drafter"), person_id=str(actor.pk))
     if version.document_id != document.pk:
-        raise InvalidLineError("the version belongs to another document", version_id=str(version.pk))
+        raise InvalidLineError(_("the version belongs to another document"), version_id=str(version.pk))
     doc_type = doc_type.strip()
     if not doc_type or len(doc_type) > DOC_TYPE_MAX:
-        raise InvalidLineError(f"doc_type must have 1 to {DOC_TYPE_MAX} characters", field="doc_type")
+        raise InvalidLineError(
+            _("doc_type must have 1 to %(max)s characters") % {"max": DOC_TYPE_MAX}, field="doc_type"
+        )
     if not _is_official_of(drafter, document.agency_id):
         raise InvalidLineError(
-            "the drafter is not a current official of the document's agency", person_id=str(drafter.pk)
+            _("the drafter is not a current official of the document's agency"), person_id=str(drafter.pk)
         )
     checked = _validated_steps(steps, agency_id=document.agency_id, drafter_id=drafter.pk)
     if content_sha256 and not _is_sha256(content_sha256):
-        raise InvalidLineError("content_sha256 must be a SHA-256 in hex", field="content_sha256")
+        raise InvalidLineError(_("content_sha256 must be a SHA-256 in hex"), field="content_sha256")
     try:
         with transaction.atomic():
             line = ApprovalLine.objects.create(
@@ -86,7 +89,8 @@ def line_create(
             )
     except IntegrityError as exc:
         raise LineAlreadyOpenError(
-            "this version already has an approval line in draft or in progress", version_id=str(version.pk)
+            _("this version already has an approval line in draft or in progress"),
+            version_id=str(version.pk),
         ) from exc
     step_data = _create_steps(line, checked)
     record(
@@ -110,7 +114,7 @@ def line_steps_replace(*, line: ApprovalLine, steps: Sequence[StepSpec], actor: 
     line = _lock_line(line.pk)
     _require_drafter(line=line, actor=actor)
     if line.status != LineStatus.DRAFT:
-        raise LineStateError("only a draft line's steps can be changed", line_id=str(line.pk))
+        raise LineStateError(_("only a draft line's steps can be changed"), line_id=str(line.pk))
     checked = _validated_steps(steps, agency_id=line.agency_id, drafter_id=line.drafter_id)
     ApprovalStep.objects.filter(line=line).delete()
     step_data = _create_steps(line, checked)
@@ -129,7 +133,8 @@ def line_submit(*, line: ApprovalLine, actor: Actor) -> ApprovalLine:
     for step in steps:
         if not _is_official_of(step.assignee, line.agency_id):
             raise InvalidLineError(
-                f"{step.assignee.get_username()} is no longer a current official of the agency",
+                _("%(username)s is no longer a current official of the agency")
+                % {"username": step.assignee.get_username()},
                 person_id=str(step.assignee_id),
             )
     first = min(step.position for step in steps)
@@ -150,7 +155,7 @@ def line_withdraw(*, line: ApprovalLine, actor: Actor, reason: str = "") -> Appr
     # something that will not be issued.
     if line.decision_count and not content_changed(line):
         raise LineStateError(
-            "the line cannot be withdrawn: a decision has already been taken", line_id=str(line.pk)
+            _("the line cannot be withdrawn: a decision has already been taken"), line_id=str(line.pk)
         )
     _move(line, LineStatus.WITHDRAWN)
     _skip_open_steps(line, reason=SKIP_BY_OUTCOME[LineStatus.WITHDRAWN])
@@ -172,10 +177,10 @@ def line_cancel(*, line_id: uuid.UUID, reason: str, actor: Actor) -> ApprovalLin
     try:
         line = _lock_line(line_id)
     except ApprovalLine.DoesNotExist as exc:
-        raise LineNotFoundError("no such approval line", line_id=str(line_id)) from exc
+        raise LineNotFoundError(_("no such approval line"), line_id=str(line_id)) from exc
     reason = reason.strip()[:200]
     if not reason:
-        raise InvalidLineError("say why the line is stopped", line_id=str(line_id))
+        raise InvalidLineError(_("say why the line is stopped"), line_id=str(line_id))
     _move(line, LineStatus.WITHDRAWN)
     skipped = _skip_open_steps(line, reason=reason)
     line.finished_at, line.end_reason = clock.now(), reason

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Person, Unit
@@ -23,6 +24,17 @@ from govdoc.approvals.signals import line_finished
 from govdoc.documents.models import Document
 from govdoc.documents.tests.samples import create_document
 from govdoc.signatures.services import person_certificate_issue
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english() -> Iterator[None]:
+    """The services' messages are people's texts, in the language active when they are made
+    (Serbian Latin unless a page or an API call chose another); these tests read them in
+    English, the language they are written in. Their translations are checked on the pages
+    (tests/flows/test_languages.py) and in test_*_messages_are_translated."""
+    with translation.override("en"):
+        yield
+
 
 PIN = "123456"
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from django.utils import translation
+
 from govdoc.approvals.policy import (
     ApprovalPolicy,
     AssigneeRoles,
@@ -112,7 +115,7 @@ def test_a_drafter_added_reviewer_with_a_delegated_role_cannot_end_the_line_earl
 
     assert reasons == [
         "the review step at position 1 is a delegated decision of Other Head that ends the line "
-        "before the required review step(s): put them first"
+        "before the required steps (review): put them first"
     ]
     # a delegated role the policy does not allow to decide finally
     handler_delegated = policy_refusals(
@@ -125,3 +128,20 @@ def test_a_drafter_added_reviewer_with_a_delegated_role_cannot_end_the_line_earl
     # after the required steps, a delegated reviewer may decide finally
     late = _steps(("review", "hu", 1), ("review", "hu2", 2), ("approval", "ha", 3))
     assert policy_refusals(POLICY, late, PEOPLE, delegated_roles=delegated) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "the line lacks the required review step (held by head of unit of the handling unit)"),
+        ("sr-latn", "liniji nedostaje obavezan korak „pregled” (može ga dobiti: šef jedinice u jedinici"),
+        ("sr", "линији недостаје обавезан корак „преглед” (може га добити: шеф јединице у јединици"),
+    ],
+)
+def test_the_refusals_are_in_the_readers_language(language: str, said: str) -> None:
+    """Officials read the reasons on the application's page and in the API, in their language;
+    the names of the people stay as they were typed."""
+    with translation.override(language):
+        reasons = policy_refusals(POLICY, _steps(("approval", "rc", 1)), PEOPLE)
+    assert reasons[0].startswith(said)
+    assert "Milica Milić" in reasons[1]

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Person, Unit
 from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
 from govdoc.documents.models import Document
 from govdoc.documents.tests.samples import create_document
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english() -> Iterator[None]:
+    """The services' messages are people's texts, in the language active when they are made
+    (Serbian Latin unless a page or an API call chose another); these tests read them in
+    English, the language they are written in. Their translations are checked on the pages
+    (tests/flows/test_languages.py) and in test_*_messages_are_translated."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture(autouse=True)

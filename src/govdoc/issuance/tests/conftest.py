@@ -6,11 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import translation
 from pytest_django import Settings
 
 from govdoc.accounts.constants import Role, Script
@@ -18,6 +19,17 @@ from govdoc.accounts.models import Agency, Person, Unit
 from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
 from govdoc.issuance.models import IssuedDocument
 from govdoc.issuance.services import document_issue
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english() -> Iterator[None]:
+    """The services' messages are people's texts, in the language active when they are made
+    (Serbian Latin unless a page or an API call chose another); these tests read them in
+    English, the language they are written in. Their translations are checked on the pages
+    (tests/flows/test_languages.py) and in test_*_messages_are_translated."""
+    with translation.override("en"):
+        yield
+
 
 # Written in Serbian Latin, as agencies write them; Cyrillic documents are transliterated.
 CERTIFICATE_TEMPLATE = """
