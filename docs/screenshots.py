@@ -80,20 +80,20 @@ def main(base: str) -> None:
         head = login(browser, base, "head-unit")
         head.goto(f"{base}/work/")
         head.get_by_role("link", name=receipt).click()
-        head.get_by_label("Obrađivač / Handler").select_option(label="Marko Marković")
-        head.get_by_role("button", name="Dodeli / Assign").click()
+        head.get_by_label("Obrađivač", exact=True).select_option(label="Marko Marković")
+        head.get_by_role("button", name="Dodeli").click()
         handler = login(browser, base, "handler")
         handler.goto(f"{base}/work/")
         handler.get_by_role("link", name=receipt).click()
         shot(handler, "04-handler-application")
-        handler.get_by_role("button", name="Pošalji na odobravanje / Send for approval").click()
+        handler.get_by_role("button", name="Pošalji na odobravanje").click()
         head.goto(f"{base}/work/")
         shot(head, "05-approval-queue")
         for page in (head, login(browser, base, "registry"), login(browser, base, "head-agency")):
             page.goto(f"{base}/work/")
             card = page.locator("article.card").first
-            card.get_by_label("PIN za potpisivanje / Signing PIN").fill(PIN)
-            card.get_by_role("button", name="Odobri i potpiši / Approve and sign").click()
+            card.get_by_label("PIN za potpisivanje", exact=True).fill(PIN)
+            card.get_by_role("button", name="Odobri i potpiši").click()
         for _ in range(60):  # the demo's worker issues the certificate in the background
             citizen.goto(f"{base}/inbox/")
             if citizen.locator("#issued a").count():

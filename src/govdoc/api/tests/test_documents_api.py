@@ -45,7 +45,9 @@ class Api:
         _, token = api_token_issue(
             person=person, name="tests", expires_at=clock.now() + dt.timedelta(days=1), actor=None
         )
-        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        # An integrator that reads English asks for it; without Accept-Language the problems'
+        # texts are in Serbian Latin (test_problems_speak_the_language_the_client_asks_for).
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE="en")
 
     def get(self, path: str) -> Any:
         return self.client.get(BASE + path)
@@ -198,6 +200,20 @@ def test_bad_uploads_are_refused_and_nothing_is_written(
     new = AuditEvent.objects.order_by("seq").values_list("event", flat=True)[events:]
     expected = 1 if code in ("upload-rejected", "upload-empty") else 0
     assert [e for e in new if e != "accounts.api_token_used"] == ["documents.upload_refused"] * expected
+
+
+@pytest.mark.parametrize(
+    ("accept_language", "title"),
+    [
+        ("", "datoteka scan.pdf je PNG slika, a ne PDF dokument"),
+        ("sr-Cyrl", "датотека scan.pdf је PNG слика, а не PDF документ"),
+        ("en", "the file scan.pdf is a PNG image, not a PDF document"),
+    ],
+)
+def test_problems_speak_the_language_the_client_asks_for(api: Api, accept_language: str, title: str) -> None:
+    file = SimpleUploadedFile("scan.pdf", PNG, content_type="application/pdf")
+    response = api.client.post(BASE, _create_form(file=file), HTTP_ACCEPT_LANGUAGE=accept_language)
+    assert _problem(response, 415, "upload-rejected")["title"] == title  # the type stays English
 
 
 def test_invalid_fields_answer_problems(api: Api) -> None:

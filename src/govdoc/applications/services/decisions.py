@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Membership, Person
@@ -172,7 +173,8 @@ def _policy_enforced(application: Application, steps: list[LineStep]) -> None:
     if reasons:
         text = "; ".join(reasons)
         raise LinePolicyError(
-            f"the approval line breaks the approval policy of {service.code}: {text}",
+            _("the approval line breaks the approval policy of %(service)s: %(reasons)s")
+            % {"service": service.code, "reasons": text},
             errors={"steps": text},
             application_id=str(application.pk),
             service=service.code,

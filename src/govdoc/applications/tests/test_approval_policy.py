@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
+from django.utils import translation
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person, Unit
@@ -22,6 +24,15 @@ from govdoc.core import clock
 from govdoc.documents.models import Document
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english() -> Iterator[None]:
+    """The refusals are read here in English, the language they are written in (officials read
+    them in their own: tests/flows/test_languages.py, approvals' test_policy)."""
+    with translation.override("en"):
+        yield
+
 
 RESIDENCE_POLICY: ApprovalPolicy = {
     "steps": [

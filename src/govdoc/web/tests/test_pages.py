@@ -105,8 +105,8 @@ def test_handler_changes_the_line_before_sending_then_withdraws_it(applied: Appl
     page = handler.get(f"/work/applications/{app.pk}/").content.decode()
     assert 'name="step_assignee"' in page
     policy = page.split('id="approval-policy"')[1].split("</div>")[0]
-    assert "Pregled / Review: head of unit of the handling unit" in policy
-    assert "Saglasnost / Consent: registry clerk of the agency" in policy
+    assert "Pregled: šef jedinice u jedinici koja rešava predmet" in policy  # the page's language
+    assert "Saglasnost: službenik pisarnice u organu" in policy
     # The residence certificate's policy wants the registry clerk's consent: an administrator in
     # its place is refused, and the page says why beside the line.
     refused = handler.post(
@@ -122,7 +122,8 @@ def test_handler_changes_the_line_before_sending_then_withdraws_it(applied: Appl
     html = refused.content.decode()
     beside = html.split('id="steps-error"')[1].split("</p>")[0]
     assert (
-        "the consent step at position 2 is held by Petar Perić (administrator), who may not hold it" in beside
+        "korak „saglasnost” na poziciji 2 dodeljen je korisniku Petar Perić (administrator), "
+        "kome ne može biti dodeljen" in beside
     )
     app.refresh_from_db()
     assert app.status == "assigned"
@@ -190,8 +191,8 @@ def test_when_the_applicant_withdraws_during_approval_the_page_shows_why_the_lin
     assert f'id="step-{step.pk}"' not in _client("head-unit").get("/work/").content.decode()
     page = _client("handler").get(f"/work/applications/{app.pk}/").content.decode()
     steps = page.split('id="line-steps"')[1]
-    assert "the applicant withdrew the application" in steps
-    assert steps.count("(the applicant withdrew the application)") == 3
+    assert "podnosilac je povukao zahtev" in steps
+    assert steps.count("(podnosilac je povukao zahtev)") == 3
 
 
 def test_the_citizen_withdraws_from_the_page_during_approval_and_the_approvers_queue_empties(
@@ -281,7 +282,7 @@ def test_a_head_of_unit_handling_a_case_sees_the_default_line_with_a_step_to_fil
     head.post(f"/work/applications/{applied.pk}/", {"action": "assign", "handler": str(me.pk)})
     page = head.get(f"/work/applications/{applied.pk}/").content.decode()
     line = page.split('id="line"')[1].split("</ol>")[0]
-    assert "no default line" not in line
-    assert "Pregled / Review — korak / step 1" in line
-    assert "Odobrenje / Final approval" in line
-    assert '<option value="" selected>— izaberite / choose —</option>' in line
+    assert "nema podrazumevane linije" not in line
+    assert "Pregled — korak 1" in line
+    assert "Konačno odobrenje" in line
+    assert '<option value="" selected>— izaberite —</option>' in line
