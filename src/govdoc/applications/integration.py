@@ -20,7 +20,14 @@ from govdoc.approvals import selectors as approval_reads
 from govdoc.approvals import services as approvals
 from govdoc.approvals.constants import REASON_APPLICANT_WITHDREW
 from govdoc.approvals.errors import LineStateError
-from govdoc.approvals.policy import AssigneeRoles, PolicyHolder, ProposedStep, holders_text, may_hold
+from govdoc.approvals.policy import (
+    AssigneeRoles,
+    PolicyHolder,
+    ProposedStep,
+    holders_text,
+    may_hold,
+    refusal_message,
+)
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
 from govdoc.issuance import selectors as issuance_selectors
@@ -91,6 +98,11 @@ def approval_line_stop_withdrawn(*, line_id: uuid.UUID, actor: Person) -> None:
             "the decision on this application has already been taken: it can no longer be withdrawn",
             line_id=str(line_id),
         ) from exc
+
+
+def approval_policy_refusal_message(*, service_code: str, reasons: list[str]) -> str:
+    """The refusal of a line that breaks the service's policy, in the reader's language."""
+    return refusal_message(service_code, reasons)
 
 
 def approval_policy_refusals(

@@ -113,6 +113,14 @@ def holders_text(holders: Sequence[PolicyHolder]) -> str:
     return _(", or ").join(words) or _("no one")
 
 
+def refusal_message(subject: str, reasons: Sequence[str]) -> str:
+    """One sentence for a line refused by ``subject``'s policy (a service's code), every reason."""
+    return _("the approval line breaks the approval policy of %(service)s: %(reasons)s") % {
+        "service": subject,
+        "reasons": "; ".join(reasons),
+    }
+
+
 def _roles_text(roles: AssigneeRoles) -> str:
     held = sorted(roles.agency_roles)
     return ", ".join(_role_name(r) for r in held) or _("no role in the agency")

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Membership, Person
@@ -173,8 +172,7 @@ def _policy_enforced(application: Application, steps: list[LineStep]) -> None:
     if reasons:
         text = "; ".join(reasons)
         raise LinePolicyError(
-            _("the approval line breaks the approval policy of %(service)s: %(reasons)s")
-            % {"service": service.code, "reasons": text},
+            integration.approval_policy_refusal_message(service_code=service.code, reasons=reasons),
             errors={"steps": text},
             application_id=str(application.pk),
             service=service.code,
