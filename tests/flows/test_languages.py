@@ -50,8 +50,6 @@ OFFICIALS = [
     "/work/cases/?state=closed",
     "/work/applications/{application}/",
 ]
-# An application's page further on in its life (see the officials' test).
-OFFICIALS_CASE = ["/work/applications/{application}/"]
 ACCOUNT_PUBLIC = ["/login/", "/signup/", "/password/reset/"]
 ACCOUNT_CITIZEN = ["/account/password/"]
 ACCOUNT_OFFICIAL = ["/work/pin/"]
@@ -102,11 +100,12 @@ def test_officials_pages_are_in_the_language_chosen(application: Application) ->
     found = _check(_as("head-unit"), OFFICIALS, application)
     # The same pages as the case goes on: assigned (the draft, the approval line and its policy),
     # in approval (the approver's queue, the line's steps), issued (the document, its revocation).
+    case = ["/work/applications/{application}/"]
     head_unit, handler = Person.objects.get(username="head-unit"), Person.objects.get(username="handler")
     app_services.application_assign(application=application, handler=handler, actor=head_unit)
-    found |= _in_state("assigned", _check(_as("handler"), OFFICIALS_CASE, application))
+    found |= _in_state("assigned", _check(_as("handler"), case, application))
     decisions.decision_send_to_approval(application=application, actor=handler)
-    found |= _in_state("in approval", _check(_as("head-unit"), [*OFFICIALS_CASE, "/work/"], application))
+    found |= _in_state("in approval", _check(_as("head-unit"), [*case, "/work/"], application))
     for username in ("head-unit", "registry", "head-agency"):
         approver = Person.objects.get(username=username)
         for step in approvals.queue_for(person=approver):
@@ -114,7 +113,7 @@ def test_officials_pages_are_in_the_language_chosen(application: Application) ->
         run_worker()
     application.refresh_from_db()
     assert application.status == "issued"
-    found |= _in_state("issued", _check(_as("head-unit"), OFFICIALS_CASE, application))
+    found |= _in_state("issued", _check(_as("head-unit"), case, application))
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 
