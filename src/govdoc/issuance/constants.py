@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from govdoc.accounts.constants import Role
 
@@ -14,20 +13,20 @@ class IssuedStatus(models.TextChoices):
     read (``IssuedDocument.status_at``), so a document turns expired at the exact moment, with
     no task that could run late or not at all."""
 
-    PENDING = "pending", pgettext_lazy("issued document", "Being issued")
-    VALID = "valid", pgettext_lazy("issued document", "Valid")
-    REVOKED = "revoked", pgettext_lazy("issued document", "Revoked")
-    SUPERSEDED = "superseded", pgettext_lazy("issued document", "Superseded")
-    FAILED = "failed", pgettext_lazy("issued document", "Issuance failed")
+    PENDING = "pending", _("Being issued")
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+    SUPERSEDED = "superseded", _("Superseded")
+    FAILED = "failed", _("Issuance failed")
 
 
 class ShownStatus(models.TextChoices):
     """The status a verifier is told (DESIGN.md "Verification result")."""
 
-    VALID = "valid", pgettext_lazy("issued document", "Valid")
-    REVOKED = "revoked", pgettext_lazy("issued document", "Revoked")
-    SUPERSEDED = "superseded", pgettext_lazy("issued document", "Superseded")
-    EXPIRED = "expired", pgettext_lazy("issued document", "Expired")
+    VALID = "valid", _("Valid")
+    REVOKED = "revoked", _("Revoked")
+    SUPERSEDED = "superseded", _("Superseded")
+    EXPIRED = "expired", _("Expired")
 
 
 ALLOWED_MOVES: dict[str, frozenset[str]] = {
