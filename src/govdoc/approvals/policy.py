@@ -281,35 +281,38 @@ def _delegated_decision_refusals(
 def policy_errors(policy: object, *, where: str = "approval_policy") -> dict[str, str]:
     """Problems with a stored policy's shape, by field path (empty: the policy is sound)."""
     if not isinstance(policy, dict):
-        return {where: "must be an object with a list of steps"}
+        return {where: _("must be an object with a list of steps")}
     if set(policy) - {"steps"}:
-        return {where: f"unknown keys: {', '.join(sorted(map(str, set(policy) - {'steps'})))}"}
+        unknown = ", ".join(sorted(map(str, set(policy) - {"steps"})))
+        return {where: _("unknown keys: %(keys)s") % {"keys": unknown}}
     steps = policy.get("steps")
     if not isinstance(steps, list) or not steps:
-        return {f"{where}.steps": "name at least the final approval step"}
+        return {f"{where}.steps": _("name at least the final approval step")}
     errors: dict[str, str] = {}
     kinds: list[object] = []
     for i, step in enumerate(steps):
         at = f"{where}.steps.{i}"
         if not isinstance(step, dict) or set(step) - {"kind", "holders"}:
-            errors[at] = "must be an object with a kind and its holders"
+            errors[at] = _("must be an object with a kind and its holders")
             continue
         kinds.append(step.get("kind"))
         if step.get("kind") not in POLICY_STEP_KINDS:
-            errors[f"{at}.kind"] = "must be review, consent or approval"
+            errors[f"{at}.kind"] = _("must be one of %(values)s") % {"values": "review, consent, approval"}
         holders = step.get("holders")
         if not isinstance(holders, list) or not holders:
-            errors[f"{at}.holders"] = "name at least one holder"
+            errors[f"{at}.holders"] = _("name at least one holder")
             continue
         for j, holder in enumerate(holders):
             h_at = f"{at}.holders.{j}"
             if not isinstance(holder, dict) or set(holder) != {"role", "scope"}:
-                errors[h_at] = "must be an object with a role and a scope"
+                errors[h_at] = _("must be an object with %(keys)s") % {"keys": "role, scope"}
                 continue
             if holder["role"] not in OFFICIAL_ROLES:
-                errors[f"{h_at}.role"] = "must be an official's role"
+                errors[f"{h_at}.role"] = _("must be an official's role")
             if holder["scope"] not in HOLDER_SCOPES:
-                errors[f"{h_at}.scope"] = "must be unit, agency or delegation"
+                errors[f"{h_at}.scope"] = _("must be one of %(values)s") % {
+                    "values": "unit, agency, delegation"
+                }
     if kinds.count("approval") != 1 or (kinds and kinds[-1] != "approval"):
-        errors.setdefault(f"{where}.steps", "exactly one final approval step, and it comes last")
+        errors.setdefault(f"{where}.steps", _("exactly one final approval step, and it comes last"))
     return errors

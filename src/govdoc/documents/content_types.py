@@ -261,7 +261,7 @@ PDF_REFUSALS: dict[str, StrPromise] = {
         "save it without protection and send it again"
     ),
     pdf_inspection.JAVASCRIPT: gettext_lazy(
-        "the file {name} is a PDF document with JavaScript, which is not "
+        "the file {name} is a PDF document with {javascript}, which is not "
         "accepted; print it to a new PDF (or scan it) and send that"
     ),
     pdf_inspection.LAUNCH: gettext_lazy(
@@ -284,7 +284,10 @@ def check_pdf(data: bytes, *, filename: str) -> None:
     if reason is not None:
         shown = safe_filename(filename)
         raise UnsafePdfError(
-            str(PDF_REFUSALS[reason]).format(name=shown), filename=shown, detected=PDF, reason=reason
+            str(PDF_REFUSALS[reason]).format(name=shown, javascript="JavaScript"),
+            filename=shown,
+            detected=PDF,
+            reason=reason,
         )
 
 

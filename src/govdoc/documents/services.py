@@ -131,16 +131,20 @@ def _document_new(
     title = _text(title, field="title", max_length=500)
     if not _DOC_TYPE.match(doc_type):
         raise InvalidDocumentFieldError(
-            _("doc_type must be a short code (letters, digits, '.', '_', '-'; at most 32)"), field="doc_type"
+            _("%(field)s must be a short code (letters, digits, '.', '_', '-'; at most 32)")
+            % {"field": "doc_type"},
+            field="doc_type",
         )
     if not _CLASSIFICATION.match(classification_code):
         raise InvalidDocumentFieldError(
-            _("classification_code must be 1 to 32 letters, digits, '.', '/', '-' or '_'"),
+            _("%(field)s must be 1 to 32 letters, digits, '.', '/', '-' or '_'")
+            % {"field": "classification_code"},
             field="classification_code",
         )
     if disclosure not in Disclosure.values:
         raise InvalidDocumentFieldError(
-            _("disclosure must be one of %(values)s") % {"values": ", ".join(Disclosure.values)},
+            _("%(field)s must be one of %(values)s")
+            % {"field": "disclosure", "values": ", ".join(Disclosure.values)},
             field="disclosure",
         )
     legal_ground = _text(legal_ground, field="legal_ground", max_length=500, required=False)

@@ -113,15 +113,19 @@ def _check_input(*, title: str, script: str, data: JSONObject, valid_until: dt.d
         raise InvalidIssueInputError(_("the title must have 1 to 500 characters"), field="title")
     if script not in Script.values:
         raise InvalidIssueInputError(
-            _("script must be one of %(scripts)s") % {"scripts": ", ".join(Script.values)}, field="script"
+            _("%(field)s must be one of %(values)s")
+            % {"field": "script", "values": ", ".join(Script.values)},
+            field="script",
         )
     if valid_until is not None and valid_until.tzinfo is None:
-        raise InvalidIssueInputError(_("valid_until must carry a time zone"), field="valid_until")
+        raise InvalidIssueInputError(
+            _("%(field)s must carry a time zone") % {"field": "valid_until"}, field="valid_until"
+        )
     try:
         canonical_json(data)
     except (TypeError, ValueError) as exc:
         raise InvalidIssueInputError(
-            _("data must be plain JSON: %(error)s") % {"error": exc}, field="data"
+            _("%(field)s must be plain JSON: %(error)s") % {"field": "data", "error": exc}, field="data"
         ) from None
     return title
 

@@ -42,7 +42,8 @@ def verification_record(
     """
     if channel not in Channel.values:
         raise InvalidIssueInputError(
-            _("channel must be one of %(channels)s") % {"channels": ", ".join(Channel.values)},
+            _("%(field)s must be one of %(values)s")
+            % {"field": "channel", "values": ", ".join(Channel.values)},
             field="channel",
         )
     return VerificationEvent.objects.create(

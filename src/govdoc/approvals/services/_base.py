@@ -118,7 +118,9 @@ def _validated_steps(
     kinds: list[StepKind] = []
     for spec in steps:
         if spec.kind not in StepKind.values:
-            raise InvalidLineError(_("unknown step kind %(kind)r") % {"kind": spec.kind}, kind=str(spec.kind))
+            raise InvalidLineError(
+                _("unknown step kind %(kind)s") % {"kind": repr(spec.kind)}, kind=str(spec.kind)
+            )
         if isinstance(spec.position, bool) or not isinstance(spec.position, int) or spec.position < 1:
             raise InvalidLineError(_("step positions are whole numbers from 1"), position=str(spec.position))
         kinds.append(StepKind(spec.kind))

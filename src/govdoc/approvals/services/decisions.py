@@ -122,7 +122,8 @@ def step_decide(
     """Approve, reject or return a pending step; the decision is signed with the actor's key."""
     if decision not in Decision.values:
         raise InvalidDecisionError(
-            _("a decision is approve, reject or return, not %(decision)r") % {"decision": decision}
+            _("a decision is %(choices)s, not %(decision)s")
+            % {"choices": "approve, reject, return", "decision": repr(decision)}
         )
     chosen = Decision(decision)
     comment = comment.strip()

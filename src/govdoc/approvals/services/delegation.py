@@ -53,11 +53,11 @@ def delegation_rule_create(
     doc_type = doc_type.strip()
     if not doc_type or len(doc_type) > DOC_TYPE_MAX:
         raise InvalidDelegationRuleError(
-            _("doc_type must have 1 to %(max)s characters") % {"max": DOC_TYPE_MAX}
+            _("%(field)s must have 1 to %(max)s characters") % {"field": "doc_type", "max": DOC_TYPE_MAX}
         )
     if role not in OFFICIAL_ROLES:
         raise InvalidDelegationRuleError(
-            _("%(role)r is not a role of an official") % {"role": role}, role=role
+            _("%(role)s is not a role of an official") % {"role": repr(role)}, role=role
         )
     if valid_from.tzinfo is None or (valid_to is not None and valid_to.tzinfo is None):
         raise InvalidDelegationRuleError(_("validity times must be timezone-aware"))

@@ -67,7 +67,8 @@ def line_create(
     doc_type = doc_type.strip()
     if not doc_type or len(doc_type) > DOC_TYPE_MAX:
         raise InvalidLineError(
-            _("doc_type must have 1 to %(max)s characters") % {"max": DOC_TYPE_MAX}, field="doc_type"
+            _("%(field)s must have 1 to %(max)s characters") % {"field": "doc_type", "max": DOC_TYPE_MAX},
+            field="doc_type",
         )
     if not _is_official_of(drafter, document.agency_id):
         raise InvalidLineError(
@@ -75,7 +76,9 @@ def line_create(
         )
     checked = _validated_steps(steps, agency_id=document.agency_id, drafter_id=drafter.pk)
     if content_sha256 and not _is_sha256(content_sha256):
-        raise InvalidLineError(_("content_sha256 must be a SHA-256 in hex"), field="content_sha256")
+        raise InvalidLineError(
+            _("%(field)s must be a SHA-256 in hex") % {"field": "content_sha256"}, field="content_sha256"
+        )
     try:
         with transaction.atomic():
             line = ApprovalLine.objects.create(

@@ -101,7 +101,7 @@ def test_a_policy_is_checked_for_its_shape() -> None:
     bad = {"steps": [{"kind": "approval", "holders": [{"role": "citizen", "scope": "everywhere"}]}]}
     assert policy_errors(bad) == {
         "approval_policy.steps.0.holders.0.role": "must be an official's role",
-        "approval_policy.steps.0.holders.0.scope": "must be unit, agency or delegation",
+        "approval_policy.steps.0.holders.0.scope": "must be one of unit, agency, delegation",
     }
 
 

@@ -52,6 +52,7 @@ from typing import Any, Final
 
 import segno
 import typst
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import Script
 from govdoc.core import clock
@@ -137,19 +138,27 @@ def template_check(template: str) -> None:
     text, with empty data: only syntax errors count here; a value the data lacks shows when a
     document is rendered)."""
     if not template.strip():
-        raise TemplateRenderError("the document template is empty")
+        raise TemplateRenderError(_("the document template is empty"))
     if len(template) > MAX_TEMPLATE_CHARS:
-        raise TemplateRenderError(f"the document template is longer than {MAX_TEMPLATE_CHARS} characters")
+        raise TemplateRenderError(
+            _("the document template is longer than %(max)s characters") % {"max": MAX_TEMPLATE_CHARS}
+        )
     if _OLD_SYNTAX.search(template):
         raise TemplateRenderError(
-            "the document template is written as HTML with {{ }} tags; templates are Typst markup "
-            "now (docs/adr/0008): write #data.field instead of {{ data.field }}"
+            _(
+                "the document template is written as HTML with %(tags)s tags; templates are Typst "
+                "markup now (%(adr)s): write %(new)s instead of %(old)s"
+            )
+            % {"tags": "{{ }}", "adr": "docs/adr/0008", "new": "#data.field", "old": "{{ data.field }}"}
         )
     found = _FORBIDDEN.search(template)
     if found is not None:
         raise TemplateRenderError(
-            f"the document template may not use {found.group(0).strip()!r}: a template reads only "
-            "the document's data and GovDoc's own layout (no other files, no network, no page changes)"
+            _(
+                "the document template may not use %(word)s: a template reads only the document's "
+                "data and GovDoc's own layout (no other files, no network, no page changes)"
+            )
+            % {"word": repr(found.group(0).strip())}
         )
     _syntax_check(template)
 
@@ -162,7 +171,9 @@ def _syntax_check(template: str) -> None:
     try:
         _compiler().compile(input=source, format="pdf", sys_inputs={})
     except typst.TypstError as exc:
-        raise TemplateRenderError(f"the document template has an error: {_message(exc)}") from exc
+        raise TemplateRenderError(
+            _("the document template has an error: %(error)s") % {"error": _message(exc)}
+        ) from exc
 
 
 def _message(exc: Exception) -> str:
@@ -252,7 +263,9 @@ def _render(
         # sees the values as they were entered; Latin and English: Cyrillic values change here.
         values = values if script == Script.CYRILLIC else _in_script(values, script)
     except Exception as exc:  # a context value that cannot be shown
-        raise TemplateRenderError(f"the document's data could not be shown: {exc}") from exc
+        raise TemplateRenderError(
+            _("the document's data could not be shown: %(error)s") % {"error": exc}
+        ) from exc
     values["script"] = script
     labels = wording.labels(script)
     seal_inputs: dict[str, Any] = {"qr": None, "lines": [], "code": "", "url": ""}
@@ -306,7 +319,9 @@ def _render(
             timestamp=created_at.astimezone(dt.UTC).replace(microsecond=0),
         )
     except typst.TypstError as exc:
-        raise TemplateRenderError(f"the document template could not be filled: {_message(exc)}") from exc
+        raise TemplateRenderError(
+            _("the document template could not be filled: %(error)s") % {"error": _message(exc)}
+        ) from exc
     assert isinstance(pdf, bytes)
     return pdf
 
