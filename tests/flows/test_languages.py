@@ -89,7 +89,7 @@ def _as(username: str) -> Client:
 def test_public_and_citizens_pages_are_in_the_language_chosen(application: Application) -> None:
     found = _check(Client(), PUBLIC_AND_CITIZEN[:4], application)
     found |= _check(_as("citizen"), PUBLIC_AND_CITIZEN, application)
-    assert found == {}
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 
 def test_officials_pages_are_in_the_language_chosen(application: Application) -> None:
@@ -100,4 +100,4 @@ def test_account_pages_are_in_the_language_chosen(application: Application) -> N
     found = _check(Client(), ACCOUNT_PUBLIC, application)
     found |= _check(_as("citizen"), ACCOUNT_CITIZEN, application)
     found |= _check(_as("head-unit"), ACCOUNT_OFFICIAL, application)
-    assert found == {}
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

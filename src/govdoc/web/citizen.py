@@ -16,10 +16,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts.constants import Script
-from govdoc.accounts.models import Person
+from govdoc.accounts.models import Agency, Person
 from govdoc.applications import selectors as apps
 from govdoc.applications.constants import TRANSITIONS, ApplicationStatus
 from govdoc.applications.errors import InvalidApplicationError
@@ -64,6 +65,15 @@ def _script(request: HttpRequest) -> str:
     return str(script_of(request))
 
 
+def _agency_name(agency: Agency, script: str) -> str:
+    """The agency's name in the page's script (Cyrillic made from the Latin when not written)."""
+    if script == Script.CYRILLIC:
+        return agency.name_cyrl or to_cyrillic(agency.name)
+    if script == Script.ENGLISH:
+        return agency.name_en or agency.name
+    return agency.name
+
+
 def _translator(script: str) -> Callable[[str], str] | None:
     return to_cyrillic if script == Script.CYRILLIC else None
 
@@ -103,7 +113,12 @@ def _rule_fields(rules: Any, script: str, errors: dict[str, str]) -> list[dict[s
 def catalogue(request: HttpRequest) -> HttpResponse:
     script = _script(request)
     services = [
-        {"code": s.code, "name": s.name_in(script), "agency": s.agency.name, "days": s.deadline_working_days}
+        {
+            "code": s.code,
+            "name": s.name_in(script),
+            "agency": _agency_name(s.agency, script),
+            "days": s.deadline_working_days,
+        }
         for s in apps.services_active().select_related("agency")
     ]
     return render(request, "web/citizen/catalogue.html", {"services": services})
@@ -133,13 +148,22 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         except InvalidApplicationError as exc:
             errors, status = exc.field_errors, 400
         else:
-            messages.success(request, f"Zahtev je podnet. Broj prijema: {application.receipt_number}")
+            messages.success(
+                request,
+                _("The application was submitted. Receipt number: %(number)s")
+                % {"number": application.receipt_number},
+            )
             return HttpResponseRedirect(reverse("web:my-application", args=[application.pk]))
     context = {
         "service": service,
         "service_name": service.name_in(script),
+        "agency_name": _agency_name(service.agency, script),
         "fields": fields_for(
-            service.form_schema, values=values, errors=errors, translate=_translator(script)
+            service.form_schema,
+            values=values,
+            errors=errors,
+            translate=_translator(script),
+            english=script == Script.ENGLISH,
         ),
         "attachments": _rule_fields(service.attachment_rules, script, errors),
         "errors": errors,
@@ -182,7 +206,7 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
         try:
             if action == "withdraw":
                 app_services.application_withdraw(application=application, actor=_me(request))
-                messages.info(request, "Zahtev je povučen. / The application was withdrawn.")
+                messages.info(request, _("The application was withdrawn."))
             elif action == "complete":
                 app_services.application_complete(
                     application=application,
@@ -190,7 +214,7 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
                     files=_uploads(request, application.service.attachment_rules),
                     actor=_me(request),
                 )
-                messages.success(request, "Zahtev je dopunjen. / The application was completed.")
+                messages.success(request, _("The application was completed."))
             return HttpResponseRedirect(request.path)
         except InvalidApplicationError as exc:
             errors, status = exc.field_errors, 400
@@ -200,13 +224,17 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
     context = {
         "application": application,
         "service_name": application.service.name_in(script),
-        "events": apps.timeline(application=application, viewer=_me(request)),
+        "events": [
+            {"occurred_at": e.occurred_at, "text": apps.event_text(e, application=application)}
+            for e in apps.timeline(application=application, viewer=_me(request))
+        ],
         "completion": open_request,
         "fields": fields_for(
             application.service.form_schema,
             values=application.data,
             errors=errors,
             translate=_translator(script),
+            english=script == Script.ENGLISH,
         )
         if open_request
         else [],
@@ -285,6 +313,7 @@ def issued(request: HttpRequest, issued_id: str) -> HttpResponse:
         "web/citizen/issued.html",
         {
             "d": document,
+            "agency_name": _agency_name(document.agency, _script(request)),
             "status": document.status_at(clock.now()),
             "verifications": issuance.verifications_of(issued=document, viewer=_me(request)),
         },

@@ -34,8 +34,11 @@ def fields_for(
     values: dict[str, Any],
     errors: dict[str, str],
     translate: Any = None,
+    english: bool = False,
 ) -> list[FormField]:
-    """``translate`` maps a Serbian Latin label to the chosen script (or is None)."""
+    """``translate`` maps a Serbian Latin label to the chosen script (or is None); ``english``
+    takes a field's English title and help (``x-govdoc-title-en``, ``x-govdoc-description-en``)
+    where the service has them."""
     properties: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", []))
     out = []
@@ -56,7 +59,10 @@ def fields_for(
             widget = "textarea"
         label = str(prop.get("title", name))
         help_text = str(prop.get("description", ""))
-        if translate is not None:
+        if english:
+            label = str(prop.get("x-govdoc-title-en") or label)
+            help_text = str(prop.get("x-govdoc-description-en") or help_text)
+        elif translate is not None:
             label, help_text = translate(label), translate(help_text)
         value = values.get(name, "")
         out.append(
