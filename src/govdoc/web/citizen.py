@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts.constants import Script
@@ -35,6 +36,17 @@ from govdoc.web.language import script_of
 from govdoc.web.schema_form import data_from_post, fields_for
 
 View = Callable[..., HttpResponse]
+
+# Why an official or a system read a citizen's data, as the audit log records it (in English).
+PURPOSES = {
+    "handling the application": gettext_lazy("handling the application"),
+    "read the receipt": gettext_lazy("reading the receipt"),
+    "open an attachment": gettext_lazy("opening an attachment"),
+    "list the attachments": gettext_lazy("listing the attachments"),
+    "choose the approval line": gettext_lazy("choosing the approval line"),
+    "reading an issued document": gettext_lazy("reading an issued document"),
+    "reading a document's content": gettext_lazy("reading a document's content"),
+}
 
 
 def citizen_required(view: View) -> View:
@@ -269,9 +281,23 @@ def data_access(request: HttpRequest) -> HttpResponse:
     """Who in the administration opened my data, and when."""
     from govdoc.applications.data_access import data_access_log
 
-    return render(
-        request, "web/citizen/data_access.html", {"readings": data_access_log(citizen=_me(request))}
-    )
+    subjects = {
+        "account": _("your account"),
+        "application": _("application %(ref)s"),
+        "case_documents": _("case documents of %(ref)s"),
+        "document": _("document %(ref)s"),
+    }
+    readings = [
+        {
+            "at": r.at,
+            "reader": r.reader,
+            "purpose": str(PURPOSES.get(r.purpose, r.purpose)),
+            "subject": subjects[r.subject_kind] % {"ref": r.subject_ref} if r.subject_kind else r.subject,
+            "fields": r.fields,
+        }
+        for r in data_access_log(citizen=_me(request))
+    ]
+    return render(request, "web/citizen/data_access.html", {"readings": readings})
 
 
 @citizen_required

@@ -35,8 +35,10 @@ def locked(application: Application | uuid.UUID) -> Application:
 def check_move(application: Application, to: ApplicationStatus, *, action: str) -> None:
     current = ApplicationStatus(application.status)
     if to not in TRANSITIONS[current]:
+        with translation.override("en"):  # the code's own (English) words, like ``action``
+            label = str(current.label).lower()
         raise IllegalTransitionError(
-            f"an application that is {current.label.lower()} cannot {action}",
+            f"an application that is {label} cannot {action}",
             application_id=str(application.pk),
             status=current.value,
             to=to.value,
