@@ -110,4 +110,4 @@ def test_citizen_applies_three_officials_approve_citizen_verifies(
     citizen.goto(f"{base}/inbox/")
     citizen.locator("#issued a").first.click()
     assert citizen.locator("#verifications tbody tr").count() >= 1
-    assert "Uploaded file" in citizen.locator("#verifications").inner_text()
+    assert "Otpremljena datoteka" in citizen.locator("#verifications").inner_text()

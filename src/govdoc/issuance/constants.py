@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from govdoc.accounts.constants import Role
 
@@ -40,9 +41,9 @@ ALLOWED_MOVES: dict[str, frozenset[str]] = {
 
 
 class Channel(models.TextChoices):
-    CODE = "code", "Typed code"
-    QR = "qr", "Scanned QR code"
-    UPLOAD = "upload", "Uploaded file"
+    CODE = "code", _("Typed code")
+    QR = "qr", _("Scanned QR code")
+    UPLOAD = "upload", _("Uploaded file")
     API = "api", "API"
 
 

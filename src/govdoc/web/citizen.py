@@ -32,7 +32,7 @@ from govdoc.core import clock
 from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError
 from govdoc.core.transliteration import to_cyrillic
-from govdoc.web.language import script_of
+from govdoc.web.language import HTML_LANG, script_of
 from govdoc.web.schema_form import data_from_post, fields_for
 
 View = Callable[..., HttpResponse]
@@ -270,7 +270,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "web/citizen/inbox.html",
         {
             "inbox": apps.inbox_of(citizen=_me(request)),
-            "issued": issued_to(recipient=_me(request)),
+            "issued": [
+                {
+                    "pk": d.pk,
+                    "title": d.title,
+                    "html_lang": HTML_LANG.get(Script(d.script), "sr-Latn"),
+                    "registry_number": d.registry_number,
+                    "issued_at": d.issued_at,
+                }
+                for d in issued_to(recipient=_me(request))
+            ],
         },
     )
 
@@ -340,6 +349,7 @@ def issued(request: HttpRequest, issued_id: str) -> HttpResponse:
         {
             "d": document,
             "agency_name": _agency_name(document.agency, _script(request)),
+            "document_lang": HTML_LANG.get(Script(document.script), "sr-Latn"),
             "status": document.status_at(clock.now()),
             "verifications": issuance.verifications_of(issued=document, viewer=_me(request)),
         },

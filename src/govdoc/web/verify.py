@@ -17,9 +17,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts import throttle
+from govdoc.accounts.constants import Script
 from govdoc.core.errors import GovDocError
+from govdoc.core.transliteration import to_cyrillic
 from govdoc.issuance.constants import Channel
-from govdoc.issuance.selectors import verify_code, verify_upload
+from govdoc.issuance.selectors import CodeVerification, verify_code, verify_upload
+from govdoc.web.language import HTML_LANG, script_of
 from govdoc.web.ratelimit import rate_limited
 
 if TYPE_CHECKING:
@@ -61,6 +64,15 @@ def registry_tone(state: str, status: str | None) -> str:
     if state != "authentic" or not status:
         return "neutral"
     return status
+
+
+def _agency_name(result: CodeVerification, script: str) -> str:
+    """The issuing agency's name in the page's script (Cyrillic made from the Latin if not written)."""
+    if script == Script.CYRILLIC:
+        return result.agency_name_cyrl or to_cyrillic(result.agency_name)
+    if script == Script.ENGLISH:
+        return result.agency_name_en or result.agency_name
+    return result.agency_name
 
 
 def _client(request: HttpRequest) -> str:
@@ -111,7 +123,13 @@ def _by_code(request: HttpRequest, code: str, *, channel: str) -> HttpResponse:
     return render(
         request,
         "web/verify/code_result.html",
-        {"result": result, "status_text": STATUS_TEXT[result.status], "verify_url": reverse("web:verify")},
+        {
+            "result": result,
+            "status_text": STATUS_TEXT[result.status],
+            "verify_url": reverse("web:verify"),
+            "agency_name": _agency_name(result, script_of(request)),
+            "document_lang": HTML_LANG.get(Script(result.script), "sr-Latn") if result.script else "",
+        },
     )
 
 
