@@ -24,7 +24,7 @@ from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Agency, Person
 from govdoc.applications import selectors as apps
 from govdoc.applications.constants import TRANSITIONS, ApplicationStatus
-from govdoc.applications.errors import InvalidApplicationError
+from govdoc.applications.errors import IllegalTransitionError, InvalidApplicationError
 from govdoc.applications.services import applications as app_services
 from govdoc.applications.services import inbox as inbox_services
 from govdoc.applications.specs import UploadedFileData
@@ -230,6 +230,16 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
             return HttpResponseRedirect(request.path)
         except InvalidApplicationError as exc:
             errors, status = exc.field_errors, 400
+        except IllegalTransitionError as exc:
+            now = exc.details.get("status")
+            label = ApplicationStatus(now).label if now in ApplicationStatus.values else now
+            errors, status = (
+                {
+                    "__all__": _("The application is “%(status)s”: this can no longer be done.")
+                    % {"status": label}
+                },
+                exc.status,
+            )
         except GovDocError as exc:
             errors, status = {"__all__": exc.message}, exc.status
     open_request = apps.completion_request_open(application=application)

@@ -285,3 +285,22 @@ def test_a_head_of_unit_handling_a_case_sees_the_default_line_with_a_step_to_fil
     assert "Pregled / Review — korak / step 1" in line
     assert "Odobrenje / Final approval" in line
     assert '<option value="" selected>— izaberite / choose —</option>' in line
+
+
+def test_the_timeline_and_a_refusal_are_in_the_language_of_the_page(applied: Application) -> None:
+    """The timeline entry was written in the applicant's script (Latin); each page shows it in
+    its own language, with the receipt number and the date carried over."""
+    citizen = _client("citizen")
+    url = f"/my/applications/{applied.pk}/"
+    number = applied.receipt_number
+    english = citizen.get(url, {"lang": "en"}).content.decode()
+    assert f"Your application was received under number {number}. It is due by" in english
+    cyrillic = citizen.get(url, {"lang": "sr-cyrl"}).content.decode()
+    assert f"Захтев је примљен под бројем {number}. Рок за решавање је" in cyrillic
+    latin = citizen.get(url, {"lang": "sr-latn"}).content.decode()
+    assert f"Zahtev je primljen pod brojem {number}. Rok za rešavanje je" in latin
+
+    assert citizen.post(url, {"action": "withdraw"}).status_code == 302
+    again = citizen.post(f"{url}?lang=en", {"action": "withdraw"})
+    assert again.status_code == 409
+    assert "The application is “Withdrawn”: this can no longer be done." in again.content.decode()
