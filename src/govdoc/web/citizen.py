@@ -231,7 +231,7 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
         except InvalidApplicationError as exc:
             errors, status = exc.field_errors, 400
         except IllegalTransitionError as exc:
-            now = exc.details.get("status")
+            now = str(exc.details.get("status", ""))
             label = ApplicationStatus(now).label if now in ApplicationStatus.values else now
             errors, status = (
                 {
