@@ -38,6 +38,8 @@ PUBLIC_AND_CITIZEN = [
     "/verify/",
     "/no/such/page/",
     "/services/uverenje-o-prebivalistu/apply/",
+    "/services/izvod-iz-maticne-knjige-rodjenih/apply/",
+    "/services/uverenje-da-se-ne-vodi-krivicni-postupak/apply/",
     "/my/applications/",
     "/my/applications/{application}/",
     "/inbox/",

@@ -229,6 +229,8 @@ DEMO_SERVICES: list[dict[str, Any]] = [
                     "title": "Obrazac",
                     "x-govdoc-title-en": "Form",
                     "enum": ["nacionalni", "medjunarodni"],
+                    "x-govdoc-enum-titles": {"nacionalni": "nacionalni", "medjunarodni": "međunarodni"},
+                    "x-govdoc-enum-titles-en": {"nacionalni": "national", "medjunarodni": "international"},
                     "default": "nacionalni",
                 },
                 "svrha": _PURPOSE,
