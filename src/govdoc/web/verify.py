@@ -24,6 +24,7 @@ from govdoc.issuance.constants import Channel
 from govdoc.issuance.selectors import CodeVerification, verify_code, verify_upload
 from govdoc.web.language import HTML_LANG, script_of
 from govdoc.web.ratelimit import rate_limited
+from govdoc.web.verify_reasons import reason_in_page_language
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -154,6 +155,7 @@ def verify_file(request: HttpRequest) -> HttpResponse:
             "result": result,
             "state": state,
             "verdict_text": VERDICT_TEXT[state],
+            "reasons": [reason_in_page_language(r) for r in result.report.reasons],
             "status_text": STATUS_TEXT.get(result.status or ""),
             "registry_tone": registry_tone(state, result.status),
             "filename": upload.name,

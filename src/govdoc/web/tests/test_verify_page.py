@@ -108,3 +108,21 @@ def test_the_code_page_names_what_it_shows_the_registered_document(
     assert "Registrovani dokument: Važeći" in text(serbian)
     cyrillic = client.get(f"/verify/{issued.verification_code}?lang=sr-cyrl").content.decode()
     assert "Регистровани документ: Важећи" in text(cyrillic)
+
+
+@pytest.mark.parametrize("script", ["sr-latn", "sr-cyrl", "en"])
+def test_the_file_check_speaks_the_language_of_the_page(
+    client: Client, issued: IssuedDocument, script: str
+) -> None:
+    """The verdict, its reasons (the signature engine's English sentences, translated on the
+    page) and the registry status, for an authentic and for an altered file."""
+    from tests.language_check import problems
+
+    for data in (pdf_of(issued), pdf_of(issued) + b"PK\x03\x04 glued archive"):
+        response = client.post(
+            f"/verify/file/?lang={script}",
+            {"file": SimpleUploadedFile("uverenje.pdf", data, "application/pdf")},
+        )
+        html = response.content.decode()
+        assert problems(html, script, names=frozenset({"Uverenje o prebivalištu"})) == []
+        assert 'lang="en"' not in section(html, "file-verdict").split('id="signatures"')[0]
