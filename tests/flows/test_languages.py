@@ -11,13 +11,16 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from govdoc.accounts.models import Person
+from govdoc.accounts.constants import Script
+from govdoc.accounts.models import Agency, Person
 from govdoc.applications.models import Application
 from govdoc.applications.services import applications as app_services
 from govdoc.applications.services import decisions
 from govdoc.approvals import selectors as approvals
 from govdoc.approvals import services as approval_services
 from govdoc.cli import demo_data
+from govdoc.issuance.services import document_issue
+from govdoc.issuance.tests.conftest import CERTIFICATE_TEMPLATE
 from govdoc.signatures.tests.conftest import make_sample_pdf
 from tests.language_check import problems
 from tests.support import PIN, log_in, run_worker
@@ -39,6 +42,8 @@ PUBLIC_AND_CITIZEN = [
     "/verify/",
     "/no/such/page/",
     "/services/uverenje-o-prebivalistu/apply/",
+    "/services/izvod-iz-maticne-knjige-rodjenih/apply/",
+    "/services/uverenje-da-se-ne-vodi-krivicni-postupak/apply/",
     "/my/applications/",
     "/my/applications/{application}/",
     "/inbox/",
@@ -93,7 +98,38 @@ def _as(username: str) -> Client:
 def test_public_and_citizens_pages_are_in_the_language_chosen(application: Application) -> None:
     found = _check(Client(), PUBLIC_AND_CITIZEN[:4], application)
     found |= _check(_as("citizen"), PUBLIC_AND_CITIZEN, application)
-    assert found == {}
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_verification_and_issued_document_pages_are_in_the_language_chosen(demo: None) -> None:
+    """A document issued to the demo citizen: its verification page (anyone) and its page in
+    the citizen's e-Inbox. The document's own words (title, holder) carry its ``lang``."""
+    citizen = Person.objects.get(username="citizen")
+    handler = Person.objects.get(username="handler")
+    issued = document_issue(
+        agency=Agency.objects.get(code="mup"),
+        recipient=citizen,
+        title="Uverenje o prebivalištu",
+        template_html=CERTIFICATE_TEMPLATE,
+        context={"notes": []},
+        data={"jmbg": "0101990710008", "address": "Bulevar kralja Aleksandra 73"},
+        script=Script.LATIN,
+        valid_until=None,
+        actor=handler,
+        doc_type="uverenje",
+        classification_code="02-05",
+    )
+    found: dict[str, list[str]] = {}
+    for client, url in (
+        (Client(), f"/verify/{issued.verification_code}"),
+        (_as("citizen"), f"/my/documents/{issued.pk}/"),
+    ):
+        for script in SCRIPTS:
+            answer = client.get(url, {"lang": script})
+            assert answer.status_code == 200, f"{url}: {answer.status_code}"
+            if wrong := problems(answer.content.decode(), script, names=NAMES):
+                found[f"{script} {url}"] = wrong
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
 
 
 def test_officials_pages_are_in_the_language_chosen(application: Application) -> None:
@@ -125,4 +161,4 @@ def test_account_pages_are_in_the_language_chosen(application: Application) -> N
     found = _check(Client(), ACCOUNT_PUBLIC, application)
     found |= _check(_as("citizen"), ACCOUNT_CITIZEN, application)
     found |= _check(_as("head-unit"), ACCOUNT_OFFICIAL, application)
-    assert found == {}
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from govdoc.accounts.constants import Role, Script
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 
 class ApplicationStatus(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    ASSIGNED = "assigned", "Assigned to a handler"
-    AWAITING_COMPLETION = "awaiting_completion", "Awaiting completion by the applicant"
-    IN_APPROVAL = "in_approval", "Decision in approval"
-    APPROVED = "approved", "Approved"
-    ISSUED = "issued", "Issued"
-    REJECTED = "rejected", "Rejected"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUBMITTED = "submitted", _("Submitted")
+    ASSIGNED = "assigned", _("Assigned to a handler")
+    AWAITING_COMPLETION = "awaiting_completion", _("Awaiting completion by the applicant")
+    IN_APPROVAL = "in_approval", _("Decision in approval")
+    APPROVED = "approved", _("Approved")
+    ISSUED = "issued", _("Issued")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 S = ApplicationStatus
@@ -47,71 +53,34 @@ SUPERVISOR_ROLES = frozenset({Role.HEAD_OF_UNIT})
 
 
 class EventKind(models.TextChoices):
-    SUBMITTED = "submitted", "Submitted"
-    ASSIGNED = "assigned", "Assigned"
-    COMPLETION_REQUESTED = "completion_requested", "Completion requested"
-    COMPLETED = "completed", "Completed by the applicant"
-    SENT_TO_APPROVAL = "sent_to_approval", "Sent to approval"
-    RETURNED = "returned", "Returned to the handler"
-    APPROVED = "approved", "Approved"
-    REJECTED = "rejected", "Rejected"
-    ISSUED = "issued", "Issued"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    SUBMITTED = "submitted", _("Submitted")
+    ASSIGNED = "assigned", _("Assigned")
+    COMPLETION_REQUESTED = "completion_requested", _("Completion requested")
+    COMPLETED = "completed", _("Completed by the applicant")
+    SENT_TO_APPROVAL = "sent_to_approval", _("Sent to approval")
+    RETURNED = "returned", _("Returned to the handler")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    ISSUED = "issued", _("Issued")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-# What the citizen reads on the timeline for each event, in the script they chose.
+# Django's language for each script a person chooses (Django's ``sr`` catalogue is Cyrillic).
+LANGUAGE_OF_SCRIPT: dict[str, str] = {Script.LATIN: "sr-latn", Script.CYRILLIC: "sr", Script.ENGLISH: "en"}
+
+# What the citizen reads on the timeline for each event, translated from the catalogues.
 # ``{number}`` is the receipt number, ``{date}`` a date (d.m.yyyy.), ``{message}`` the handler's text.
-PUBLIC_MESSAGES: dict[EventKind, dict[str, str]] = {
-    EventKind.SUBMITTED: {
-        Script.LATIN: "Zahtev je primljen pod brojem {number}. Rok za rešavanje je {date}",
-        Script.CYRILLIC: "Захтев је примљен под бројем {number}. Рок за решавање је {date}",
-        Script.ENGLISH: "Your application was received under number {number}. It is due by {date}",
-    },
-    EventKind.ASSIGNED: {
-        Script.LATIN: "Zahtev je dodeljen službeniku u radu.",
-        Script.CYRILLIC: "Захтев је додељен службенику у раду.",
-        Script.ENGLISH: "Your application was assigned to an official.",
-    },
-    EventKind.COMPLETION_REQUESTED: {
-        Script.LATIN: "Potrebna je dopuna zahteva: {message}",
-        Script.CYRILLIC: "Потребна је допуна захтева: {message}",
-        Script.ENGLISH: "Your application needs completing: {message}",
-    },
-    EventKind.COMPLETED: {
-        Script.LATIN: "Dopuna zahteva je primljena.",
-        Script.CYRILLIC: "Допуна захтева је примљена.",
-        Script.ENGLISH: "Your completion was received.",
-    },
-    EventKind.SENT_TO_APPROVAL: {
-        Script.LATIN: "Odluka o zahtevu je upućena na odobrenje.",
-        Script.CYRILLIC: "Одлука о захтеву је упућена на одобрење.",
-        Script.ENGLISH: "The decision on your application was sent for approval.",
-    },
-    EventKind.RETURNED: {
-        Script.LATIN: "Zahtev je ponovo u radu kod službenika.",
-        Script.CYRILLIC: "Захтев је поново у раду код службеника.",
-        Script.ENGLISH: "Your application is back with the official.",
-    },
-    EventKind.APPROVED: {
-        Script.LATIN: "Zahtev je usvojen.",
-        Script.CYRILLIC: "Захтев је усвојен.",
-        Script.ENGLISH: "Your application was approved.",
-    },
-    EventKind.REJECTED: {
-        Script.LATIN: "Zahtev je odbijen. {message}",
-        Script.CYRILLIC: "Захтев је одбијен. {message}",
-        Script.ENGLISH: "Your application was rejected. {message}",
-    },
-    EventKind.ISSUED: {
-        Script.LATIN: "Dokument je izdat i nalazi se u vašem e-sandučetu.",
-        Script.CYRILLIC: "Документ је издат и налази се у вашем е-сандучету.",
-        Script.ENGLISH: "The document was issued and is in your e-inbox.",
-    },
-    EventKind.WITHDRAWN: {
-        Script.LATIN: "Zahtev je povučen.",
-        Script.CYRILLIC: "Захтев је повучен.",
-        Script.ENGLISH: "The application was withdrawn.",
-    },
+PUBLIC_MESSAGES: dict[EventKind, StrPromise] = {
+    EventKind.SUBMITTED: _("Your application was received under number {number}. It is due by {date}"),
+    EventKind.ASSIGNED: _("Your application was assigned to an official."),
+    EventKind.COMPLETION_REQUESTED: _("Your application needs completing: {message}"),
+    EventKind.COMPLETED: _("Your completion was received."),
+    EventKind.SENT_TO_APPROVAL: _("The decision on your application was sent for approval."),
+    EventKind.RETURNED: _("Your application is back with the official."),
+    EventKind.APPROVED: _("Your application was approved."),
+    EventKind.REJECTED: _("Your application was rejected. {message}"),
+    EventKind.ISSUED: _("The document was issued and is in your e-Inbox."),
+    EventKind.WITHDRAWN: _("The application was withdrawn."),
 }
 
 RECEIPT_PREFIX = "P"  # prijem: receipt numbers read "P-MUP-2026-000042"

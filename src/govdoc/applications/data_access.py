@@ -17,13 +17,25 @@ from govdoc.issuance.models import IssuedDocument
 
 @dataclass(frozen=True)
 class DataAccess:
-    """One reading: when, who (name; or the system that read it), why, which object and fields."""
+    """One reading: when, who (name; or the system that read it), why, which object and fields.
+    ``subject`` is in English (the API's); ``subject_kind`` (account, application, case_documents,
+    document) and ``subject_ref`` (its number) let a page say it in the reader's language."""
 
     at: dt.datetime
     reader: str
     purpose: str
     subject: str
     fields: tuple[str, ...]
+    subject_kind: str = ""
+    subject_ref: str = ""
+
+
+_SUBJECT = {
+    "account": "account",
+    "application": "application {ref}",
+    "case_documents": "case documents of {ref}",
+    "document": "document {ref}",
+}
 
 
 def data_access_log(*, citizen: Person, limit: int = 500) -> list[DataAccess]:
@@ -33,14 +45,15 @@ def data_access_log(*, citizen: Person, limit: int = 500) -> list[DataAccess]:
     issued = list(
         IssuedDocument.objects.filter(recipient=citizen).values_list("pk", "registry_number", "document_id")
     )
-    subjects: dict[tuple[str, str], str] = {("accounts.person", str(citizen.pk)): "account"}
+    kinds: dict[tuple[str, str], tuple[str, str]] = {("accounts.person", str(citizen.pk)): ("account", "")}
     for pk, receipt, case_document in applications:
-        subjects[("applications.application", str(pk))] = f"application {receipt}"
+        kinds[("applications.application", str(pk))] = ("application", receipt)
         if case_document is not None:
-            subjects[("documents.document", str(case_document))] = f"case documents of {receipt}"
+            kinds[("documents.document", str(case_document))] = ("case_documents", receipt)
     for pk, number, document in issued:
-        subjects[("issuance.issueddocument", str(pk))] = f"document {number}"
-        subjects[("documents.document", str(document))] = f"document {number}"
+        kinds[("issuance.issueddocument", str(pk))] = ("document", number)
+        kinds[("documents.document", str(document))] = ("document", number)
+    subjects = {key: _SUBJECT[kind].format(ref=ref) for key, (kind, ref) in kinds.items()}
     targets: dict[str, list[str]] = {}
     for target_type, target_id in subjects:
         targets.setdefault(target_type, []).append(target_id)
@@ -56,6 +69,8 @@ def data_access_log(*, citizen: Person, limit: int = 500) -> list[DataAccess]:
             purpose=str(e.data.get("purpose", "")),
             subject=subjects.get((e.target_type, e.target_id), ""),
             fields=tuple(str(f) for f in e.data.get("fields", []) or [] if isinstance(f, str)),
+            subject_kind=kinds.get((e.target_type, e.target_id), ("", ""))[0],
+            subject_ref=kinds.get((e.target_type, e.target_id), ("", ""))[1],
         )
         for e in events
         if e.actor_id != str(citizen.pk)

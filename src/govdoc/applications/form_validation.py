@@ -7,12 +7,14 @@ applicant chose, so a page or the API can show each next to its field.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import SchemaError, ValidationError
 
-from govdoc.accounts.constants import Script
+from govdoc.applications.constants import LANGUAGE_OF_SCRIPT
 from govdoc.applications.specs import FieldErrors
 from govdoc.documents.errors import (
     EmptyUploadError,
@@ -21,159 +23,83 @@ from govdoc.documents.errors import (
     UploadTooLargeError,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
+
 _FORMATS = FormatChecker()
 
 # Messages for the JSON Schema keywords citizens' forms use; anything else gets "invalid".
-_MESSAGES: dict[str, dict[str, str]] = {
-    "required": {
-        Script.LATIN: "Ovo polje je obavezno.",
-        Script.CYRILLIC: "Ово поље је обавезно.",
-        Script.ENGLISH: "This field is required.",
-    },
-    "type": {
-        Script.LATIN: "Vrednost nije odgovarajućeg tipa.",
-        Script.CYRILLIC: "Вредност није одговарајућег типа.",
-        Script.ENGLISH: "This value has the wrong type.",
-    },
-    "pattern": {
-        Script.LATIN: "Vrednost nije u ispravnom obliku.",
-        Script.CYRILLIC: "Вредност није у исправном облику.",
-        Script.ENGLISH: "This value is not in the expected format.",
-    },
-    "format": {
-        Script.LATIN: "Vrednost nije u ispravnom obliku.",
-        Script.CYRILLIC: "Вредност није у исправном облику.",
-        Script.ENGLISH: "This value is not in the expected format.",
-    },
-    "minLength": {
-        Script.LATIN: "Vrednost je prekratka (najmanje {limit} znakova).",
-        Script.CYRILLIC: "Вредност је прекратка (најмање {limit} знакова).",
-        Script.ENGLISH: "This value is too short (at least {limit} characters).",
-    },
-    "maxLength": {
-        Script.LATIN: "Vrednost je predugačka (najviše {limit} znakova).",
-        Script.CYRILLIC: "Вредност је предугачка (највише {limit} знакова).",
-        Script.ENGLISH: "This value is too long (at most {limit} characters).",
-    },
-    "enum": {
-        Script.LATIN: "Izaberite jednu od ponuđenih vrednosti.",
-        Script.CYRILLIC: "Изаберите једну од понуђених вредности.",
-        Script.ENGLISH: "Choose one of the offered values.",
-    },
-    "minimum": {
-        Script.LATIN: "Vrednost mora biti najmanje {limit}.",
-        Script.CYRILLIC: "Вредност мора бити најмање {limit}.",
-        Script.ENGLISH: "This value must be at least {limit}.",
-    },
-    "maximum": {
-        Script.LATIN: "Vrednost može biti najviše {limit}.",
-        Script.CYRILLIC: "Вредност може бити највише {limit}.",
-        Script.ENGLISH: "This value must be at most {limit}.",
-    },
-    "additionalProperties": {
-        Script.LATIN: "Ovo polje nije predviđeno obrascem.",
-        Script.CYRILLIC: "Ово поље није предвиђено обрасцем.",
-        Script.ENGLISH: "This field is not part of the form.",
-    },
-    "invalid": {
-        Script.LATIN: "Vrednost nije ispravna.",
-        Script.CYRILLIC: "Вредност није исправна.",
-        Script.ENGLISH: "This value is not valid.",
-    },
+# Written in English; the applicant's script comes from the catalogues (locale/sources/citizen.po).
+_MESSAGES: dict[str, StrPromise] = {
+    "required": _("This field is required."),
+    "type": _("This value has the wrong type."),
+    "pattern": _("This value is not in the expected format."),
+    "format": _("This value is not in the expected format."),
+    "minLength": _("This value is too short (at least {limit} characters)."),
+    "maxLength": _("This value is too long (at most {limit} characters)."),
+    "enum": _("Choose one of the offered values."),
+    "minimum": _("This value must be at least {limit}."),
+    "maximum": _("This value must be at most {limit}."),
+    "additionalProperties": _("This field is not part of the form."),
+    "invalid": _("This value is not valid."),
 }
 
-ATTACHMENT_MESSAGES: dict[str, dict[str, str]] = {
-    "required": {
-        Script.LATIN: "Ovaj prilog je obavezan.",
-        Script.CYRILLIC: "Овај прилог је обавезан.",
-        Script.ENGLISH: "This attachment is required.",
-    },
-    "unknown": {
-        Script.LATIN: "Ovaj prilog nije predviđen za uslugu.",
-        Script.CYRILLIC: "Овај прилог није предвиђен за услугу.",
-        Script.ENGLISH: "The service does not ask for this attachment.",
-    },
-    "duplicate": {
-        Script.LATIN: "Za ovaj prilog je dozvoljena jedna datoteka.",
-        Script.CYRILLIC: "За овај прилог је дозвољена једна датотека.",
-        Script.ENGLISH: "Only one file is allowed for this attachment.",
-    },
+ATTACHMENT_MESSAGES: dict[str, StrPromise] = {
+    "required": _("This attachment is required."),
+    "unknown": _("The service does not ask for this attachment."),
+    "duplicate": _("Only one file is allowed for this attachment."),
 }
 
 
 # What a file turned out to be, for the messages below (documents.content_types names them in English).
-_FILE_KINDS: dict[str, dict[str, str]] = {
-    "application/pdf": {Script.LATIN: "PDF dokument", Script.CYRILLIC: "PDF документ"},
-    "image/png": {Script.LATIN: "PNG slika", Script.CYRILLIC: "PNG слика"},
-    "image/jpeg": {Script.LATIN: "JPEG slika", Script.CYRILLIC: "JPEG слика"},
-    "image/tiff": {Script.LATIN: "TIFF slika", Script.CYRILLIC: "TIFF слика"},
-    "text/plain": {Script.LATIN: "tekstualna datoteka", Script.CYRILLIC: "текстуална датотека"},
-    "text/html": {Script.LATIN: "HTML stranica", Script.CYRILLIC: "HTML страница"},
+_FILE_KINDS: dict[str, StrPromise] = {
+    "application/pdf": _("PDF document"),
+    "image/png": _("PNG image"),
+    "image/jpeg": _("JPEG image"),
+    "image/tiff": _("TIFF image"),
+    "text/plain": _("text file"),
+    "text/html": _("HTML page"),
 }
-_UNKNOWN_KIND: dict[str, str] = {
-    Script.LATIN: "neprepoznata datoteka",
-    Script.CYRILLIC: "непрепозната датотека",
+_UNKNOWN_KIND = _("unrecognised file")
+
+UPLOAD_MESSAGES: dict[str, StrPromise] = {
+    "empty": _("The file {filename} is empty."),
+    "too_large": _("The file {filename} is {size}; at most {limit} is allowed."),
+    "mismatch": _("The file {filename} is a {detected}, not a {declared}."),
+    "not_allowed": _("The file {filename} is a {detected}; accepted here: {accepted}."),
+    # A PDF refused after a look inside (documents.pdf_inspection's reasons).
+    "pdf_damaged": _(
+        "The file {filename} is not a complete, readable PDF document (it may have been cut off or "
+        "damaged). Save or download it again and send a new copy."
+    ),
+    "pdf_encrypted": _(
+        "The file {filename} is a PDF document protected by a password (encrypted). Save it without "
+        "the protection and send it again."
+    ),
+    "pdf_javascript": _(
+        "The file {filename} is a PDF document with JavaScript code, which is not accepted. Print it "
+        "to a new PDF (or scan it) and send that."
+    ),
+    "pdf_launch": _(
+        "The file {filename} is a PDF document with an action that starts another program, which is "
+        "not accepted. Print it to a new PDF (or scan it) and send that."
+    ),
+    "pdf_html": _("The file {filename} is an HTML page with a PDF header, not a PDF document."),
+    "pdf_too-complex": _(
+        "The file {filename} is a PDF document too complex to check. Print it to a new PDF (or scan "
+        "it) and send that."
+    ),
 }
 
-UPLOAD_MESSAGES: dict[str, dict[str, str]] = {
-    "empty": {
-        Script.LATIN: "Datoteka {filename} je prazna.",
-        Script.CYRILLIC: "Датотека {filename} је празна.",
-    },
-    "too_large": {
-        Script.LATIN: "Datoteka {filename} ima {size}, a dozvoljeno je najviše {limit}.",
-        Script.CYRILLIC: "Датотека {filename} има {size}, а дозвољено је највише {limit}.",
-    },
-    "mismatch": {
-        Script.LATIN: "Datoteka {filename} je {detected}, a ne {declared}.",
-        Script.CYRILLIC: "Датотека {filename} је {detected}, а не {declared}.",
-    },
-    "not_allowed": {
-        Script.LATIN: "Datoteka {filename} je {detected}; ovde se prihvata: {accepted}.",
-        Script.CYRILLIC: "Датотека {filename} је {detected}; овде се прихвата: {accepted}.",
-    },
-    # A PDF refused after a look inside (documents.pdf_inspection's reasons).
-    "pdf_damaged": {
-        Script.LATIN: "Datoteka {filename} nije potpun i čitljiv PDF dokument (možda je prekinuta ili "
-        "oštećena). Sačuvajte je ili preuzmite ponovo i pošaljite novu kopiju.",
-        Script.CYRILLIC: "Датотека {filename} није потпун и читљив PDF документ (можда је прекинута или "
-        "оштећена). Сачувајте је или преузмите поново и пошаљите нову копију.",
-    },
-    "pdf_encrypted": {
-        Script.LATIN: "Datoteka {filename} je PDF dokument zaštićen lozinkom (šifrovan). Sačuvajte je "
-        "bez zaštite i pošaljite ponovo.",
-        Script.CYRILLIC: "Датотека {filename} је PDF документ заштићен лозинком (шифрован). Сачувајте је "
-        "без заштите и пошаљите поново.",
-    },
-    "pdf_javascript": {
-        Script.LATIN: "Datoteka {filename} je PDF dokument sa JavaScript kodom, koji se ne prihvata. "
-        "Odštampajte je u novi PDF (ili je skenirajte) i pošaljite taj.",
-        Script.CYRILLIC: "Датотека {filename} је PDF документ са JavaScript кодом, који се не прихвата. "
-        "Одштампајте је у нови PDF (или је скенирајте) и пошаљите тај.",
-    },
-    "pdf_launch": {
-        Script.LATIN: "Datoteka {filename} je PDF dokument sa radnjom koja pokreće drugi program, što "
-        "se ne prihvata. Odštampajte je u novi PDF (ili je skenirajte) i pošaljite taj.",
-        Script.CYRILLIC: "Датотека {filename} је PDF документ са радњом која покреће други програм, што "
-        "се не прихвата. Одштампајте је у нови PDF (или је скенирајте) и пошаљите тај.",
-    },
-    "pdf_html": {
-        Script.LATIN: "Datoteka {filename} je HTML stranica sa zaglavljem PDF dokumenta, a ne PDF dokument.",
-        Script.CYRILLIC: "Датотека {filename} је HTML страница са заглављем PDF документа, "
-        "а не PDF документ.",
-    },
-    "pdf_too-complex": {
-        Script.LATIN: "Datoteka {filename} je PDF dokument previše složen za proveru. Odštampajte je u "
-        "novi PDF (ili je skenirajte) i pošaljite taj.",
-        Script.CYRILLIC: "Датотека {filename} је PDF документ превише сложен за проверу. Одштампајте је у "
-        "нови PDF (или је скенирајте) и пошаљите тај.",
-    },
-}
+
+def _in(script: str) -> translation.override:
+    """Django's translations turned to the applicant's script for the messages below."""
+    return translation.override(LANGUAGE_OF_SCRIPT.get(script, "sr-latn"))
 
 
 def _kind(media_type: str, script: str) -> str:
-    names = _FILE_KINDS.get(media_type, _UNKNOWN_KIND)
-    return names.get(script, names[Script.LATIN])
+    with _in(script):
+        return str(_FILE_KINDS.get(media_type, _UNKNOWN_KIND))
 
 
 def _size(size: int) -> str:
@@ -185,10 +111,7 @@ def _size(size: int) -> str:
 
 
 def upload_message(error: UploadRejectedError, *, script: str, allowed: Sequence[str]) -> str:
-    """The refusal of an upload in the applicant's script (the documents domain's own text in
-    English)."""
-    if script not in (Script.LATIN, Script.CYRILLIC):
-        return error.message
+    """The refusal of an upload in the applicant's script."""
     details = error.details
     filename = str(details.get("filename", ""))
     if isinstance(error, EmptyUploadError):
@@ -216,12 +139,14 @@ def upload_message(error: UploadRejectedError, *, script: str, allowed: Sequence
             "detected": _kind(str(details.get("detected", "")), script),
             "accepted": ", ".join(sorted(_kind(t, script) for t in allowed)),
         }
-    return UPLOAD_MESSAGES[key][script].format(filename=filename, **values)
+    with _in(script):
+        return str(UPLOAD_MESSAGES[key]).format(filename=filename, **values)
 
 
-def message(table: Mapping[str, Mapping[str, str]], key: str, script: str, **values: object) -> str:
-    texts = table.get(key) or table["invalid"]
-    return texts.get(script, texts[Script.LATIN]).format(**values)
+def message(table: Mapping[str, StrPromise], key: str, script: str, **values: object) -> str:
+    """The message ``key`` of ``table`` in ``script`` (``invalid`` for a key it lacks)."""
+    with _in(script):
+        return str(table.get(key) or table["invalid"]).format(**values)
 
 
 def schema_errors(schema: object) -> list[str]:

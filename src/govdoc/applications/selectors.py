@@ -6,18 +6,26 @@ everyone else it is "not found", exactly like an id that was never used.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
+from django.utils import translation
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Membership, Person
 from govdoc.accounts.selectors import memberships_current
 from govdoc.applications.access import is_official_of_unit
-from govdoc.applications.constants import CLOSED_STATUSES, OPEN_STATUSES
+from govdoc.applications.constants import (
+    CLOSED_STATUSES,
+    LANGUAGE_OF_SCRIPT,
+    OPEN_STATUSES,
+    PUBLIC_MESSAGES,
+    EventKind,
+)
 from govdoc.applications.errors import (
     ApplicationNotFoundError,
     HandlerOutsideUnitError,
@@ -129,6 +137,30 @@ def timeline(*, application: Application, viewer: Viewer) -> QuerySet[Applicatio
     if not _visible(application, viewer):
         raise ApplicationNotFoundError("no such application", application_id=str(application.pk))
     return ApplicationEvent.objects.filter(application=application).order_by("id")
+
+
+def event_text(event: ApplicationEvent, *, application: Application) -> str:
+    """A timeline entry in the language active now. The entry was written in the applicant's
+    script; its values (receipt number, date, the handler's words) are read back from it and put
+    into the text of the reader's language. An entry that does not match its text is shown as
+    written."""
+    try:
+        kind = EventKind(event.kind)
+    except ValueError:
+        return event.message
+    with translation.override(LANGUAGE_OF_SCRIPT.get(application.script, "sr-latn")):
+        written = str(PUBLIC_MESSAGES[kind])
+    pattern = "".join(
+        f"(?P<{part[1:-1]}>.*?)" if re.fullmatch(r"\{\w+\}", part) else re.escape(part)
+        for part in re.split(r"(\{\w+\})", written)
+        if part
+    )
+    found = re.fullmatch(pattern, event.message, re.DOTALL) or re.fullmatch(
+        pattern, event.message + " ", re.DOTALL
+    )
+    if found is None:
+        return event.message
+    return str(PUBLIC_MESSAGES[kind]).format(**found.groupdict()).strip()
 
 
 def completion_request_open(*, application: Application) -> CompletionRequest | None:

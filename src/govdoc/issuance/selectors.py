@@ -68,6 +68,10 @@ class CodeVerification:
     valid_until: dt.datetime | None
     superseded_by_code: str | None
     approval: ApprovalChain | None = None
+    # The document's own script (its title and key fields are in it) and the agency's other names.
+    script: str = ""
+    agency_name_cyrl: str = ""
+    agency_name_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,9 @@ def _code_verification(issued: IssuedDocument, status: ShownStatus) -> CodeVerif
         issued_at=issued.issued_at,
         valid_until=issued.valid_until,
         superseded_by_code=issued.superseded_by.verification_code if issued.superseded_by else None,
+        script=issued.script,
+        agency_name_cyrl=issued.agency.name_cyrl,
+        agency_name_en=issued.agency.name_en,
     )
 
 

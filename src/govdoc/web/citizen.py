@@ -16,13 +16,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts.constants import Script
-from govdoc.accounts.models import Person
+from govdoc.accounts.models import Agency, Person
 from govdoc.applications import selectors as apps
 from govdoc.applications.constants import TRANSITIONS, ApplicationStatus
-from govdoc.applications.errors import InvalidApplicationError
+from govdoc.applications.errors import IllegalTransitionError, InvalidApplicationError
 from govdoc.applications.services import applications as app_services
 from govdoc.applications.services import inbox as inbox_services
 from govdoc.applications.specs import UploadedFileData
@@ -30,10 +32,21 @@ from govdoc.core import clock
 from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError
 from govdoc.core.transliteration import to_cyrillic
-from govdoc.web.language import script_of
+from govdoc.web.language import HTML_LANG, script_of
 from govdoc.web.schema_form import data_from_post, fields_for
 
 View = Callable[..., HttpResponse]
+
+# Why an official or a system read a citizen's data, as the audit log records it (in English).
+PURPOSES = {
+    "handling the application": gettext_lazy("handling the application"),
+    "read the receipt": gettext_lazy("reading the receipt"),
+    "open an attachment": gettext_lazy("opening an attachment"),
+    "list the attachments": gettext_lazy("listing the attachments"),
+    "choose the approval line": gettext_lazy("choosing the approval line"),
+    "reading an issued document": gettext_lazy("reading an issued document"),
+    "reading a document's content": gettext_lazy("reading a document's content"),
+}
 
 
 def citizen_required(view: View) -> View:
@@ -62,6 +75,15 @@ def _script(request: HttpRequest) -> str:
     if session not in Script.values and "lang" not in request.GET and isinstance(request.user, Person):
         return str(request.user.preferred_script)
     return str(script_of(request))
+
+
+def _agency_name(agency: Agency, script: str) -> str:
+    """The agency's name in the page's script (Cyrillic made from the Latin when not written)."""
+    if script == Script.CYRILLIC:
+        return agency.name_cyrl or to_cyrillic(agency.name)
+    if script == Script.ENGLISH:
+        return agency.name_en or agency.name
+    return agency.name
 
 
 def _translator(script: str) -> Callable[[str], str] | None:
@@ -103,7 +125,12 @@ def _rule_fields(rules: Any, script: str, errors: dict[str, str]) -> list[dict[s
 def catalogue(request: HttpRequest) -> HttpResponse:
     script = _script(request)
     services = [
-        {"code": s.code, "name": s.name_in(script), "agency": s.agency.name, "days": s.deadline_working_days}
+        {
+            "code": s.code,
+            "name": s.name_in(script),
+            "agency": _agency_name(s.agency, script),
+            "days": s.deadline_working_days,
+        }
         for s in apps.services_active().select_related("agency")
     ]
     return render(request, "web/citizen/catalogue.html", {"services": services})
@@ -133,13 +160,22 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         except InvalidApplicationError as exc:
             errors, status = exc.field_errors, 400
         else:
-            messages.success(request, f"Zahtev je podnet. Broj prijema: {application.receipt_number}")
+            messages.success(
+                request,
+                _("The application was submitted. Receipt number: %(number)s")
+                % {"number": application.receipt_number},
+            )
             return HttpResponseRedirect(reverse("web:my-application", args=[application.pk]))
     context = {
         "service": service,
         "service_name": service.name_in(script),
+        "agency_name": _agency_name(service.agency, script),
         "fields": fields_for(
-            service.form_schema, values=values, errors=errors, translate=_translator(script)
+            service.form_schema,
+            values=values,
+            errors=errors,
+            translate=_translator(script),
+            english=script == Script.ENGLISH,
         ),
         "attachments": _rule_fields(service.attachment_rules, script, errors),
         "errors": errors,
@@ -182,7 +218,7 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
         try:
             if action == "withdraw":
                 app_services.application_withdraw(application=application, actor=_me(request))
-                messages.info(request, "Zahtev je povučen. / The application was withdrawn.")
+                messages.info(request, _("The application was withdrawn."))
             elif action == "complete":
                 app_services.application_complete(
                     application=application,
@@ -190,23 +226,37 @@ def my_application(request: HttpRequest, application_id: str) -> HttpResponse:
                     files=_uploads(request, application.service.attachment_rules),
                     actor=_me(request),
                 )
-                messages.success(request, "Zahtev je dopunjen. / The application was completed.")
+                messages.success(request, _("The application was completed."))
             return HttpResponseRedirect(request.path)
         except InvalidApplicationError as exc:
             errors, status = exc.field_errors, 400
+        except IllegalTransitionError as exc:
+            now = str(exc.details.get("status", ""))
+            label = ApplicationStatus(now).label if now in ApplicationStatus.values else now
+            errors, status = (
+                {
+                    "__all__": _("The application is “%(status)s”: this can no longer be done.")
+                    % {"status": label}
+                },
+                exc.status,
+            )
         except GovDocError as exc:
             errors, status = {"__all__": exc.message}, exc.status
     open_request = apps.completion_request_open(application=application)
     context = {
         "application": application,
         "service_name": application.service.name_in(script),
-        "events": apps.timeline(application=application, viewer=_me(request)),
+        "events": [
+            {"occurred_at": e.occurred_at, "text": apps.event_text(e, application=application)}
+            for e in apps.timeline(application=application, viewer=_me(request))
+        ],
         "completion": open_request,
         "fields": fields_for(
             application.service.form_schema,
             values=application.data,
             errors=errors,
             translate=_translator(script),
+            english=script == Script.ENGLISH,
         )
         if open_request
         else [],
@@ -230,7 +280,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "web/citizen/inbox.html",
         {
             "inbox": apps.inbox_of(citizen=_me(request)),
-            "issued": issued_to(recipient=_me(request)),
+            "issued": [
+                {
+                    "pk": d.pk,
+                    "title": d.title,
+                    "html_lang": HTML_LANG.get(Script(d.script), "sr-Latn"),
+                    "registry_number": d.registry_number,
+                    "issued_at": d.issued_at,
+                }
+                for d in issued_to(recipient=_me(request))
+            ],
         },
     )
 
@@ -241,9 +300,23 @@ def data_access(request: HttpRequest) -> HttpResponse:
     """Who in the administration opened my data, and when."""
     from govdoc.applications.data_access import data_access_log
 
-    return render(
-        request, "web/citizen/data_access.html", {"readings": data_access_log(citizen=_me(request))}
-    )
+    subjects = {
+        "account": _("your account"),
+        "application": _("application %(ref)s"),
+        "case_documents": _("case documents of %(ref)s"),
+        "document": _("document %(ref)s"),
+    }
+    readings = [
+        {
+            "at": r.at,
+            "reader": r.reader,
+            "purpose": str(PURPOSES.get(r.purpose, r.purpose)),
+            "subject": subjects[r.subject_kind] % {"ref": r.subject_ref} if r.subject_kind else r.subject,
+            "fields": r.fields,
+        }
+        for r in data_access_log(citizen=_me(request))
+    ]
+    return render(request, "web/citizen/data_access.html", {"readings": readings})
 
 
 @citizen_required
@@ -285,6 +358,8 @@ def issued(request: HttpRequest, issued_id: str) -> HttpResponse:
         "web/citizen/issued.html",
         {
             "d": document,
+            "agency_name": _agency_name(document.agency, _script(request)),
+            "document_lang": HTML_LANG.get(Script(document.script), "sr-Latn"),
             "status": document.status_at(clock.now()),
             "verifications": issuance.verifications_of(issued=document, viewer=_me(request)),
         },

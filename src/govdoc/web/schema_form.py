@@ -23,7 +23,7 @@ class FormField:
     required: bool
     help: str
     error: str
-    choices: tuple[str, ...]
+    choices: tuple[tuple[str, str], ...]  # (value, what the person reads)
     pattern: str
     max_length: int | None
 
@@ -34,8 +34,12 @@ def fields_for(
     values: dict[str, Any],
     errors: dict[str, str],
     translate: Any = None,
+    english: bool = False,
 ) -> list[FormField]:
-    """``translate`` maps a Serbian Latin label to the chosen script (or is None)."""
+    """``translate`` maps a Serbian Latin label to the chosen script (or is None); ``english``
+    takes a field's English title and help (``x-govdoc-title-en``, ``x-govdoc-description-en``)
+    where the service has them. A choice reads as ``x-govdoc-enum-titles`` (Serbian Latin) or
+    ``x-govdoc-enum-titles-en`` name it, else as its value."""
     properties: dict[str, Any] = schema.get("properties", {})
     required = set(schema.get("required", []))
     out = []
@@ -56,9 +60,19 @@ def fields_for(
             widget = "textarea"
         label = str(prop.get("title", name))
         help_text = str(prop.get("description", ""))
-        if translate is not None:
+        if english:
+            label = str(prop.get("x-govdoc-title-en") or label)
+            help_text = str(prop.get("x-govdoc-description-en") or help_text)
+        elif translate is not None:
             label, help_text = translate(label), translate(help_text)
         value = values.get(name, "")
+        titles = prop.get("x-govdoc-enum-titles-en" if english else "x-govdoc-enum-titles") or {}
+        choices = []
+        for choice in prop.get("enum", ()):
+            shown = str(titles.get(str(choice)) or choice) if isinstance(titles, dict) else str(choice)
+            if translate is not None and not english:
+                shown = translate(shown)
+            choices.append((str(choice), shown))
         out.append(
             FormField(
                 name=name,
@@ -68,7 +82,7 @@ def fields_for(
                 required=name in required,
                 help=help_text,
                 error=errors.get(name, ""),
-                choices=tuple(str(c) for c in prop.get("enum", ())),
+                choices=tuple(choices),
                 pattern=str(prop.get("pattern", "")).removeprefix("^").removesuffix("$"),
                 max_length=prop.get("maxLength"),
             )

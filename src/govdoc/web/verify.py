@@ -7,45 +7,55 @@ shows the four-state signature verdict and whether the file is the registered or
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from govdoc.accounts import throttle
+from govdoc.accounts.constants import Script
 from govdoc.core.errors import GovDocError
+from govdoc.core.transliteration import to_cyrillic
 from govdoc.issuance.constants import Channel
-from govdoc.issuance.selectors import verify_code, verify_upload
+from govdoc.issuance.selectors import CodeVerification, verify_code, verify_upload
+from govdoc.web.language import HTML_LANG, script_of
 from govdoc.web.ratelimit import rate_limited
+from govdoc.web.verify_reasons import reason_in_page_language
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 MAX_UPLOAD = 50 * 1024 * 1024
 # The verdict on the uploaded file, told apart from the document's status in the registry: a
 # registered document can be valid while this file of it is altered (DESIGN.md, "Verification
 # result"). Only "authentic" is good news about the file.
-VERDICT_TEXT = {
+VERDICT_TEXT: dict[str, tuple[StrPromise, StrPromise]] = {
     "authentic": (
-        "Verodostojna",
-        "Authentic: this file is intact and sealed with a trusted certificate.",
+        gettext_lazy("Authentic"),
+        gettext_lazy("This file is intact and sealed with a trusted certificate."),
     ),
     "altered": (
-        "Izmenjena — ne oslanjajte se na nju",
-        "Altered — do not rely on this file: it is not what was signed.",
+        gettext_lazy("Altered — do not rely on this file"),
+        gettext_lazy("It is not what was signed."),
     ),
     "certificate_problem": (
-        "Problem sa sertifikatom — ne oslanjajte se na nju",
-        "Certificate problem — do not rely on this file: the seal's certificate is not trusted, "
-        "was revoked, or had expired when it was made.",
+        gettext_lazy("Certificate problem — do not rely on this file"),
+        gettext_lazy("The seal's certificate is not trusted, was revoked, or had expired when it was made."),
     ),
     "cannot_be_verified": (
-        "Ne može se proveriti",
-        "Cannot be verified: this is not a signed PDF, or it is damaged.",
+        gettext_lazy("Cannot be verified"),
+        gettext_lazy("This is not a signed PDF, or it is damaged."),
     ),
 }
-STATUS_TEXT = {
-    "valid": ("Važeći", "Valid"),
-    "revoked": ("Opozvan", "Revoked"),
-    "superseded": ("Zamenjen", "Superseded by a newer document"),
-    "expired": ("Istekao", "Expired"),
+STATUS_TEXT: dict[str, StrPromise] = {
+    "valid": gettext_lazy("Valid"),
+    "revoked": gettext_lazy("Revoked"),
+    "superseded": gettext_lazy("Superseded by a newer document"),
+    "expired": gettext_lazy("Expired"),
 }
 
 
@@ -55,6 +65,15 @@ def registry_tone(state: str, status: str | None) -> str:
     if state != "authentic" or not status:
         return "neutral"
     return status
+
+
+def _agency_name(result: CodeVerification, script: str) -> str:
+    """The issuing agency's name in the page's script (Cyrillic made from the Latin if not written)."""
+    if script == Script.CYRILLIC:
+        return result.agency_name_cyrl or to_cyrillic(result.agency_name)
+    if script == Script.ENGLISH:
+        return result.agency_name_en or result.agency_name
+    return result.agency_name
 
 
 def _client(request: HttpRequest) -> str:
@@ -67,9 +86,7 @@ def verify_form(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         code = request.POST.get("code", "").strip()
         if not code:
-            return render(
-                request, "web/verify/form.html", {"code_error": "Unesite kod / Enter the code."}, status=400
-            )
+            return render(request, "web/verify/form.html", {"code_error": _("Enter the code.")}, status=400)
         url = reverse("web:verify-code", args=[code])
         label = request.POST.get("verifier", "").strip()
         return HttpResponseRedirect(f"{url}?v={label}" if label else url)
@@ -107,7 +124,13 @@ def _by_code(request: HttpRequest, code: str, *, channel: str) -> HttpResponse:
     return render(
         request,
         "web/verify/code_result.html",
-        {"result": result, "status_text": STATUS_TEXT[result.status]},
+        {
+            "result": result,
+            "status_text": STATUS_TEXT[result.status],
+            "verify_url": reverse("web:verify"),
+            "agency_name": _agency_name(result, script_of(request)),
+            "document_lang": HTML_LANG.get(Script(result.script), "sr-Latn") if result.script else "",
+        },
     )
 
 
@@ -116,12 +139,10 @@ def _by_code(request: HttpRequest, code: str, *, channel: str) -> HttpResponse:
 def verify_file(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     if upload is None:
-        return render(
-            request, "web/verify/form.html", {"file_error": "Izaberite PDF / Choose a PDF file."}, status=400
-        )
+        return render(request, "web/verify/form.html", {"file_error": _("Choose a PDF file.")}, status=400)
     if upload.size is not None and upload.size > MAX_UPLOAD:
         return render(
-            request, "web/verify/form.html", {"file_error": "The file is larger than 50 MB."}, status=413
+            request, "web/verify/form.html", {"file_error": _("The file is larger than 50 MB.")}, status=413
         )
     result = verify_upload(
         upload.read(), verifier_label=request.POST.get("verifier", "")[:200], client_address=_client(request)
@@ -134,6 +155,7 @@ def verify_file(request: HttpRequest) -> HttpResponse:
             "result": result,
             "state": state,
             "verdict_text": VERDICT_TEXT[state],
+            "reasons": [reason_in_page_language(r) for r in result.report.reasons],
             "status_text": STATUS_TEXT.get(result.status or ""),
             "registry_tone": registry_tone(state, result.status),
             "filename": upload.name,

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from govdoc.accounts.constants import Role, Script
 from govdoc.accounts.models import Person
@@ -15,6 +17,7 @@ from govdoc.applications import integration
 from govdoc.applications.access import require_handling_official, roles_in_unit
 from govdoc.applications.constants import (
     ASSIGNER_ROLES,
+    LANGUAGE_OF_SCRIPT,
     ApplicationStatus,
     EventKind,
 )
@@ -50,11 +53,7 @@ from govdoc.documents.models import StoredFile
 from govdoc.documents.refusals import record_refusal, refusal_data
 from govdoc.documents.storage import file_put
 
-_SCRIPT_MESSAGE: dict[str, str] = {
-    Script.LATIN: "Izaberite pismo: sr-latn, sr-cyrl ili en.",
-    Script.CYRILLIC: "Изаберите писмо: sr-latn, sr-cyrl или en.",
-    Script.ENGLISH: "Choose a script: sr-latn, sr-cyrl or en.",
-}
+_SCRIPT_MESSAGE = gettext_lazy("Choose a script: sr-latn, sr-cyrl or en.")
 
 
 @dataclass(frozen=True)
@@ -227,7 +226,8 @@ def _application_submit(
     shown_script = script if script in Script.values else Script.LATIN
     errors: FieldErrors = {}
     if script not in Script.values:
-        errors["script"] = _SCRIPT_MESSAGE[Script(shown_script)]
+        with translation.override(LANGUAGE_OF_SCRIPT[shown_script]):
+            errors["script"] = str(_SCRIPT_MESSAGE)
     errors.update(data_errors(service.form_schema, data, script=shown_script))
     refusals: list[JSONObject] = []
     checked, file_errors = _check_files(
@@ -372,11 +372,7 @@ def application_assign(*, application: Application, handler: Person, actor: Pers
     return application
 
 
-_COMPLETION_SUBJECT: dict[str, str] = {
-    Script.LATIN: "Potrebna dopuna zahteva {number}",
-    Script.CYRILLIC: "Потребна допуна захтева {number}",
-    Script.ENGLISH: "Application {number} needs completing",
-}
+_COMPLETION_SUBJECT = gettext_lazy("Application {number} needs completing")
 
 
 @transaction.atomic
@@ -425,7 +421,8 @@ def completion_request_create(
         requested_by=actor,
         requested_at=clock.now(),
     )
-    subject = _COMPLETION_SUBJECT.get(application.script, _COMPLETION_SUBJECT[Script.LATIN])
+    with translation.override(LANGUAGE_OF_SCRIPT.get(application.script, "sr-latn")):
+        subject = str(_COMPLETION_SUBJECT)
     inbox_deliver(
         recipient=application.applicant,
         application=application,

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
-from govdoc.accounts.constants import Script
 from govdoc.accounts.models import Membership, Person
 from govdoc.applications import integration
 from govdoc.applications.access import require_handling_official
 from govdoc.applications.binding import content_sha256_of
-from govdoc.applications.constants import ApplicationStatus, EventKind
+from govdoc.applications.constants import LANGUAGE_OF_SCRIPT, ApplicationStatus, EventKind
 from govdoc.applications.errors import (
     IllegalTransitionError,
     InvalidDecisionError,
@@ -40,6 +41,9 @@ from govdoc.documents import content_types
 from govdoc.documents.constants import Disclosure
 from govdoc.documents.services import document_create, version_add
 from govdoc.issuance.models import ApprovalRef
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 # The applicant's personal data make a case document not public (Zakon o slobodnom pristupu
 # informacijama od javnog značaja, art. 14: protection of privacy).
@@ -291,23 +295,16 @@ def _send_to_approval(
     return application
 
 
-_SUBJECTS: dict[str, dict[str, str]] = {
-    "rejected": {
-        Script.LATIN: "Zahtev {number} je odbijen",
-        Script.CYRILLIC: "Захтев {number} је одбијен",
-        Script.ENGLISH: "Application {number} was rejected",
-    },
-    "issued": {
-        Script.LATIN: "Izdat je dokument po zahtevu {number}",
-        Script.CYRILLIC: "Издат је документ по захтеву {number}",
-        Script.ENGLISH: "A document was issued on application {number}",
-    },
+_SUBJECTS: dict[str, StrPromise] = {
+    "rejected": gettext_lazy("Application {number} was rejected"),
+    "issued": gettext_lazy("A document was issued on application {number}"),
 }
 
 
 def _subject(kind: str, application: Application) -> str:
-    texts = _SUBJECTS[kind]
-    return texts.get(application.script, texts[Script.LATIN]).format(number=application.receipt_number)
+    """The e-inbox subject in the applicant's script (the catalogues translate it)."""
+    with translation.override(LANGUAGE_OF_SCRIPT.get(application.script, "sr-latn")):
+        return str(_SUBJECTS[kind]).format(number=application.receipt_number)
 
 
 @transaction.atomic

@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import uuid
 
-from govdoc.applications.constants import PUBLIC_MESSAGES, TRANSITIONS, ApplicationStatus, EventKind
+from django.utils import translation
+
+from govdoc.applications.constants import (
+    LANGUAGE_OF_SCRIPT,
+    PUBLIC_MESSAGES,
+    TRANSITIONS,
+    ApplicationStatus,
+    EventKind,
+)
 from govdoc.applications.errors import IllegalTransitionError
 from govdoc.applications.models import Application, ApplicationEvent
 from govdoc.core import clock
@@ -27,8 +35,10 @@ def locked(application: Application | uuid.UUID) -> Application:
 def check_move(application: Application, to: ApplicationStatus, *, action: str) -> None:
     current = ApplicationStatus(application.status)
     if to not in TRANSITIONS[current]:
+        with translation.override("en"):  # the code's own (English) words, like ``action``
+            label = str(current.label).lower()
         raise IllegalTransitionError(
-            f"an application that is {current.label.lower()} cannot {action}",
+            f"an application that is {label} cannot {action}",
             application_id=str(application.pk),
             status=current.value,
             to=to.value,
@@ -43,8 +53,10 @@ def event_add(
     status_to: str = "",
     **values: object,
 ) -> ApplicationEvent:
-    texts = PUBLIC_MESSAGES[kind]
-    text = texts.get(application.script) or texts["sr-latn"]
+    # Kept in the applicant's own script (the e-mails and receipt use it); pages show each entry
+    # in the reader's language (``selectors.event_text``).
+    with translation.override(LANGUAGE_OF_SCRIPT.get(application.script, "sr-latn")):
+        text = str(PUBLIC_MESSAGES[kind])
     return ApplicationEvent.objects.create(
         application=application,
         occurred_at=clock.now(),

@@ -200,7 +200,7 @@ def test_the_issued_document_names_the_decisions_it_rests_on_and_verifiers_see_t
         "content_sha256": line.content_sha256,
     }
 
-    page = client.get(f"/verify/{issued.verification_code}")
+    page = client.get(f"/verify/{issued.verification_code}?lang=en")
     text = page.content.decode()
     assert "The document was issued from the signed decisions below, unchanged." in text
     assert signing_head.get_full_name() in text and "final approval" in text

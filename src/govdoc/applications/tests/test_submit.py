@@ -161,7 +161,7 @@ def test_upload_refusals_come_in_the_citizens_script(service: Service, citizen: 
     with pytest.raises(InvalidApplicationError) as english:
         submit(service, citizen, files=[id_card(PNG, "lk.pdf")], script="en")
     assert english.value.field_errors == {
-        "attachments.licna_karta": "the file lk.pdf is a PNG image, not a PDF document"
+        "attachments.licna_karta": "The file lk.pdf is a PNG image, not a PDF document."
     }
 
 

@@ -11,13 +11,13 @@ register = template.Library()
 
 @register.filter
 def status_label(code: object) -> str:
-    """'valid' → 'Važeći / Valid'."""
+    """'valid' → 'Valid' in the page's language ('Važeći' in Serbian Latin)."""
     text = STATUS_TEXT.get(str(code))
-    return f"{text[0]} / {text[1]}" if text else str(code)
+    return str(text) if text else str(code)
 
 
 @register.filter
 def verdict_label(code: object) -> str:
-    """'altered' → 'Izmenjena — ne oslanjajte se na nju' (the short Serbian verdict)."""
+    """'altered' → 'Altered — do not rely on this file' (the short verdict, in the page's language)."""
     text = VERDICT_TEXT.get(str(code))
-    return text[0] if text else str(code)
+    return str(text[0]) if text else str(code)

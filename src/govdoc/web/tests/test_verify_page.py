@@ -39,7 +39,7 @@ def issued(agency: Agency, handler: Person, citizen: Person, files_dir: Path) ->
 
 def upload(client: Client, data: bytes) -> str:
     response = client.post(
-        "/verify/file/", {"file": SimpleUploadedFile("uverenje.pdf", data, "application/pdf")}
+        "/verify/file/?lang=en", {"file": SimpleUploadedFile("uverenje.pdf", data, "application/pdf")}
     )
     assert response.status_code == 200
     return response.content.decode()
@@ -66,7 +66,7 @@ def test_the_original_file_is_authentic_beside_a_green_valid_registry_status(
     html = upload(client, pdf_of(issued))
     verdict = text(section(html, "file-verdict"))
     registry = section(html, "registered-document")
-    assert "This file" in verdict and "Authentic: this file is intact" in verdict
+    assert "This file" in verdict and "Authentic — This file is intact" in verdict
     assert 'class="check verdict-authentic"' in html
     assert 'class="status status-valid" id="doc-status"' in registry
     assert "Registered document" in text(registry) and "Valid" in text(registry)
@@ -96,11 +96,33 @@ def test_a_changed_byte_shows_altered_and_no_green_status(client: Client, issued
     html = upload(client, bytes(pdf))
     assert 'data-state="altered"' in html
     assert "status-valid" not in html
-    assert "Registrovani dokument / Registered document" in html
+    assert "Registered document" in html
 
 
 def test_the_code_page_names_what_it_shows_the_registered_document(
     client: Client, issued: IssuedDocument
 ) -> None:
-    html = client.get(f"/verify/{issued.verification_code}").content.decode()
-    assert "Registered document: Važeći / Valid" in text(html)
+    html = client.get(f"/verify/{issued.verification_code}?lang=en").content.decode()
+    assert "Registered document: Valid" in text(html)
+    serbian = client.get(f"/verify/{issued.verification_code}?lang=sr-latn").content.decode()
+    assert "Registrovani dokument: Važeći" in text(serbian)
+    cyrillic = client.get(f"/verify/{issued.verification_code}?lang=sr-cyrl").content.decode()
+    assert "Регистровани документ: Важећи" in text(cyrillic)
+
+
+@pytest.mark.parametrize("script", ["sr-latn", "sr-cyrl", "en"])
+def test_the_file_check_speaks_the_language_of_the_page(
+    client: Client, issued: IssuedDocument, script: str
+) -> None:
+    """The verdict, its reasons (the signature engine's English sentences, translated on the
+    page) and the registry status, for an authentic and for an altered file."""
+    from tests.language_check import problems
+
+    for data in (pdf_of(issued), pdf_of(issued) + b"PK\x03\x04 glued archive"):
+        response = client.post(
+            f"/verify/file/?lang={script}",
+            {"file": SimpleUploadedFile("uverenje.pdf", data, "application/pdf")},
+        )
+        html = response.content.decode()
+        assert problems(html, script, names=frozenset({"Uverenje o prebivalištu"})) == []
+        assert 'lang="en"' not in section(html, "file-verdict").split('id="signatures"')[0]

@@ -2,6 +2,7 @@
 // The signed payload is in the URL's fragment, which the browser never sends to the server on
 // its own. This script posts it to the public API, which checks the agency's signature, and
 // shows what the agency signed, beside the registered record above. Text only (textContent).
+// The words come from the page (data-text-* on the section), in the page's language.
 (function () {
   "use strict";
   var section = document.getElementById("signed-payload");
@@ -10,11 +11,12 @@
   try { payload = decodeURIComponent(window.location.hash.slice(1)); } catch (e) { return; }
   if (payload.indexOf("GD1:") !== 0) { return; }
 
+  function say(name) { return section.getAttribute("data-text-" + name) || ""; }
   function put(id, text) { document.getElementById(id).textContent = text || "—"; }
   function day(iso) {
     if (!iso) { return ""; }
     var d = new Date(iso);
-    return d.toLocaleDateString("sr-Latn-RS", { timeZone: "Europe/Belgrade" });
+    return d.toLocaleDateString(document.documentElement.lang || "sr-Latn", { timeZone: "Europe/Belgrade" });
   }
   var verdict = document.getElementById("signed-verdict");
 
@@ -29,7 +31,7 @@
     var body = answer.body;
     if (!answer.ok) {
       verdict.className = "status status-revoked";
-      verdict.textContent = "Potpis QR koda NIJE ispravan / The QR code's signature is NOT valid: " + (body.title || "");
+      verdict.textContent = say("invalid") + ": " + (body.title || "");
       section.querySelector("table").hidden = true;
       return;
     }
@@ -41,18 +43,18 @@
     put("signed-issued", day(s.issued_at));
     put("signed-valid-until", day(s.valid_until));
     put("signed-code", s.verification_code);
-    var text = "Potpis je ispravan / The signature is valid (" + body.signer_agency + ", kid " + body.kid + ")";
+    var text = say("valid") + " (" + body.signer_agency + ", kid " + body.kid + ")";
     var good = true;
     if (body.differences.length) {
       good = false;
-      text += ". Razlikuje se od registrovanog dokumenta / Differs from the registered document: " + body.differences.join(", ");
+      text += ". " + say("differs") + ": " + body.differences.join(", ");
     }
-    if (body.expired) { good = false; text += ". Rok važenja je istekao / Expired"; }
-    if (body.signer_certificate_status === "revoked") { good = false; text += ". Sertifikat potpisnika je opozvan / The signer certificate is revoked"; }
+    if (body.expired) { good = false; text += ". " + say("expired"); }
+    if (body.signer_certificate_status === "revoked") { good = false; text += ". " + say("revoked"); }
     verdict.className = "status " + (good ? "status-valid" : "status-revoked");
     verdict.textContent = text + ".";
   }).catch(function () {
     section.hidden = false;
-    verdict.textContent = "Provera potpisa QR koda nije uspela / The QR signature could not be checked.";
+    verdict.textContent = say("failed");
   });
 }());
