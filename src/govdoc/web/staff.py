@@ -42,6 +42,7 @@ from govdoc.signatures import selectors as signatures
 from govdoc.signatures import services as signature_services
 from govdoc.signatures.errors import PinInvalidError
 from govdoc.web.language import HTML_LANG, script_of
+from govdoc.web.schema_form import fields_for
 
 View = Callable[..., HttpResponse]
 
@@ -96,22 +97,6 @@ def _with_titles(rows: list[tuple[Any, Any]], script: str) -> list[Any]:
         row.title = title
         out.append(row)
     return out
-
-
-def _data_rows(schema: dict[str, Any], data: dict[str, Any], script: str) -> list[dict[str, str]]:
-    """The application's data, each value beside its label in the page's script: the service's
-    form has its titles in Serbian Latin, and in English where it gives ``x-govdoc-title-en``.
-    The values stay as the applicant typed them."""
-    rows = []
-    for name, prop in schema.get("properties", {}).items():
-        label = str(prop.get("title", name))
-        if script == Script.ENGLISH:
-            label = str(prop.get("x-govdoc-title-en") or label)
-        elif script == Script.CYRILLIC:
-            label = to_cyrillic(label)
-        value = data.get(name, "")
-        rows.append({"label": label, "value": "" if value is None else str(value)})
-    return rows
 
 
 def _step_up(request: HttpRequest, back_to: str) -> HttpResponse | None:
@@ -191,7 +176,13 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
         "events": apps.timeline(application=app, viewer=me),
         # The timeline's texts are what the applicant read, in the script they applied in.
         "applicant_lang": HTML_LANG[Script(app.script) if app.script in Script.values else Script.LATIN],
-        "data_fields": _data_rows(app.service.form_schema, app.data, script),
+        "data_fields": fields_for(
+            app.service.form_schema,
+            values=app.data,
+            errors={},
+            translate=to_cyrillic if script == Script.CYRILLIC else None,
+            english=script == Script.ENGLISH,
+        ),
         "decision_fields": app.decision_fields,
         "default_line": _default_line(app, me),
         "handlers": apps.handlers_of(application=app),
