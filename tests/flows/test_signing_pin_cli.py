@@ -37,3 +37,12 @@ def test_the_cli_unblocks_a_key_blocked_after_ten_wrong_pins(
 def test_unblocking_an_unknown_account_is_one_line(db: None, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["pin", "unblock", "nobody"]) == 2
     assert capsys.readouterr().err.strip() == "govdoc: error: no account 'nobody'"
+
+
+def test_a_services_refusal_is_one_line_in_the_default_language(
+    handler: Person, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``govdoc`` tells a service's refusal in GovDoc's default language (Serbian Latin)."""
+    assert main(["pin", "unblock", "handler"]) == 2  # the handler has no signing key yet
+    said = capsys.readouterr().err.strip()
+    assert said == "govdoc: error: ovaj službenik još nema sertifikat za potpisivanje"

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from govdoc.core import clock
 from govdoc.signatures.engine import pkcs11 as engine_pkcs11
@@ -159,7 +160,7 @@ def person_key(person_id: str, *, pin: str) -> KeyBackend:
     store = ensure()
     cert = store.person_certificate(person_id)
     if cert is None:
-        raise CertificateNotFoundError("this official has no signing certificate yet", person_id=person_id)
+        raise CertificateNotFoundError(_("this official has no signing certificate yet"), person_id=person_id)
     try:
         return SoftwareKey(
             key_pem=store.person_key_pem(person_id),

@@ -202,7 +202,7 @@ def _current_certificate_serial(person: Person) -> str:
     cert = keyring.ensure().person_certificate(str(person.pk))
     if cert is None:
         raise CertificateNotFoundError(
-            "this official has no signing certificate yet", person_id=str(person.pk)
+            _("this official has no signing certificate yet"), person_id=str(person.pk)
         )
     return format(cert.serial_number, "x")
 
