@@ -259,11 +259,8 @@ def handler_get(*, application: Application, person_id: uuid.UUID | str) -> Pers
     pk = _uuid(person_id)
     person = handlers_of(application=application).filter(pk=pk).first() if pk else None
     if person is None:
-        raise HandlerOutsideUnitError(
-            "choose a handler of the handling unit",
-            application_id=str(application.pk),
-            errors={"handler": "choose a handler of the handling unit"},
-        )
+        said = translation.gettext("choose a handler of the handling unit")
+        raise HandlerOutsideUnitError(said, application_id=str(application.pk), errors={"handler": said})
     return person
 
 

@@ -326,17 +326,20 @@ def application_assign(*, application: Application, handler: Person, actor: Pers
     application = locked(application)
     if not roles_in_unit(person=actor, unit_id=application.unit_id) & ASSIGNER_ROLES:
         raise NotAllowedHereError(
-            "only a head of the handling unit or its registry clerk may assign applications",
+            translation.gettext(
+                "only a head of the handling unit or its registry clerk may assign applications"
+            ),
             application_id=str(application.pk),
             person_id=str(actor.pk),
         )
     handler_roles = roles_in_unit(person=handler, unit_id=application.unit_id)
     if not handler_roles & {Role.HANDLER, Role.HEAD_OF_UNIT}:
         raise HandlerOutsideUnitError(
-            f"{handler.get_username()} is not a handler of the handling unit",
+            translation.gettext("%(username)s is not a handler of the handling unit")
+            % {"username": handler.get_username()},
             application_id=str(application.pk),
             handler_id=str(handler.pk),
-            errors={"handler": "choose a handler of the handling unit"},
+            errors={"handler": translation.gettext("choose a handler of the handling unit")},
         )
     previous_handler = application.handler_id
     application.handler, application.assigned_at = handler, clock.now()
@@ -355,7 +358,7 @@ def application_assign(*, application: Application, handler: Person, actor: Pers
     else:
         shown = ApplicationStatus(application.status).label.lower()
         raise IllegalTransitionError(
-            f"an application that is {shown} cannot be assigned",
+            translation.gettext("an application that is %(status)s cannot be assigned") % {"status": shown},
             application_id=str(application.pk),
             status=application.status,
             to=ApplicationStatus.ASSIGNED.value,
@@ -404,7 +407,8 @@ def completion_request_create(
     _raise_if(errors, what="completion request")
     if CompletionRequest.objects.filter(application=application, answered_at__isnull=True).exists():
         raise CompletionRequestOpenError(
-            "a completion request is already waiting for the applicant", application_id=str(application.pk)
+            translation.gettext("a completion request is already waiting for the applicant"),
+            application_id=str(application.pk),
         )
     move(
         application,

@@ -55,13 +55,20 @@ def _scalar_fields(fields: dict[str, Any]) -> dict[str, JSONValue]:
     out: dict[str, JSONValue] = {}
     for key, value in fields.items():
         if not isinstance(key, str) or not key.strip() or len(key) > 64:
-            raise InvalidDecisionError("each decision field needs a short name", field=str(key))
+            raise InvalidDecisionError(
+                translation.gettext("each decision field needs a short name"), field=str(key)
+            )
         if value is not None and not isinstance(value, str | int | float | bool):
             raise InvalidDecisionError(
-                f"the decision field {key!r} must be text, a number or yes/no", field=key
+                translation.gettext("the decision field %(name)s must be text, a number or yes/no")
+                % {"name": repr(key)},
+                field=key,
             )
         if isinstance(value, str) and len(value) > 10_000:
-            raise InvalidDecisionError(f"the decision field {key!r} is too long", field=key)
+            raise InvalidDecisionError(
+                translation.gettext("the decision field %(name)s is too long") % {"name": repr(key)},
+                field=key,
+            )
         out[key] = value
     return out
 
@@ -73,7 +80,7 @@ def decision_draft_save(*, application: Application, fields: dict[str, Any], act
     require_handling_official(application, actor, action="draft the decision")
     if application.status != ApplicationStatus.ASSIGNED:
         raise IllegalTransitionError(
-            "the decision can be drafted only while the application is with its handler",
+            translation.gettext("the decision can be drafted only while the application is with its handler"),
             application_id=str(application.pk),
             status=application.status,
         )
@@ -105,7 +112,8 @@ def _holder(*, application: Application, role: str, exclude: Person) -> Person:
         if found is not None:
             return found.person
     raise NoOneHoldsRoleError(
-        f"no one holds the role {role!r} in the handling unit or agency",
+        translation.gettext("no one holds the role %(role)s in the handling unit or agency")
+        % {"role": repr(role)},
         application_id=str(application.pk),
         role=role,
     )
@@ -139,27 +147,36 @@ def default_line_resolve(*, application: Application, drafter: Person) -> list[L
 
 def _steps_checked(steps: Sequence[LineStep], *, application: Application) -> list[LineStep]:
     if not steps:
-        raise InvalidDecisionError("an approval line needs at least one step", field="steps")
+        raise InvalidDecisionError(
+            translation.gettext("an approval line needs at least one step"), field="steps"
+        )
     out: list[LineStep] = []
     for step in steps:
         if step["kind"] not in STEP_KINDS:
-            raise InvalidDecisionError("a step is review, consent or approval", field="steps")
+            raise InvalidDecisionError(
+                translation.gettext("a step is one of %(kinds)s") % {"kinds": "review, consent, approval"},
+                field="steps",
+            )
         try:
             assignee = uuid.UUID(str(step["assignee_id"]))
         except ValueError as exc:
-            raise InvalidDecisionError("a step names its assignee by id", field="steps") from exc
+            raise InvalidDecisionError(
+                translation.gettext("a step names its assignee by id"), field="steps"
+            ) from exc
         in_agency = Membership.objects.filter(
             person_id=assignee, unit__agency_id=application.agency_id, person__is_active=True
         ).exists()
         if not in_agency:
             raise InvalidDecisionError(
-                "every assignee must be an official of the handling agency",
+                translation.gettext("every assignee must be an official of the handling agency"),
                 field="steps",
                 assignee_id=str(assignee),
             )
         out.append(LineStep(kind=step["kind"], assignee_id=str(assignee), position=int(step["position"])))
     if not any(s["kind"] == "approval" for s in out):
-        raise InvalidDecisionError("an approval line needs an approval step", field="steps")
+        raise InvalidDecisionError(
+            translation.gettext("an approval line needs an approval step"), field="steps"
+        )
     return sorted(out, key=lambda s: s["position"])
 
 
@@ -223,7 +240,7 @@ def _send_to_approval(
     require_handling_official(application, actor, action="send the decision to approval")
     if application.status != ApplicationStatus.ASSIGNED:
         raise IllegalTransitionError(
-            "only an application with its handler can be sent to approval",
+            translation.gettext("only an application with its handler can be sent to approval"),
             application_id=str(application.pk),
             status=application.status,
             to=ApplicationStatus.IN_APPROVAL.value,

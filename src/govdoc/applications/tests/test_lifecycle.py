@@ -193,4 +193,6 @@ def test_the_handlers_to_choose_from_are_the_units_handlers_and_heads(
     for outsider in (str(clerk.pk), str(other_official.pk), "not-an-id"):
         with pytest.raises(HandlerOutsideUnitError) as caught:
             selectors.handler_get(application=application, person_id=outsider)
-        assert caught.value.details["errors"] == {"handler": "choose a handler of the handling unit"}
+        assert caught.value.details["errors"] == {
+            "handler": "izaberite obrađivača iz jedinice koja rešava predmet"
+        }
