@@ -131,13 +131,17 @@ def test_the_steps_of_logging_in_are_in_the_language_chosen(demo: None, settings
         browser = Client()
         wrong = browser.post(f"/login/{lang}", {"username": "head-unit", "password": "not-the-password"})
         _look(found, "a wrong password", script, wrong, 400)
-        assert browser.post(f"/login/{lang}", {"username": "head-unit", "password": password}).status_code == 302
+        assert (
+            browser.post(f"/login/{lang}", {"username": "head-unit", "password": password}).status_code == 302
+        )
         _look(found, "/login/code/", script, browser.get(f"/login/code/{lang}"), 200)
         _look(found, "a wrong code", script, browser.post(f"/login/code/{lang}", {"code": "000000"}), 400)
 
         second_factor.factor_reset(person=official, actor="test")
         browser = Client()
-        assert browser.post(f"/login/{lang}", {"username": "head-unit", "password": password}).status_code == 302
+        assert (
+            browser.post(f"/login/{lang}", {"username": "head-unit", "password": password}).status_code == 302
+        )
         _look(found, "/login/enrol/", script, browser.get(f"/login/enrol/{lang}"), 200)
         _look(found, "a wrong first code", script, browser.post(f"/login/enrol/{lang}", {"code": "x"}), 400)
         codes = browser.post(f"/login/enrol/{lang}", {"code": _totp_now(official)})
@@ -159,7 +163,13 @@ def test_sign_up_and_password_reset_answer_in_the_language_chosen(demo: None, se
     found: dict[str, list[str]] = {}
     for number, script in enumerate(SCRIPTS):
         lang = f"?lang={script}"
-        bad = {"username": "a", "email": "no", "national_id": "123", "password": "1234", "preferred_script": "x"}
+        bad = {
+            "username": "a",
+            "email": "no",
+            "national_id": "123",
+            "password": "1234",
+            "preferred_script": "x",
+        }
         _look(found, "a sign-up with mistakes", script, Client().post(f"/signup/{lang}", bad), 400)
         good = {
             "username": f"milan{number}",
@@ -177,7 +187,13 @@ def test_sign_up_and_password_reset_answer_in_the_language_chosen(demo: None, se
         _look(found, "a password reset asked for", script, sent, 200)
         reset = Client()
         reset.get(f"/password/reset/MQ/a-token/{lang}")
-        _look(found, "a reset link that does not work", script, reset.get("/password/reset/MQ/set-password/"), 400)
+        _look(
+            found,
+            "a reset link that does not work",
+            script,
+            reset.get("/password/reset/MQ/set-password/"),
+            400,
+        )
         refused = _as("citizen").post(
             f"/account/password/{lang}",
             {"old_password": "wrong", "new_password": "123", "new_password_again": "321"},

@@ -56,7 +56,10 @@ class Person(AbstractUser):
     is_citizen = models.BooleanField(default=False)
     # The verbose name is what a person reads in "The password is too similar to the JMBG."
     national_id = models.CharField(
-        gettext_lazy("JMBG"), max_length=13, blank=True, help_text="JMBG: personal data, access to it is audited."
+        gettext_lazy("JMBG"),
+        max_length=13,
+        blank=True,
+        help_text="JMBG: personal data, access to it is audited.",
     )
     preferred_script = models.CharField(max_length=8, choices=Script.choices, default=Script.LATIN)
     account_kind = models.CharField(

@@ -113,7 +113,9 @@ def enrolment_confirm(*, person: Person, code: str) -> list[str]:
     factor = SecondFactor.objects.select_for_update().get(person=person)
     step = totp.matching_step(secret_of(factor), code, unix_seconds=clock.now().timestamp())
     if step is None:
-        raise SecondFactorInvalidError(_("The code is not correct. Check the time on your phone and try again."))
+        raise SecondFactorInvalidError(
+            _("The code is not correct. Check the time on your phone and try again.")
+        )
     codes = _new_recovery_codes()
     factor.confirmed_at, factor.last_step = clock.now(), step
     factor.recovery_hashes = [_hash_recovery(c) for c in codes]
@@ -138,7 +140,9 @@ def code_check(*, person: Person, code: str) -> str:
         if step is None:
             raise SecondFactorInvalidError(_("The code is not correct."))
         if step <= factor.last_step:
-            raise SecondFactorInvalidError(_("This code was used already; wait for the next one."), reused=True)
+            raise SecondFactorInvalidError(
+                _("This code was used already; wait for the next one."), reused=True
+            )
         factor.last_step = step
         factor.save(update_fields=["last_step"])
         return "totp"

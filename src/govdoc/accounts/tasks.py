@@ -54,7 +54,9 @@ def signup_confirmation_send(*, person_id: str) -> bool:
             "If you did not sign up, ignore this message."
         ).format(name=person.get_full_name() or person.username, username=person.username, link=link)
         subject = _("GovDoc: confirm your account")
-    sent = send_mail(subject=subject, message=body + _SIGNATURE, from_email=None, recipient_list=[person.email])
+    sent = send_mail(
+        subject=subject, message=body + _SIGNATURE, from_email=None, recipient_list=[person.email]
+    )
     return bool(sent)
 
 
@@ -105,5 +107,7 @@ def password_reset_send(*, person_id: str) -> bool:
             "If you did not ask, ignore this message: your password stays as it is."
         ).format(name=person.get_full_name() or person.username, username=person.username, link=link)
         subject = _("GovDoc: new password")
-    sent = send_mail(subject=subject, message=body + _SIGNATURE, from_email=None, recipient_list=[person.email])
+    sent = send_mail(
+        subject=subject, message=body + _SIGNATURE, from_email=None, recipient_list=[person.email]
+    )
     return bool(sent)

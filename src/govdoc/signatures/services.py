@@ -270,8 +270,10 @@ def _wrong_pin(row: SigningPin, person: Person, *, during: str) -> WrongPinError
         )
         local = row.blocked_until.astimezone(clock.DISPLAY_TZ)
         message = ngettext(
-            "The signing PIN is not correct. After %(n)d wrong PIN in a row your key is blocked until %(time)s.",
-            "The signing PIN is not correct. After %(n)d wrong PINs in a row your key is blocked until %(time)s.",
+            "The signing PIN is not correct. After %(n)d wrong PIN in a row your key is blocked "
+            "until %(time)s.",
+            "The signing PIN is not correct. After %(n)d wrong PINs in a row your key is blocked "
+            "until %(time)s.",
             row.failures,
         ) % {"n": row.failures, "time": f"{local:%H:%M:%S}"}
     else:

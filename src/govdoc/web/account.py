@@ -259,7 +259,9 @@ def signup_view(request: HttpRequest) -> HttpResponse:
             )
         except RegistrationInvalidError as exc:
             errors = exc.details.get("errors", {})
-            return render(request, "web/account/signup.html", {"values": values, "errors": errors}, status=400)
+            return render(
+                request, "web/account/signup.html", {"values": values, "errors": errors}, status=400
+            )
         return render(request, "web/account/signup_sent.html", {"email": values["email"].strip()})
     values["preferred_script"] = str(script_of(request))  # the language of the page, to start with
     return render(request, "web/account/signup.html", {"values": values, "errors": {}})

@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0006_second_factor_throttling'),
+        ("accounts", "0006_second_factor_throttling"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='person',
-            name='national_id',
-            field=models.CharField(blank=True, help_text='JMBG: personal data, access to it is audited.', max_length=13, verbose_name='JMBG'),
+            model_name="person",
+            name="national_id",
+            field=models.CharField(
+                blank=True,
+                help_text="JMBG: personal data, access to it is audited.",
+                max_length=13,
+                verbose_name="JMBG",
+            ),
         ),
     ]
