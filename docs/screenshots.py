@@ -26,13 +26,13 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 def login(browser: object, base: str, username: str) -> Page:
     page: Page = browser.new_page(viewport={"width": 1200, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
     page.goto(f"{base}/login/")
-    page.get_by_label("Korisničko ime / Username").fill(username)
-    page.get_by_label("Lozinka / Password").fill(PASSWORD)
-    page.get_by_role("button", name="Prijavi se / Log in").click()
+    page.get_by_label("Korisničko ime").fill(username)
+    page.get_by_label("Lozinka", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Prijavi se").click()
     page.wait_for_load_state()
     if page.url.endswith("/login/code/"):  # officials: the code from the authenticator app
-        page.get_by_label("Kod / Code").fill(demo_code(username))
-        page.get_by_role("button", name="Potvrdi / Confirm").click()
+        page.get_by_label("Kod", exact=True).fill(demo_code(username))
+        page.get_by_role("button", name="Potvrdi").click()
     page.wait_for_url(f"{base}/")
     return page
 

@@ -205,13 +205,13 @@ def login_through_pages(client: Client, username: str, password: str = demo_data
 def browser_login(page: Any, base: str, username: str, password: str = demo_data.DEMO_PASSWORD) -> None:
     """The same in a real browser (Playwright page): the log-in form, then the code page."""
     page.goto(f"{base}/login/")
-    page.get_by_label("Korisničko ime / Username").fill(username)
-    page.get_by_label("Lozinka / Password").fill(password)
-    page.get_by_role("button", name="Prijavi se / Log in").click()
+    page.get_by_label("Korisničko ime").fill(username)
+    page.get_by_label("Lozinka", exact=True).fill(password)
+    page.get_by_role("button", name="Prijavi se").click()
     page.wait_for_load_state()
     if page.url.endswith("/login/code/"):
-        page.get_by_label("Kod / Code").fill(second_factor_code(username))
-        page.get_by_role("button", name="Potvrdi / Confirm").click()
+        page.get_by_label("Kod", exact=True).fill(second_factor_code(username))
+        page.get_by_role("button", name="Potvrdi").click()
 
 
 def log_in(client: Client, person: Person) -> Client:

@@ -55,9 +55,9 @@ OFFICIALS = [
     "/work/cases/?state=closed",
     "/work/applications/{application}/",
 ]
-ACCOUNT_PUBLIC = ["/login/", "/signup/", "/password/reset/"]
-ACCOUNT_CITIZEN = ["/account/password/"]
-ACCOUNT_OFFICIAL = ["/work/pin/"]
+ACCOUNT_PUBLIC = ["/login/", "/signup/", "/password/reset/", "/signup/confirm/MQ/a-token/"]
+ACCOUNT_CITIZEN = ["/account/password/", "/login/confirm/"]
+ACCOUNT_OFFICIAL = ["/work/pin/", "/login/confirm/"]
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy, ngettext
 
 from govdoc.accounts.models import Agency, Membership, Person, Unit
 from govdoc.accounts.second_factor import factor_reset
@@ -60,13 +61,24 @@ class PersonAdmin(AuditedModelAdmin, UserAdmin):  # type: ignore[type-arg]
     inlines = [MembershipInline]
     actions = ["second_factor_reset"]
 
-    @admin.action(description="Remove the authenticator (lost phone): they enrol again at next log-in")
+    @admin.action(
+        description=gettext_lazy("Remove the authenticator (lost phone): they enrol again at next log-in")
+    )
     def second_factor_reset(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
         actor = request.user
         assert isinstance(actor, Person)
         for person in queryset:
             factor_reset(person=person, actor=actor)
-        messages.success(request, f"{queryset.count()} person(s) will enrol an authenticator at next log-in.")
+        count = queryset.count()
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d person will enrol an authenticator at the next log-in.",
+                "%(count)d people will enrol an authenticator at the next log-in.",
+                count,
+            )
+            % {"count": count},
+        )
 
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
         """The admin's "set password" page: the new password is an audit event (never its value)."""

@@ -34,3 +34,8 @@ class Script(models.TextChoices):
     LATIN = "sr-latn", "Latinica"
     CYRILLIC = "sr-cyrl", "Ћирилица"
     ENGLISH = "en", "English"
+
+
+# Django's language code for each script (Django's ``sr`` catalogue is Cyrillic): pages follow
+# the script of the request, e-mails the script of the person they go to.
+DJANGO_LANGUAGE = {Script.LATIN: "sr-latn", Script.CYRILLIC: "sr", Script.ENGLISH: "en"}

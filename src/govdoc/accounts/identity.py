@@ -19,6 +19,8 @@ from django.contrib.auth import authenticate as django_authenticate
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from govdoc.accounts import second_factor, throttle
 from govdoc.accounts.errors import InvalidCredentialsError, LoginThrottledError, SecondFactorInvalidError
@@ -44,7 +46,7 @@ class LocalPasswordProvider:
         user = django_authenticate(request, username=username.strip(), password=password)
         # A system account never logs in to pages, even if someone gave it a password.
         if not isinstance(user, Person) or user.is_system:
-            raise InvalidCredentialsError("The username or password is not correct.", username=username)
+            raise InvalidCredentialsError(_("The username or password is not correct."), username=username)
         return user
 
 
@@ -69,7 +71,12 @@ def _throttle_check(request: HttpRequest, *, username: str, step: str) -> None:
                 },
             )
         raise LoginThrottledError(
-            f"Too many failed attempts. Please wait {verdict.wait_seconds} seconds and try again.",
+            ngettext(
+                "Too many failed attempts. Please wait %(seconds)d second and try again.",
+                "Too many failed attempts. Please wait %(seconds)d seconds and try again.",
+                verdict.wait_seconds,
+            )
+            % {"seconds": verdict.wait_seconds},
             retry_after=verdict.wait_seconds,
         )
 
@@ -91,7 +98,7 @@ def authenticate(request: HttpRequest, *, username: str, password: str) -> Perso
             actor=None,
             data={"username": username, "client": throttle.client_address(request)},
         )
-    raise InvalidCredentialsError("The username or password is not correct.", username=username)
+    raise InvalidCredentialsError(_("The username or password is not correct."), username=username)
 
 
 def second_factor_verify(request: HttpRequest, *, person: Person, code: str) -> str:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from govdoc.accounts.constants import AccountKind, Role, Script
 
@@ -53,8 +54,12 @@ class Person(AbstractUser):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     is_citizen = models.BooleanField(default=False)
+    # The verbose name is what a person reads in "The password is too similar to the JMBG."
     national_id = models.CharField(
-        max_length=13, blank=True, help_text="JMBG: personal data, access to it is audited."
+        gettext_lazy("JMBG"),
+        max_length=13,
+        blank=True,
+        help_text="JMBG: personal data, access to it is audited.",
     )
     preferred_script = models.CharField(max_length=8, choices=Script.choices, default=Script.LATIN)
     account_kind = models.CharField(

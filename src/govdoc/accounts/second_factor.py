@@ -16,6 +16,7 @@ import secrets
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from govdoc.accounts import totp
 from govdoc.accounts.errors import SecondFactorInvalidError
@@ -41,7 +42,7 @@ def secret_of(factor: SecondFactor) -> str:
     try:
         return _fernet().decrypt(factor.secret_encrypted.encode()).decode()
     except InvalidToken as exc:  # the secret key changed: the person must enrol again
-        raise SecondFactorInvalidError("This authenticator can no longer be read; enrol again.") from exc
+        raise SecondFactorInvalidError(_("This authenticator can no longer be read; enrol again.")) from exc
 
 
 def required_for(person: Person) -> bool:
@@ -74,7 +75,7 @@ def enrolment_start(*, person: Person) -> tuple[SecondFactor, str]:
     if factor is not None and factor.confirmed_at is None:
         return factor, secret_of_or_new(factor)
     if factor is not None:
-        raise SecondFactorInvalidError("An authenticator is already enrolled for this account.")
+        raise SecondFactorInvalidError(_("An authenticator is already enrolled for this account."))
     secret = totp.new_secret()
     factor = SecondFactor.objects.create(
         person=person, secret_encrypted=_encrypt(secret), created_at=clock.now()
@@ -99,7 +100,7 @@ def _hash_recovery(code: str) -> str:
 
 def _new_recovery_codes() -> list[str]:
     out = []
-    for _ in range(RECOVERY_CODE_COUNT):
+    for _index in range(RECOVERY_CODE_COUNT):
         raw = secrets.token_hex(5)  # 40 bits each; shown as xxxxx-xxxxx
         out.append(f"{raw[:5]}-{raw[5:]}")
     return out
@@ -112,7 +113,9 @@ def enrolment_confirm(*, person: Person, code: str) -> list[str]:
     factor = SecondFactor.objects.select_for_update().get(person=person)
     step = totp.matching_step(secret_of(factor), code, unix_seconds=clock.now().timestamp())
     if step is None:
-        raise SecondFactorInvalidError("The code is not correct. Check the time on your phone and try again.")
+        raise SecondFactorInvalidError(
+            _("The code is not correct. Check the time on your phone and try again.")
+        )
     codes = _new_recovery_codes()
     factor.confirmed_at, factor.last_step = clock.now(), step
     factor.recovery_hashes = [_hash_recovery(c) for c in codes]
@@ -130,14 +133,16 @@ def code_check(*, person: Person, code: str) -> str:
         SecondFactor.objects.select_for_update().filter(person=person, confirmed_at__isnull=False).first()
     )
     if factor is None:
-        raise SecondFactorInvalidError("No authenticator is enrolled for this account.")
+        raise SecondFactorInvalidError(_("No authenticator is enrolled for this account."))
     text = code.strip().replace(" ", "")
     if text.isdigit():
         step = totp.matching_step(secret_of(factor), text, unix_seconds=clock.now().timestamp())
         if step is None:
-            raise SecondFactorInvalidError("The code is not correct.")
+            raise SecondFactorInvalidError(_("The code is not correct."))
         if step <= factor.last_step:
-            raise SecondFactorInvalidError("This code was used already; wait for the next one.", reused=True)
+            raise SecondFactorInvalidError(
+                _("This code was used already; wait for the next one."), reused=True
+            )
         factor.last_step = step
         factor.save(update_fields=["last_step"])
         return "totp"
@@ -152,7 +157,7 @@ def code_check(*, person: Person, code: str) -> str:
             data={"left": len(factor.recovery_hashes)},
         )
         return "recovery_code"
-    raise SecondFactorInvalidError("The code is not correct.")
+    raise SecondFactorInvalidError(_("The code is not correct."))
 
 
 @transaction.atomic
@@ -171,6 +176,6 @@ def demo_factor_set(*, person: Person, actor: str) -> None:
 @transaction.atomic
 def factor_reset(*, person: Person, actor: Person | str) -> None:
     """An administrator removes a lost authenticator: the person enrols again at next log-in."""
-    deleted, _ = SecondFactor.objects.filter(person=person).delete()
+    deleted, _per_model = SecondFactor.objects.filter(person=person).delete()
     if deleted:
         record("accounts.second_factor_reset", actor=actor, target=person, data={})

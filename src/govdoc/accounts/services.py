@@ -434,7 +434,7 @@ def citizen_register(
             target=holder,
             data={"reason": reason, "username": username},
         )
-        signup_refusal_send.enqueue(email=email, username=username, reason=reason)
+        signup_refusal_send.enqueue(email=email, username=username, reason=reason, script=preferred_script)
 
 
 def _signups_expired_remove(*, username: str, national_id: str) -> None:
@@ -623,7 +623,8 @@ def password_reset_complete(*, uidb64: str, token: str, new_password: str, new_p
 def person_script_set(*, person: Person, script: str, actor: Person) -> Person:
     if script not in Script.values:
         raise RegistrationInvalidError(
-            "unknown script", fields={"script": "Choose Latin, Cyrillic or English."}
+            _("Choose Latin, Cyrillic or English."),
+            fields={"script": _("Choose Latin, Cyrillic or English.")},
         )
     person = Person.objects.select_for_update().get(pk=person.pk)
     person.preferred_script = script

@@ -24,6 +24,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.errors import RateLimitedError
 from govdoc.accounts.models import LoginAttempt, RateCount
@@ -162,7 +163,7 @@ def rate_limit(request: HttpRequest, *, scope: str, rate: str) -> None:
     if count > limit:
         retry = max(1, math.ceil((start + dt.timedelta(seconds=seconds) - now).total_seconds()))
         raise RateLimitedError(
-            "Too many requests from your address. Please wait and try again.",
+            _("Too many requests from your address."),
             retry_after=retry,
             scope=scope,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer
 
 from govdoc.accounts.errors import (
@@ -36,6 +37,15 @@ _REFUSALS: dict[str, type[ApiTokenRefusedError]] = {
 }
 
 
+def _refusal_message(state: str) -> str:
+    """Why a known token no longer opens the API, in the language of the request."""
+    if state == "revoked":
+        return _("This API token is revoked.")
+    if state == "expired":
+        return _("This API token has expired.")
+    return _("The account of this API token is disabled.")
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = api_token_find(token)
@@ -44,11 +54,12 @@ class TokenAuth(HttpBearer):
         state = api_token_state(found)
         if state != "valid":
             api_token_refusal_record(token=found, reason=state, path=request.path)
-            raise _REFUSALS[state](f"this API token is {state.replace('-', ' ')}", token_id=str(found.pk))
+            raise _REFUSALS[state](_refusal_message(state), token_id=str(found.pk))
         if found.person.is_system and not request.path.startswith(_SYSTEM_PATHS):
             api_token_refusal_record(token=found, reason="outside-scope", path=request.path)
             raise SystemAccountOutsideScopeError(
-                "an agency system's token opens only /api/v1/me and /api/v1/issued", token_id=str(found.pk)
+                _("An agency system's token opens only %(paths)s.") % {"paths": "/api/v1/me, /api/v1/issued"},
+                token_id=str(found.pk),
             )
         request.user = found.person
         request.api_token = found  # type: ignore[attr-defined]

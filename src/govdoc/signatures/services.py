@@ -13,6 +13,7 @@ import re
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from govdoc.accounts.models import Agency, Person
 from govdoc.audit.services import record
@@ -251,10 +252,13 @@ def _wrong_pin(row: SigningPin, person: Person, *, during: str) -> WrongPinError
         row.blocked, row.blocked_until = True, None
         fields += ["blocked", "blocked_until"]
         record("signatures.pin_blocked", actor=person, target=person, data={**data, "until": "administrator"})
-        message = _(
-            "The signing PIN is not correct. After {n} wrong PINs in a row your key is blocked: "
-            "ask an administrator to unblock it."
-        ).format(n=row.failures)
+        message = ngettext(
+            "The signing PIN is not correct. After %(n)d wrong PIN in a row your key is blocked: "
+            "ask an administrator to unblock it.",
+            "The signing PIN is not correct. After %(n)d wrong PINs in a row your key is blocked: "
+            "ask an administrator to unblock it.",
+            row.failures,
+        ) % {"n": row.failures}
     elif row.failures in PIN_WAIT_AFTER:
         row.blocked_until = clock.now() + PIN_WAIT_AFTER[row.failures]
         fields.append("blocked_until")
@@ -265,13 +269,20 @@ def _wrong_pin(row: SigningPin, person: Person, *, during: str) -> WrongPinError
             data={**data, "until": row.blocked_until.isoformat()},
         )
         local = row.blocked_until.astimezone(clock.DISPLAY_TZ)
-        message = _(
-            "The signing PIN is not correct. After {n} wrong PINs in a row your key is blocked until {time}."
-        ).format(n=row.failures, time=f"{local:%H:%M:%S}")
+        message = ngettext(
+            "The signing PIN is not correct. After %(n)d wrong PIN in a row your key is blocked "
+            "until %(time)s.",
+            "The signing PIN is not correct. After %(n)d wrong PINs in a row your key is blocked "
+            "until %(time)s.",
+            row.failures,
+        ) % {"n": row.failures, "time": f"{local:%H:%M:%S}"}
     else:
-        message = _(
-            "The signing PIN is not correct. After {left} more wrong PIN(s) your key is blocked for a while."
-        ).format(left=min(PIN_WAIT_AFTER) - row.failures)
+        left = min(PIN_WAIT_AFTER) - row.failures
+        message = ngettext(
+            "The signing PIN is not correct. After %(left)d more wrong PIN your key is blocked for a while.",
+            "The signing PIN is not correct. After %(left)d more wrong PINs your key is blocked for a while.",
+            left,
+        ) % {"left": left}
     row.save(update_fields=fields)
     return WrongPinError(message, person_id=str(person.pk), failures=row.failures)
 

@@ -31,6 +31,7 @@ from govdoc.accounts.errors import (
 )
 from govdoc.accounts.models import Person
 from govdoc.core import clock
+from govdoc.web.language import script_of
 from govdoc.web.ratelimit import rate_limited
 
 SCRIPT_SESSION_KEY = "govdoc_script"
@@ -134,7 +135,11 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
     person = _pending(request)
     if person is None:
         return HttpResponseRedirect(reverse("web:login"))
-    context: dict[str, object] = {"demo_secret": _demo_hint(person), "username": person.username}
+    context: dict[str, object] = {
+        "demo_secret": _demo_hint(person),
+        "demo_command": f"govdoc demo-totp {person.username}",
+        "username": person.username,
+    }
     if request.method == "POST":
         try:
             factor = identity.second_factor_verify(request, person=person, code=request.POST.get("code", ""))
@@ -255,16 +260,11 @@ def signup_view(request: HttpRequest) -> HttpResponse:
         except RegistrationInvalidError as exc:
             errors = exc.details.get("errors", {})
             return render(
-                request,
-                "web/account/signup.html",
-                {"values": values, "errors": errors, "scripts": Script.choices},
-                status=400,
+                request, "web/account/signup.html", {"values": values, "errors": errors}, status=400
             )
         return render(request, "web/account/signup_sent.html", {"email": values["email"].strip()})
-    values["preferred_script"] = request.session.get(SCRIPT_SESSION_KEY, Script.LATIN)
-    return render(
-        request, "web/account/signup.html", {"values": values, "errors": {}, "scripts": Script.choices}
-    )
+    values["preferred_script"] = str(script_of(request))  # the language of the page, to start with
+    return render(request, "web/account/signup.html", {"values": values, "errors": {}})
 
 
 @require_http_methods(["GET", "POST"])
@@ -276,9 +276,7 @@ def signup_confirm_view(request: HttpRequest, uidb64: str, token: str) -> HttpRe
             services.signup_confirm(uidb64=uidb64, token=token)
         except AccountLinkInvalidError as exc:
             return render(request, "web/account/link_invalid.html", {"error": exc.message}, status=400)
-        messages.success(
-            request, _("Vaš nalog je potvrđen: prijavite se. / Your account is confirmed: log in.")
-        )
+        messages.success(request, _("Your account is confirmed: log in."))
         return HttpResponseRedirect("/login/")
     return render(request, "web/account/signup_confirm.html", {})
 
@@ -306,7 +304,7 @@ def password_change_view(request: HttpRequest) -> HttpResponse:
                 request, "web/account/password_change.html", exc.details.get("errors", {}), status=400
             )
         update_session_auth_hash(request, person)  # this session stays; the others end
-        messages.success(request, _("Lozinka je promenjena. / Your password is changed."))
+        messages.success(request, _("Your password is changed."))
         return HttpResponseRedirect("/")
     return _password_page(request, "web/account/password_change.html", {})
 
@@ -358,9 +356,7 @@ def password_reset_confirm_view(request: HttpRequest, uidb64: str, token: str) -
                 request, "web/account/password_reset_confirm.html", exc.details.get("errors", {}), status=400
             )
         request.session.pop(_RESET_SESSION_KEY, None)
-        messages.success(
-            request, _("Nova lozinka je postavljena: prijavite se. / Your new password is set: log in.")
-        )
+        messages.success(request, _("Your new password is set: log in."))
         return HttpResponseRedirect("/login/")
     return _password_page(request, "web/account/password_reset_confirm.html", {})
 

@@ -14,12 +14,10 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
-from govdoc.accounts.constants import Script
+from govdoc.accounts.constants import DJANGO_LANGUAGE, Script
 
 SESSION_KEY = "govdoc_script"
 QUERY_KEY = "lang"
-# Django's language code for each script (Django's ``sr`` catalogue is Cyrillic).
-DJANGO_LANGUAGE = {Script.LATIN: "sr-latn", Script.CYRILLIC: "sr", Script.ENGLISH: "en"}
 # The ``lang`` attribute of a page in each script (BCP 47).
 HTML_LANG = {Script.LATIN: "sr-Latn", Script.CYRILLIC: "sr-Cyrl", Script.ENGLISH: "en"}
 _ALIASES = {"sr-latn": Script.LATIN, "sr-cyrl": Script.CYRILLIC, "en": Script.ENGLISH, "sr": Script.CYRILLIC}

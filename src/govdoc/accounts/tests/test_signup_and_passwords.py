@@ -50,11 +50,11 @@ def register(**changes: str) -> None:
     ("value", "problem"),
     [
         ("0101990710008", None),
-        ("0101990710006", "control"),  # the last digit does not match
-        ("3102990710000", "date"),  # 31 February
-        ("0101030710000", "date"),  # born in 2030: later than today
-        ("01019907100", "13 digits"),
-        ("010199071000a", "13 digits"),
+        ("0101990710006", "kontrolna"),  # the last (control) digit does not match
+        ("3102990710000", "datum rođenja"),  # 31 February
+        ("0101030710000", "datum rođenja"),  # born in 2030: later than today
+        ("01019907100", "13 cifara"),
+        ("010199071000a", "13 cifara"),
     ],
 )
 def test_a_jmbg_is_checked_by_its_control_digit_and_date(value: str, problem: str | None) -> None:
@@ -82,8 +82,33 @@ def test_sign_up_makes_an_inactive_account_and_mails_the_link_that_confirms_it()
     confirmed = services.signup_confirm(uidb64=uid, token=token)
     assert confirmed.is_active and confirmed.email_confirmed_at is not None
     assert AuditEvent.objects.filter(event="accounts.email_confirmed", target_id=str(person.pk)).exists()
-    with pytest.raises(AccountLinkInvalidError, match="used already"):
+    with pytest.raises(AccountLinkInvalidError, match="već je iskorišćena"):
         services.signup_confirm(uidb64=uid, token=token)
+
+
+@pytest.mark.parametrize(
+    ("script", "said"),
+    [
+        ("sr-latn", "potvrdite adresu e-pošte"),
+        ("sr-cyrl", "потврдите адресу е-поште"),
+        ("en", "Confirm your e-mail address"),
+    ],
+)
+def test_the_e_mails_are_in_the_script_the_person_chose(script: str, said: str) -> None:
+    register(preferred_script=script)
+    register(username="drugi", email="drugi@example.rs", preferred_script=script)  # the JMBG is taken
+    services.password_reset_request(login="jovana")
+    send_mail()
+    confirm, refusal, reset = mail.outbox
+    assert said in confirm.body and "Jovana Jovanović" in confirm.body  # names stay as typed
+    refused = {"sr-latn": "već postoji nalog", "sr-cyrl": "већ постоји налог", "en": "already has an account"}
+    assert refused[script] in refusal.body
+    subject = {
+        "sr-latn": "GovDoc: nova lozinka",
+        "sr-cyrl": "GovDoc: нова лозинка",
+        "en": "GovDoc: new password",
+    }
+    assert reset.subject == subject[script]
 
 
 def test_a_confirmation_link_expires_after_three_days() -> None:
@@ -100,8 +125,8 @@ def test_a_confirmation_link_expires_after_three_days() -> None:
 @pytest.mark.parametrize(
     ("taken", "changes", "said"),
     [
-        ("username", {"username": "Marko", "national_id": "0101990710008"}, "is taken"),
-        ("national_id", {"username": "drugi", "national_id": "0202985710009"}, "already has an account"),
+        ("username", {"username": "Marko", "national_id": "0101990710008"}, "„Marko“ je zauzeto"),
+        ("national_id", {"username": "drugi", "national_id": "0202985710009"}, "već postoji nalog"),
     ],
 )
 def test_a_taken_username_or_jmbg_is_told_only_by_e_mail(

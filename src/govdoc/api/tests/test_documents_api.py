@@ -285,8 +285,10 @@ def test_a_corrupted_file_is_reported_not_served(
 def test_citizens_and_anonymous_callers_see_nothing(unit: Unit, handler: Person, citizen: Person) -> None:
     document = create_document(unit=unit, actor=handler)
     _problem(Api(citizen).get(f"/{document.pk}"), 404, "document-not-found")
-    _problem(Client().get(f"{BASE}/{document.pk}"), 401, "unauthenticated")
-    _problem(Client().post(BASE, _create_form()), 401, "unauthenticated")
+    latin = _problem(Client().get(f"{BASE}/{document.pk}"), 401, "unauthenticated")
+    assert latin["title"] == "Potrebna je prijava (autentifikacija)."  # the request's language
+    english = Client().post(BASE, _create_form(), HTTP_ACCEPT_LANGUAGE="en")
+    assert _problem(english, 401, "unauthenticated")["title"] == "Authentication is required."
     assert Document.objects.count() == 1
 
 

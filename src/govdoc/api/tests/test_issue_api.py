@@ -149,6 +149,7 @@ def test_an_expired_or_revoked_token_is_refused_and_audited(demo: None) -> None:
     response = system.post("/issued", _body())
     assert response.status_code == 401
     assert response.json()["type"].endswith("/api-token-revoked")
+    assert response.json()["title"] == "Ovaj API token je opozvan."  # the language of the request
 
     expired = _system()
     with clock.frozen(clock.now() + dt.timedelta(days=31)):

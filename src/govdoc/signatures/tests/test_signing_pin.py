@@ -49,7 +49,7 @@ def _signs(person: Person, pin: str = PIN) -> bool:
 
 def test_each_wrong_pin_is_audited_with_who_and_which_key(signer: Person) -> None:
     error = _wrong(signer, START)
-    assert "4 more wrong PIN" in error.message
+    assert "još 4 pogrešna PIN-a" in error.message
     [event] = AuditEvent.objects.filter(event="signatures.pin_wrong")
     assert event.actor_id == str(signer.pk) and event.target_id == str(signer.pk)
     row = SigningPin.objects.get(person=signer)
@@ -62,7 +62,7 @@ def test_five_wrong_pins_block_the_key_for_a_minute_then_longer_then_until_an_ad
     at = START
     for _ in range(4):
         _wrong(signer, at)
-    assert "blocked until" in _wrong(signer, at).message  # the 5th
+    assert "blokiran do" in _wrong(signer, at).message  # the 5th
     with clock.frozen(at + dt.timedelta(seconds=30)), pytest.raises(PinBlockedError):
         services.person_key_open(person=signer, pin=PIN)  # even the right PIN waits
     assert AuditEvent.objects.filter(event="signatures.pin_refused").count() == 1
@@ -93,7 +93,7 @@ def test_a_right_pin_resets_the_count(signer: Person) -> None:
         _wrong(signer, START)
     with clock.frozen(START):
         assert _signs(signer)
-    assert "4 more wrong PIN" in _wrong(signer, START).message
+    assert "još 4 pogrešna PIN-a" in _wrong(signer, START).message
 
 
 def test_the_provisioned_pin_must_be_changed_before_the_key_signs(handler: Person) -> None:

@@ -120,7 +120,7 @@ def test_an_official_enrols_an_authenticator_on_first_log_in(frozen: Clock, offi
     assert secret not in stored.secret_encrypted and stored.confirmed_at is None
 
     wrong = client.post("/login/enrol/", {"code": "000000"})
-    assert wrong.status_code == 400 and "not correct" in wrong.content.decode()
+    assert wrong.status_code == 400 and "Kod nije tačan" in wrong.content.decode()
     assert not logged_in(client)
     good = totp.code_at(secret, clock.now().timestamp())
     shown = client.post("/login/enrol/", {"code": good})
@@ -153,7 +153,7 @@ def test_a_code_is_accepted_once(frozen: Clock, enrolled: Person) -> None:
     second = Client()  # someone who saw the code over the shoulder, in the same 30 seconds
     password_step(second)
     refused = second.post("/login/code/", {"code": code("jelena")})
-    assert refused.status_code == 400 and "used already" in refused.content.decode()
+    assert refused.status_code == 400 and "već iskorišćen" in refused.content.decode()
     assert not logged_in(second)
     assert AuditEvent.objects.get(event="accounts.second_factor_failed").data["reused"] is True
     frozen.move(seconds=30)
@@ -181,7 +181,7 @@ def test_an_attacker_cannot_lock_the_owner_out(frozen: Clock, enrolled: Person) 
         assert password_step(attacker, password="guess-1234").status_code == 400
     throttled = password_step(attacker, password="guess-1234")
     assert throttled.status_code == 429 and throttled["Retry-After"] == "1"
-    assert "wait 1 seconds" in throttled.content.decode()
+    assert "Sačekajte 1 sekundu" in throttled.content.decode()
     # the same answer for a name that does not exist
     for _ in range(3):
         password_step(attacker, "no-such-official", password="guess-1234")
@@ -205,7 +205,7 @@ def test_public_endpoints_answer_429_with_retry_after(settings: Settings, frozen
     assert refused.json()["type"].endswith("/rate-limited")
     assert 1 <= int(refused["Retry-After"]) <= 60  # the seconds left of this minute's window
     page = client.get("/verify/NO-SUCH-CODE")
-    assert page.status_code == 429 and "Too many requests" in page.content.decode()
+    assert page.status_code == 429 and "Previše zahteva" in page.content.decode()
     assert Client(REMOTE_ADDR="198.51.100.1").get("/api/v1/verify/NO-SUCH-CODE").status_code == 400
     frozen.move(seconds=60)
     assert client.get("/api/v1/verify/NO-SUCH-CODE").status_code == 400
@@ -235,7 +235,7 @@ def test_an_idle_session_ends_and_so_does_a_long_one(
     frozen.move(minutes=31)
     response = client.get("/work/", follow=True)
     assert response.redirect_chain[0][0].startswith("/login/?next=/work/")
-    assert "inactivity" in response.content.decode()
+    assert "zbog neaktivnosti" in response.content.decode()
     assert client.get("/api/v1/me").status_code == 401
 
     settings.GOVDOC_SESSION_ABSOLUTE = 3600
