@@ -48,9 +48,23 @@ def demo_code(username: str) -> str:
     return out.stdout.split()[0]
 
 
-def shot(page: Page, name: str) -> None:
+OTHER_LANGUAGES = (("sr-cyrl", "cyrl"), ("en", "en"))
+
+
+def shot(page: Page, name: str, *, languages: bool = True) -> None:
+    """The page as it is (Serbian Latin), and, for a page that a GET shows again, the same page
+    in Serbian Cyrillic and English (``name-cyrl.png``, ``name-en.png``)."""
     page.screenshot(path=str(OUT / f"{name}.png"), full_page=True)
-    print(f"docs/img/{name}.png")
+    sys.stdout.write(f"docs/img/{name}.png\n")
+    if not languages:
+        return
+    url = page.url.split("#")[0]
+    joiner = "&" if "?" in url else "?"
+    for lang, suffix in OTHER_LANGUAGES:
+        page.goto(f"{url}{joiner}lang={lang}")
+        page.screenshot(path=str(OUT / f"{name}-{suffix}.png"), full_page=True)
+        sys.stdout.write(f"docs/img/{name}-{suffix}.png\n")
+    page.goto(f"{url}{joiner}lang=sr-latn")
 
 
 def main(base: str) -> None:
@@ -69,11 +83,11 @@ def main(base: str) -> None:
         citizen.get_by_label("Adresa prebivališta").fill("Bulevar kralja Aleksandra 73")
         citizen.get_by_label("Opština").fill("Zvezdara")
         citizen.get_by_label("Svrha izdavanja").fill("radi zaposlenja")
-        citizen.get_by_role("button", name="Podnesi zahtev / Submit").click()
-        shot(citizen, "02-apply-errors")
+        citizen.get_by_role("button", name="Podnesi zahtev").click()
+        shot(citizen, "02-apply-errors", languages=False)
         citizen.get_by_label("JMBG").fill("0101990710006")
         citizen.get_by_label("Skenirana lična karta").set_input_files(str(scan))
-        citizen.get_by_role("button", name="Podnesi zahtev / Submit").click()
+        citizen.get_by_role("button", name="Podnesi zahtev").click()
         receipt = citizen.locator("#receipt-number").inner_text()
         shot(citizen, "03-my-application")
 
@@ -106,12 +120,12 @@ def main(base: str) -> None:
         pdf = Path(tmp) / "uverenje.pdf"
         download.value.save_as(pdf)
         subprocess.run(["pdftoppm", "-r", "70", "-png", "-singlefile", str(pdf), str(OUT / "07-certificate")], check=True)
-        print("docs/img/07-certificate.png")
+        sys.stdout.write("docs/img/07-certificate.png\n")
         citizen.goto(f"{base}/verify/")
-        citizen.get_by_label("PDF dokument / PDF document").set_input_files(str(pdf))
-        citizen.get_by_label("Ko proverava (nije obavezno) / Who is checking (optional)").last.fill("Banka, ekspozitura 12")
-        citizen.get_by_role("button", name="Proveri datoteku / Check file").click()
-        shot(citizen, "08-verify-file")
+        citizen.get_by_label("PDF dokument").set_input_files(str(pdf))
+        citizen.locator("#id_verifier_file").fill("Banka, ekspozitura 12")
+        citizen.get_by_role("button", name="Proveri datoteku").click()
+        shot(citizen, "08-verify-file", languages=False)
         code = citizen.locator("body").inner_text()
         citizen.goto(f"{base}/inbox/")
         citizen.locator("#issued a").first.click()
@@ -127,7 +141,7 @@ def main(base: str) -> None:
         phone.goto(scanned)
         phone.locator("#signed-verdict").filter(has_text="").wait_for()
         time.sleep(1)
-        shot(phone, "10-verify-qr")
+        shot(phone, "10-verify-qr", languages=False)
         browser.close()
         del code
 
