@@ -17,6 +17,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, sync_playwright
 
+from govdoc.signatures.tests.conftest import make_sample_pdf
+
 OUT = Path(__file__).parent / "img"
 PASSWORD = "demo-govdoc-2026"
 PIN = "123456"
@@ -24,7 +26,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dis
 
 
 def login(browser: object, base: str, username: str) -> Page:
-    page: Page = browser.new_page(viewport={"width": 1200, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
+    page: Page = browser.new_page(locale="sr-Latn-RS", viewport={"width": 1200, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
     page.goto(f"{base}/login/")
     page.get_by_label("Korisničko ime").fill(username)
     page.get_by_label("Lozinka", exact=True).fill(PASSWORD)
@@ -72,7 +74,7 @@ def main(base: str) -> None:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
         scan = Path(tmp) / "lk.pdf"
-        scan.write_bytes(b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+        scan.write_bytes(make_sample_pdf("Licna karta"))  # a real, well-formed PDF (uploads are read in depth)
 
         citizen = login(browser, base, "citizen")
         citizen.goto(f"{base}/services/")
@@ -137,7 +139,7 @@ def main(base: str) -> None:
         scanned = subprocess.run(
             ["zbarimg", "--raw", "-q", f"{page_png}.png"], capture_output=True, text=True, check=True
         ).stdout.strip()
-        phone = browser.new_page(viewport={"width": 430, "height": 900})  # type: ignore[attr-defined]
+        phone = browser.new_page(locale="sr-Latn-RS", viewport={"width": 430, "height": 900})  # type: ignore[attr-defined]
         phone.goto(scanned)
         phone.locator("#signed-verdict").filter(has_text="").wait_for()
         time.sleep(1)

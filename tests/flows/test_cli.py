@@ -263,3 +263,15 @@ def test_everything_in_a_fresh_home_is_private_to_the_service_user(home: Path, s
         if not p.is_symlink() and p.stat().st_mode & 0o777 != (0o700 if p.is_dir() else 0o600)
     }
     assert loose == {}
+
+
+def test_demo_totp_prints_a_demo_officials_current_code(tmp_path: Path) -> None:
+    """What the demo banner tells a newcomer to run, in a fresh process."""
+    import re
+
+    ok = run(tmp_path / "home", "demo-totp", "head-unit")
+    assert ok.returncode == 0, ok.stderr
+    assert re.fullmatch(r"\d{6}  \(valid for \d+ s more\)\n", ok.stdout)
+    unknown = run(tmp_path / "home", "demo-totp", "nobody")
+    assert unknown.returncode != 0
+    assert unknown.stderr.startswith("govdoc: error: nobody: not a demo official")

@@ -418,12 +418,12 @@ def cmd_pin_unblock(args: argparse.Namespace) -> int:
 
 def cmd_demo_totp(args: argparse.Namespace) -> int:
     """The current authenticator code of a demo official (their published demo secret)."""
+    bootstrap.setup_django()  # before the demo data module, which imports Django models
     from govdoc.cli import demo_data
 
     officials = {p.username for p in demo_data.PEOPLE if p.agency is not None}
     if args.username not in officials:
         raise CliError(f"{args.username}: not a demo official (one of: {', '.join(sorted(officials))})")
-    bootstrap.setup_django()
     import time
 
     from govdoc.accounts import totp
