@@ -71,38 +71,26 @@ def record(
     # every event.
     event_id = uuid.uuid4()
     where = current_origin() or _NO_ORIGIN
+    # What the hash covers besides the place in the chain, named as the model's columns.
+    content: dict[str, Any] = {
+        "event": event,
+        "actor_id": actor_id,
+        "actor_label": actor_label,
+        "target_type": target_type,
+        "target_id": target_id,
+        "data": payload,
+        "client_address": where.address,
+        "user_agent": where.user_agent,
+    }
 
     def digest_after(prev_seq: int, prev_hash: str, occurred_at: dt.datetime) -> str:
         return event_hash(
-            seq=prev_seq + 1,
-            event_id=str(event_id),
-            occurred_at=occurred_at,
-            event=event,
-            actor_id=actor_id,
-            actor_label=actor_label,
-            target_type=target_type,
-            target_id=target_id,
-            data=payload,
-            prev_hash=prev_hash,
-            client_address=where.address,
-            user_agent=where.user_agent,
+            seq=prev_seq + 1, event_id=str(event_id), occurred_at=occurred_at, prev_hash=prev_hash, **content
         )
 
     prev_seq, prev_hash, occurred_at, digest = _advance_head(digest_after)
     row = AuditEvent.objects.create(
-        seq=prev_seq + 1,
-        id=event_id,
-        occurred_at=occurred_at,
-        event=event,
-        actor_id=actor_id,
-        actor_label=actor_label,
-        target_type=target_type,
-        target_id=target_id,
-        data=payload,
-        prev_hash=prev_hash,
-        hash=digest,
-        client_address=where.address,
-        user_agent=where.user_agent,
+        seq=prev_seq + 1, id=event_id, occurred_at=occurred_at, prev_hash=prev_hash, hash=digest, **content
     )
     _last_head.value = (connection.alias, prev_seq + 1, digest)
     return row
