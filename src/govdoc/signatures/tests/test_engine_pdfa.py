@@ -15,6 +15,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.timestamps import TimeStamper
 
+from govdoc.documents.tests.samples import build_pdf
 from govdoc.signatures.engine.keys import SoftwareKey
 from govdoc.signatures.engine.model import Verdict
 from govdoc.signatures.engine.pades import sign_pdf
@@ -30,17 +31,7 @@ XMP = b"""<?xpacket begin="" id="W5M0MpCehiHzreSzNTczkc9d"?>
 
 def build(objects: list[bytes], version: bytes = b"1.7") -> bytes:
     """A PDF file of ``objects`` (numbered from 1; object 1 is the catalogue), by hand."""
-    out = bytearray(b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref_at = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    for offset in offsets:
-        out += b"%010d 00000 n \n" % offset
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref_at)
-    return bytes(out)
+    return build_pdf(*objects, header=b"%PDF-" + version + b"\n%\xe2\xe3\xcf\xd3\n")
 
 
 def stream(dictionary: bytes, data: bytes) -> bytes:
