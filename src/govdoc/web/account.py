@@ -31,10 +31,8 @@ from govdoc.accounts.errors import (
 )
 from govdoc.accounts.models import Person
 from govdoc.core import clock
-from govdoc.web.language import script_of
+from govdoc.web.language import SESSION_KEY, script_of
 from govdoc.web.ratelimit import rate_limited
-
-SCRIPT_SESSION_KEY = "govdoc_script"
 
 
 def _next(request: HttpRequest, default: str = "/") -> str:
@@ -104,7 +102,7 @@ def _pending(request: HttpRequest) -> Person | None:
 def _complete(request: HttpRequest, person: Person, *, factors: list[str], target: str) -> HttpResponse:
     identity.login_succeeded(request, person=person, factors=factors)
     sessions.session_start(request, person, factors=factors)
-    request.session[SCRIPT_SESSION_KEY] = person.preferred_script
+    request.session[SESSION_KEY] = person.preferred_script
     response = HttpResponseRedirect(target)
     _remember_device(response, person)
     return response
@@ -366,7 +364,7 @@ def script_view(request: HttpRequest) -> HttpResponse:
     """Switch the script of the pages and of the documents the person receives."""
     script = request.POST.get("script", "")
     if script in Script.values:
-        request.session[SCRIPT_SESSION_KEY] = script
+        request.session[SESSION_KEY] = script
         if isinstance(request.user, Person) and request.user.preferred_script != script:
             services.person_script_set(person=request.user, script=script, actor=request.user)
     return HttpResponseRedirect(_without_lang(_next(request)))

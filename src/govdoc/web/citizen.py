@@ -32,7 +32,7 @@ from govdoc.core import clock
 from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError
 from govdoc.core.transliteration import to_cyrillic
-from govdoc.web.language import HTML_LANG, script_of
+from govdoc.web.language import HTML_LANG, page_script
 from govdoc.web.schema_form import data_from_post, fields_for
 
 View = Callable[..., HttpResponse]
@@ -69,12 +69,7 @@ def _me(request: HttpRequest) -> Person:
 
 
 def _script(request: HttpRequest) -> str:
-    """The page's script (``web.language``); a logged-in person's own choice when the visit has
-    none yet."""
-    session = request.session.get("govdoc_script")
-    if session not in Script.values and "lang" not in request.GET and isinstance(request.user, Person):
-        return str(request.user.preferred_script)
-    return str(script_of(request))
+    return page_script(request)
 
 
 def _agency_name(agency: Agency, script: str) -> str:

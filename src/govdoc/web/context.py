@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest
 
 from govdoc.accounts.constants import Script
-from govdoc.web.language import HTML_LANG, script_of
+from govdoc.web.language import HTML_LANG, page_script
 
 
 def script(request: HttpRequest) -> dict[str, object]:
-    chosen = getattr(request, "govdoc_script", None) or script_of(request)
+    chosen = page_script(request)
     options = [(str(code), label, HTML_LANG[Script(code)]) for code, label in Script.choices]
     return {
         "script": str(chosen),

@@ -1,7 +1,8 @@
 """The script and language of every page: Serbian Latin, Serbian Cyrillic or English.
 
 Chosen, in order: ``?lang=`` in the address (a link someone shared), the person's choice kept
-in the session (from the switch on every page, or their profile at log-in), and on a first
+in the session (from the switch on every page, or their profile at log-in), the logged-in
+person's profile, and on a first
 visit the browser's ``Accept-Language`` (``sr-Latn`` → Latin; ``sr-Cyrl``, ``sr``, ``sr-RS`` →
 Cyrillic; ``en`` → English). Django's translations follow the same choice, so its own messages
 (form errors, the admin) speak the page's language, and ``lang`` on the page is always right.
@@ -50,7 +51,8 @@ def script_from_accept_language(header: str) -> Script | None:
 
 
 def script_of(request: HttpRequest) -> Script:
-    """The script this request's page is in (see the module's docstring)."""
+    """The script this request's page is in (see the module's docstring); a logged-in person
+    whose visit has not chosen one gets their own (profile) choice."""
     asked = _ALIASES.get(request.GET.get(QUERY_KEY, "").lower())
     if asked is not None:
         return asked
@@ -58,7 +60,15 @@ def script_of(request: HttpRequest) -> Script:
     kept = _ALIASES.get(str(session.get(SESSION_KEY, ""))) if session is not None else None
     if kept is not None:
         return kept
+    preferred = _ALIASES.get(str(getattr(getattr(request, "user", None), "preferred_script", "")))
+    if preferred is not None:
+        return preferred
     return script_from_accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", "")) or Script.LATIN
+
+
+def page_script(request: HttpRequest) -> str:
+    """The script ``ScriptMiddleware`` chose for this request (views and templates use this)."""
+    return str(getattr(request, "govdoc_script", None) or script_of(request))
 
 
 class ScriptMiddleware:

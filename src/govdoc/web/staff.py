@@ -41,7 +41,7 @@ from govdoc.issuance import services as issuance_services
 from govdoc.signatures import selectors as signatures
 from govdoc.signatures import services as signature_services
 from govdoc.signatures.errors import PinInvalidError
-from govdoc.web.language import HTML_LANG, script_of
+from govdoc.web.language import HTML_LANG, page_script
 from govdoc.web.schema_form import fields_for
 
 View = Callable[..., HttpResponse]
@@ -65,8 +65,7 @@ def _me(request: HttpRequest) -> Person:
 
 
 def _script(request: HttpRequest) -> str:
-    """The page's script (``web.language`` decided it for this request)."""
-    return str(getattr(request, "govdoc_script", None) or script_of(request))
+    return page_script(request)
 
 
 def _with_service_names(applications: Iterable[Any], script: str) -> list[Any]:
