@@ -133,6 +133,19 @@ def _advance_head(
 
 
 @transaction.atomic
+def request_refusal_record(
+    *, actor: object | None, method: str, path: str, status: int, problem: str
+) -> AuditEvent:
+    """A request the API or a page refused (401/403): a security event of its own, with where it
+    came from (the request's origin)."""
+    return record(
+        "security.request_refused",
+        actor=actor,
+        data={"method": method, "path": path[:200], "status": status, "problem": problem[:200]},
+    )
+
+
+@transaction.atomic
 def record_access(*, actor: object | None, target: object, purpose: str, fields: list[str]) -> AuditEvent:
     """Record that ``actor`` viewed personal data of ``target`` (which ``fields``, and why).
 

@@ -9,12 +9,12 @@ import json
 import logging
 from collections.abc import Callable
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 
 from govdoc.accounts import throttle
 from govdoc.audit.context import origin
-from govdoc.audit.services import record
+from govdoc.audit.services import request_refusal_record
 
 log = logging.getLogger(__name__)
 
@@ -40,17 +40,13 @@ def _refusal_record(request: HttpRequest, response: HttpResponse) -> None:
     user = getattr(request, "user", None)
     actor = user if user is not None and getattr(user, "is_authenticated", False) else "anonymous"
     try:
-        with transaction.atomic():
-            record(
-                "security.request_refused",
-                actor=actor,
-                data={
-                    "method": request.method or "",
-                    "path": request.path[:200],
-                    "status": response.status_code,
-                    "problem": _problem_type(response),
-                },
-            )
+        request_refusal_record(
+            actor=actor,
+            method=request.method or "",
+            path=request.path,
+            status=response.status_code,
+            problem=_problem_type(response),
+        )
     except DatabaseError:  # the refusal stands even if it cannot be recorded; say so in the log
         log.exception("could not record a refused request to %s", request.path)
 
