@@ -3,9 +3,11 @@ and, checked by the page's script from the URL fragment, what the agency's signa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from govdoc.issuance import services
 from govdoc.issuance.qr_payload import QrPayload, qr_text
@@ -34,7 +36,9 @@ def test_the_page_a_qr_code_opens_shows_the_signed_content_and_refuses_a_changed
     page.goto(scanned)
     verdict = page.locator("#signed-verdict")
     verdict.wait_for()
-    page.wait_for_function("document.getElementById('signed-verdict').textContent.length > 0")
+    # waits without evaluating a string in the page (its CSP forbids eval; Playwright's locator
+    # assertions run in their own isolated world)
+    expect(page.locator("#signed-verdict")).to_have_text(re.compile(r"\S"), timeout=20_000)
     assert "Potpis je ispravan" in verdict.inner_text()
     assert "status-valid" in (verdict.get_attribute("class") or "")
     assert page.locator("#signed-holder").inner_text() == "Љубица Ђорђевић"
@@ -45,6 +49,8 @@ def test_the_page_a_qr_code_opens_shows_the_signed_content_and_refuses_a_changed
     changed = fragment[:-3] + ("A" if fragment[-3] != "A" else "B") + fragment[-2:]
     page.goto("about:blank")  # a new load, not a same-document move to another fragment
     page.goto(f"{url}#{changed}")
-    page.wait_for_function("document.getElementById('signed-verdict').textContent.length > 0")
+    # waits without evaluating a string in the page (its CSP forbids eval; Playwright's locator
+    # assertions run in their own isolated world)
+    expect(page.locator("#signed-verdict")).to_have_text(re.compile(r"\S"), timeout=20_000)
     assert "Potpis QR koda NIJE ispravan" in page.locator("#signed-verdict").inner_text()
     assert page.locator("#signed-holder").is_hidden()
