@@ -46,11 +46,17 @@ def test_the_page_a_qr_code_opens_shows_the_signed_content_and_refuses_a_changed
     assert page.locator("#signed-code").inner_text() == issued.verification_code
 
     url, _, fragment = scanned.partition("#")
-    changed = fragment[:-3] + ("A" if fragment[-3] != "A" else "B") + fragment[-2:]
-    page.goto("about:blank")  # a new load, not a same-document move to another fragment
-    page.goto(f"{url}#{changed}")
-    # waits without evaluating a string in the page (its CSP forbids eval; Playwright's locator
-    # assertions run in their own isolated world)
-    expect(page.locator("#signed-verdict")).to_have_text(re.compile(r"\S"), timeout=20_000)
-    assert "Potpis QR koda NIJE ispravan" in page.locator("#signed-verdict").inner_text()
-    assert page.locator("#signed-holder").is_hidden()
+    payload = made[-1]
+    # one letter of the signature changed, the text still well formed
+    at = len(payload) - 3
+    changed = payload[:at] + ("A" if payload[at] != "A" else "B") + payload[at + 1 :]
+    # and a code damaged into an escape that is no UTF-8 (%A5): the page must still answer
+    damaged = fragment.replace("GD1:", "GD1:%A5", 1)
+    for tampered in (qr_text(live_server.url, issued.verification_code, changed), f"{url}#{damaged}"):
+        page.goto("about:blank")  # a new load, not a same-document move to another fragment
+        page.goto(tampered)
+        # waits without evaluating a string in the page (its CSP forbids eval; Playwright's
+        # locator assertions run in their own isolated world)
+        expect(page.locator("#signed-verdict")).to_have_text(re.compile(r"\S"), timeout=20_000)
+        assert "Potpis QR koda NIJE ispravan" in page.locator("#signed-verdict").inner_text()
+        assert page.locator("#signed-holder").is_hidden()

@@ -7,8 +7,13 @@
   "use strict";
   var section = document.getElementById("signed-payload");
   if (!section || !window.fetch) { return; }
+  var raw = window.location.hash.slice(1);
   var payload;
-  try { payload = decodeURIComponent(window.location.hash.slice(1)); } catch (e) { return; }
+  // A damaged code can hold a broken escape (%A5 is no UTF-8): decode escape by escape then, so
+  // the API still answers, and says the signature is not valid, instead of the page saying nothing.
+  try { payload = decodeURIComponent(raw); } catch (e) {
+    payload = raw.replace(/%([0-9A-Fa-f]{2})/g, function (whole, hex) { return String.fromCharCode(parseInt(hex, 16)); });
+  }
   if (payload.indexOf("GD1:") !== 0) { return; }
 
   function say(name) { return section.getAttribute("data-text-" + name) || ""; }
