@@ -30,10 +30,21 @@ from govdoc.approvals.policy import (
 )
 from govdoc.core.jsontypes import JSONObject
 from govdoc.documents.models import Document, DocumentVersion
+from govdoc.issuance import batch as issuance_batch
 from govdoc.issuance import selectors as issuance_selectors
 from govdoc.issuance import services as issuance
 from govdoc.issuance.constants import IssuedStatus
 from govdoc.issuance.models import ApprovalRef
+
+
+@dataclass(frozen=True)
+class BatchIssued:
+    """One document of a batch: its issued document's id (None if it failed before it had one),
+    whether this call issued it, and why it failed (None if it did not)."""
+
+    id: uuid.UUID | None
+    created: bool
+    error: str | None
 
 
 @dataclass(frozen=True)
@@ -191,3 +202,39 @@ def document_issue(
         approval=approval,
     )
     return issued.pk
+
+
+def documents_issue(
+    *,
+    agency: Agency,
+    title: str,
+    template_html: str,
+    items: list[tuple[Person, dict[str, Any], JSONObject, str, str]],
+    valid_until: dt.datetime | None,
+    actor: Person,
+    doc_type: str,
+    classification_code: str,
+) -> list[BatchIssued]:
+    """Issue one output document for each (recipient, context, data, script, issue key) at
+    once (``issuance.batch``); outside a transaction."""
+    outcomes = issuance_batch.documents_issue(
+        agency=agency,
+        title=title,
+        template_html=template_html,
+        items=[
+            issuance_batch.BatchItem(recipient=r, context=c, data=d, script=s, issue_key=k)
+            for r, c, d, s, k in items
+        ],
+        valid_until=valid_until,
+        actor=actor,
+        doc_type=doc_type,
+        classification_code=classification_code,
+    )
+    return [
+        BatchIssued(
+            id=o.issued.pk if o.issued is not None else None,
+            created=o.created,
+            error=None if o.error is None else o.error.message,
+        )
+        for o in outcomes
+    ]

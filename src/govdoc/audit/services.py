@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from django.db import connection, transaction
@@ -57,8 +58,11 @@ def record(
 
     ``actor`` is a person (anything with ``pk`` and ``get_username``), a string naming a
     system actor, or None for the system itself.
+    Inside ``events_batched()`` the event is kept and appended with the others at the batch's
+    ``flush`` (the returned row gets its place in the chain then).
     """
-    if not connection.in_atomic_block:
+    batch: _Batch | None = getattr(_batch, "value", None)
+    if batch is None and not connection.in_atomic_block:
         raise NotInTransactionError("audit.record() must run inside the transaction of the write it records")
     if event not in KNOWN:
         raise UnknownEventTypeError(f"{event!r} is not a GovDoc event type (audit.event_types.EventType)")
@@ -83,6 +87,11 @@ def record(
         "user_agent": where.user_agent,
     }
 
+    if batch is not None:
+        row = AuditEvent(id=event_id, **content)
+        batch.rows.append(row)
+        return row
+
     def digest_after(prev_seq: int, prev_hash: str, occurred_at: dt.datetime) -> str:
         return event_hash(
             seq=prev_seq + 1, event_id=str(event_id), occurred_at=occurred_at, prev_hash=prev_hash, **content
@@ -96,12 +105,107 @@ def record(
     return row
 
 
+class _Batch:
+    """Events recorded inside ``events_batched()``, not yet in the chain."""
+
+    def __init__(self) -> None:
+        self.rows: list[AuditEvent] = []
+
+    def flush(self) -> int:
+        """Append the kept events to the chain, in the order they were recorded, in the
+        caller's transaction: one move of the head and one insert for all of them. Their time
+        is the moment of the flush (so times never go backwards along the chain). Returns how
+        many were written."""
+        if not self.rows:
+            return 0
+        if not connection.in_atomic_block:
+            raise NotInTransactionError(
+                "the audit batch must be flushed inside the transaction of its writes"
+            )
+        rows, self.rows = self.rows, []
+
+        def chain_from(prev_seq: int, prev_hash: str) -> str:
+            moment = clock.now()
+            for offset, row in enumerate(rows, start=1):
+                row.seq, row.prev_hash, row.occurred_at = prev_seq + offset, prev_hash, moment
+                row.hash = event_hash(
+                    seq=row.seq,
+                    event_id=str(row.id),
+                    occurred_at=moment,
+                    prev_hash=prev_hash,
+                    event=row.event,
+                    actor_id=row.actor_id,
+                    actor_label=row.actor_label,
+                    target_type=row.target_type,
+                    target_id=row.target_id,
+                    data=row.data,
+                    client_address=row.client_address,
+                    user_agent=row.user_agent,
+                )
+                prev_hash = row.hash
+            return prev_hash
+
+        prev_seq, final = _advance_head_by(len(rows), chain_from)
+        AuditEvent.objects.bulk_create(rows)
+        _last_head.value = (connection.alias, prev_seq + len(rows), final)
+        return len(rows)
+
+
+_batch = threading.local()
+
+
+@contextlib.contextmanager
+def events_batched() -> Iterator[_Batch]:
+    """Keep the events that ``record`` is given in this thread until ``flush()``: for work
+    that writes many events (issuing many documents at once), which then cost one move of the
+    chain's head and one insert instead of two statements each. The block may span several
+    transactions (an event may be recorded outside one, e.g. of a seal made between two), but
+    ``flush()`` must be called inside the transaction that commits the writes the events
+    describe, so that the events and the writes commit together or not at all. Events still
+    kept when the block ends without an error are a programming error (raised); after an error
+    they are dropped with the writes their transaction rolled back.
+    """
+    if getattr(_batch, "value", None) is not None:
+        raise RuntimeError("audit batches do not nest")
+    batch = _Batch()
+    _batch.value = batch
+    try:
+        yield batch
+    finally:
+        _batch.value = None
+    if batch.rows:
+        raise RuntimeError(f"{len(batch.rows)} audit event(s) recorded in a batch were never flushed")
+
+
 # The head this thread last wrote or read, per database connection alias: a guess that saves
 # the locking read when it is still the head (one conditional UPDATE instead of SELECT ... FOR
 # UPDATE plus UPDATE). The UPDATE checks the guess under the row lock, so a stale guess (another
 # process appended, or the transaction that wrote it rolled back) changes nothing and the
 # locking read follows.
 _last_head = threading.local()
+
+
+def _advance_head_by(count: int, chain_from: Callable[[int, str], str]) -> tuple[int, str]:
+    """Move the head ``count`` events on; ``chain_from(prev_seq, prev_hash)`` hashes them and
+    returns the last hash. Returns the previous seq and the new head hash; the head row stays
+    locked by the caller's transaction (as ``_advance_head``)."""
+    guess = getattr(_last_head, "value", None)
+    if guess is not None and guess[0] == connection.alias:
+        _, prev_seq, prev_hash = guess
+        final = chain_from(prev_seq, prev_hash)
+        moved = AuditHead.objects.filter(pk=1, seq=prev_seq, hash=prev_hash).update(
+            seq=prev_seq + count, hash=final
+        )
+        if moved == 1:
+            return prev_seq, final
+    head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").first()
+    if head is None:
+        AuditHead.objects.bulk_create([AuditHead(id=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
+        head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").get()
+    prev_seq, prev_hash = head
+    final = chain_from(prev_seq, prev_hash)
+    AuditHead.objects.filter(pk=1).update(seq=prev_seq + count, hash=final)
+    return prev_seq, final
 
 
 def _advance_head(
@@ -111,25 +215,15 @@ def _advance_head(
     hash. Leaves the head row locked by the caller's transaction until it ends. The time is
     read once the event's place is known (after this thread's own previous event, or under the
     lock), so times never go backwards along the chain."""
-    guess = getattr(_last_head, "value", None)
-    if guess is not None and guess[0] == connection.alias:
-        _, prev_seq, prev_hash = guess
-        occurred_at = clock.now()
-        digest = digest_after(prev_seq, prev_hash, occurred_at)
-        moved = AuditHead.objects.filter(pk=1, seq=prev_seq, hash=prev_hash).update(
-            seq=prev_seq + 1, hash=digest
-        )
-        if moved == 1:
-            return prev_seq, prev_hash, occurred_at, digest
-    head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").first()
-    if head is None:
-        AuditHead.objects.bulk_create([AuditHead(id=1, seq=0, hash=GENESIS_HASH)], ignore_conflicts=True)
-        head = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").get()
-    prev_seq, prev_hash = head
-    occurred_at = clock.now()
-    digest = digest_after(prev_seq, prev_hash, occurred_at)
-    AuditHead.objects.filter(pk=1).update(seq=prev_seq + 1, hash=digest)
-    return prev_seq, prev_hash, occurred_at, digest
+    placed: list[tuple[int, str, dt.datetime]] = []
+
+    def chain_from(prev_seq: int, prev_hash: str) -> str:
+        placed.append((prev_seq, prev_hash, clock.now()))
+        return digest_after(*placed[-1])
+
+    _, final = _advance_head_by(1, chain_from)
+    prev_seq, prev_hash, occurred_at = placed[-1]
+    return prev_seq, prev_hash, occurred_at, final
 
 
 @transaction.atomic

@@ -13,8 +13,9 @@ from govdoc.accounts.models import Agency
 from govdoc.documents.models import RegistryCounter
 
 
-def registry_number_take(*, agency: Agency, year: int) -> int:
-    """Take the next number; must run inside the transaction that writes the registry entry."""
+def registry_number_take(*, agency: Agency, year: int, count: int = 1) -> int:
+    """Take the next number (``count`` consecutive numbers: the last is returned); must run
+    inside the transaction that writes the registry entries."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("registry_number_take() must run inside the registering transaction")
     # Create the year's counter race-free: a concurrent insert of the same row waits, then does nothing.
@@ -22,6 +23,6 @@ def registry_number_take(*, agency: Agency, year: int) -> int:
         [RegistryCounter(agency=agency, year=year, last_number=0)], ignore_conflicts=True
     )
     counter = RegistryCounter.objects.select_for_update().get(agency=agency, year=year)
-    counter.last_number += 1
+    counter.last_number += count
     counter.save(update_fields=["last_number"])
     return counter.last_number

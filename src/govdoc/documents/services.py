@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.db.models import Max
@@ -31,7 +32,7 @@ from govdoc.documents.errors import (
 from govdoc.documents.models import Attachment, Document, DocumentVersion, RegistryEntry, StoredFile
 from govdoc.documents.numbering import registry_number_take
 from govdoc.documents.refusals import audited_upload_refusals
-from govdoc.documents.storage import file_put
+from govdoc.documents.storage import file_put, files_put
 
 _DOC_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 _CLASSIFICATION = re.compile(r"^[\w./-]{1,32}$")
@@ -67,6 +68,12 @@ def _accept_file(
 ) -> tuple[StoredFile, str, str]:
     """Check an upload by its content and store it: (stored file, detected media type, safe name).
     ``produced_here``: a PDF GovDoc rendered and sealed itself is not read in depth again."""
+    detected, name = _checked(content, filename=filename, media_type=media_type, produced_here=produced_here)
+    return file_put(content, media_type=detected), detected, name
+
+
+def _checked(content: bytes, *, filename: str, media_type: str, produced_here: bool) -> tuple[str, str]:
+    """The detected media type and the safe name of an upload, or the upload's refusal."""
     detected = content_types.check_upload(
         content,
         filename=filename,
@@ -75,7 +82,7 @@ def _accept_file(
         declared=media_type,
         inspect_pdf=not produced_here,
     )
-    return file_put(content, media_type=detected), detected, content_types.safe_filename(filename)
+    return detected, content_types.safe_filename(filename)
 
 
 def _version_create(
@@ -128,6 +135,34 @@ def _document_new(
     actor: Person,
 ) -> Document:
     """Check the fields and the actor, and create the document row (no version yet)."""
+    fields = _document_fields(
+        agency=agency,
+        owner_unit=owner_unit,
+        title=title,
+        doc_type=doc_type,
+        classification_code=classification_code,
+        disclosure=disclosure,
+        legal_ground=legal_ground,
+        actor=actor,
+    )
+    return Document.objects.create(
+        **fields, agency=agency, owner_unit=owner_unit, author=author, created_at=clock.now()
+    )
+
+
+def _document_fields(
+    *,
+    agency: Agency,
+    owner_unit: Unit,
+    title: str,
+    doc_type: str,
+    classification_code: str,
+    disclosure: str,
+    legal_ground: str,
+    actor: Person,
+) -> dict[str, str]:
+    """The checked fields of a new document (title, doc_type, classification_code, disclosure,
+    legal_ground); raises if a field or the actor is not allowed."""
     if owner_unit.agency_id != agency.pk:
         raise OwnerUnitOutsideAgencyError(
             _("the owner unit belongs to another agency"),
@@ -160,17 +195,13 @@ def _document_new(
             _("a document that is not fully public needs the legal ground for withholding it"),
             field="legal_ground",
         )
-    return Document.objects.create(
-        title=title,
-        doc_type=doc_type,
-        classification_code=classification_code,
-        disclosure=disclosure,
-        legal_ground=legal_ground,
-        agency=agency,
-        owner_unit=owner_unit,
-        author=author,
-        created_at=clock.now(),
-    )
+    return {
+        "title": title,
+        "doc_type": doc_type,
+        "classification_code": classification_code,
+        "disclosure": disclosure,
+        "legal_ground": legal_ground,
+    }
 
 
 def _document_data(document: Document) -> dict[str, str | int]:
@@ -283,6 +314,74 @@ def document_create_registered(
     return entry
 
 
+@transaction.atomic
+def documents_create_registered(
+    *,
+    agency: Agency,
+    owner_unit: Unit,
+    author: Person,
+    titles: Sequence[str],
+    doc_type: str,
+    classification_code: str,
+    disclosure: str,
+    legal_ground: str = "",
+    actor: Person,
+) -> list[RegistryEntry]:
+    """``document_create_registered`` for many documents of one kind at once (their titles are
+    their subjects), in consecutive registry numbers: the same checks and the same events, in
+    a few statements (one insert of the documents, one move of the counter, one insert of the
+    entries). Inside ``audit.services.events_batched()`` the events are written at its flush."""
+    if not titles:
+        return []
+    # The actor and the shared fields are checked once, each title on its own.
+    first = _document_fields(
+        agency=agency,
+        owner_unit=owner_unit,
+        title=titles[0],
+        doc_type=doc_type,
+        classification_code=classification_code,
+        disclosure=disclosure,
+        legal_ground=legal_ground,
+        actor=actor,
+    )
+    checked = [
+        first,
+        *({**first, "title": _text(title, field="title", max_length=500)} for title in titles[1:]),
+    ]
+    now, year = clock.now(), clock.today_local().year
+    documents = Document.objects.bulk_create(
+        [
+            Document(**fields, agency=agency, owner_unit=owner_unit, author=author, created_at=now)
+            for fields in checked
+        ]
+    )
+    last = registry_number_take(agency=agency, year=year, count=len(documents))
+    entries = RegistryEntry.objects.bulk_create(
+        [
+            RegistryEntry(
+                agency=agency,
+                year=year,
+                number=last - len(documents) + index,
+                document=document,
+                registered_at=now,
+                registered_by=actor,
+                subject=document.title[:500],
+            )
+            for index, document in enumerate(documents, start=1)
+        ]
+    )
+    for entry in entries:
+        entry.agency = agency
+        _registered_event(entry, actor=actor)
+        record(
+            "documents.document_created",
+            actor=actor,
+            target=entry.document,
+            data={**_document_data(entry.document), "registry_number": entry.registry_number},
+        )
+    return entries
+
+
 @audited_upload_refusals
 @transaction.atomic
 def version_add(
@@ -349,10 +448,82 @@ def version_add_sealed(
     return version
 
 
+@transaction.atomic
+def versions_add_sealed(
+    *, contents: Sequence[tuple[Document, bytes, str]], media_type: str, note: str = "", actor: Person
+) -> list[DocumentVersion]:
+    """``version_add_sealed`` for many documents at once, one new version each from
+    (document, content, filename): the same checks (the content by its type, as GovDoc
+    produced it) and the same events, in a few statements for all of them. Inside
+    ``audit.services.events_batched()`` the events are written at its flush."""
+    if not contents:
+        return []
+    documents = [document for document, _content, _name in contents]
+    for agency_id in sorted({document.agency_id for document in documents}):
+        _require_writer(actor=actor, agency_id=agency_id)
+    note = _text(note, field="note", max_length=1000, required=False)
+    ids = [document.pk for document in documents]
+    if len(set(ids)) != len(ids):
+        raise ValueError("versions_add_sealed adds one version to each document")
+    # The document rows are the locks that give concurrent additions distinct numbers (in one
+    # order, so two such calls cannot deadlock).
+    locked = {
+        d.pk: d for d in Document.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+    }
+    last = dict(
+        DocumentVersion.objects.filter(document_id__in=ids)
+        .values("document_id")
+        .annotate(last=Max("number"))
+        .values_list("document_id", "last")
+    )
+    named = [
+        _checked(content, filename=filename, media_type=media_type, produced_here=True)
+        for _, content, filename in contents
+    ]
+    stored = files_put(
+        [(content, detected) for (_, content, _), (detected, _) in zip(contents, named, strict=True)]
+    )
+    now = clock.now()
+    versions = DocumentVersion.objects.bulk_create(
+        [
+            DocumentVersion(
+                document=locked[document.pk],
+                number=(last.get(document.pk) or 0) + 1,
+                file=file,
+                media_type=detected,
+                filename=name,
+                note=note,
+                created_by=actor,
+                created_at=now,
+                sealed=True,
+                sealed_at=now,
+                sealed_by=actor,
+            )
+            for document, file, (detected, name) in zip(documents, stored, named, strict=True)
+        ]
+    )
+    for version in versions:
+        version.document.current_version = version
+    Document.objects.bulk_update([v.document for v in versions], ["current_version"])
+    for version in versions:
+        record(
+            "documents.version_added",
+            actor=actor,
+            target=version.document,
+            data={**_version_data(version), "note": note},
+        )
+        _sealed_event(version, actor=actor)
+    return versions
+
+
 def _seal(version: DocumentVersion, *, actor: Person) -> None:
     """Seal a version that is locked by this transaction and not sealed, with its event."""
     version.sealed, version.sealed_at, version.sealed_by = True, clock.now(), actor
     version.save(update_fields=["sealed", "sealed_at", "sealed_by"])
+    _sealed_event(version, actor=actor)
+
+
+def _sealed_event(version: DocumentVersion, *, actor: Person) -> None:
     record(
         "documents.version_sealed",
         actor=actor,
@@ -483,15 +654,19 @@ def _registry_entry_add(*, document: Document, agency: Agency, actor: Person, su
         registered_by=actor,
         subject=subject or document.title[:500],
     )
+    _registered_event(entry, actor=actor)
+    return entry
+
+
+def _registered_event(entry: RegistryEntry, *, actor: Person) -> None:
     record(
         "documents.document_registered",
         actor=actor,
-        target=document,
+        target=entry.document,
         data={
             "registry_number": entry.registry_number,
-            "year": year,
-            "number": number,
+            "year": entry.year,
+            "number": entry.number,
             "subject": entry.subject,
         },
     )
-    return entry

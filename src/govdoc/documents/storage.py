@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 from django.core.files.base import ContentFile
@@ -94,23 +95,33 @@ def file_put(data: bytes, *, media_type: str) -> StoredFile:
     If a file with this hash is already stored but its bytes were damaged, the good bytes
     replace it and ``documents.file_repaired`` is recorded.
     """
-    digest = hashlib.sha256(data).hexdigest()
-    stored = StoredFile(sha256=digest, size=len(data), media_type=media_type, created_at=clock.now())
+    return files_put([(data, media_type)])[0]
+
+
+@transaction.atomic
+def files_put(items: Sequence[tuple[bytes, str]]) -> list[StoredFile]:
+    """``file_put`` of many (bytes, media type) at once: their rows in one insert and one read."""
     storage = _storage()
-    existing = _read(storage, stored.storage_name)
-    if existing is None:
-        _write(storage, stored.storage_name, data)
-    elif hashlib.sha256(existing).hexdigest() != digest:
-        _write(storage, stored.storage_name, data)
-        record(
-            "documents.file_repaired",
-            actor=None,
-            target=stored,
-            data={"sha256": digest, "found_sha256": hashlib.sha256(existing).hexdigest()},
-        )
+    rows: list[StoredFile] = []
+    for data, media_type in items:
+        digest = hashlib.sha256(data).hexdigest()
+        stored = StoredFile(sha256=digest, size=len(data), media_type=media_type, created_at=clock.now())
+        existing = _read(storage, stored.storage_name)
+        if existing is None:
+            _write(storage, stored.storage_name, data)
+        elif hashlib.sha256(existing).hexdigest() != digest:
+            _write(storage, stored.storage_name, data)
+            record(
+                "documents.file_repaired",
+                actor=None,
+                target=stored,
+                data={"sha256": digest, "found_sha256": hashlib.sha256(existing).hexdigest()},
+            )
+        rows.append(stored)
     # Two writers of the same bytes at once: the second insert waits for the first and is a no-op.
-    StoredFile.objects.bulk_create([stored], ignore_conflicts=True)
-    return StoredFile.objects.get(pk=digest)
+    StoredFile.objects.bulk_create(rows, ignore_conflicts=True)
+    found = StoredFile.objects.in_bulk([row.sha256 for row in rows])
+    return [found[row.sha256] for row in rows]
 
 
 def file_read(stored: StoredFile) -> bytes:

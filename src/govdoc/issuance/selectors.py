@@ -386,3 +386,10 @@ def verify_payload(text: str) -> PayloadVerification:
 def issued_by_key(issue_key: str) -> IssuedDocument | None:
     """The document issued, or being issued, for ``issue_key`` (at most one exists)."""
     return IssuedDocument.objects.filter(issue_key=issue_key).first()
+
+
+def issued_by_issuer(*, issuer: Person, ids: list[uuid.UUID]) -> dict[uuid.UUID, IssuedDocument]:
+    """The documents among ``ids`` that ``issuer`` issued (a system reads back what it issued
+    itself), by id."""
+    found = IssuedDocument.objects.filter(pk__in=ids, issued_by=issuer).select_related("agency")
+    return {d.pk: d for d in found}

@@ -107,6 +107,19 @@ def _holder_name(recipient: Person | None, context: dict[str, Any]) -> str:
     return str(context.get("holder_name", ""))
 
 
+def _key_fields(
+    *, holder: str, title: str, script: str, number: str, at: dt.datetime, until: dt.datetime | None
+) -> KeyFields:
+    """What the QR code and the verification page show of an issued document."""
+    return {
+        "holder_name": holder,
+        "document_number": number,
+        "issue_date": _local_date(at) or "",
+        "subject": to_script(title, script),
+        "valid_until": _local_date(until),
+    }
+
+
 def _check_input(*, title: str, script: str, data: JSONObject, valid_until: dt.datetime | None) -> str:
     title = title.strip()
     if not title or len(title) > 500:
@@ -411,13 +424,9 @@ def document_issue(
     holder = to_script(_holder_name(recipient, context), script)
 
     def key_fields_of(registry_number: str, issued_at: dt.datetime) -> KeyFields:
-        return {
-            "holder_name": holder,
-            "document_number": registry_number,
-            "issue_date": _local_date(issued_at) or "",
-            "subject": to_script(title, script),
-            "valid_until": _local_date(valid_until),
-        }
+        return _key_fields(
+            holder=holder, title=title, script=script, number=registry_number, at=issued_at, until=valid_until
+        )
 
     issued = _issued_for_key(issue_key)
     if issued is not None and issued.status not in _RESUMABLE:

@@ -19,7 +19,10 @@ from govdoc.api.schemas import StrictSchema
 from govdoc.applications import selectors as apps
 from govdoc.applications.errors import InvalidApplicationError, ServiceNotFoundError
 from govdoc.applications.services.direct import (
+    DIRECT_BATCH_MAX,
+    DirectItem,
     document_issue_for_service,
+    documents_issue_for_service,
     require_may_issue,
     require_system_account,
 )
@@ -71,6 +74,39 @@ class IssueIn(StrictSchema):
     recipient_id: uuid.UUID = Field(strict=False, description="The citizen the document is issued to")
     data: dict[str, Any] = Field(description="The form data, as the service's form_schema describes them")
     script: str = Field(default=Script.LATIN.value, description="sr-latn, sr-cyrl or en", max_length=16)
+
+
+_KEY_PATTERN = r"^[A-Za-z0-9._:-]+$"
+
+
+class BatchItemIn(StrictSchema):
+    recipient_id: uuid.UUID = Field(strict=False, description="The citizen the document is issued to")
+    data: dict[str, Any] = Field(description="The form data, as the service's form_schema describes them")
+    script: str = Field(default=Script.LATIN.value, description="sr-latn, sr-cyrl or en", max_length=16)
+    idempotency_key: str = Field(
+        min_length=1,
+        max_length=100,
+        pattern=_KEY_PATTERN,
+        description="A key of your own for this document, new for each document: a repeated batch returns it",
+    )
+
+
+class BatchIn(StrictSchema):
+    """Many documents of one service issued at once by an agency's system."""
+
+    service: str = Field(description="The service's code", max_length=64, pattern=r"^[-\w]+$")
+    documents: list[BatchItemIn] = Field(min_length=1, max_length=DIRECT_BATCH_MAX)
+
+
+class BatchItemOut(Schema):
+    idempotency_key: str
+    outcome: str = Field(description="issued, already-issued or failed")
+    document: IssuedOut | None
+    error: str | None
+
+
+class BatchOut(Schema):
+    documents: list[BatchItemOut]
 
 
 class ReasonIn(Schema):
@@ -163,6 +199,59 @@ def issue(
         idempotency_key=idempotency_key,
     )
     return Status(201 if created else 200, _out(_issued(me, issued_id)))
+
+
+@router.post(
+    "/batch",
+    response={200: BatchOut, **problems(400, 403, 404, 409)},
+    summary="Issue many documents of a service at once (agency systems only, with a scoped token)",
+    description=(
+        "The same as `POST /api/v1/issued` for up to 100 documents of one service: a register "
+        "that issues a day's certificates in one call. The caller, its token and the service "
+        "are checked as for one document; then every document's data, and the batch is refused "
+        "as a whole (400 `invalid-application`, `errors` named `documents.<index>.<field>`, "
+        "nothing written) if any of them is bad. Each document carries its own "
+        "`idempotency_key`: a batch sent again (after a timeout, say) gets the documents issued "
+        "the first time (`outcome: already-issued`), never second ones; a key used before for "
+        "another recipient is a 409 `idempotency-key-reused`. The answer lists the documents in "
+        "the order sent, each `issued`, `already-issued` or `failed` (with the reason; send it "
+        "again with the same key to finish it). Each document issued is audited with the "
+        "system's identity and the token's id."
+    ),
+)
+def issue_batch(request: HttpRequest, body: BatchIn) -> BatchOut:
+    me, token = _me(request), token_of(request)
+    require_system_account(actor=me, token=token, service_code=body.service)
+    service = apps.service_by_code(body.service)
+    if service is None:
+        raise ServiceNotFoundError(f"no service with code {body.service!r}", service=body.service)
+    people = {p.pk: p for p in apps.people_named(ids=[str(d.recipient_id) for d in body.documents])}
+    outcomes = documents_issue_for_service(
+        service=service,
+        items=[
+            DirectItem(
+                recipient=people.get(d.recipient_id),
+                data=d.data,
+                script=d.script,
+                idempotency_key=d.idempotency_key,
+            )
+            for d in body.documents
+        ],
+        actor=me,
+        token=token,
+    )
+    issued = issuance.issued_by_issuer(issuer=me, ids=[o.id for o in outcomes if o.id is not None])
+    return BatchOut(
+        documents=[
+            BatchItemOut(
+                idempotency_key=sent.idempotency_key,
+                outcome="failed" if o.error else "issued" if o.created else "already-issued",
+                document=_out(issued[o.id]) if o.id in issued else None,
+                error=o.error,
+            )
+            for sent, o in zip(body.documents, outcomes, strict=True)
+        ]
+    )
 
 
 @router.get("", response={200: list[IssuedOut], **problems()}, summary="Documents issued to me")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -43,8 +44,9 @@ from govdoc.applications.form_validation import data_errors
 from govdoc.applications.models import Service
 from govdoc.applications.output import output_context_for, service_valid_until, valid_until_moment
 from govdoc.applications.specs import FieldErrors
-from govdoc.audit.services import record
+from govdoc.audit.services import events_batched, record
 from govdoc.core import clock
+from govdoc.core.jsontypes import JSONObject
 
 # The script is checked with the same messages as a form field ("choose one of the offered values").
 _SCRIPT_SCHEMA: dict[str, Any] = {
@@ -239,22 +241,130 @@ def document_issue_for_service(
     if earlier is not None and earlier.finished:
         return issued_id, False  # the retry of an issuance that was finished and audited
     with transaction.atomic():
-        record(
-            "applications.document_issued_directly",
+        _issued_directly_event(
+            service=service,
+            issued_id=issued_id,
+            item=DirectItem(
+                recipient=recipient, data=data, script=script, idempotency_key=idempotency_key or ""
+            ),
             actor=actor,
-            target=service,
-            data={
-                "issued_document_id": str(issued_id),
-                "service": service.code,
-                "recipient": str(recipient.pk),
-                "script": script,
-                "system": actor.get_username(),
-                "token": str(token.pk) if token is not None else None,
-                "legal_basis": service.direct_issuance_legal_basis,
-                # Field names only, and only those the form declares: the audit chain is
-                # append-only and must not keep personal data (nor a key a schema let through).
-                "fields": [*sorted(k for k in data if k in service.form_schema.get("properties", {}))],
-                "idempotency_key": idempotency_key,
-            },
+            token=token,
         )
     return issued_id, True
+
+
+# At most this many documents in one batch (issuance.batch.BATCH_MAX).
+DIRECT_BATCH_MAX = 100
+
+
+@dataclass(frozen=True)
+class DirectItem:
+    """One document of a direct batch: the person it is for (None when the caller named no
+    known person), the form data, the script and the system's idempotency key."""
+
+    recipient: Person | None
+    data: dict[str, Any]
+    script: str
+    idempotency_key: str
+
+
+def documents_issue_for_service(
+    *, service: Service, items: Sequence[DirectItem], actor: Person, token: ApiToken | None
+) -> list[integration.BatchIssued]:
+    """``document_issue_for_service`` for up to ``DIRECT_BATCH_MAX`` documents of one service
+    at once, each with its own idempotency key (a repeated batch returns the documents issued
+    the first time). Checked as a whole before anything is written: one bad item refuses the
+    batch, naming every bad field as ``documents.<index>.<field>``. Each document issued gets
+    its ``applications.document_issued_directly`` event."""
+    service = Service.objects.select_related("agency").get(pk=service.pk)
+    require_may_issue(actor=actor, token=token, service=service)
+    if not service.is_active:
+        raise ServiceInactiveError("the service is no longer offered", service=service.code)
+    errors: FieldErrors = {}
+    if not items or len(items) > DIRECT_BATCH_MAX:
+        errors["documents"] = f"send 1 to {DIRECT_BATCH_MAX} documents"
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        at = f"documents.{index}."
+        if item.idempotency_key in seen:
+            errors[at + "idempotency_key"] = "each document needs its own idempotency key"
+        seen.add(item.idempotency_key)
+        if item.recipient is None:
+            errors[at + "recipient_id"] = "no person has this id"
+            continue
+        found = _input_errors(service=service, recipient=item.recipient, data=item.data, script=item.script)
+        errors.update({at + field: message for field, message in found.items()})
+    if errors:
+        raise InvalidApplicationError(
+            f"the batch has {len(errors)} error(s): " + "; ".join(sorted(errors)),
+            errors=errors,
+            service=service.code,
+        )
+    # (item, its recipient, its issue key): every recipient is known once the checks passed
+    keyed = [
+        (item, item.recipient, f"direct:{actor.pk}:{item.idempotency_key}")
+        for item in items
+        if item.recipient
+    ]
+    for item, recipient, key in keyed:
+        earlier = integration.issued_for_key(key)
+        if earlier is not None and (
+            earlier.recipient_id != recipient.pk or earlier.title != service.output_title
+        ):
+            raise IdempotencyKeyReusedError(
+                "this idempotency key was used for another document; use a new key for a new document",
+                idempotency_key=item.idempotency_key,
+            )
+    batch_items: list[tuple[Person, dict[str, Any], JSONObject, str, str]] = []
+    for item, recipient, key in keyed:
+        context = output_context_for(
+            service=service,
+            agency=service.agency,
+            person=recipient,
+            data=item.data,
+            decision={},
+            script=item.script,
+        )
+        batch_items.append((recipient, context, {"service": service.code, **context}, item.script, key))
+    outcomes = integration.documents_issue(
+        agency=service.agency,
+        title=service.output_title,
+        template_html=service.output_template,
+        items=batch_items,
+        valid_until=valid_until_moment(service_valid_until(service, issued_on=clock.today_local())),
+        actor=actor,
+        doc_type=service.output_doc_type,
+        classification_code=service.classification_code,
+    )
+    with events_batched() as batch, transaction.atomic():
+        for (item, _recipient, _key), outcome in zip(keyed, outcomes, strict=True):
+            if outcome.created and outcome.error is None and outcome.id is not None:
+                _issued_directly_event(
+                    service=service, issued_id=outcome.id, item=item, actor=actor, token=token
+                )
+        batch.flush()
+    return outcomes
+
+
+def _issued_directly_event(
+    *, service: Service, issued_id: uuid.UUID, item: DirectItem, actor: Person, token: ApiToken | None
+) -> None:
+    assert item.recipient is not None
+    record(
+        "applications.document_issued_directly",
+        actor=actor,
+        target=service,
+        data={
+            "issued_document_id": str(issued_id),
+            "service": service.code,
+            "recipient": str(item.recipient.pk),
+            "script": item.script,
+            "system": actor.get_username(),
+            "token": str(token.pk) if token is not None else None,
+            "legal_basis": service.direct_issuance_legal_basis,
+            # Field names only, and only those the form declares: the audit chain is
+            # append-only and must not keep personal data (nor a key a schema let through).
+            "fields": [*sorted(k for k in item.data if k in service.form_schema.get("properties", {}))],
+            "idempotency_key": item.idempotency_key or None,
+        },
+    )
