@@ -202,6 +202,7 @@ def prepare(n_recipients: int) -> dict[str, Any]:
         "recipients": [str(r.pk) for r in recipients],
         "service": service.code,
         "token": token,
+        "run": code,
     }
 
 
@@ -377,6 +378,30 @@ class ApiClient:
         answer: dict[str, Any] = json.loads(payload)
         return answer
 
+    def issue_batch(self, chunk: list[tuple[str, int]]) -> list[dict[str, Any]]:
+        """``POST /api/v1/issued/batch`` with a document for each (recipient, i)."""
+        body = {
+            "service": self.ids["service"],
+            "documents": [
+                {
+                    "recipient_id": recipient_id,
+                    "data": _data(i),
+                    "script": "sr-latn",
+                    "idempotency_key": f"{self.ids['run']}-{i}-{secrets.token_hex(4)}",
+                }
+                for recipient_id, i in chunk
+            ],
+        }
+        self.connection.request("POST", "/api/v1/issued/batch", body=json.dumps(body), headers=self.headers)
+        response = self.connection.getresponse()
+        payload = response.read()
+        if response.status != 200:
+            raise SystemExit(f"POST /api/v1/issued/batch answered {response.status}: {payload[:500]!r}")
+        answered: list[dict[str, Any]] = json.loads(payload)["documents"]
+        if [d["outcome"] for d in answered] != ["issued"] * len(chunk):
+            raise SystemExit(f"the batch was not issued: {[d['error'] for d in answered]}")
+        return answered
+
     def pdf(self, issued_id: str) -> bytes:
         self.connection.request("GET", f"/api/v1/issued/{issued_id}/pdf", headers=self.headers)
         response = self.connection.getresponse()
@@ -399,9 +424,12 @@ def _warm(servers: Servers, ids: dict[str, Any], recipients: list[str]) -> None:
         job.join()
 
 
-def api_processes(ids: dict[str, Any], n: int, processes: int, threads: int) -> tuple[float, float]:
+def api_processes(
+    ids: dict[str, Any], n: int, processes: int, threads: int, batch: int = 0
+) -> tuple[float, float]:
     """docs/s and CPU ms per document (servers + client) with ``processes`` warm server
-    processes and as many client threads sending at once."""
+    processes and as many client threads sending at once; with ``batch``, each request
+    carries that many documents (``POST /api/v1/issued/batch``)."""
     servers = Servers(processes, threads)
     timed, warm = ids["recipients"][:n], ids["recipients"][n:]
     try:
@@ -413,8 +441,13 @@ def api_processes(ids: dict[str, Any], n: int, processes: int, threads: int) -> 
             api = ApiClient(servers.ports[k], ids)
             barrier.wait()
             try:
-                for i, recipient_id in list(enumerate(timed))[k::processes]:
-                    api.issue(recipient_id, i)
+                share = [(recipient_id, i) for i, recipient_id in list(enumerate(timed))[k::processes]]
+                if batch:
+                    for start in range(0, len(share), batch):
+                        api.issue_batch(share[start : start + batch])
+                else:
+                    for recipient_id, i in share:
+                        api.issue(recipient_id, i)
             except BaseException as exc:
                 failures.append(exc)
 
@@ -637,6 +670,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=2, help="GovDoc server processes (default 2)")
     parser.add_argument("--threads", type=int, default=4, help="threads per server process (default 4)")
     parser.add_argument(
+        "--batch",
+        type=int,
+        default=20,
+        help="documents per request of the batch rows (POST /api/v1/issued/batch; default 20, 0: none)",
+    )
+    parser.add_argument(
         "--direct", action="store_true", help="also issue in-process without the API (1 and N processes)"
     )
     parser.add_argument(
@@ -682,6 +721,12 @@ def main(argv: list[str] | None = None) -> int:
     n_rate, g1_rate = naive.rate(), govdoc.rate()
     gp_rate, gp_cpu = api_processes({**ids, "recipients": slices[1]}, n, p, t)
     _line(f"GovDoc API, {p} processes", gp_rate, gp_cpu)
+    b_rates: list[tuple[int, float]] = []
+    if args.batch:
+        for count in sorted({1, p}):
+            rate, cpu = api_processes({**ids, "recipients": slices[1]}, n, count, t, batch=args.batch)
+            _line(f"GovDoc API batch {args.batch}, {count} pr.", rate, cpu)
+            b_rates.append((count, rate))
     if args.direct:
         direct = direct_one_process({**ids, "recipients": slices[2]}, n)
         _line("direct call, 1 process", direct.rate(), direct.cpu_ms(), direct.median_ms())
@@ -700,6 +745,11 @@ def main(argv: list[str] | None = None) -> int:
         f"ratio GovDoc API / naive (docs/s): 1 process x{g1_rate / n_rate:.2f}; "
         f"{p} processes x{gp_rate / n_rate:.2f}"
     )
+    for count, rate in b_rates:
+        print(
+            f"ratio GovDoc API batches of {args.batch} / naive (docs/s): "
+            f"{count} process(es) x{rate / n_rate:.2f}"
+        )
     # Wall-clock rates move with whatever else the machine runs; CPU per document does not.
     print(
         f"ratio naive / GovDoc API CPU per document: 1 process x{naive.cpu_ms() / govdoc.cpu_ms():.2f}; "
