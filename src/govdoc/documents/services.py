@@ -66,7 +66,9 @@ def _accept_file(
     content: bytes, *, filename: str, media_type: str, produced_here: bool = False
 ) -> tuple[StoredFile, str, str]:
     """Check an upload by its content and store it: (stored file, detected media type, safe name).
-    ``produced_here``: a PDF GovDoc rendered and sealed itself is not read in depth again."""
+    ``produced_here``: a PDF GovDoc rendered and sealed itself is not read in depth again.
+    An official's document may embed files (a PDF/A-3 with its data, as GovDoc's own drafts and
+    issued documents do); a citizen's attachment may not (``applications``)."""
     detected = content_types.check_upload(
         content,
         filename=filename,
@@ -74,6 +76,7 @@ def _accept_file(
         max_bytes=max_upload_bytes(),
         declared=media_type,
         inspect_pdf=not produced_here,
+        pdf_embedded_files=True,
     )
     return file_put(content, media_type=detected), detected, content_types.safe_filename(filename)
 
