@@ -12,3 +12,7 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("", include("govdoc.web.urls")),
 ]
+
+# Requests Django refuses while reading them (an unknown host, a broken or oversized form):
+# the styled page or problem+json, and an audit event (web.refusals).
+handler400 = "govdoc.web.refusals.bad_request"

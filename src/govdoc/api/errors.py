@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from govdoc.audit.context import refusal_note
 from govdoc.core.errors import GovDocError
 
 PROBLEM_BASE = "https://govdoc.example/problems/"
@@ -117,18 +118,22 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(MultiPartParserError)
     def _multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        refusal_note("multipart-invalid")
         return problem(400, "multipart-invalid", "The multipart form body cannot be parsed.", detail=str(exc))
 
     @api.exception_handler(TooManyFieldsSent)
     def _too_many_fields(request: HttpRequest, exc: TooManyFieldsSent) -> HttpResponse:
+        refusal_note("too-many-fields")
         return problem(400, "too-many-fields", "The form has more fields than the server accepts.")
 
     @api.exception_handler(TooManyFilesSent)
     def _too_many_files(request: HttpRequest, exc: TooManyFilesSent) -> HttpResponse:
+        refusal_note("too-many-files")
         return problem(400, "too-many-files", "The form has more files than the server accepts.")
 
     @api.exception_handler(RequestDataTooBig)
     def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+        refusal_note("request-too-large")
         return problem(
             413,
             "request-too-large",

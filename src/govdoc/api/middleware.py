@@ -15,6 +15,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from govdoc.api.errors import PROBLEM_CONTENT_TYPE, problem
+from govdoc.audit.context import refusal_noted
 
 _API_PREFIX = "/api/"
 
@@ -32,6 +33,16 @@ _BY_STATUS: dict[int, tuple[str, str]] = {
     429: ("too-many-requests", "Too many requests; try again later."),
     500: ("internal-error", "The server failed to answer; the failure is logged."),
 }
+# A request refused before any API code ran, by the reason noted (``audit.context``).
+_BY_REASON: dict[str, str] = {
+    "content-length-invalid": "The request's Content-Length is not a number.",
+    "disallowed-host": "The request's Host is not served here.",
+    "multipart-invalid": "The multipart form body cannot be parsed.",
+    "too-many-fields": "The form has more fields than the server accepts.",
+    "too-many-files": "The form has more files than the server accepts.",
+    "request-too-large": "The request body is larger than this server accepts.",
+    "suspicious-request": "The request was refused as suspicious.",
+}
 _REPLACED_HEADERS = {"content-type", "content-length"}
 
 
@@ -39,6 +50,9 @@ def as_problem(response: HttpResponse) -> HttpResponse:
     status = response.status_code
     code, title = _BY_STATUS.get(status, (f"http-{status}", response.reason_phrase or "Error"))
     detail = None
+    reason = refusal_noted()
+    if reason in _BY_REASON:
+        code, title = reason, _BY_REASON[reason]
     if status == 405 and response.has_header("Allow"):
         detail = f"Allowed: {response['Allow']}."
     elif status == 403 and b"CSRF" in getattr(response, "content", b""):

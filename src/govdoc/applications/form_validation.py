@@ -89,6 +89,26 @@ UPLOAD_MESSAGES: dict[str, StrPromise] = {
         "The file {filename} is a PDF document too complex to check. Print it to a new PDF (or scan "
         "it) and send that."
     ),
+    "pdf_xfa": _(
+        "The file {filename} is a PDF document with an XFA form, which is not accepted. Print it to "
+        "a new PDF (or scan it) and send that."
+    ),
+    "pdf_embedded-file": _(
+        "The file {filename} is a PDF document with other files inside it, which is not accepted. "
+        "Send each document as a file of its own, or print it to a new PDF and send that."
+    ),
+    "pdf_form-action": _(
+        "The file {filename} is a PDF document with a form that sends or reads data elsewhere, which "
+        "is not accepted. Print it to a new PDF (or scan it) and send that."
+    ),
+    "pdf_remote-action": _(
+        "The file {filename} is a PDF document with a link that opens another file, which is not "
+        "accepted. Print it to a new PDF (or scan it) and send that."
+    ),
+    "pdf_rich-media": _(
+        "The file {filename} is a PDF document with embedded video, sound or other media, which is "
+        "not accepted. Print it to a new PDF (or scan it) and send that."
+    ),
 }
 
 

@@ -22,6 +22,10 @@ class Origin:
 
 
 _origin: ContextVar[Origin | None] = ContextVar("govdoc_audit_origin", default=None)
+# Why the current request was refused before GovDoc's own code could handle it (a body too
+# large, a form that cannot be parsed, a host not served here): noted by whatever refused it,
+# recorded once by the layer that set the origin (``web.audit_origin``).
+_refusal: ContextVar[str | None] = ContextVar("govdoc_audit_refusal", default=None)
 
 
 def current_origin() -> Origin | None:
@@ -33,7 +37,20 @@ def origin(address: str, user_agent: str = "") -> Iterator[Origin]:
     """Events recorded inside the block carry this origin."""
     value = Origin(address=address[:64], user_agent=user_agent[:MAX_USER_AGENT])
     token = _origin.set(value)
+    refusal_token = _refusal.set(None)
     try:
         yield value
     finally:
+        _refusal.reset(refusal_token)
         _origin.reset(token)
+
+
+def refusal_note(reason: str) -> None:
+    """Say that the request in progress is refused for ``reason`` (a stable code such as
+    ``multipart-invalid``); the layer that set its origin records it."""
+    _refusal.set(reason)
+
+
+def refusal_noted() -> str | None:
+    """The reason noted for the request in progress, if it was refused."""
+    return _refusal.get()

@@ -26,7 +26,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["target_type", "target_id"]),
+            # "Was this refused from this address lately?" (request refusals are recorded once
+            # per address and interval) must stay one index lookup however long the chain grows.
+            models.Index(fields=["event", "client_address", "occurred_at"], name="audit_event_origin_idx"),
+        ]
         constraints = [models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_seq_positive")]
 
     def __str__(self) -> str:

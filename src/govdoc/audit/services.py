@@ -226,17 +226,37 @@ def _advance_head(
     return prev_seq, prev_hash, occurred_at, final
 
 
-@transaction.atomic
 def request_refusal_record(
-    *, actor: object | None, method: str, path: str, status: int, problem: str
-) -> AuditEvent:
-    """A request the API or a page refused (401/403): a security event of its own, with where it
-    came from (the request's origin)."""
-    return record(
-        "security.request_refused",
-        actor=actor,
-        data={"method": method, "path": path[:200], "status": status, "problem": problem[:200]},
-    )
+    *,
+    actor: object | None,
+    method: str,
+    path: str,
+    status: int,
+    problem: str,
+    reason: str = "",
+    once_per: dt.timedelta | None = None,
+) -> AuditEvent | None:
+    """A request the API or a page refused: a security event of its own, with where it came
+    from (the request's origin). ``reason`` names a refusal made before GovDoc's code could
+    handle the request (``request-too-large``, ``multipart-invalid``, ``disallowed-host``...).
+    With ``once_per``, a refusal for the same reason from the same address already recorded in
+    that interval is not recorded again (None is returned): a client that floods the server
+    with broken requests leaves one event per interval, not one per request."""
+    with transaction.atomic():
+        if once_per is not None:
+            where = current_origin() or _NO_ORIGIN
+            recent = AuditEvent.objects.filter(
+                event="security.request_refused",
+                client_address=where.address,
+                occurred_at__gte=clock.now() - once_per,
+                data__reason=reason,
+            )
+            if recent.exists():
+                return None
+        data: JSONObject = {"method": method, "path": path[:200], "status": status, "problem": problem[:200]}
+        if reason:
+            data["reason"] = reason[:100]
+        return record("security.request_refused", actor=actor, data=data)
 
 
 @transaction.atomic

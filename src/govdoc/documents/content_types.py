@@ -211,6 +211,7 @@ def check_upload(
     max_bytes: int,
     declared: str = "",
     inspect_pdf: bool = True,
+    pdf_embedded_files: bool = False,
 ) -> str:
     """Refuse an upload that is empty, too large, not what it claims to be, or not allowed.
 
@@ -218,6 +219,9 @@ def check_upload(
     a claim too. Returns the media type to record: the detected one, or ``text/plain`` when a
     text file was declared as such. ``inspect_pdf=False`` skips reading a PDF in depth: only for
     a PDF GovDoc has just made and sealed itself (nothing in it came from outside).
+    ``pdf_embedded_files=True`` takes a PDF with embedded files (an official's document, such as
+    a PDF/A-3 with its data, GovDoc's own issued PDFs among them); a citizen's attachment may
+    not carry any.
     """
     shown = safe_filename(filename)
     if not data:
@@ -249,7 +253,7 @@ def check_upload(
             detected=effective,
         )
     if actual == PDF and inspect_pdf:
-        check_pdf(data, filename=shown)
+        check_pdf(data, filename=shown, embedded_files=pdf_embedded_files)
     return effective
 
 
@@ -277,12 +281,33 @@ PDF_REFUSALS: dict[str, StrPromise] = {
         "the file {name} is a PDF document too complex to check; "
         "print it to a new PDF (or scan it) and send that"
     ),
+    pdf_inspection.XFA: gettext_lazy(
+        "the file {name} is a PDF document with an XFA form, which is not accepted; "
+        "print it to a new PDF (or scan it) and send that"
+    ),
+    pdf_inspection.EMBEDDED_FILE: gettext_lazy(
+        "the file {name} is a PDF document with other files inside it, which is not accepted; "
+        "send each document as a file of its own, or print it to a new PDF"
+    ),
+    pdf_inspection.FORM_ACTION: gettext_lazy(
+        "the file {name} is a PDF document with a form that sends or reads data elsewhere, "
+        "which is not accepted; print it to a new PDF (or scan it) and send that"
+    ),
+    pdf_inspection.REMOTE_ACTION: gettext_lazy(
+        "the file {name} is a PDF document with a link that opens another file, which is not "
+        "accepted; print it to a new PDF (or scan it) and send that"
+    ),
+    pdf_inspection.RICH_MEDIA: gettext_lazy(
+        "the file {name} is a PDF document with embedded video, sound or other media, which is "
+        "not accepted; print it to a new PDF (or scan it) and send that"
+    ),
 }
 
 
-def check_pdf(data: bytes, *, filename: str) -> None:
-    """Refuse a PDF that is damaged, encrypted or carries active content (see pdf_inspection)."""
-    reason = pdf_inspection.problem(data)
+def check_pdf(data: bytes, *, filename: str, embedded_files: bool = False) -> None:
+    """Refuse a PDF that is damaged, encrypted or carries active content (see pdf_inspection);
+    with ``embedded_files``, files embedded in it are allowed."""
+    reason = pdf_inspection.problem(data, embedded_files=embedded_files)
     if reason is not None:
         shown = safe_filename(filename)
         raise UnsafePdfError(

@@ -73,7 +73,9 @@ def _accept_file(
 
 
 def _checked(content: bytes, *, filename: str, media_type: str, produced_here: bool) -> tuple[str, str]:
-    """The detected media type and the safe name of an upload, or the upload's refusal."""
+    """The detected media type and the safe name of an upload, or the upload's refusal.
+    An official's document may embed files (a PDF/A-3 with its data, as GovDoc's own drafts and
+    issued documents do); a citizen's attachment may not (``applications``)."""
     detected = content_types.check_upload(
         content,
         filename=filename,
@@ -81,6 +83,7 @@ def _checked(content: bytes, *, filename: str, media_type: str, produced_here: b
         max_bytes=max_upload_bytes(),
         declared=media_type,
         inspect_pdf=not produced_here,
+        pdf_embedded_files=True,
     )
     return detected, content_types.safe_filename(filename)
 

@@ -58,10 +58,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: the origin of every event, and the record of every refusal, the ones made by
+    # the middleware below included (an unknown host, a body too large, a broken form).
+    "govdoc.web.audit_origin.AuditOriginMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "govdoc.web.middleware.SecurityHeadersMiddleware",
     "govdoc.api.middleware.ApiProblemMiddleware",
-    "govdoc.web.audit_origin.AuditOriginMiddleware",
     "govdoc.web.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.utils.translation import gettext as _
+
+from govdoc.web.refusals import refusal_page
 
 
 class RejectNulMiddleware:
@@ -65,9 +66,10 @@ class SecurityHeadersMiddleware:
 
 class RequestSizeLimitMiddleware:
     """A request whose declared body is larger than ``GOVDOC_MAX_REQUEST_BYTES`` is refused
-    (413) before any of it is read. ``govdoc serve`` (waitress) holds the same limit itself and
-    also stops a chunked body that grows past it; this check gives the page or the API a clear
-    answer under any other WSGI server. The API's answer becomes problem+json on its way out."""
+    (413) before any of it is read: the styled page, or problem+json under ``/api/``, and a
+    ``security.request_refused`` event. ``govdoc serve`` (waitress) does not read such a body
+    at all and hands the request here without it (``cli.webserver``), so this is GovDoc's one
+    answer to it under any WSGI server."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -77,11 +79,7 @@ class RequestSizeLimitMiddleware:
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
-            return HttpResponseBadRequest(_("The request's Content-Length is not a number."))
+            return refusal_page(request, status=400, reason="content-length-invalid")
         if declared > self.limit:
-            megabytes = f"{self.limit / (1024 * 1024):.0f} MB"
-            text = _("The request is too large: at most %(limit)s may be sent at once.") % {
-                "limit": megabytes
-            }
-            return HttpResponse(text, status=413, content_type="text/plain; charset=utf-8")
+            return refusal_page(request, status=413, reason="request-too-large")
         return self.get_response(request)

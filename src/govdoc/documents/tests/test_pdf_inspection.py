@@ -15,7 +15,21 @@ from govdoc.audit.models import AuditEvent
 from govdoc.documents import content_types, pdf_inspection
 from govdoc.documents.errors import UnsafePdfError
 from govdoc.documents.models import Document
-from govdoc.documents.tests.samples import PDF, create_document, one_page_pdf, text_pdf
+from govdoc.documents.tests.samples import (
+    GO_TO_EMBEDDED,
+    GO_TO_REMOTE,
+    IMPORT_DATA,
+    PDF,
+    SUBMIT_FORM,
+    action_pdf,
+    create_document,
+    embedded_file_pdf,
+    file_attachment_pdf,
+    one_page_pdf,
+    rich_media_pdf,
+    text_pdf,
+    xfa_pdf,
+)
 
 MB = 1024 * 1024
 
@@ -115,6 +129,105 @@ def test_a_header_with_garbage_after_it_is_refused() -> None:
 def test_a_cycle_of_references_does_not_hang_the_check() -> None:
     pdf = one_page_pdf(catalog_extra=b"/Loop 4 0 R ", more=(b"<< /Next 5 0 R >>", b"<< /Next 4 0 R >>"))
     assert _check(pdf) == content_types.PDF
+
+
+_AGAIN = "print it to a new PDF (or scan it) and send that"
+
+
+@pytest.mark.parametrize(
+    ("pdf", "reason", "message"),
+    [
+        pytest.param(
+            xfa_pdf(),
+            pdf_inspection.XFA,
+            f"the file prilog.pdf is a PDF document with an XFA form, which is not accepted; {_AGAIN}",
+            id="xfa-form",
+        ),
+        pytest.param(
+            embedded_file_pdf(),
+            pdf_inspection.EMBEDDED_FILE,
+            "the file prilog.pdf is a PDF document with other files inside it, which is not accepted; "
+            "send each document as a file of its own, or print it to a new PDF",
+            id="embedded-files-name-tree",
+        ),
+        pytest.param(
+            file_attachment_pdf(),
+            pdf_inspection.EMBEDDED_FILE,
+            "the file prilog.pdf is a PDF document with other files inside it, which is not accepted; "
+            "send each document as a file of its own, or print it to a new PDF",
+            id="file-attachment-annotation",
+        ),
+        pytest.param(
+            action_pdf(SUBMIT_FORM),
+            pdf_inspection.FORM_ACTION,
+            "the file prilog.pdf is a PDF document with a form that sends or reads data elsewhere, "
+            f"which is not accepted; {_AGAIN}",
+            id="submit-form",
+        ),
+        pytest.param(
+            action_pdf(IMPORT_DATA),
+            pdf_inspection.FORM_ACTION,
+            "the file prilog.pdf is a PDF document with a form that sends or reads data elsewhere, "
+            f"which is not accepted; {_AGAIN}",
+            id="import-data",
+        ),
+        pytest.param(
+            action_pdf(GO_TO_REMOTE),
+            pdf_inspection.REMOTE_ACTION,
+            "the file prilog.pdf is a PDF document with a link that opens another file, which is not "
+            f"accepted; {_AGAIN}",
+            id="go-to-remote",
+        ),
+        pytest.param(
+            action_pdf(GO_TO_EMBEDDED),
+            pdf_inspection.REMOTE_ACTION,
+            "the file prilog.pdf is a PDF document with a link that opens another file, which is not "
+            f"accepted; {_AGAIN}",
+            id="go-to-embedded",
+        ),
+        pytest.param(
+            rich_media_pdf(),
+            pdf_inspection.RICH_MEDIA,
+            "the file prilog.pdf is a PDF document with embedded video, sound or other media, which is "
+            f"not accepted; {_AGAIN}",
+            id="rich-media",
+        ),
+    ],
+)
+def test_content_that_runs_sends_opens_or_hides_files_is_refused(
+    pdf: bytes, reason: str, message: str
+) -> None:
+    error = _refused(pdf)
+    assert error.details["reason"] == reason
+    assert error.message == message
+
+
+def test_an_officials_document_may_embed_files_but_nothing_active() -> None:
+    """A PDF/A-3 with its data attached (as GovDoc's own drafts and issued documents are) is an
+    official's document like any other; its scripts and actions are still refused."""
+    taken = content_types.check_upload(
+        embedded_file_pdf(),
+        filename="racun.pdf",
+        allowed={content_types.PDF},
+        max_bytes=MB,
+        pdf_embedded_files=True,
+    )
+    assert taken == content_types.PDF
+    with pytest.raises(UnsafePdfError) as caught:
+        content_types.check_upload(
+            xfa_pdf(),
+            filename="obrazac.pdf",
+            allowed={content_types.PDF},
+            max_bytes=MB,
+            pdf_embedded_files=True,
+        )
+    assert caught.value.details["reason"] == pdf_inspection.XFA
+
+
+@pytest.mark.django_db
+def test_an_official_may_upload_a_document_with_its_data_embedded(unit: Unit, handler: Person) -> None:
+    document = create_document(unit=unit, actor=handler, content=embedded_file_pdf(), filename="pdfa3.pdf")
+    assert document.current_version is not None
 
 
 @pytest.mark.django_db

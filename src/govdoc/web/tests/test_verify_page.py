@@ -126,3 +126,17 @@ def test_the_file_check_speaks_the_language_of_the_page(
         html = response.content.decode()
         assert problems(html, script, names=frozenset({"Uverenje o prebivalištu"})) == []
         assert 'lang="en"' not in section(html, "file-verdict").split('id="signatures"')[0]
+
+
+def test_a_govdoc_issued_pdf_with_its_embedded_data_still_verifies(
+    client: Client, issued: IssuedDocument
+) -> None:
+    """GovDoc's own PDF embeds the application and decision as data (PDF/A-3): a citizen could
+    not attach it to an application, but an official may store it and anyone may verify it."""
+    from govdoc.documents import pdf_inspection
+
+    pdf = pdf_of(issued)
+    assert pdf_inspection.problem(pdf) == pdf_inspection.EMBEDDED_FILE
+    assert pdf_inspection.problem(pdf, embedded_files=True) is None
+    html = upload(client, pdf)
+    assert "Authentic — This file is intact" in text(section(html, "file-verdict"))
