@@ -101,6 +101,17 @@ class EventType(StrEnum):
     DOCUMENT_REVOKED = "issuance.document_revoked"
     DOCUMENT_SUPERSEDED = "issuance.document_superseded"
     ARCHIVE_TIMESTAMP_RENEWED = "issuance.archive_timestamp_renewed"
+    # distribution: officials' own documents, sent and received
+    OUTGOING_DRAFTED = "distribution.outgoing_drafted"
+    OUTGOING_CONTENT_REPLACED = "distribution.outgoing_content_replaced"
+    OUTGOING_SENT_FOR_APPROVAL = "distribution.outgoing_sent_for_approval"
+    OUTGOING_REGISTERED = "distribution.outgoing_registered"
+    OUTGOING_SENT = "distribution.outgoing_sent"
+    OUTGOING_REJECTED = "distribution.outgoing_rejected"
+    OUTGOING_BACK_TO_DRAFT = "distribution.outgoing_back_to_draft"
+    DELIVERY_REGISTERED = "distribution.delivery_registered"
+    DELIVERY_RETURNED = "distribution.delivery_returned"
+    DELIVERY_READ = "distribution.delivery_read"
     # jobs: background work
     TASK_RETRIED = "jobs.task_retried"
     TASK_RETRIED_BY_ADMINISTRATOR = "jobs.task_retried_by_administrator"

@@ -16,6 +16,14 @@ class Disclosure(models.TextChoices):
     NOT_PUBLIC = "not_public", "Not public"
 
 
+class Direction(models.TextChoices):
+    """Which way a registered document went (the registry's columns: received from, sent to)."""
+
+    INTERNAL = "internal", "Internal"
+    INCOMING = "incoming", "Incoming"
+    OUTGOING = "outgoing", "Outgoing"
+
+
 # Roles that may create, version, seal and register documents in their agency. Archivists
 # read and keep documents; they do not write them. An agency's system account writes the
 # documents it issues directly (the API lets it do nothing else: api.auth).

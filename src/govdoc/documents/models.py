@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from govdoc.accounts.models import Agency, Unit
-from govdoc.documents.constants import Disclosure
+from govdoc.documents.constants import Direction, Disclosure
 
 
 class StoredFile(models.Model):
@@ -160,6 +160,12 @@ class RegistryEntry(models.Model):
     registered_at = models.DateTimeField()
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     subject = models.CharField(max_length=500, blank=True)
+    direction = models.CharField(max_length=16, choices=Direction.choices, default=Direction.INTERNAL)
+    correspondent = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Who sent an incoming document, or whom an outgoing one went to.",
+    )
 
     class Meta:
         ordering = ["agency", "year", "number"]

@@ -20,7 +20,13 @@ from govdoc.accounts.selectors import memberships_current
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.documents import content_types
-from govdoc.documents.constants import DOCUMENT_MEDIA_TYPES, WRITER_ROLES, Disclosure, max_upload_bytes
+from govdoc.documents.constants import (
+    DOCUMENT_MEDIA_TYPES,
+    WRITER_ROLES,
+    Direction,
+    Disclosure,
+    max_upload_bytes,
+)
 from govdoc.documents.errors import (
     AlreadyRegisteredError,
     InvalidDocumentFieldError,
@@ -629,10 +635,25 @@ def attachment_add(
 
 
 @transaction.atomic
-def document_register(*, document: Document, actor: Person, subject: str = "") -> RegistryEntry:
-    """Enter the document in its agency's registry under the next number of the current year."""
+def document_register(
+    *,
+    document: Document,
+    actor: Person,
+    subject: str = "",
+    direction: str = Direction.INTERNAL,
+    correspondent: str = "",
+) -> RegistryEntry:
+    """Enter the document in its agency's registry under the next number of the current year
+    (``direction`` and ``correspondent``: received from or sent to whom)."""
     _require_writer(actor=actor, agency_id=document.agency_id)
     subject = _text(subject, field="subject", max_length=500, required=False)
+    correspondent = _text(correspondent, field="correspondent", max_length=300, required=False)
+    if direction not in Direction.values:
+        raise InvalidDocumentFieldError(
+            _("%(field)s must be one of %(values)s")
+            % {"field": "direction", "values": ", ".join(Direction.values)},
+            field="direction",
+        )
     document = Document.objects.select_for_update(of=("self",)).select_related("agency").get(pk=document.pk)
     existing = RegistryEntry.objects.select_related("agency").filter(document=document).first()
     if existing is not None:
@@ -641,10 +662,25 @@ def document_register(*, document: Document, actor: Person, subject: str = "") -
             document_id=str(document.pk),
             registry_number=existing.registry_number,
         )
-    return _registry_entry_add(document=document, agency=document.agency, actor=actor, subject=subject)
+    return _registry_entry_add(
+        document=document,
+        agency=document.agency,
+        actor=actor,
+        subject=subject,
+        direction=direction,
+        correspondent=correspondent,
+    )
 
 
-def _registry_entry_add(*, document: Document, agency: Agency, actor: Person, subject: str) -> RegistryEntry:
+def _registry_entry_add(
+    *,
+    document: Document,
+    agency: Agency,
+    actor: Person,
+    subject: str,
+    direction: str = Direction.INTERNAL,
+    correspondent: str = "",
+) -> RegistryEntry:
     """The next number of the current year for ``document`` (checked, locked, not registered)."""
     year = clock.today_local().year
     number = registry_number_take(agency=agency, year=year)
@@ -656,6 +692,8 @@ def _registry_entry_add(*, document: Document, agency: Agency, actor: Person, su
         registered_at=clock.now(),
         registered_by=actor,
         subject=subject or document.title[:500],
+        direction=direction,
+        correspondent=correspondent,
     )
     _registered_event(entry, actor=actor)
     return entry
@@ -671,5 +709,7 @@ def _registered_event(entry: RegistryEntry, *, actor: Person) -> None:
             "year": entry.year,
             "number": entry.number,
             "subject": entry.subject,
+            "direction": entry.direction,
+            "correspondent": entry.correspondent,
         },
     )

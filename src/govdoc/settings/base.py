@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "govdoc.signatures",
     "govdoc.approvals",
     "govdoc.issuance",
+    "govdoc.distribution",
     "govdoc.applications",
     "govdoc.web",
 ]

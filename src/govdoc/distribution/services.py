@@ -1,0 +1,592 @@
+"""Writes of the distribution domain: drafting an official document, sending it for approval,
+sending it once approved, and registering, returning and reading what arrives.
+
+The journey of an outgoing document:
+
+1. ``outgoing_draft``: an official of a unit drafts it (a PDF, its title, kind, classification,
+   retention period, disclosure level and recipients); it is a document of the agency with
+   one version, not yet registered.
+2. ``outgoing_send_for_approval``: the drafter proposes an e-Approval line; it must keep the
+   approval policy of the document's kind (the agency's, or one final approval by the head of
+   the drafting unit). Every decision signs the content: the PDF's hash and every field above.
+3. the line ends (``receivers.on_line_finished``, in the worker): approved, ``outgoing_finish``
+   takes the outgoing number in the agency's registry, seals the PDF with the agency's e-seal
+   (PAdES B-LTA) and delivers a copy to each recipient; rejected, the document is closed;
+   returned or withdrawn, it is a draft again.
+
+A delivered copy waits for the recipient agency's registry clerk: ``delivery_register`` makes
+it a document of the recipient agency with an incoming number, assigned to a unit (and a
+handler); ``delivery_return`` sends a misaddressed one back with the reason. Every opening of
+a received document is recorded (``delivery_open``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from govdoc.accounts.models import Agency, Person, Unit
+from govdoc.accounts.selectors import memberships_current
+from govdoc.approvals import selectors as approval_reads
+from govdoc.approvals import services as approvals
+from govdoc.approvals.errors import LinePolicyError
+from govdoc.approvals.policy import ApprovalPolicy, ProposedStep
+from govdoc.audit.services import record
+from govdoc.core import clock
+from govdoc.core.jsontypes import canonical_json
+from govdoc.distribution.constants import (
+    DEFAULT_POLICY,
+    DRAFTER_ROLES,
+    MAX_RECIPIENTS,
+    REGISTRY_ROLES,
+    RETENTION_YEARS,
+    DeliveryStatus,
+    DocumentKind,
+    OutgoingStatus,
+)
+from govdoc.distribution.errors import (
+    DeliveryStateError,
+    InvalidOutgoingError,
+    NotAllowedToDraftError,
+    NotRegistryClerkError,
+    NotTheDrafterError,
+    OutgoingStateError,
+)
+from govdoc.distribution.models import Delivery, KindPolicy, OutgoingDocument, Reading
+from govdoc.documents.constants import Direction, Disclosure
+from govdoc.documents.refusals import audited_upload_refusals
+from govdoc.documents.services import document_create, document_register, version_add, version_add_sealed
+from govdoc.documents.storage import file_read
+from govdoc.signatures.services import pdf_seal
+
+PDF = "application/pdf"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An agency, and the unit of it the document is addressed to (None: the agency)."""
+
+    agency: Agency
+    unit: Unit | None = None
+
+
+def _roles_in(person: Person, *, agency_id: uuid.UUID, unit_id: uuid.UUID | None = None) -> set[str]:
+    held = memberships_current(person=person).filter(unit__agency_id=agency_id)
+    if unit_id is not None:
+        held = held.filter(unit_id=unit_id)
+    return {str(role) for role in held.values_list("role", flat=True)}
+
+
+def _recipient_errors(recipients: Sequence[Recipient], *, unit: Unit) -> dict[str, str]:
+    if not recipients:
+        return {"recipients": _("Name at least one recipient.")}
+    if len(recipients) > MAX_RECIPIENTS:
+        return {"recipients": _("At most %(max)s recipients.") % {"max": MAX_RECIPIENTS}}
+    seen: set[tuple[uuid.UUID, uuid.UUID | None]] = set()
+    for index, r in enumerate(recipients):
+        key = (r.agency.pk, r.unit.pk if r.unit is not None else None)
+        if r.unit is not None and r.unit.agency_id != r.agency.pk:
+            return {f"recipients.{index}": _("The unit belongs to another agency.")}
+        if r.unit is not None and r.unit.pk == unit.pk:
+            return {f"recipients.{index}": _("A document is not sent to the unit that drafts it.")}
+        if key in seen:
+            return {f"recipients.{index}": _("This recipient is named twice.")}
+        seen.add(key)
+    return {}
+
+
+def _field_errors(
+    *,
+    title: str,
+    kind: str,
+    retention_years: int | None,
+    disclosure: str,
+    legal_ground: str,
+    recipients: Sequence[Recipient],
+    unit: Unit,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not title.strip():
+        errors["title"] = _("Enter the title.")
+    if kind not in DocumentKind.values:
+        errors["kind"] = _("Choose one of the offered kinds.")
+    if retention_years is not None and retention_years not in RETENTION_YEARS:
+        errors["retention_years"] = _("Choose one of the offered retention periods.")
+    if disclosure not in Disclosure.values:
+        errors["disclosure"] = _("Choose one of the offered disclosure levels.")
+    elif disclosure != Disclosure.PUBLIC and not legal_ground.strip():
+        errors["legal_ground"] = _(
+            "A document that is not fully public needs the legal ground for withholding it."
+        )
+    errors.update(_recipient_errors(recipients, unit=unit))
+    return errors
+
+
+@audited_upload_refusals
+@transaction.atomic
+def outgoing_draft(
+    *,
+    actor: Person,
+    unit: Unit,
+    title: str,
+    kind: str,
+    classification_code: str,
+    retention_years: int | None,
+    disclosure: str,
+    legal_ground: str = "",
+    content: bytes,
+    filename: str,
+    recipients: Sequence[Recipient],
+    in_reply_to: Delivery | None = None,
+) -> OutgoingDocument:
+    """Draft an official document in ``unit`` (the actor drafts there) from a PDF. Refuses
+    every bad field at once (``InvalidOutgoingError``), nothing written."""
+    if not _roles_in(actor, agency_id=unit.agency_id, unit_id=unit.pk) & DRAFTER_ROLES:
+        raise NotAllowedToDraftError(
+            _("you hold no role in this unit that may draft its documents"), unit_id=str(unit.pk)
+        )
+    errors = _field_errors(
+        title=title,
+        kind=kind,
+        retention_years=retention_years,
+        disclosure=disclosure,
+        legal_ground=legal_ground,
+        recipients=recipients,
+        unit=unit,
+    )
+    if in_reply_to is not None and (
+        in_reply_to.agency_id != unit.agency_id or in_reply_to.status != DeliveryStatus.REGISTERED
+    ):
+        errors["in_reply_to"] = _("Only a document your agency registered can be answered.")
+    if errors:
+        raise InvalidOutgoingError(
+            _("The draft has errors: %(fields)s") % {"fields": ", ".join(sorted(errors))}, errors=errors
+        )
+    document = document_create(
+        agency=unit.agency,
+        owner_unit=unit,
+        author=actor,
+        title=title,
+        doc_type=kind,
+        classification_code=classification_code,
+        disclosure=disclosure,
+        legal_ground=legal_ground,
+        content=content,
+        filename=filename,
+        media_type=PDF,
+        actor=actor,
+    )
+    _require_pdf(document.current_version.media_type if document.current_version else "")
+    outgoing = OutgoingDocument.objects.create(
+        agency=unit.agency,
+        unit=unit,
+        drafter=actor,
+        document=document,
+        kind=kind,
+        retention_years=retention_years,
+        in_reply_to=in_reply_to,
+        created_at=clock.now(),
+    )
+    Delivery.objects.bulk_create(
+        [Delivery(outgoing=outgoing, agency=r.agency, unit=r.unit) for r in recipients]
+    )
+    record(
+        "distribution.outgoing_drafted",
+        actor=actor,
+        target=outgoing,
+        data={
+            "document_id": str(document.pk),
+            "kind": kind,
+            "classification_code": document.classification_code,
+            "retention_years": retention_years,
+            "disclosure": disclosure,
+            "recipients": [_recipient_label(r) for r in recipients],
+            "in_reply_to": str(in_reply_to.pk) if in_reply_to is not None else None,
+        },
+    )
+    return outgoing
+
+
+def _require_pdf(media_type: str) -> None:
+    if media_type != PDF:
+        raise InvalidOutgoingError(
+            _("An official document is sent as a PDF."), errors={"file": _("Upload the document as a PDF.")}
+        )
+
+
+def _recipient_label(r: Recipient) -> str:
+    return r.agency.code + (f"/{r.unit.code}" if r.unit is not None else "")
+
+
+def _locked(outgoing: OutgoingDocument) -> OutgoingDocument:
+    return (
+        OutgoingDocument.objects.select_for_update(of=("self",))
+        .select_related("document", "agency", "unit")
+        .get(pk=outgoing.pk)
+    )
+
+
+def _require_draft_of(outgoing: OutgoingDocument, actor: Person) -> None:
+    if outgoing.drafter_id != actor.pk:
+        raise NotTheDrafterError(
+            _("only the drafter may change or send this draft"), outgoing_id=str(outgoing.pk)
+        )
+    if outgoing.status != OutgoingStatus.DRAFT:
+        raise OutgoingStateError(
+            _("the document is %(status)s, not a draft")
+            % {"status": OutgoingStatus(outgoing.status).label.lower()},
+            outgoing_id=str(outgoing.pk),
+        )
+
+
+@audited_upload_refusals
+@transaction.atomic
+def outgoing_content_replace(
+    *, outgoing: OutgoingDocument, content: bytes, filename: str, actor: Person
+) -> OutgoingDocument:
+    """A corrected PDF for a draft: a new version (the earlier one stays)."""
+    outgoing = _locked(outgoing)
+    _require_draft_of(outgoing, actor)
+    version = version_add(
+        document=outgoing.document, content=content, filename=filename, media_type=PDF, actor=actor
+    )
+    _require_pdf(version.media_type)
+    record(
+        "distribution.outgoing_content_replaced",
+        actor=actor,
+        target=outgoing,
+        data={"version": version.number, "sha256": version.file_id},
+    )
+    return outgoing
+
+
+def content_sha256(outgoing: OutgoingDocument) -> str:
+    """What the approvers approve and sign: the PDF's hash and everything the document is
+    sent with (title, kind, classification, retention, disclosure, recipients)."""
+    document = outgoing.document
+    version = document.current_version
+    recipients = sorted(
+        f"{agency}/{unit or ''}" for agency, unit in outgoing.deliveries.values_list("agency_id", "unit_id")
+    )
+    return hashlib.sha256(
+        canonical_json(
+            {
+                "format": "govdoc.outgoing/1",
+                "document_id": str(document.pk),
+                "pdf_sha256": version.file_id if version is not None else "",
+                "title": document.title,
+                "kind": outgoing.kind,
+                "classification_code": document.classification_code,
+                "retention_years": outgoing.retention_years,
+                "disclosure": document.disclosure,
+                "legal_ground": document.legal_ground,
+                "recipients": [*recipients],
+                "in_reply_to": str(outgoing.in_reply_to_id) if outgoing.in_reply_to_id else None,
+            }
+        )
+    ).hexdigest()
+
+
+def policy_of(*, agency_id: uuid.UUID, kind: str) -> ApprovalPolicy:
+    """The approval policy of ``kind`` in the agency: its own, or ``DEFAULT_POLICY``."""
+    found = KindPolicy.objects.filter(agency_id=agency_id, kind=kind).first()
+    return found.approval_policy if found is not None else DEFAULT_POLICY
+
+
+@transaction.atomic
+def outgoing_send_for_approval(
+    *, outgoing: OutgoingDocument, steps: Sequence[approvals.StepSpec], actor: Person
+) -> OutgoingDocument:
+    """The drafter sends the draft on an e-Approval line of ``steps``; refused with every
+    reason if the line breaks the policy of the document's kind (nothing written but the
+    audited refusal of the approvals domain)."""
+    outgoing = _locked(outgoing)
+    _require_draft_of(outgoing, actor)
+    document = outgoing.document
+    reasons = approval_reads.line_policy_refusals(
+        policy=policy_of(agency_id=outgoing.agency_id, kind=outgoing.kind),
+        steps=[ProposedStep(kind=s.kind, assignee_id=str(s.assignee_id), position=s.position) for s in steps],
+        agency_id=outgoing.agency_id,
+        unit_id=outgoing.unit_id,
+        doc_type=outgoing.kind,
+    )
+    if reasons:
+        raise LinePolicyError(
+            _("The approval line breaks the policy for this kind of document: %(reasons)s")
+            % {"reasons": "; ".join(reasons)},
+            errors={"steps": "; ".join(reasons)},
+        )
+    assert document.current_version is not None
+    line = approvals.line_create(
+        content_sha256=content_sha256(outgoing),
+        document=document,
+        version=document.current_version,
+        drafter=actor,
+        doc_type=outgoing.kind,
+        steps=steps,
+        actor=actor,
+    )
+    approvals.line_submit(line=line, actor=actor)
+    outgoing.status, outgoing.approval_line_id = OutgoingStatus.IN_APPROVAL, line.pk
+    outgoing.save(update_fields=["status", "approval_line_id"])
+    record(
+        "distribution.outgoing_sent_for_approval",
+        actor=actor,
+        target=outgoing,
+        data={"line_id": str(line.pk), "steps": len(steps)},
+    )
+    return outgoing
+
+
+def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str) -> OutgoingDocument:
+    """Apply the end of the document's approval line (the worker's task body). Idempotent: a
+    retried announcement changes nothing twice, and an approved document interrupted halfway
+    (number taken, not yet sealed) is finished under the number it took."""
+    with transaction.atomic():
+        outgoing = (
+            OutgoingDocument.objects.select_for_update(of=("self",))
+            .select_related("document")
+            .get(pk=outgoing_id)
+        )
+        if outgoing.approval_line_id != line_id or outgoing.status != OutgoingStatus.IN_APPROVAL:
+            return outgoing
+        if outcome == "approved":
+            approved = approval_reads.approved_content(line_id=line_id)
+            if approved is None or approved.content_sha256 != content_sha256(outgoing):
+                # the decisions did not all sign this content (it changed after they were
+                # taken): the drafter sends it again
+                outcome = "content-changed"
+        if outcome == "rejected":
+            return _close(outgoing, OutgoingStatus.REJECTED, "distribution.outgoing_rejected", line_id)
+        if outcome != "approved":
+            return _close(
+                outgoing, OutgoingStatus.DRAFT, "distribution.outgoing_back_to_draft", line_id, outcome
+            )
+        if outgoing.registry_entry_id is None:
+            outgoing.registry_entry = document_register(
+                document=outgoing.document,
+                actor=outgoing.drafter,
+                direction=Direction.OUTGOING,
+                correspondent=", ".join(_correspondents(outgoing)),
+            )
+            outgoing.save(update_fields=["registry_entry"])
+            record(
+                "distribution.outgoing_registered",
+                actor=outgoing.drafter,
+                target=outgoing,
+                data={"registry_number": outgoing.registry_entry.registry_number, "line_id": str(line_id)},
+            )
+    entry = outgoing.registry_entry
+    assert entry is not None and outgoing.document.current_version is not None
+    # Sealed outside any transaction (a remote TSA or an HSM may take seconds): the number is
+    # taken and committed, so a crash here leaves a document that the retried task seals.
+    sealed = pdf_seal(
+        pdf=file_read(outgoing.document.current_version.file),
+        agency=outgoing.agency,
+        actor=outgoing.drafter,
+        reason=f"Outgoing document {entry.registry_number}",
+    )
+    with transaction.atomic():
+        outgoing = (
+            OutgoingDocument.objects.select_for_update(of=("self",))
+            .select_related("document")
+            .get(pk=outgoing_id)
+        )
+        if outgoing.status != OutgoingStatus.IN_APPROVAL:
+            return outgoing  # a concurrent retry finished it first
+        version = version_add_sealed(
+            document=outgoing.document,
+            content=sealed,
+            filename=f"{entry.registry_number}.pdf",
+            media_type=PDF,
+            note="Sent (PAdES e-seal of the agency)",
+            actor=outgoing.drafter,
+        )
+        now = clock.now()
+        outgoing.status, outgoing.sealed_version, outgoing.sent_at = OutgoingStatus.SENT, version, now
+        outgoing.save(update_fields=["status", "sealed_version", "sent_at"])
+        delivered = outgoing.deliveries.filter(status=DeliveryStatus.PLANNED).update(
+            status=DeliveryStatus.DELIVERED, delivered_at=now
+        )
+        record(
+            "distribution.outgoing_sent",
+            actor=outgoing.drafter,
+            target=outgoing,
+            data={
+                "registry_number": entry.registry_number,
+                "version_id": str(version.pk),
+                "pdf_sha256": version.file_id,
+                "deliveries": delivered,
+            },
+        )
+    return outgoing
+
+
+def _correspondents(outgoing: OutgoingDocument) -> list[str]:
+    return [
+        d.agency.name + (f" ({d.unit.name})" if d.unit is not None else "")
+        for d in outgoing.deliveries.select_related("agency", "unit")
+    ]
+
+
+def _close(
+    outgoing: OutgoingDocument, status: OutgoingStatus, event: str, line_id: uuid.UUID, outcome: str = ""
+) -> OutgoingDocument:
+    outgoing.status = status
+    if status == OutgoingStatus.DRAFT:
+        outgoing.approval_line_id = None  # a new line starts when the drafter sends it again
+    outgoing.save(update_fields=["status", "approval_line_id"])
+    record(
+        event, actor=None, target=outgoing, data={"line_id": str(line_id), "outcome": outcome or str(status)}
+    )
+    return outgoing
+
+
+# ---------------------------------------------------------------------------- received
+
+
+def _require_registry_clerk(delivery: Delivery, actor: Person) -> None:
+    if not _roles_in(actor, agency_id=delivery.agency_id) & REGISTRY_ROLES:
+        raise NotRegistryClerkError(
+            _("only a registry clerk of the recipient agency registers or returns what arrived"),
+            delivery_id=str(delivery.pk),
+        )
+
+
+def _locked_delivery(delivery: Delivery) -> Delivery:
+    return (
+        Delivery.objects.select_for_update(of=("self",))
+        .select_related(
+            "outgoing__document", "outgoing__agency", "outgoing__registry_entry__agency", "agency"
+        )
+        .get(pk=delivery.pk)
+    )
+
+
+def _require_delivered(delivery: Delivery) -> None:
+    if delivery.status != DeliveryStatus.DELIVERED:
+        raise DeliveryStateError(
+            _("the document is %(status)s already")
+            % {"status": DeliveryStatus(delivery.status).label.lower()},
+            delivery_id=str(delivery.pk),
+        )
+
+
+@transaction.atomic
+def delivery_register(
+    *,
+    delivery: Delivery,
+    actor: Person,
+    unit: Unit,
+    handler: Person | None = None,
+    classification_code: str = "",
+) -> Delivery:
+    """The recipient's registry clerk registers a delivered document: it becomes a document of
+    the recipient agency (the same sealed PDF) under an incoming number, assigned to ``unit``
+    (and ``handler``, an official of that unit)."""
+    delivery = _locked_delivery(delivery)
+    _require_registry_clerk(delivery, actor)
+    _require_delivered(delivery)
+    errors: dict[str, str] = {}
+    if unit.agency_id != delivery.agency_id:
+        errors["unit"] = _("Assign it to a unit of your agency.")
+    elif handler is not None and not _roles_in(handler, agency_id=unit.agency_id, unit_id=unit.pk):
+        errors["handler"] = _("The handler must be an official of the assigned unit.")
+    if errors:
+        raise InvalidOutgoingError(
+            _("The registration has errors: %(fields)s") % {"fields": ", ".join(sorted(errors))},
+            errors=errors,
+        )
+    sent = delivery.outgoing
+    sender_entry = sent.registry_entry
+    assert sent.sealed_version is not None and sender_entry is not None
+    received = document_create(
+        agency=delivery.agency,
+        owner_unit=unit,
+        author=actor,
+        title=sent.document.title,
+        doc_type=sent.kind,
+        classification_code=classification_code.strip() or sent.document.classification_code,
+        disclosure=sent.document.disclosure,
+        legal_ground=sent.document.legal_ground,
+        content=file_read(sent.sealed_version.file),
+        filename=sent.sealed_version.filename,
+        media_type=PDF,
+        actor=actor,
+    )
+    entry = document_register(
+        document=received,
+        actor=actor,
+        direction=Direction.INCOMING,
+        correspondent=f"{sent.agency.name}, {sender_entry.registry_number}",
+    )
+    now = clock.now()
+    delivery.status, delivery.registered_at, delivery.received_document = (
+        DeliveryStatus.REGISTERED,
+        now,
+        received,
+    )
+    delivery.assigned_unit, delivery.handler, delivery.status_changed_by = unit, handler, actor
+    delivery.save(
+        update_fields=[
+            "status",
+            "registered_at",
+            "received_document",
+            "assigned_unit",
+            "handler",
+            "status_changed_by",
+        ]
+    )
+    record(
+        "distribution.delivery_registered",
+        actor=actor,
+        target=delivery,
+        data={
+            "registry_number": entry.registry_number,
+            "sender_registry_number": sender_entry.registry_number,
+            "document_id": str(received.pk),
+            "unit": str(unit.pk),
+            "handler": str(handler.pk) if handler is not None else None,
+        },
+    )
+    return delivery
+
+
+@transaction.atomic
+def delivery_return(*, delivery: Delivery, actor: Person, reason: str) -> Delivery:
+    """The recipient's registry clerk sends a misaddressed document back, with the reason; the
+    sender sees it beside that recipient."""
+    delivery = _locked_delivery(delivery)
+    _require_registry_clerk(delivery, actor)
+    _require_delivered(delivery)
+    reason = reason.strip()
+    if not reason or len(reason) > 500:
+        raise InvalidOutgoingError(
+            _("Say why the document is returned (at most 500 characters)."),
+            errors={"reason": _("Say why the document is returned (at most 500 characters).")},
+        )
+    delivery.status, delivery.returned_at, delivery.return_reason = (
+        DeliveryStatus.RETURNED,
+        clock.now(),
+        reason,
+    )
+    delivery.status_changed_by = actor
+    delivery.save(update_fields=["status", "returned_at", "return_reason", "status_changed_by"])
+    record("distribution.delivery_returned", actor=actor, target=delivery, data={"reason": reason})
+    return delivery
+
+
+@transaction.atomic
+def delivery_read_record(*, delivery: Delivery, actor: Person) -> Reading:
+    """``actor`` opened the received document: the first time is kept on the delivery (who
+    read it and when, for the circulation list), every time is an audit event."""
+    reading, _created = Reading.objects.get_or_create(
+        delivery=delivery, person=actor, defaults={"read_at": clock.now()}
+    )
+    record("distribution.delivery_read", actor=actor, target=delivery, data={"first": _created})
+    return reading
