@@ -75,6 +75,13 @@ def test_results_and_help_are_in_the_officials_language(home: Path, tmp_path: Pa
     english = run(home, {"LANGUAGE": "en_GB:sr"}, "verify", str(signed))
     assert english.stdout.splitlines()[0] == f"{signed}: AUTHENTIC"
 
+    # a service's refusal, translated where it is raised, follows the same language
+    refused = run(
+        home, {"LANG": "sr_RS.UTF-8"}, "sign", str(source), "-o", str(tmp_path / "x.pdf"), "--seal", "x"
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.strip().startswith("govdoc: грешка: непознат орган 'x' (познати: ")
+
     cyrillic = run(home, {"LANG": "sr_RS.UTF-8"}, "token", "list", "--account", "nobody")
     assert cyrillic.returncode == 0 and cyrillic.stdout.strip() == "нема токена"
 

@@ -62,7 +62,7 @@ msgstr ""
         (
             "npr. 2027-05-28T09:00+02:00 ili 2027-05-28T07:00Z",
             "нпр. 2027-05-28T09:00+02:00 или 2027-05-28T07:00Z",
-        ),  # noqa: E501
+        ),
         ("razlog (keyCompromise, `superseded`)", "разлог (keyCompromise, `superseded`)"),
         ("nema naloga '%(username)s'", "нема налога '%(username)s'"),
         ("govdoc: greška: potpis PAdES B-LTA", "govdoc: грешка: потпис PAdES B-LTA"),
