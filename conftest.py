@@ -20,6 +20,13 @@ def _fast_password_hashing(settings: Settings) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _command_in_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``govdoc`` speaks the terminal's language; tests that run it read its English, whatever
+    the machine's locale (tests/flows/test_cli_language.py asks for the others)."""
+    monkeypatch.setenv("GOVDOC_LANGUAGE", "en")
+
+
+@pytest.fixture(autouse=True)
 def _generous_rate_limits(settings: Settings) -> None:
     """Tests send many verifications from one address in seconds (API fuzzing, journeys); the
     tests about rate limits set the rates they check (web/tests/test_login.py)."""

@@ -51,7 +51,8 @@ def test_citizen_signs_up_sees_field_errors_then_logs_in(live_server: Any, page:
     assert page.get_by_role("alert").inner_text() == "Korisničko ime ili lozinka nisu tačni."
     page.get_by_label("Lozinka", exact=True).fill("very-long-passphrase-42")
     page.get_by_role("button", name="Prijavi se").click()
-    page.wait_for_url(f"{live_server.url}/")
+    # he chose Cyrillic when signing up: the pages turn to it, and the address says so
+    page.wait_for_url(f"{live_server.url}/?lang=sr-Cyrl")
     assert "Milan Milanović" in page.locator("header").inner_text()
 
 

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 def run(home: Path, *args: str, demo_data: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVDOC_", "DJANGO_"))}
     env["GOVDOC_HOME"] = str(home)
+    env["GOVDOC_LANGUAGE"] = "en"  # what the command says, whatever the machine's locale
     if demo_data:  # the demo agencies (mup, ...) are asked for explicitly
         env["GOVDOC_DEMO_DATA"] = "1"
     return subprocess.run(

@@ -44,6 +44,7 @@ def run(home: Path, extra: dict[str, str], *args: str) -> subprocess.CompletedPr
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GOVDOC_", "DJANGO_", "SOFTHSM2"))}
     env.update(extra)
     env["GOVDOC_HOME"] = str(home)
+    env["GOVDOC_LANGUAGE"] = "en"  # what the command says, whatever the machine's locale
     env["GOVDOC_DEMO_DATA"] = "1"  # the demo agencies (mup, ...) are asked for explicitly
     return subprocess.run(
         [sys.executable, "-m", "govdoc.cli.main", *args],

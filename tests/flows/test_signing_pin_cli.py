@@ -39,10 +39,27 @@ def test_unblocking_an_unknown_account_is_one_line(db: None, capsys: pytest.Capt
     assert capsys.readouterr().err.strip() == "govdoc: error: no account 'nobody'"
 
 
-def test_a_services_refusal_is_one_line_in_the_default_language(
-    handler: Person, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("language", "line"),
+    [
+        ("sr-Latn", "govdoc: greška: ovaj službenik još nema sertifikat za potpisivanje"),
+        ("sr-Cyrl", "govdoc: грешка: овај службеник још нема сертификат за потписивање"),
+    ],
+)
+def test_a_services_refusal_is_one_line_in_the_officials_language(
+    handler: Person,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    language: str,
+    line: str,
 ) -> None:
-    """``govdoc`` tells a service's refusal in GovDoc's default language (Serbian Latin)."""
+    """``govdoc`` tells a service's refusal (translated by the domain where it is raised) in the
+    language of the official at the terminal, and leaves Django's language as it was."""
+    from django.utils import translation
+
+    monkeypatch.setenv("GOVDOC_LANGUAGE", language)
+    before = translation.get_language()
     assert main(["pin", "unblock", "handler"]) == 2  # the handler has no signing key yet
     said = capsys.readouterr().err.strip()
-    assert said == "govdoc: error: ovaj službenik još nema sertifikat za potpisivanje"
+    assert said == line
+    assert translation.get_language() == before

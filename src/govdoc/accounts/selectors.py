@@ -7,6 +7,7 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils import translation
 
 from govdoc.accounts.constants import AccountKind, Role
 from govdoc.accounts.errors import AgencyNotFoundError, ApiTokenNotFoundError
@@ -17,8 +18,13 @@ from govdoc.core import clock
 def agency_by_code(code: str) -> Agency:
     agency = Agency.objects.filter(code=code, is_active=True).first()
     if agency is None:
-        known = ", ".join(Agency.objects.filter(is_active=True).values_list("code", flat=True)) or "none"
-        raise AgencyNotFoundError(f"unknown agency {code!r} (known: {known})", agency=code)
+        codes = Agency.objects.filter(is_active=True).values_list("code", flat=True)
+        known = ", ".join(codes) or translation.gettext("none")
+        raise AgencyNotFoundError(
+            translation.gettext("unknown agency '%(code)s' (known: %(known)s)")
+            % {"code": code, "known": known},
+            agency=code,
+        )
     return agency
 
 

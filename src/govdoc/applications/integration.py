@@ -13,6 +13,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils import translation
+
 from govdoc.accounts.models import Agency, Person
 from govdoc.applications.errors import IllegalTransitionError
 from govdoc.applications.specs import ApprovalPolicy, LineStep
@@ -106,7 +108,9 @@ def approval_line_stop_withdrawn(*, line_id: uuid.UUID, actor: Person) -> None:
         approvals.line_cancel(line_id=line_id, reason=REASON_APPLICANT_WITHDREW, actor=actor)
     except LineStateError as exc:
         raise IllegalTransitionError(
-            "the decision on this application has already been taken: it can no longer be withdrawn",
+            translation.gettext(
+                "the decision on this application has already been taken: it can no longer be withdrawn"
+            ),
             line_id=str(line_id),
         ) from exc
 

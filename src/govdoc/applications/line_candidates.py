@@ -10,6 +10,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django.utils import translation
+
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import officials_of_agency
 from govdoc.applications import integration
@@ -52,7 +54,9 @@ def line_candidates(*, viewer: Viewer, application_id: uuid.UUID | str) -> LineC
         viewer=viewer, application_id=application_id, purpose="choose the approval line"
     )
     if not isinstance(viewer, Person) or not is_official_of_unit(person=viewer, unit_id=application.unit_id):
-        raise ApplicationNotFoundError("no such application", application_id=str(application_id))
+        raise ApplicationNotFoundError(
+            translation.gettext("no such application"), application_id=str(application_id)
+        )
     people = [p for p in officials_of_agency(agency_id=application.agency_id) if p.pk != viewer.pk]
     roles, delegated = integration.approval_roles(
         person_ids=[str(p.pk) for p in people],

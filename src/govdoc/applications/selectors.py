@@ -122,7 +122,9 @@ def application_get(
         else None
     )
     if application is None or not _visible(application, viewer):
-        raise ApplicationNotFoundError("no such application", application_id=str(application_id))
+        raise ApplicationNotFoundError(
+            translation.gettext("no such application"), application_id=str(application_id)
+        )
     if application.applicant_id != viewer.pk:
         fields = [*PERSONAL_DATA_FIELDS, *(f"data.{name}" for name in sorted(application.data))]
         record_access(actor=viewer, target=application, purpose=purpose, fields=fields)
@@ -135,7 +137,9 @@ def timeline(*, application: Application, viewer: Viewer) -> QuerySet[Applicatio
     Ordered by the event's serial id: events of one application are written under its row lock,
     so their ids follow the real order even if two servers' clocks disagree."""
     if not _visible(application, viewer):
-        raise ApplicationNotFoundError("no such application", application_id=str(application.pk))
+        raise ApplicationNotFoundError(
+            translation.gettext("no such application"), application_id=str(application.pk)
+        )
     return ApplicationEvent.objects.filter(application=application).order_by("id")
 
 
@@ -229,7 +233,7 @@ def inbox_message_get(*, viewer: Viewer, message_id: uuid.UUID | str) -> InboxMe
     pk = _uuid(message_id)
     message = InboxMessage.objects.filter(pk=pk).first() if pk else None
     if message is None or not isinstance(viewer, Person) or message.recipient_id != viewer.pk:
-        raise InboxMessageNotFoundError("no such message", message_id=str(message_id))
+        raise InboxMessageNotFoundError(translation.gettext("no such message"), message_id=str(message_id))
     return message
 
 
@@ -290,7 +294,9 @@ def attachment_content(
         else None
     )
     if attachment is None:
-        raise ApplicationNotFoundError("no such attachment", attachment_id=str(attachment_id))
+        raise ApplicationNotFoundError(
+            translation.gettext("no such attachment"), attachment_id=str(attachment_id)
+        )
     return attachment, file_read(attachment.file)
 
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator
 
 import django
 
+from govdoc.cli import language
+
 Progress = Callable[[str], None]
 
 
@@ -22,6 +24,7 @@ def stderr_progress(message: str) -> None:
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govdoc.settings")
     django.setup()
+    language.django_follow()
 
 
 # Any constant will do: the key of PostgreSQL's advisory lock that one process at a time holds

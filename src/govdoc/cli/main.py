@@ -19,21 +19,29 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from govdoc import __version__
-from govdoc.cli import bootstrap
+from govdoc.cli import bootstrap, language
+from govdoc.cli.language import gettext as _
+from govdoc.cli.language import ngettext
 
 if TYPE_CHECKING:
     from govdoc.accounts.models import Person
+    from govdoc.audit.verification import ChainReport
 
 EXIT_OK = 0
 EXIT_ERROR = 2
 # ``govdoc verify``: 0 only for authentic; each other verdict has its own status.
 VERDICT_EXIT = {"authentic": 0, "altered": 3, "certificate_problem": 4, "cannot_be_verified": 5}
-VERDICT_TEXT = {
-    "authentic": "AUTHENTIC",
-    "altered": "ALTERED",
-    "certificate_problem": "CERTIFICATE PROBLEM",
-    "cannot_be_verified": "CANNOT BE VERIFIED",
-}
+
+
+def verdict_text(state: str) -> str:
+    """A verdict as ``govdoc verify`` prints it, in capitals, in the command's language."""
+    texts = {
+        "authentic": _("AUTHENTIC"),
+        "altered": _("ALTERED"),
+        "certificate_problem": _("CERTIFICATE PROBLEM"),
+        "cannot_be_verified": _("CANNOT BE VERIFIED"),
+    }
+    return texts.get(state, state)
 
 
 class CliError(Exception):
@@ -43,26 +51,29 @@ class CliError(Exception):
 def _read_input(path: str) -> bytes:
     p = Path(path)
     if not p.exists():
-        raise CliError(f"{path}: no such file")
+        raise CliError(_("%(path)s: no such file") % {"path": path})
     if p.is_dir():
-        raise CliError(f"{path}: is a folder, not a file")
+        raise CliError(_("%(path)s: is a folder, not a file") % {"path": path})
     try:
         return p.read_bytes()
     except OSError as exc:
-        raise CliError(f"{path}: cannot be read ({exc.strerror})") from exc
+        raise CliError(_("%(path)s: cannot be read (%(why)s)") % {"path": path, "why": exc.strerror}) from exc
 
 
 def _write_output(path: str, data: bytes) -> None:
     target = Path(path)
     if not target.parent.exists():
-        raise CliError(f"{path}: the folder {target.parent} does not exist")
+        raise CliError(
+            _("%(path)s: the folder %(folder)s does not exist") % {"path": path, "folder": target.parent}
+        )
     tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
         tmp.write_bytes(data)
         tmp.replace(target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise CliError(f"{path}: cannot be written ({exc.strerror})") from exc
+        why = {"path": path, "why": exc.strerror}
+        raise CliError(_("%(path)s: cannot be written (%(why)s)") % why) from exc
 
 
 # -- subcommands ------------------------------------------------------------------------------
@@ -88,8 +99,11 @@ def cmd_sign(args: argparse.Namespace) -> int:
         raise CliError(f"{args.input}: {exc.message}") from exc
     _write_output(args.output, signed)
     print(
-        f"{args.output}: sealed by {agency.name} "
-        "(PAdES B-LTA: timestamped, with validation data and a document timestamp)"
+        _(
+            "%(file)s: sealed by %(agency)s "
+            "(PAdES B-LTA: timestamped, with validation data and a document timestamp)"
+        )
+        % {"file": args.output, "agency": agency.name}
     )
     return EXIT_OK
 
@@ -104,7 +118,7 @@ def _default_agency() -> str:
         return str(code)
     first = agencies_all().order_by("code").first()
     if first is None:
-        raise CliError("no agency exists yet: create one in the admin, or pass --seal CODE")
+        raise CliError(_("no agency exists yet: create one in the admin, or pass --seal CODE"))
     return first.code
 
 
@@ -117,13 +131,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"file": args.file, **report.to_json()}, ensure_ascii=False, indent=2))
     else:
-        print(f"{args.file}: {VERDICT_TEXT[report.state.value]}")
+        print(f"{args.file}: {verdict_text(report.state.value)}")
         for reason in report.reasons:
             print(f"  - {reason}")
         for sig in report.signatures:
             when = sig.timestamp_time or sig.signing_time
-            verb = "document timestamp by" if sig.kind == "document_timestamp" else "signed by"
-            print(f"  {verb} {sig.signer_subject}" + (f" at {when.isoformat()}" if when else ""))
+            names = {"signer": sig.signer_subject, "when": when.isoformat() if when else ""}
+            if sig.kind == "document_timestamp" and when:
+                line = _("document timestamp by %(signer)s at %(when)s")
+            elif sig.kind == "document_timestamp":
+                line = _("document timestamp by %(signer)s")
+            else:
+                line = _("signed by %(signer)s at %(when)s") if when else _("signed by %(signer)s")
+            print("  " + line % names)
     return VERDICT_EXIT[report.state.value]
 
 
@@ -163,11 +183,18 @@ def cmd_verify_approvals(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(f"{args.file}: {'VALID' if report.ok else 'NOT VALID'} ({VERDICT_TEXT[report.state.value]})")
+        valid = _("VALID") if report.ok else _("NOT VALID")
+        print(f"{args.file}: {valid} ({verdict_text(report.state.value)})")
         for d in report.decisions:
-            print(
-                f"  {d.position}. {d.kind} {d.decision} by {d.decided_by} at {d.decided_at} [{d.state.value}]"
-            )
+            line = _("%(position)s. %(kind)s %(decision)s by %(person)s at %(when)s [%(state)s]") % {
+                "position": d.position,
+                "kind": d.kind,
+                "decision": d.decision,
+                "person": d.decided_by,
+                "when": d.decided_at,
+                "state": verdict_text(d.state.value),
+            }
+            print("  " + line)
         for problem in report.problems:
             print(f"  - {problem}")
     return EXIT_OK if report.ok else VERDICT_EXIT.get(report.state.value, 3) or 3
@@ -181,10 +208,39 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(report.summary())
+        print(_audit_summary(report))
         for problem in report.problems[:20]:
             print(f"  - {problem.message}")
     return EXIT_OK if report.ok else 1
+
+
+def _audit_summary(report: ChainReport) -> str:
+    """The report's one-line summary in the command's language (``report.summary()`` is the
+    English one the JSON gives); a problem's own sentence stays as the verifier wrote it."""
+    if report.first is None:
+        names = {
+            "events": report.events_checked,
+            "seq": report.last_seq,
+            "hash": report.last_hash[:12] + "…",
+            "checkpoints": sum(1 for c in report.checkpoints if c.chain_matches),
+        }
+        if report.signatures_checked:
+            text = _(
+                "The audit chain is intact: %(events)s events up to #%(seq)s (hash %(hash)s); "
+                "%(checkpoints)s signed checkpoint(s) match."
+            )
+        else:
+            text = _(
+                "The audit chain is intact: %(events)s events up to #%(seq)s (hash %(hash)s); "
+                "%(checkpoints)s checkpoint(s) match."
+            )
+        return text % names
+    summary = _("The audit chain has been tampered with: %(problem)s.") % {"problem": report.first.message}
+    more = len(report.problems) - 1
+    if more:
+        listed = ngettext("(%(count)d more problem listed)", "(%(count)d more problems listed)", more)
+        summary += " " + listed % {"count": more}
+    return summary
 
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
@@ -192,7 +248,10 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     from govdoc.signatures.audit_anchor import audit_checkpoint
 
     checkpoint = audit_checkpoint(actor="cli")
-    print(f"checkpoint at event #{checkpoint.seq}, head {checkpoint.head_hash[:16]}…, signed and timestamped")
+    print(
+        _("checkpoint at event #%(seq)s, head %(hash)s…, signed and timestamped")
+        % {"seq": checkpoint.seq, "hash": checkpoint.head_hash[:16]}
+    )
     return EXIT_OK
 
 
@@ -229,12 +288,22 @@ def cmd_pki_status(args: argparse.Namespace) -> int:
             )
         )
         return EXIT_OK
-    print(f"PKI folder:    {status.folder}")
-    print(f"root CA:       {status.root_subject} (valid until {status.root_not_after[:10]})")
-    print(f"keys:          {status.key_backend}")
-    print(f"timestamps:    {status.timestamps}")
-    print(f"CRL valid to:  {status.crl_next_update[:19]}")
-    print(f"{'serial':<42} {'kind':<7} {'status':<9} {'valid until':<11} holder")
+    rows = [
+        (_("PKI folder:"), status.folder),
+        (
+            _("root CA:"),
+            _("%(subject)s (valid until %(day)s)")
+            % {"subject": status.root_subject, "day": status.root_not_after[:10]},
+        ),
+        (_("keys:"), status.key_backend),
+        (_("timestamps:"), status.timestamps),
+        (_("CRL valid to:"), status.crl_next_update[:19]),
+    ]
+    width = max(len(label) for label, _value in rows) + 1
+    for label, value in rows:
+        print(f"{label:<{width}}{value}")
+    serial, kind, state, until, who = _("serial"), _("kind"), _("status"), _("valid until"), _("holder")
+    print(f"{serial:<42} {kind:<7} {state:<9} {until:<11} {who}")
     for c in status.certificates:
         holder = names.get(c.holder) or c.holder
         print(f"{c.serial:<42} {c.kind:<7} {certificate_status(c):<9} {c.not_after.date()!s:<11} {holder}")
@@ -262,15 +331,19 @@ def cmd_pki_revoke(args: argparse.Namespace) -> int:
             since = dt.datetime.fromisoformat(args.since)
         except ValueError as exc:
             raise CliError(
-                f"--since {args.since!r} is not an ISO 8601 time (e.g. 2027-05-28T09:00+02:00)"
+                _("--since '%(value)s' is not an ISO 8601 time (e.g. 2027-05-28T09:00+02:00)")
+                % {"value": args.since}
             ) from exc
         if since.utcoffset() is None:
-            raise CliError("--since needs a time zone (e.g. 2027-05-28T09:00+02:00 or ...Z)")
+            raise CliError(_("--since needs a time zone (e.g. 2027-05-28T09:00+02:00 or 2027-05-28T07:00Z)"))
     revoked = services.certificate_revoke(
         serial=args.serial, reason=args.reason, actor="cli", effective_at=since
     )
-    when = revoked.revoked_at.isoformat() if revoked.revoked_at else "now"
-    print(f"revoked {revoked.serial} ({revoked.holder}) as of {when}; the CRL is updated")
+    when = revoked.revoked_at.isoformat() if revoked.revoked_at else _("now")
+    print(
+        _("revoked %(serial)s (%(holder)s) as of %(when)s; the CRL is updated")
+        % {"serial": revoked.serial, "holder": revoked.holder, "when": when}
+    )
     return EXIT_OK
 
 
@@ -313,7 +386,7 @@ def _expiry(text: str) -> dt.datetime:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError as exc:
-        raise CliError(f"--expires {text!r}: give a date as YYYY-MM-DD") from exc
+        raise CliError(_("--expires '%(value)s': give a date as YYYY-MM-DD") % {"value": text}) from exc
     return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=clock.DISPLAY_TZ)
 
 
@@ -322,7 +395,7 @@ def _account(username: str) -> Person:
 
     person = person_by_username(username)
     if person is None:
-        raise CliError(f"no account {username!r}")
+        raise CliError(_("no account '%(username)s'") % {"username": username})
     return person
 
 
@@ -338,9 +411,13 @@ def cmd_token_create(args: argparse.Namespace) -> int:
         scopes=args.scope or [],
         actor="cli",
     )
-    print(f"token {token.pk} for {args.account} ({token.name}), expires {token.expires_at.isoformat()}")
-    print(f"scopes: {', '.join(token.scopes) or '(none: acts as the account)'}")
-    print("secret (shown once, keep it in the system's secret store):")
+    print(
+        _("token %(id)s for %(account)s (%(name)s), expires %(when)s")
+        % {"id": token.pk, "account": args.account, "name": token.name, "when": token.expires_at.isoformat()}
+    )
+    scopes = ", ".join(token.scopes) or _("(none: acts as the account)")
+    print(_("scopes: %(scopes)s") % {"scopes": scopes})
+    print(_("secret (shown once, keep it in the system's secret store):"))
     print(secret)
     return EXIT_OK
 
@@ -369,12 +446,13 @@ def cmd_token_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return EXIT_OK
     for row in rows:
+        expires = _("expires %(day)s") % {"day": str(row["expires_at"])[:10]}
         print(
             f"{row['id']}  {row['state']:<8}  {row['account']} ({row['account_kind']})  {row['name']}  "
-            f"expires {str(row['expires_at'])[:10]}  {' '.join(row['scopes'])}"
+            f"{expires}  {' '.join(row['scopes'])}"
         )
     if not rows:
-        print("no tokens")
+        print(_("no tokens"))
     return EXIT_OK
 
 
@@ -384,7 +462,10 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     from govdoc.accounts.services import api_token_revoke
 
     token = api_token_revoke(token=api_token_get(args.token_id), actor="cli")
-    print(f"token {token.pk} ({token.name}) revoked at {token.revoked_at}")
+    print(
+        _("token %(id)s (%(name)s) revoked at %(when)s")
+        % {"id": token.pk, "name": token.name, "when": token.revoked_at}
+    )
     return EXIT_OK
 
 
@@ -393,12 +474,18 @@ def cmd_system_account_create(args: argparse.Namespace) -> int:
     from govdoc.accounts.selectors import agency_by_code, units_of_agency
     from govdoc.accounts.services import system_account_create
 
-    agency_code, _, unit_code = args.unit.partition("/")
+    agency_code, _slash, unit_code = args.unit.partition("/")
     unit = units_of_agency(agency=agency_by_code(agency_code)).filter(code=unit_code).first()
     if unit is None:
-        raise CliError(f"--unit {args.unit!r}: no such unit (give AGENCY/UNIT, e.g. mup/pu-beograd)")
+        raise CliError(
+            _("--unit '%(value)s': no such unit (give AGENCY/UNIT, e.g. `mup/pu-beograd`)")
+            % {"value": args.unit}
+        )
     system = system_account_create(unit=unit, username=args.username, name=args.name, actor="cli")
-    print(f"system account {system.username} in {args.unit}: API only, no password")
+    print(
+        _("system account %(username)s in %(unit)s: API only, no password")
+        % {"username": system.username, "unit": args.unit}
+    )
     return EXIT_OK
 
 
@@ -410,9 +497,12 @@ def cmd_pin_unblock(args: argparse.Namespace) -> int:
 
     person = person_by_username(args.username)
     if person is None:
-        raise CliError(f"no account {args.username!r}")
+        raise CliError(_("no account '%(username)s'") % {"username": args.username})
     row = signing_pin_unblock(person=person, actor="cli")
-    print(f"signing key of {person.username} ({row.certificate_serial}) unblocked; wrong PINs reset to 0")
+    print(
+        _("signing key of %(username)s (%(serial)s) unblocked; wrong PINs reset to 0")
+        % {"username": person.username, "serial": row.certificate_serial}
+    )
     return EXIT_OK
 
 
@@ -438,116 +528,124 @@ def cmd_demo_totp(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="govdoc",
-        description="GovDoc e-Document system. State lives in GOVDOC_HOME (default ./var).",
+        description=_("GovDoc e-Document system. State lives in GOVDOC_HOME (default `./var`)."),
     )
     parser.add_argument("--version", action="version", version=f"govdoc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("demo", help="start the embedded default: web server, worker, demo data")
+    p = sub.add_parser("demo", help=_("start the embedded default: web server, worker, demo data"))
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=int(os.environ.get("GOVDOC_PORT", "8000")))
-    p.add_argument("--no-worker", action="store_true", help="do not start the background worker")
+    p.add_argument("--no-worker", action="store_true", help=_("do not start the background worker"))
     p.set_defaults(func=cmd_demo)
 
-    p = sub.add_parser("serve", help="run the web server only (production: several behind a balancer)")
+    p = sub.add_parser("serve", help=_("run the web server only (production: several behind a balancer)"))
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=int(os.environ.get("GOVDOC_PORT", "8000")))
     p.add_argument("--threads", type=int, default=8)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("worker", help="run the background worker (tasks, audit checkpoints)")
+    p = sub.add_parser("worker", help=_("run the background worker (tasks, audit checkpoints)"))
     p.set_defaults(func=cmd_worker)
 
-    p = sub.add_parser("sign", help="seal a PDF with an agency's e-seal (PAdES B-LTA)")
+    p = sub.add_parser("sign", help=_("seal a PDF with an agency's e-seal (PAdES B-LTA)"))
     p.add_argument("input", metavar="IN.pdf")
     p.add_argument("-o", "--output", required=True, metavar="OUT.pdf")
-    p.add_argument("--seal", metavar="AGENCY", help="agency code (default: the first agency)")
-    p.add_argument("--certify", action="store_true", help="certify: no change is allowed afterwards")
+    p.add_argument("--seal", metavar="AGENCY", help=_("agency code (default: the first agency)"))
+    p.add_argument("--certify", action="store_true", help=_("certify: no change is allowed afterwards"))
     p.set_defaults(func=cmd_sign)
 
-    p = sub.add_parser("verify", help="verify a signed PDF; exit 0 only when authentic")
+    p = sub.add_parser("verify", help=_("verify a signed PDF; exit 0 only when authentic"))
     p.add_argument("file", metavar="FILE.pdf")
-    p.add_argument("--json", action="store_true", help='print {"state": ..., "reasons": [...], ...}')
+    p.add_argument("--json", action="store_true", help=_('print {"state": ..., "reasons": [...], ...}'))
     p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser(
-        "verify-approvals", help="check an exported approval manifest offline; exit 0 only if valid"
+        "verify-approvals", help=_("check an exported approval manifest offline; exit 0 only if valid")
     )
     p.add_argument("file", metavar="MANIFEST.json")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_verify_approvals)
 
-    audit = sub.add_parser("audit", help="the hash-chained audit log").add_subparsers(
+    audit = sub.add_parser("audit", help=_("the hash-chained audit log")).add_subparsers(
         dest="audit_command", required=True, metavar="ACTION"
     )
-    p = audit.add_parser("verify", help="check the whole chain and its signed checkpoints")
+    p = audit.add_parser("verify", help=_("check the whole chain and its signed checkpoints"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_audit_verify)
-    p = audit.add_parser("checkpoint", help="sign and timestamp the current head of the chain")
+    p = audit.add_parser("checkpoint", help=_("sign and timestamp the current head of the chain"))
     p.set_defaults(func=cmd_audit_checkpoint)
 
-    pki = sub.add_parser("pki", help="keys and certificates").add_subparsers(
+    pki = sub.add_parser("pki", help=_("keys and certificates")).add_subparsers(
         dest="pki_command", required=True, metavar="ACTION"
     )
-    p = pki.add_parser("status", help="root CA, TSA, CRL and every certificate issued")
+    p = pki.add_parser("status", help=_("root CA, TSA, CRL and every certificate issued"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_pki_status)
-    p = pki.add_parser("revoke", help="revoke a certificate (publishes a new CRL)")
-    p.add_argument("serial", help="serial number in hex, as `govdoc pki status` shows it")
+    p = pki.add_parser("revoke", help=_("revoke a certificate (publishes a new CRL)"))
+    p.add_argument("serial", help=_("serial number in hex, as `govdoc pki status` shows it"))
     p.add_argument(
         "--reason",
         required=True,
-        help="why; an RFC 5280 reason code (keyCompromise, superseded, cessationOfOperation, "
-        "affiliationChanged) is also written into the CRL",
+        help=_(
+            "why; an RFC 5280 reason code (`keyCompromise`, `superseded`, `cessationOfOperation`, "
+            "`affiliationChanged`) is also written into the CRL"
+        ),
     )
     p.add_argument(
         "--since",
-        help="revoke as of this earlier time (ISO 8601 with zone), e.g. when a key was compromised: "
-        "seals made after it stop being authentic; seals proven earlier by their timestamps stay authentic",
+        help=_(
+            "revoke as of this earlier time (ISO 8601 with zone), e.g. when a key was compromised: "
+            "seals made after it stop being authentic; seals proven earlier by their timestamps stay "
+            "authentic"
+        ),
     )
     p.set_defaults(func=cmd_pki_revoke)
 
     token = sub.add_parser(
-        "token", help="API tokens: create (secret shown once), list, revoke"
+        "token", help=_("API tokens: create (secret shown once), list, revoke")
     ).add_subparsers(dest="token_command", required=True, metavar="ACTION")
-    p = token.add_parser("create", help="issue a token; prints its secret once")
-    p.add_argument("--account", required=True, metavar="USERNAME", help="a system account (or a person)")
-    p.add_argument("--name", required=True, help="what system uses the token")
+    p = token.add_parser("create", help=_("issue a token; prints its secret once"))
+    p.add_argument("--account", required=True, metavar="USERNAME", help=_("a system account (or a person)"))
+    p.add_argument("--name", required=True, help=_("what system uses the token"))
     p.add_argument(
-        "--expires", required=True, metavar="YYYY-MM-DD", help="last day it works (at most a year)"
+        "--expires", required=True, metavar="YYYY-MM-DD", help=_("last day it works (at most a year)")
     )
     p.add_argument(
-        "--scope", action="append", metavar="issue:SERVICE", help="direct issuance of a service (repeatable)"
+        "--scope",
+        action="append",
+        metavar="issue:SERVICE",
+        help=_("direct issuance of a service (repeatable)"),
     )
     p.set_defaults(func=cmd_token_create)
-    p = token.add_parser("list", help="every token with its state (never its secret)")
+    p = token.add_parser("list", help=_("every token with its state (never its secret)"))
     p.add_argument("--account", metavar="USERNAME")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_token_list)
-    p = token.add_parser("revoke", help="revoke a token at once")
+    p = token.add_parser("revoke", help=_("revoke a token at once"))
     p.add_argument("token_id", metavar="TOKEN_ID")
     p.set_defaults(func=cmd_token_revoke)
 
-    system = sub.add_parser("system-account", help="agency systems' accounts (API only)").add_subparsers(
+    system = sub.add_parser("system-account", help=_("agency systems' accounts (API only)")).add_subparsers(
         dest="system_command", required=True, metavar="ACTION"
     )
-    p = system.add_parser("create", help="an account for an agency's system; it never logs in to pages")
-    p.add_argument("--unit", required=True, metavar="AGENCY/UNIT", help="e.g. mup/pu-beograd")
+    p = system.add_parser("create", help=_("an account for an agency's system; it never logs in to pages"))
+    p.add_argument("--unit", required=True, metavar="AGENCY/UNIT", help=_("e.g. `mup/pu-beograd`"))
     p.add_argument("--username", required=True)
-    p.add_argument("--name", required=True, help="the system's name, e.g. 'Šalterski sistem'")
+    p.add_argument("--name", required=True, help=_("the system's name, e.g. 'Šalterski sistem'"))
     p.set_defaults(func=cmd_system_account_create)
 
-    pin = sub.add_parser("pin", help="officials' signing PINs").add_subparsers(
+    pin = sub.add_parser("pin", help=_("officials' signing PINs")).add_subparsers(
         dest="pin_command", required=True, metavar="ACTION"
     )
-    p = pin.add_parser("unblock", help="unblock an official's signing key after too many wrong PINs")
+    p = pin.add_parser("unblock", help=_("unblock an official's signing key after too many wrong PINs"))
     p.add_argument("username")
     p.set_defaults(func=cmd_pin_unblock)
-    p = sub.add_parser("demo-totp", help="the current log-in code of a demo official (demo data only)")
+    p = sub.add_parser("demo-totp", help=_("the current log-in code of a demo official (demo data only)"))
     p.add_argument("username")
     p.set_defaults(func=cmd_demo_totp)
 
-    p = sub.add_parser("manage", help="Django management commands (createsuperuser, migrate, ...)")
+    p = sub.add_parser("manage", help=_("Django management commands (createsuperuser, migrate, ...)"))
     p.add_argument("rest", nargs=argparse.REMAINDER)
     p.set_defaults(func=cmd_manage)
     return parser
@@ -568,22 +666,28 @@ def _command_origin(command: str) -> Iterator[None]:
         yield
 
 
+# Commands that run GovDoc's servers: their pages, e-mails and documents choose their own language.
+_SERVERS = frozenset({"demo", "serve", "worker"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    language.use(language.language_from_environment(os.environ))
     args = build_parser().parse_args(argv)
     from govdoc.core.errors import GovDocError
 
+    speaking = contextlib.nullcontext() if args.command in _SERVERS else language.django_speaking()
     try:
         action = next((v for k, v in vars(args).items() if k.endswith("_command") and isinstance(v, str)), "")
-        with _command_origin(f"{args.command} {action}".strip()):
+        with _command_origin(f"{args.command} {action}".strip()), speaking:
             return int(args.func(args))
     except CliError as exc:
-        print(f"govdoc: error: {exc}", file=sys.stderr)
+        print(_("govdoc: error: %(message)s") % {"message": exc}, file=sys.stderr)
         return EXIT_ERROR
     except GovDocError as exc:
-        print(f"govdoc: error: {exc.message}", file=sys.stderr)
+        print(_("govdoc: error: %(message)s") % {"message": exc.message}, file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
-        print("govdoc: interrupted", file=sys.stderr)
+        print(_("govdoc: interrupted"), file=sys.stderr)
         return 130
 
 

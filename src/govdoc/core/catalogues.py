@@ -22,11 +22,16 @@ from govdoc.core.transliteration import latin_to_cyrillic
 
 # Kept in Latin: placeholders, tags, entities, addresses, e-mail addresses, and tokens that are
 # not Serbian words (with q/w/x/y, or written in capitals of two or more letters other than
-# Serbian abbreviations such as JMBG, MUP).
+# Serbian abbreviations such as JMBG, MUP); and what a person types at the command line: text
+# in backticks (`govdoc pki status`), options (--since), ISO 8601 dates and times
+# (2027-05-28T09:00+02:00), camelCase and profile codes (keyCompromise, PAdES B-LTA) and the
+# names GovDoc, govdoc and Django.
 SERBIAN_ABBREVIATIONS = frozenset({"JMBG", "MUP", "RGZ", "PIB", "RS", "SR"})
 _PROTECTED = re.compile(
-    r"%\([^)]*\)[sdif]|%[sdif]|\{[^{}]*\}|<[^>]*>|&[#\w]+;|https?://\S+|[\w.+-]+@[\w.-]+"
-    r"|\b[\w-]*[qwxyQWXY][\w-]*\b|\b[A-ZČĆŽŠĐ]{2,}\b|\bGovDoc\b"
+    r"%\([^)]*\)[sdifr]|%[sdif]|\{[^{}]*\}|<[^>]*>|&[#\w]+;|https?://\S+|[\w.+-]+@[\w.-]+"
+    r"|`[^`]*`|(?<![\w-])--[a-z][\w-]*|\d{4}-\d\d-\d\d(?:T[\d:.]+(?:Z|[+-]\d\d:\d\d)?)?"
+    r"|\b[a-z]+[A-Z]\w*\b|\b[A-Z]+[a-z]+[A-Z]+\b|\b[A-Z]+(?:-[A-Z]+)+\b"
+    r"|\b[\w-]*[qwxyQWXY][\w-]*\b|\b[A-ZČĆŽŠĐ]{2,}\b|\b(?:GovDoc|govdoc|Django)\b"
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from govdoc.accounts.constants import Role
 from govdoc.approvals.policy import ApprovalPolicy
@@ -12,17 +12,17 @@ from govdoc.approvals.policy import ApprovalPolicy
 class DocumentKind(models.TextChoices):
     """What an official drafts (Serbian office practice: dopis, rešenje, zahtev, obaveštenje)."""
 
-    LETTER = "dopis", _("Letter")
-    DECISION = "resenje", _("Decision")
-    REQUEST = "zahtev", _("Request")
-    NOTICE = "obavestenje", _("Notice")
+    LETTER = "dopis", pgettext_lazy("document kind", "Letter")
+    DECISION = "resenje", pgettext_lazy("document kind", "Decision")
+    REQUEST = "zahtev", pgettext_lazy("document kind", "Request")
+    NOTICE = "obavestenje", pgettext_lazy("document kind", "Notice")
 
 
 class OutgoingStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    IN_APPROVAL = "in_approval", _("In approval")
-    REJECTED = "rejected", _("Rejected")
-    SENT = "sent", _("Sent")
+    DRAFT = "draft", pgettext_lazy("outgoing document", "Draft")
+    IN_APPROVAL = "in_approval", pgettext_lazy("outgoing document", "In approval")
+    REJECTED = "rejected", pgettext_lazy("outgoing document", "Rejected")
+    SENT = "sent", pgettext_lazy("outgoing document", "Sent")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -30,10 +30,10 @@ class DeliveryStatus(models.TextChoices):
     sent (inside one installation sending and delivery are one step), then registered by the
     recipient's registry clerk or returned as misaddressed."""
 
-    PLANNED = "planned", _("Planned")
-    DELIVERED = "delivered", _("Delivered")
-    REGISTERED = "registered", _("Registered")
-    RETURNED = "returned", _("Returned")
+    PLANNED = "planned", pgettext_lazy("delivery", "Planned")
+    DELIVERED = "delivered", pgettext_lazy("delivery", "Delivered")
+    REGISTERED = "registered", pgettext_lazy("delivery", "Registered")
+    RETURNED = "returned", pgettext_lazy("delivery", "Returned")
 
 
 # Retention periods an official may choose (years); None is "permanent" (trajno). Serbia's

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "govdoc.web.middleware.RejectNulMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "govdoc.web.language_address.LanguageAddressMiddleware",
     "govdoc.web.language.ScriptMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "govdoc.accounts.sessions.SessionPolicyMiddleware",

@@ -198,3 +198,21 @@ def test_nul_escaped_inside_application_data_is_refused(unit: Unit, citizen: Per
     )
     assert [e["field"] for e in _problem(response, 400)["errors"]] == ["data"]
     assert not Application.objects.exists()
+
+
+# --- the problem's words in the reader's language ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("accept", "title"),
+    [("sr-Cyrl", "нема такве пријаве"), ("sr-Latn", "nema takve prijave"), ("en", "no such application")],
+)
+def test_a_services_refusal_is_told_in_the_language_asked_for(
+    citizen: Person, accept: str, title: str
+) -> None:
+    """The service's own sentence (``applications.selectors``) reaches the problem's ``title`` in
+    the language of ``Accept-Language``; the ``type`` stays the same for every language."""
+    response = _client(citizen).get(f"/api/v1/applications/{uuid.uuid4()}", HTTP_ACCEPT_LANGUAGE=accept)
+    body = _problem(response, 404)
+    assert body["title"] == title
+    assert body["type"].endswith("/application-not-found")

@@ -175,7 +175,9 @@ def _attachment_data(attachments: list[ApplicationAttachment]) -> list[Any]:
 def _require_applicant(application: Application, actor: Person) -> None:
     if application.applicant_id != actor.pk:
         raise NotApplicantError(
-            "only the applicant may do this", application_id=str(application.pk), person_id=str(actor.pk)
+            translation.gettext("only the applicant may do this"),
+            application_id=str(application.pk),
+            person_id=str(actor.pk),
         )
 
 
@@ -218,11 +220,14 @@ def _application_submit(
     """
     if actor.pk != applicant.pk or not applicant.is_citizen:
         raise NotApplicantError(
-            "an application is submitted by the citizen who applies", person_id=str(actor.pk)
+            translation.gettext("an application is submitted by the citizen who applies"),
+            person_id=str(actor.pk),
         )
     service = Service.objects.select_related("agency", "unit").get(pk=service.pk)
     if not service.is_active:
-        raise ServiceInactiveError("the service no longer accepts applications", service=service.code)
+        raise ServiceInactiveError(
+            translation.gettext("the service no longer accepts applications"), service=service.code
+        )
     shown_script = script if script in Script.values else Script.LATIN
     errors: FieldErrors = {}
     if script not in Script.values:
@@ -475,7 +480,7 @@ def _application_complete(
     _require_applicant(application, actor)
     if application.status != ApplicationStatus.AWAITING_COMPLETION:
         raise IllegalTransitionError(
-            "only an application awaiting completion can be completed",
+            translation.gettext("only an application awaiting completion can be completed"),
             application_id=str(application.pk),
             status=application.status,
             to=ApplicationStatus.ASSIGNED.value,

@@ -7,6 +7,7 @@ import re
 from typing import Any, TypedDict
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from govdoc.accounts.constants import OFFICIAL_ROLES, Role
 from govdoc.accounts.models import Agency, Person, Unit
@@ -286,7 +287,9 @@ def service_create(
         errors["code"] = "must be a short lower-case code (letters, digits, '-')"
     _raise_if(errors)
     if Service.objects.filter(code=code).exists():
-        raise DuplicateServiceCodeError(f"a service with the code {code!r} exists", code=code)
+        raise DuplicateServiceCodeError(
+            translation.gettext("a service with the code '%(code)s' exists") % {"code": code}, code=code
+        )
     now = clock.now()
     try:
         with transaction.atomic():
@@ -294,7 +297,9 @@ def service_create(
                 agency=agency, code=code, created_at=now, updated_at=now, **values
             )
     except IntegrityError as exc:  # a concurrent create of the same code
-        raise DuplicateServiceCodeError(f"a service with the code {code!r} exists", code=code) from exc
+        raise DuplicateServiceCodeError(
+            translation.gettext("a service with the code '%(code)s' exists") % {"code": code}, code=code
+        ) from exc
     record(
         "applications.service_created",
         actor=actor,

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import translation
 
 from govdoc.accounts.constants import SCOPE_ISSUE, Script
 from govdoc.accounts.errors import ApiTokenInvalidError
@@ -85,8 +86,10 @@ def require_system_account(*, actor: Person, token: ApiToken | None, service_cod
     if not actor.is_system or not actor.is_active or token is None:
         _refuse(
             DirectIssuanceSystemsOnlyError(
-                "direct issuance is for agency systems with a scoped API token; a person's decision "
-                "goes through an application and its approval line",
+                translation.gettext(
+                    "direct issuance is for agency systems with a scoped API token; a person's "
+                    "decision goes through an application and its approval line"
+                ),
                 person_id=str(actor.pk),
             ),
             actor=actor,
@@ -104,17 +107,23 @@ def require_may_issue(*, actor: Person, token: ApiToken | None, service: Service
     error: DirectIssuanceRefusedError | None = None
     if not in_agency:
         error = SystemOutsideAgencyError(
-            f"the system account belongs to another agency than {service.agency.code}", service=service.code
+            translation.gettext("the system account belongs to another agency than %(agency)s")
+            % {"agency": service.agency.code},
+            service=service.code,
         )
     elif SCOPE_ISSUE + service.code not in token.scopes:
         error = TokenScopeMissingError(
-            f"the token does not carry the scope {SCOPE_ISSUE}{service.code}",
+            translation.gettext("the token does not carry the scope %(scope)s")
+            % {"scope": SCOPE_ISSUE + service.code},
             service=service.code,
             token_id=str(token.pk),
         )
     elif not service.direct_issuance or not service.direct_issuance_legal_basis.strip():
         error = DirectIssuanceNotAllowedError(
-            f"the service {service.code} is not issued without an application (no legal basis recorded)",
+            translation.gettext(
+                "the service %(service)s is not issued without an application (no legal basis recorded)"
+            )
+            % {"service": service.code},
             service=service.code,
         )
     if error is not None:
@@ -203,7 +212,9 @@ def document_issue_for_service(
     service = Service.objects.select_related("agency").get(pk=service.pk)
     require_may_issue(actor=actor, token=token, service=service)
     if not service.is_active:
-        raise ServiceInactiveError("the service is no longer offered", service=service.code)
+        raise ServiceInactiveError(
+            translation.gettext("the service is no longer offered"), service=service.code
+        )
     errors = _input_errors(service=service, recipient=recipient, data=data, script=script)
     if errors:
         raise InvalidApplicationError(
@@ -217,7 +228,9 @@ def document_issue_for_service(
         earlier.recipient_id != recipient.pk or earlier.title != service.output_title
     ):
         raise IdempotencyKeyReusedError(
-            "this idempotency key was used for another document; use a new key for a new document",
+            translation.gettext(
+                "this idempotency key was used for another document; use a new key for a new document"
+            ),
             idempotency_key=idempotency_key,
         )
     context = output_context_for(

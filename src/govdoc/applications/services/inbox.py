@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.utils import translation
 
 from govdoc.accounts.models import Person
 from govdoc.applications.errors import InboxMessageNotFoundError
@@ -43,7 +44,7 @@ def inbox_message_read(*, message: InboxMessage, actor: Person) -> InboxMessage:
     message = InboxMessage.objects.select_for_update().get(pk=message.pk)
     if message.recipient_id != actor.pk:
         # Someone else's message does not exist for this person.
-        raise InboxMessageNotFoundError("no such message", message_id=str(message.pk))
+        raise InboxMessageNotFoundError(translation.gettext("no such message"), message_id=str(message.pk))
     if message.read_at is None:
         message.read_at = clock.now()
         message.save(update_fields=["read_at"])

@@ -343,7 +343,7 @@ def test_once_the_line_has_decided_the_applicant_can_no_longer_withdraw(
     services.decision_send_to_approval(application=assigned, actor=handler)
     _decide(assigned, signing_head, "approve")  # the outcome task has not run yet
 
-    with pytest.raises(IllegalTransitionError, match="already been taken"):
+    with pytest.raises(IllegalTransitionError, match="već odlučeno: više se ne može povući"):
         services.application_withdraw(application=assigned, actor=citizen)
 
     assigned.refresh_from_db()

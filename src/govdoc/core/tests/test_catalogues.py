@@ -57,6 +57,15 @@ msgstr ""
         ("GovDoc — e-Sanduče", "GovDoc — е-Сандуче"),
         ("{count} dana", "{count} дана"),
         ("Njegoševa &amp; Džordža Vašingtona", "Његошева &amp; Џорџа Вашингтона"),
+        ("kao što pokazuje `govdoc pki status`", "као што показује `govdoc pki status`"),
+        ("--since traži vremensku zonu", "--since тражи временску зону"),
+        (
+            "npr. 2027-05-28T09:00+02:00 ili 2027-05-28T07:00Z",
+            "нпр. 2027-05-28T09:00+02:00 или 2027-05-28T07:00Z",
+        ),
+        ("razlog (keyCompromise, `superseded`)", "разлог (keyCompromise, `superseded`)"),
+        ("nema naloga '%(username)s'", "нема налога '%(username)s'"),
+        ("govdoc: greška: potpis PAdES B-LTA", "govdoc: грешка: потпис PAdES B-LTA"),
     ],
 )
 def test_what_is_serbian_text_is_transliterated_the_rest_kept(latin: str, cyrillic: str) -> None:
