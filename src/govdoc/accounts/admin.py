@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
@@ -6,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy, ngettext
 
 from govdoc.accounts.models import Agency, Membership, Person, Unit
+from govdoc.accounts.registry_format import template_errors
 from govdoc.accounts.second_factor import factor_reset
 from govdoc.audit.admin import MASKED, AuditedModelAdmin
 from govdoc.audit.services import record
@@ -17,9 +19,23 @@ class UnitInline(admin.TabularInline[Unit, Agency]):
     fields = ["code", "name", "parent"]
 
 
+class AgencyForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = Agency
+        fields = ["code", "name", "name_cyrl", "name_en", "is_active", "registry_number_template"]
+
+    def clean_registry_number_template(self) -> str:
+        template = str(self.cleaned_data.get("registry_number_template") or "").strip()
+        errors = template_errors(template)
+        if errors:
+            raise forms.ValidationError(" ".join(errors))
+        return template
+
+
 @admin.register(Agency)
 class AgencyAdmin(AuditedModelAdmin):
-    list_display = ["code", "name", "name_en", "is_active"]
+    form = AgencyForm
+    list_display = ["code", "name", "name_en", "registry_number_template", "is_active"]
     search_fields = ["code", "name", "name_en"]
     inlines = [UnitInline]
 

@@ -19,6 +19,15 @@ class Agency(models.Model):
     name_cyrl = models.CharField(max_length=200, blank=True)
     name_en = models.CharField(max_length=200, blank=True)
     is_active = models.BooleanField(default=True)
+    registry_number_template = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text=(
+            "How registry numbers are written, e.g. {classification}-{number}/{year} (02-05-123/2026); "
+            "empty: {agency}-{year}-{number6} (MUP-2026-000123). Parts: {agency}, {classification}, "
+            "{year}, {number}, {number6}. Numbers already given keep their text."
+        ),
+    )
 
     class Meta:
         verbose_name_plural = "agencies"

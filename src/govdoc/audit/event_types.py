@@ -93,6 +93,8 @@ class EventType(StrEnum):
     FILE_INTEGRITY_FAILED = "documents.file_integrity_failed"
     UPLOAD_REFUSED = "documents.upload_refused"
     FILE_REPAIRED = "documents.file_repaired"
+    REGISTRY_ENTRY_CANCELLED = "documents.registry_entry_cancelled"
+    REGISTRY_EXPORTED = "documents.registry_exported"
     # issuance: issued e-Documents
     DOCUMENT_ISSUE_STARTED = "issuance.document_issue_started"
     DOCUMENT_ISSUE_RESUMED = "issuance.document_issue_resumed"

@@ -59,6 +59,7 @@ from govdoc.distribution.errors import (
 )
 from govdoc.distribution.models import Delivery, KindPolicy, OutgoingDocument, Reading
 from govdoc.documents.constants import Direction, Disclosure
+from govdoc.documents.models import RegistryEntry
 from govdoc.documents.refusals import audited_upload_refusals
 from govdoc.documents.services import document_create, document_register, version_add, version_add_sealed
 from govdoc.documents.storage import file_read
@@ -373,6 +374,8 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
                 actor=outgoing.drafter,
                 direction=Direction.OUTGOING,
                 correspondent=", ".join(_correspondents(outgoing)),
+                # an answer is a further act of the case of what it answers (02-05-12/2026-1)
+                in_case_of=_case_of(outgoing),
             )
             outgoing.save(update_fields=["registry_entry"])
             record(
@@ -425,6 +428,13 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
             },
         )
     return outgoing
+
+
+def _case_of(outgoing: OutgoingDocument) -> RegistryEntry | None:
+    answered = outgoing.in_reply_to
+    if answered is None or answered.received_document_id is None:
+        return None
+    return RegistryEntry.objects.filter(document_id=answered.received_document_id).first()
 
 
 def _correspondents(outgoing: OutgoingDocument) -> list[str]:

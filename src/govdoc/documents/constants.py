@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import pgettext_lazy
 
 from govdoc.accounts.constants import Role
 
@@ -19,10 +20,18 @@ class Disclosure(models.TextChoices):
 class Direction(models.TextChoices):
     """Which way a registered document went (the registry's columns: received from, sent to)."""
 
-    INTERNAL = "internal", "Internal"
-    INCOMING = "incoming", "Incoming"
-    OUTGOING = "outgoing", "Outgoing"
+    INTERNAL = "internal", pgettext_lazy("registry direction", "Internal")
+    INCOMING = "incoming", pgettext_lazy("registry direction", "Incoming")
+    OUTGOING = "outgoing", pgettext_lazy("registry direction", "Outgoing")
 
+
+# Roles that read the agency's registry (delovodnik): its keepers, its heads, its archive.
+REGISTRY_READER_ROLES = frozenset(
+    {Role.REGISTRY_CLERK, Role.HEAD_OF_AGENCY, Role.HEAD_OF_UNIT, Role.ARCHIVIST}
+)
+
+# Roles that keep the registry: they cancel an entry made in error.
+REGISTRY_KEEPER_ROLES = frozenset({Role.REGISTRY_CLERK, Role.HEAD_OF_AGENCY})
 
 # Roles that may create, version, seal and register documents in their agency. Archivists
 # read and keep documents; they do not write them. An agency's system account writes the

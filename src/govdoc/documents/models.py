@@ -160,6 +160,22 @@ class RegistryEntry(models.Model):
     registered_at = models.DateTimeField()
     registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     subject = models.CharField(max_length=500, blank=True)
+    number_text = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The number as written when it was given (the agency's template).",
+    )
+    sub_number = models.PositiveIntegerField(
+        default=0, help_text="0 for the first act of a case; 1, 2, ... for further acts under its number."
+    )
+    case_entry = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="further_acts"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancel_reason = models.CharField(max_length=500, blank=True)
     direction = models.CharField(max_length=16, choices=Direction.choices, default=Direction.INTERNAL)
     correspondent = models.CharField(
         max_length=300,
@@ -171,14 +187,27 @@ class RegistryEntry(models.Model):
         ordering = ["agency", "year", "number"]
         verbose_name_plural = "registry entries"
         constraints = [
-            models.UniqueConstraint(fields=["agency", "year", "number"], name="registry_number_unique"),
+            models.UniqueConstraint(
+                fields=["agency", "year", "number", "sub_number"], name="registry_number_unique"
+            ),
             models.CheckConstraint(condition=models.Q(number__gte=1), name="registry_number_positive"),
+            models.CheckConstraint(
+                condition=models.Q(sub_number=0, case_entry__isnull=True)
+                | models.Q(sub_number__gte=1, case_entry__isnull=False),
+                name="registry_sub_number_in_a_case",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cancelled_at__isnull=True) | ~models.Q(cancel_reason=""),
+                name="registry_cancelled_with_reason",
+            ),
         ]
+        indexes = [models.Index(fields=["agency", "-registered_at"], name="registry_agency_registered")]
 
     def __str__(self) -> str:
         return self.registry_number
 
     @property
     def registry_number(self) -> str:
-        """E.g. ``MUP-2026-000123``: agency code, year, six-digit number."""
-        return f"{self.agency.code.upper()}-{self.year}-{self.number:06d}"
+        """As the agency wrote it when it was given, e.g. ``MUP-2026-000123`` or
+        ``02-05-123/2026-1`` (see ``accounts.registry_format``)."""
+        return self.number_text or f"{self.agency.code.upper()}-{self.year}-{self.number:06d}"

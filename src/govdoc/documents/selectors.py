@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Agency, Person
+from govdoc.accounts.selectors import memberships_current
 from govdoc.audit.services import record_access
 from govdoc.documents.access import readable_by
+from govdoc.documents.constants import REGISTRY_KEEPER_ROLES, REGISTRY_READER_ROLES, Direction
 from govdoc.documents.errors import DocumentNotFoundError, VersionNotFoundError
 from govdoc.documents.models import Attachment, Document, DocumentVersion, RegistryEntry
 from govdoc.documents.storage import file_read
@@ -103,4 +108,70 @@ def registry_entries(*, agency: Agency, year: int) -> QuerySet[RegistryEntry]:
         RegistryEntry.objects.filter(agency=agency, year=year)
         .select_related("agency", "document", "registered_by")
         .order_by("number")
+    )
+
+
+@dataclass(frozen=True)
+class RegistryFilter:
+    """What the registry page and its export search for (every part optional)."""
+
+    text: str = ""  # words in the subject, the number or the correspondent
+    direction: str = ""  # incoming, outgoing, internal
+    classification: str = ""  # a classification mark, or its beginning (02-05)
+    correspondent: str = ""
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def registry_agencies(*, viewer: Viewer) -> list[Agency]:
+    """The agencies whose registry ``viewer`` may read: where they keep it (registry clerk),
+    head it, head a unit of it, or keep its archive."""
+    if not isinstance(viewer, Person) or not viewer.is_active or viewer.is_citizen:
+        return []
+    ids = memberships_current(person=viewer).filter(role__in=REGISTRY_READER_ROLES).values("unit__agency_id")
+    return list(Agency.objects.filter(pk__in=ids).order_by("code"))
+
+
+def registry_search(*, viewer: Viewer, agency: Agency, where: RegistryFilter) -> QuerySet[RegistryEntry]:
+    """The agency's registry (delovodnik), newest first, as ``where`` narrows it. Words are
+    searched as full text on PostgreSQL (every word, any order) and as substrings elsewhere.
+    Raises ``DocumentNotFoundError`` if ``viewer`` may not read this agency's registry."""
+    if agency.pk not in {a.pk for a in registry_agencies(viewer=viewer)}:
+        raise DocumentNotFoundError(_("no registry you may read"), agency=agency.code)
+    found = RegistryEntry.objects.filter(agency=agency).select_related(
+        "agency", "document", "registered_by", "cancelled_by"
+    )
+    if where.direction in Direction.values:
+        found = found.filter(direction=where.direction)
+    if where.classification:
+        found = found.filter(document__classification_code__startswith=where.classification)
+    if where.correspondent:
+        found = found.filter(correspondent__icontains=where.correspondent)
+    if where.date_from is not None:
+        found = found.filter(registered_at__date__gte=where.date_from)
+    if where.date_to is not None:
+        found = found.filter(registered_at__date__lte=where.date_to)
+    words = where.text.split()[:10]
+    if words and connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector("subject", "number_text", "correspondent", "document__title", config="simple")
+        found = found.annotate(_words=vector).filter(_words=SearchQuery(" ".join(words), config="simple"))
+    else:
+        for word in words:
+            found = found.filter(
+                Q(subject__icontains=word)
+                | Q(number_text__icontains=word)
+                | Q(correspondent__icontains=word)
+                | Q(document__title__icontains=word)
+            )
+    return found.order_by("-registered_at", "-number", "-sub_number")
+
+
+def may_cancel_entries(*, actor: Person, agency: Agency) -> bool:
+    """Whether ``actor`` keeps ``agency``'s registry (registry clerk, head of the agency)."""
+    return (
+        memberships_current(person=actor)
+        .filter(unit__agency_id=agency.pk, role__in=REGISTRY_KEEPER_ROLES)
+        .exists()
     )

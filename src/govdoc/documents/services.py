@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from govdoc.accounts.models import Agency, Person, Unit
+from govdoc.accounts.registry_format import registry_number_text
 from govdoc.accounts.selectors import memberships_current
 from govdoc.audit.services import record
 from govdoc.core import clock
@@ -38,6 +39,7 @@ from govdoc.documents.errors import (
 from govdoc.documents.models import Attachment, Document, DocumentVersion, RegistryEntry, StoredFile
 from govdoc.documents.numbering import registry_number_take
 from govdoc.documents.refusals import audited_upload_refusals
+from govdoc.documents.selectors import may_cancel_entries
 from govdoc.documents.storage import file_put, files_put
 
 _DOC_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -371,6 +373,7 @@ def documents_create_registered(
                 agency=agency,
                 year=year,
                 number=last - len(documents) + index,
+                number_text=_number_text(agency, document, year, last - len(documents) + index),
                 document=document,
                 registered_at=now,
                 registered_by=actor,
@@ -642,9 +645,12 @@ def document_register(
     subject: str = "",
     direction: str = Direction.INTERNAL,
     correspondent: str = "",
+    in_case_of: RegistryEntry | None = None,
 ) -> RegistryEntry:
     """Enter the document in its agency's registry under the next number of the current year
-    (``direction`` and ``correspondent``: received from or sent to whom)."""
+    (``direction`` and ``correspondent``: received from or sent to whom). With ``in_case_of``
+    (an entry of the same agency), it is a further act of that case: the case's number with
+    the next sub-number (``02-05-123/2026-1``)."""
     _require_writer(actor=actor, agency_id=document.agency_id)
     subject = _text(subject, field="subject", max_length=500, required=False)
     correspondent = _text(correspondent, field="correspondent", max_length=300, required=False)
@@ -669,6 +675,7 @@ def document_register(
         subject=subject,
         direction=direction,
         correspondent=correspondent,
+        in_case_of=in_case_of,
     )
 
 
@@ -680,14 +687,30 @@ def _registry_entry_add(
     subject: str,
     direction: str = Direction.INTERNAL,
     correspondent: str = "",
+    in_case_of: RegistryEntry | None = None,
 ) -> RegistryEntry:
-    """The next number of the current year for ``document`` (checked, locked, not registered)."""
-    year = clock.today_local().year
-    number = registry_number_take(agency=agency, year=year)
+    """The next number of the current year for ``document`` (checked, locked, not registered),
+    or the next sub-number of the case ``in_case_of``."""
+    if in_case_of is None:
+        year = clock.today_local().year
+        number, sub_number, case = registry_number_take(agency=agency, year=year), 0, None
+        text = _number_text(agency, document, year, number)
+    else:
+        # The case's first entry is the lock that gives its further acts distinct sub-numbers.
+        first = in_case_of.case_entry_id or in_case_of.pk
+        case = RegistryEntry.objects.select_for_update(of=("self",)).get(pk=first)
+        if case.agency_id != agency.pk:
+            raise InvalidDocumentFieldError(_("a case belongs to one agency's registry"), field="in_case_of")
+        year, number = case.year, case.number
+        sub_number = (case.further_acts.aggregate(last=Max("sub_number"))["last"] or 0) + 1
+        text = f"{case.number_text or case.registry_number}-{sub_number}"
     entry = RegistryEntry.objects.create(
         agency=agency,
         year=year,
         number=number,
+        sub_number=sub_number,
+        case_entry=case,
+        number_text=text,
         document=document,
         registered_at=clock.now(),
         registered_by=actor,
@@ -696,6 +719,44 @@ def _registry_entry_add(
         correspondent=correspondent,
     )
     _registered_event(entry, actor=actor)
+    return entry
+
+
+def _number_text(agency: Agency, document: Document, year: int, number: int) -> str:
+    return registry_number_text(
+        agency.registry_number_template,
+        agency_code=agency.code,
+        classification=document.classification_code,
+        year=year,
+        number=number,
+    )
+
+
+@transaction.atomic
+def registry_entry_cancel(*, entry: RegistryEntry, reason: str, actor: Person) -> RegistryEntry:
+    """Cancel an entry made in error, with the reason: it stays in the registry, marked, and its
+    number is never given again. Registry clerks and heads of the agency do it."""
+    entry = RegistryEntry.objects.select_for_update(of=("self",)).select_related("agency").get(pk=entry.pk)
+    if not may_cancel_entries(actor=actor, agency=entry.agency):
+        raise NotAnOfficialHereError(
+            _("only a registry clerk or the head of the agency cancels a registry entry"),
+            person_id=str(actor.pk),
+            agency_id=str(entry.agency_id),
+        )
+    if entry.cancelled_at is not None:
+        raise AlreadyRegisteredError(
+            _("the entry %(number)s is cancelled already") % {"number": entry.registry_number},
+            registry_number=entry.registry_number,
+        )
+    reason = _text(reason, field="reason", max_length=500)
+    entry.cancelled_at, entry.cancelled_by, entry.cancel_reason = clock.now(), actor, reason
+    entry.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    record(
+        "documents.registry_entry_cancelled",
+        actor=actor,
+        target=entry.document,
+        data={"registry_number": entry.registry_number, "reason": reason},
+    )
     return entry
 
 
@@ -711,5 +772,18 @@ def _registered_event(entry: RegistryEntry, *, actor: Person) -> None:
             "subject": entry.subject,
             "direction": entry.direction,
             "correspondent": entry.correspondent,
+            "case": entry.case_entry.registry_number if entry.case_entry is not None else None,
         },
+    )
+
+
+@transaction.atomic
+def registry_export_record(*, actor: Person, agency: Agency, entries: int, filters: dict[str, str]) -> None:
+    """An official took the registry (or a part of it) away as a file: a bulk read, recorded
+    with what was asked for and how many entries went out."""
+    record(
+        "documents.registry_exported",
+        actor=actor,
+        target=agency,
+        data={"entries": entries, "filters": {k: v for k, v in sorted(filters.items()) if v}},
     )

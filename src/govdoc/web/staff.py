@@ -36,6 +36,7 @@ from govdoc.approvals.policy import holders_text
 from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError, InvalidInputError
 from govdoc.core.transliteration import to_cyrillic
+from govdoc.documents import selectors as documents
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services as issuance_services
 from govdoc.signatures import selectors as signatures
@@ -122,6 +123,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             ),
             "signing_pin": signatures.signing_pin_current(person=me),
             "has_signing_key": signatures.has_signing_key(person=me),
+            "reads_registry": bool(documents.registry_agencies(viewer=me)),
         },
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govdoc.web import account, citizen, public, staff, verify
+from govdoc.web import account, citizen, public, registry, staff, verify
 
 app_name = "web"
 
@@ -43,6 +43,9 @@ urlpatterns = [
         name="work-attachment",
     ),
     path("work/steps/<uuid:step_id>/decide/", staff.decide, name="decide"),
+    path("work/registry/", registry.registry, name="registry"),
+    path("work/registry.csv", registry.registry_csv, name="registry-csv"),
+    path("work/registry/<uuid:entry_id>/cancel/", registry.registry_cancel, name="registry-cancel"),
     path("verify/", verify.verify_form, name="verify"),
     path("verify/file/", verify.verify_file, name="verify-file"),
     path("verify/<str:code>", verify.verify_by_code, name="verify-code"),

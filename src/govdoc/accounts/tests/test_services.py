@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from govdoc.accounts import selectors, services
 from govdoc.accounts.constants import Role
@@ -61,5 +62,7 @@ def test_ended_membership_no_longer_grants_the_role(handler: Person, unit: Unit)
 
 
 def test_unknown_agency_code_names_the_known_ones(agency: Agency) -> None:
-    with pytest.raises(AgencyNotFoundError, match="known: mup"):
+    with translation.override("en"), pytest.raises(AgencyNotFoundError, match="known: mup"):
+        selectors.agency_by_code("nope")
+    with pytest.raises(AgencyNotFoundError, match="poznati: mup"):  # Serbian Latin by default
         selectors.agency_by_code("nope")

@@ -12,7 +12,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("accounts", "0007_national_id_verbose_name"),
-        ("documents", "0002_registryentry_correspondent_registryentry_direction"),
+        ("documents", "0002_registry_direction"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
