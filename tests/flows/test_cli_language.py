@@ -71,6 +71,8 @@ def test_results_and_help_are_in_the_officials_language(home: Path, tmp_path: Pa
     assert lines[0] == f"{signed}: verodostojan"
     assert any(line.strip().startswith("potpisao: ") for line in lines)
     assert any(line.strip().startswith("vremenski žig dokumenta: ") for line in lines)
+    # the engine's reasons too, as the verification page says them
+    assert "  - Vremenski žig dokumenta dokazuje kada je dokument postojao, radi dugoročne provere." in lines
 
     english = run(home, {"LANGUAGE": "en_GB:sr"}, "verify", str(signed))
     assert english.stdout.splitlines()[0] == f"{signed}: AUTHENTIC"

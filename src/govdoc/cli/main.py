@@ -131,9 +131,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"file": args.file, **report.to_json()}, ensure_ascii=False, indent=2))
     else:
+        from govdoc.signatures.reason_texts import reason_in_page_language
+
         print(f"{args.file}: {verdict_text(report.state.value)}")
         for reason in report.reasons:
-            print(f"  - {reason}")
+            print(f"  - {reason_in_page_language(reason).text}")
         for sig in report.signatures:
             when = sig.timestamp_time or sig.signing_time
             names = {"signer": sig.signer_subject, "when": when.isoformat() if when else ""}

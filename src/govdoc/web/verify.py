@@ -22,9 +22,9 @@ from govdoc.core.errors import GovDocError
 from govdoc.core.transliteration import to_cyrillic
 from govdoc.issuance.constants import Channel
 from govdoc.issuance.selectors import CodeVerification, verify_code, verify_upload
+from govdoc.signatures.reason_texts import reason_in_page_language
 from govdoc.web.language import HTML_LANG, script_of
 from govdoc.web.ratelimit import rate_limited
-from govdoc.web.verify_reasons import reason_in_page_language
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise

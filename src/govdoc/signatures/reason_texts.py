@@ -1,8 +1,8 @@
-"""The reasons of a file's verdict in the page's language.
+"""The reasons of a file's verdict in the reader's language.
 
 The signature engine is pure (no Django) and writes its reasons in English sentences; the public
-verification page shows each in the reader's language from this table. A sentence the table
-does not know is shown in English, marked so (``lang="en"``).
+verification page and ``govdoc verify`` say each in the reader's language from this table. A
+sentence the table does not know is kept in English, marked so (``lang="en"``).
 """
 
 from __future__ import annotations
