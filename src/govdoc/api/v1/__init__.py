@@ -13,6 +13,7 @@ from govdoc.api import errors
 from govdoc.api.parsing import GovDocParser
 from govdoc.api.v1.applications import router as applications_router
 from govdoc.api.v1.approvals import router as approvals_router
+from govdoc.api.v1.distribution import router as distribution_router
 from govdoc.api.v1.documents import router as documents_router
 from govdoc.api.v1.issued import router as issued_router
 from govdoc.api.v1.people import router as people_router
@@ -72,6 +73,7 @@ def health(request: HttpRequest) -> Health:
 
 api.add_router("/", applications_router)
 api.add_router("/approvals", approvals_router)
+api.add_router("/", distribution_router)
 api.add_router("/documents", documents_router)
 api.add_router("/issued", issued_router)
 api.add_router("/", people_router)
