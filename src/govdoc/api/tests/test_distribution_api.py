@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.test.utils import CaptureQueriesContext
 from tests.support import PIN, ApiClient, person
 
 from govdoc.audit.models import AuditEvent
@@ -243,6 +245,11 @@ def test_bad_drafts_are_refused_naming_the_field_and_nothing_is_written(demo: No
         ("recipients.1", "No agency has the code nema."),
         ("recipients.2", "Gradska uprava grada Beograda has no unit with the code nema."),
     ]
+    # without Accept-Language, in the API's default language, Serbian Latin
+    serbian = ApiClient("handler").post_form("/outgoing", _letter(recipients=["nema"]))
+    assert _problem(serbian, 400, "invalid-outgoing-document")["errors"] == [
+        {"field": "recipients.0", "message": "Nijedan organ nema oznaku nema."}
+    ]
     no_one = handler.post_form("/outgoing", _letter(recipients=None))
     assert [e["field"] for e in _problem(no_one, 400, "invalid-outgoing-document")["errors"]] == [
         "recipients"
@@ -329,3 +336,20 @@ def test_a_misaddressed_letter_is_returned_with_the_reason_the_sender_sees(demo:
     assert (copy["status"], copy["return_reason"]) == ("returned", "Nismo nadležni.")
     assert copy["returned_at"] is not None
     _problem(registry.post(f"/incoming/{delivery_id}/register", {"unit": "maticna"}), 409, "delivery-state")
+
+
+def test_the_list_of_outgoing_documents_does_not_grow_queries_with_its_length(demo: None) -> None:
+    handler = Api("handler")
+
+    def queries_of_the_list() -> int:
+        with CaptureQueriesContext(connection) as seen:
+            assert handler.get("/outgoing").status_code == 200
+        return len(seen)
+
+    handler.post_form("/outgoing", _letter())
+    one = queries_of_the_list()
+    for _ in range(3):
+        handler.post_form("/outgoing", _letter(recipients=["beograd", "pravda/kaznena"]))
+
+    assert len(handler.get("/outgoing").json()) == 4
+    assert queries_of_the_list() == one

@@ -48,7 +48,9 @@ api = GovDocAPI(
         "(audited); a system token outside its scopes is a 403 `system-account-outside-scope`.\n\n"
         "**Start with** `GET /me` (who am I, my roles and units); officials build an approval line "
         "with `GET /people/assignees?application=<id>` (who may hold each step of the service's "
-        "approval policy)."
+        "approval policy); officials send documents to other agencies with `POST /outgoing` "
+        "(recipients from `GET /agencies`, the line from `GET /outgoing/kinds`), and registry "
+        "clerks take in what arrived at `GET /incoming`."
     ),
     urls_namespace="api-v1",
     docs_url="/docs",

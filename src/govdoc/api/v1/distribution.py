@@ -147,24 +147,24 @@ class OutgoingIn(StrictSchema):
     )
 
 
-class StepIn(StrictSchema):
+class LineStepIn(StrictSchema):
     kind: str = Field(description="review, consent or approval")
     assignee_id: uuid.UUID = Field(strict=False)
     position: int
 
 
-class SendIn(StrictSchema):
-    steps: list[StepIn] = Field(description="The approval line; it must keep the kind's approval policy")
+class OutgoingSendIn(StrictSchema):
+    steps: list[LineStepIn] = Field(description="The approval line; it must keep the kind's approval policy")
 
 
-class PolicyHolderOut(Schema):
+class KindPolicyHolderOut(Schema):
     role: str
     scope: str = Field(description="unit (the drafting unit), agency, or delegation (while a rule allows)")
 
 
-class PolicyStepOut(Schema):
+class KindPolicyStepOut(Schema):
     kind: str = Field(description="review, consent or approval")
-    holders: list[PolicyHolderOut]
+    holders: list[KindPolicyHolderOut]
     holders_text: str
     may_hold: list[uuid.UUID] = Field(description="Ids of the officials who may hold this step today")
 
@@ -172,12 +172,12 @@ class PolicyStepOut(Schema):
 class KindOut(Schema):
     code: str
     name: str
-    policy: list[PolicyStepOut] = Field(
+    policy: list[KindPolicyStepOut] = Field(
         description="The steps the line must have, in order; the drafter may add reviews and consents"
     )
 
 
-class OfficialOut(Schema):
+class LineOfficialOut(Schema):
     id: uuid.UUID
     username: str
     name: str
@@ -189,7 +189,7 @@ class KindsOut(Schema):
     unit: str = Field(description='The drafting unit ("agency/unit")')
     kinds: list[KindOut]
     retention_years: list[int] = Field(description="Retention periods to choose from; empty: permanently")
-    officials: list[OfficialOut] = Field(description="Officials of the agency who may be on the line")
+    officials: list[LineOfficialOut] = Field(description="Officials of the agency who may be on the line")
 
 
 class KindsQuery(StrictSchema):
@@ -247,7 +247,7 @@ class IncomingDetailOut(IncomingOut):
     thread: list[ThreadItemOut] = Field(description="The correspondence, oldest first")
 
 
-class RegisterIn(StrictSchema):
+class IncomingRegisterIn(StrictSchema):
     unit: str = Field(
         min_length=1, max_length=32, description="The code of the unit of your agency it is assigned to"
     )
@@ -422,10 +422,10 @@ def kinds(request: HttpRequest, query: Query[KindsQuery]) -> KindsOut:
                 code=k.kind,
                 name=k.label,
                 policy=[
-                    PolicyStepOut(
+                    KindPolicyStepOut(
                         kind=p.step["kind"],
                         holders=[
-                            PolicyHolderOut(role=h["role"], scope=h["scope"]) for h in p.step["holders"]
+                            KindPolicyHolderOut(role=h["role"], scope=h["scope"]) for h in p.step["holders"]
                         ],
                         holders_text=p.holders_text,
                         may_hold=[person.pk for person in p.people],
@@ -437,7 +437,7 @@ def kinds(request: HttpRequest, query: Query[KindsQuery]) -> KindsOut:
         ],
         retention_years=list(RETENTION_YEARS),
         officials=[
-            OfficialOut(
+            LineOfficialOut(
                 id=o.person.pk,
                 username=o.person.username,
                 name=o.person.get_full_name() or o.person.username,
@@ -549,7 +549,7 @@ def outgoing_file(
         "Once the line approves it, the document takes its outgoing number, is sealed and delivered."
     ),
 )
-def outgoing_send(request: HttpRequest, outgoing_id: uuid.UUID, body: SendIn) -> OutgoingDetailOut:
+def outgoing_send(request: HttpRequest, outgoing_id: uuid.UUID, body: OutgoingSendIn) -> OutgoingDetailOut:
     me = _me(request)
     outgoing = selectors.outgoing_get(viewer=me, outgoing_id=outgoing_id)
     services.outgoing_send_for_approval(
@@ -601,7 +601,9 @@ def incoming_pdf(request: HttpRequest, delivery_id: uuid.UUID) -> HttpResponse:
     response={200: IncomingDetailOut, **problems(400, 403, 404, 409)},
     summary="Register it under an incoming number and assign it to a unit (registry clerks)",
 )
-def incoming_register(request: HttpRequest, delivery_id: uuid.UUID, body: RegisterIn) -> IncomingDetailOut:
+def incoming_register(
+    request: HttpRequest, delivery_id: uuid.UUID, body: IncomingRegisterIn
+) -> IncomingDetailOut:
     me = _me(request)
     delivery = selectors.delivery_get(viewer=me, delivery_id=delivery_id)
     unit, handler = selectors.registration_references(
