@@ -133,6 +133,9 @@ def test_a_letter_travels_from_draft_to_the_recipients_registry_and_is_answered(
     assert sent["registry_number"].startswith("MUP-")
     [copy] = sent["recipients"]
     assert copy["status"] == "delivered" and copy["delivered_at"] is not None
+    # what was sent is not corrected any more
+    late = handler.put_form(f"/outgoing/{letter_id}/file", {"file": _pdf("Prekasno.")})
+    _problem(late, 409, "outgoing-document-state")
     sealed = handler.get(f"/outgoing/{letter_id}/pdf")
     assert sealed["Content-Disposition"] == f'attachment; filename="{sent["registry_number"]}.pdf"'
     report = pdf_verify(sealed.content)
@@ -256,6 +259,7 @@ def test_bad_drafts_are_refused_naming_the_field_and_nothing_is_written(demo: No
     ]
     # a citizen drafts nothing
     _problem(Api("citizen").post_form("/outgoing", _letter()), 403, "drafting-not-allowed")
+    _problem(Api("citizen").get("/outgoing/kinds"), 403, "drafting-not-allowed")
 
     assert not OutgoingDocument.objects.exists() and not Document.objects.exists()
     assert handler.get("/outgoing").json() == []
@@ -275,6 +279,13 @@ def test_a_line_without_the_head_of_unit_is_refused_and_the_draft_stays_a_draft(
     assert "head of unit of the handling unit" in body["errors"][0]["message"]
     after = handler.get(f"/outgoing/{letter_id}").json()
     assert (after["status"], after["approval_line_id"]) == ("draft", None)
+    # the head of unit sees the draft but only its drafter changes or sends it
+    head_unit = Api("head-unit")
+    assert head_unit.get(f"/outgoing/{letter_id}").status_code == 200
+    _problem(
+        head_unit.put_form(f"/outgoing/{letter_id}/file", {"file": _pdf("Moje.")}), 403, "not-the-drafter"
+    )
+    assert head_unit.get(f"/outgoing/{letter_id}").json()["version"] == 1
     assert Api("head-agency").get("/approvals/queue").json() == []
 
 
