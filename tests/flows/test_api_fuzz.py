@@ -156,9 +156,22 @@ def _seed() -> dict[str, list[Any]]:
     handler = person("handler")
     unit = handler.memberships.select_related("unit").get().unit
     document: Document = create_document(unit=unit, actor=handler)
+    # an official's letter to the City of Belgrade, still a draft (distribution)
+    letter = ApiClient("handler").post_form(
+        "/outgoing",
+        {
+            "title": "Dopis",
+            "kind": "dopis",
+            "classification_code": "02-05",
+            "disclosure": "public",
+            "recipients": ["beograd/maticna"],
+            "file": SimpleUploadedFile("dopis.pdf", PDF, "application/pdf"),
+        },
+    )
+    assert letter.status_code == 201, letter.content
     people = [str(pk) for pk in Person.objects.values_list("pk", flat=True)]
     return {
-        "uuid": [submitted.json()["id"], str(document.pk), *people],
+        "uuid": [submitted.json()["id"], str(document.pk), letter.json()["id"], *people],
         "handler_id": people,
         "assignee_id": people,
         "recipient_id": people,
@@ -166,6 +179,8 @@ def _seed() -> dict[str, list[Any]]:
         "agency": [unit.agency.code],
         "owner_unit": [unit.code],
         "service": ["uverenje-o-prebivalistu"],
+        "kind": ["dopis"],
+        "recipients": [["beograd", "pravda/kaznena"]],
         "file": [PDF],  # a real PDF passes the content check, so the fields behind it are checked
     }
 

@@ -80,6 +80,7 @@ PEOPLE = (
     DemoPerson("mup-admin", "Petar", "Perić", "mup", Role.ADMINISTRATOR, "Administrator"),
     DemoPerson("handler-bg", "Vesna", "Vasić", "beograd", Role.HANDLER, "Matičar"),
     DemoPerson("head-unit-bg", "Zoran", "Zorić", "beograd", Role.HEAD_OF_UNIT, "Rukovodilac sektora"),
+    DemoPerson("registry-bg", "Snežana", "Stojić", "beograd", Role.REGISTRY_CLERK, "Delovođa"),
     DemoPerson("archivist", "Dragan", "Dragić", "beograd", Role.ARCHIVIST, "Arhivar"),
     DemoPerson("handler-pr", "Sanja", "Savić", "pravda", Role.HANDLER, "Savetnik"),
     DemoPerson("head-unit-pr", "Goran", "Gocić", "pravda", Role.HEAD_OF_UNIT, "Načelnik odeljenja"),

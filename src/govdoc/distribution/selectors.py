@@ -1,16 +1,48 @@
-"""Reads of the distribution domain: each person sees what their units drafted or received."""
+"""Reads of the distribution domain: each person sees what their units drafted or received.
+Also the lookups an interface needs to turn what a person names by code (a unit, a recipient,
+a received document) into the domain's values, refusing every name that finds nothing at once."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
-from govdoc.accounts.models import Person
-from govdoc.accounts.selectors import memberships_current
-from govdoc.distribution.constants import REGISTRY_ROLES, DeliveryStatus
-from govdoc.distribution.errors import DeliveryNotFoundError, OutgoingNotFoundError
-from govdoc.distribution.models import Delivery, OutgoingDocument
+from govdoc.accounts.models import Agency, Person, Unit
+from govdoc.accounts.selectors import agencies_all, memberships_current, officials_of_agency, people_by_ids
+from govdoc.approvals import selectors as approval_reads
+from govdoc.approvals.policy import ApprovalPolicy, AssigneeRoles, PolicyStep, holders_text, may_hold
+from govdoc.distribution.constants import (
+    DEFAULT_POLICY,
+    DRAFTER_ROLES,
+    MAX_RECIPIENTS,
+    REGISTRY_ROLES,
+    DeliveryStatus,
+    DocumentKind,
+    OutgoingStatus,
+)
+from govdoc.distribution.errors import (
+    DeliveryNotFoundError,
+    InvalidOutgoingError,
+    NotAllowedToDraftError,
+    OutgoingNotFoundError,
+)
+from govdoc.distribution.models import Delivery, KindPolicy, OutgoingDocument, Reading
+from govdoc.distribution.specs import Recipient
+from govdoc.documents.selectors import version_content
+from govdoc.documents.storage import file_read
+
+
+def _uuid(value: uuid.UUID | str) -> uuid.UUID | None:
+    if isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value).strip())
+    except ValueError:
+        return None
 
 
 def _units_and_registries(person: Person) -> tuple[set[uuid.UUID], set[uuid.UUID]]:
@@ -31,13 +63,22 @@ def outgoing_visible(viewer: Person) -> QuerySet[OutgoingDocument]:
     units, _registries = _units_and_registries(viewer)
     return (
         OutgoingDocument.objects.filter(Q(unit_id__in=units) | Q(drafter=viewer))
-        .select_related("document", "agency", "unit", "drafter", "registry_entry__agency")
-        .order_by("-created_at")
+        .select_related(
+            "document__current_version",
+            "agency",
+            "unit",
+            "drafter",
+            "registry_entry__agency",
+            "sealed_version",
+        )
+        .prefetch_related(Prefetch("deliveries", queryset=Delivery.objects.select_related("agency", "unit")))
+        .order_by("-created_at", "id")
     )
 
 
 def outgoing_get(*, viewer: Person, outgoing_id: uuid.UUID | str) -> OutgoingDocument:
-    found = outgoing_visible(viewer).filter(pk=outgoing_id).first()
+    pk = _uuid(outgoing_id)
+    found = outgoing_visible(viewer).filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise OutgoingNotFoundError("no such outgoing document", outgoing_id=str(outgoing_id))
     return found
@@ -53,7 +94,9 @@ def incoming_visible(viewer: Person) -> QuerySet[Delivery]:
         .select_related(
             "outgoing__document",
             "outgoing__agency",
+            "outgoing__unit",
             "outgoing__registry_entry__agency",
+            "outgoing__sealed_version__file",
             "agency",
             "unit",
             "assigned_unit",
@@ -65,7 +108,8 @@ def incoming_visible(viewer: Person) -> QuerySet[Delivery]:
 
 
 def delivery_get(*, viewer: Person, delivery_id: uuid.UUID | str) -> Delivery:
-    found = incoming_visible(viewer).filter(pk=delivery_id).first()
+    pk = _uuid(delivery_id)
+    found = incoming_visible(viewer).filter(pk=pk).first() if pk is not None else None
     if found is None:
         raise DeliveryNotFoundError("no such received document", delivery_id=str(delivery_id))
     return found
@@ -77,7 +121,7 @@ def thread_of(outgoing: OutgoingDocument) -> list[OutgoingDocument]:
     chain: list[OutgoingDocument] = [outgoing]
     current = outgoing
     while current.in_reply_to_id is not None:
-        current = OutgoingDocument.objects.select_related("document").get(
+        current = OutgoingDocument.objects.select_related("document", "agency", "registry_entry").get(
             deliveries__pk=current.in_reply_to_id
         )
         chain.insert(0, current)
@@ -85,7 +129,246 @@ def thread_of(outgoing: OutgoingDocument) -> list[OutgoingDocument]:
             break
     answers = (
         OutgoingDocument.objects.filter(in_reply_to__outgoing=outgoing)
-        .select_related("document")
+        .select_related("document", "agency", "registry_entry")
         .order_by("created_at")
     )
     return chain + list(answers)
+
+
+def thread_for(*, viewer: Person, outgoing: OutgoingDocument) -> list[OutgoingDocument]:
+    """``thread_of`` as ``viewer`` may see it: their own units' documents in any state, other
+    agencies' only once sent (an answer another agency is still drafting is none of ours)."""
+    thread = thread_of(outgoing)
+    own = set(outgoing_visible(viewer).filter(pk__in=[o.pk for o in thread]).values_list("pk", flat=True))
+    return [o for o in thread if o.pk in own or o.status == OutgoingStatus.SENT]
+
+
+def answers_to(*, viewer: Person, delivery: Delivery) -> list[OutgoingDocument]:
+    """The documents ``viewer`` may see that answer a received document, oldest first."""
+    return list(outgoing_visible(viewer).filter(in_reply_to=delivery).order_by("created_at", "id"))
+
+
+def readings_of(*, delivery: Delivery) -> QuerySet[Reading]:
+    """Who opened a received document, first time each (the circulation list)."""
+    return delivery.readings.select_related("person").order_by("read_at", "id")
+
+
+def policy_of(*, agency_id: uuid.UUID, kind: str) -> ApprovalPolicy:
+    """The approval policy of ``kind`` in the agency: its own, or ``DEFAULT_POLICY``."""
+    found = KindPolicy.objects.filter(agency_id=agency_id, kind=kind).first()
+    return found.approval_policy if found is not None else DEFAULT_POLICY
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def outgoing_pdf(*, viewer: Person, outgoing: OutgoingDocument) -> tuple[str, bytes]:
+    """The file name and bytes of an outgoing document: the sealed PDF once sent, else the
+    current draft (checked against its SHA-256; the reading is recorded by ``documents``)."""
+    version = outgoing.sealed_version or outgoing.document.current_version
+    if version is None:
+        raise OutgoingNotFoundError(_("the document has no file"), outgoing_id=str(outgoing.pk))
+    return version.filename, version_content(user=viewer, version=version)
+
+
+def delivery_pdf(*, delivery: Delivery) -> tuple[str, bytes]:
+    """The sealed PDF that arrived (the sender's bytes, checked against their SHA-256), for a
+    delivery already found through ``delivery_get``; the caller records the reading."""
+    version = delivery.outgoing.sealed_version
+    if version is None:  # a planned copy is never visible to its recipient
+        raise DeliveryNotFoundError(_("no such received document"), delivery_id=str(delivery.pk))
+    return version.filename, file_read(version.file)
+
+
+# ---------------------------------------------------------------------------- names
+
+
+def address_book() -> QuerySet[Agency]:
+    """The agencies a document may be sent to, with their units (two queries)."""
+    return agencies_all().prefetch_related("units").order_by("code")
+
+
+def drafting_units(person: Person) -> list[Unit]:
+    """The units where ``person`` holds a role that drafts documents today."""
+    units: dict[uuid.UUID, Unit] = {}
+    for membership in memberships_current(person=person).filter(role__in=DRAFTER_ROLES):
+        units.setdefault(membership.unit.pk, membership.unit)
+    return sorted(units.values(), key=lambda u: (u.agency.code, u.code))
+
+
+def unit_label(unit: Unit) -> str:
+    return f"{unit.agency.code}/{unit.code}"
+
+
+def _drafting_unit(units: list[Unit], code: str, errors: dict[str, str]) -> Unit | None:
+    code = code.strip()
+    matches = [u for u in units if code in (u.code, unit_label(u))] if code else units
+    if len(matches) == 1:
+        return matches[0]
+    errors["unit"] = _("Name one of the units you draft in: %(units)s.") % {
+        "units": ", ".join(unit_label(u) for u in units)
+    }
+    return None
+
+
+def drafting_unit_find(*, person: Person, code: str = "") -> Unit:
+    """The unit ``person`` drafts in, named by ``code`` (``agency/unit`` or the unit's code; it
+    may be left out by someone who drafts in one unit only)."""
+    units = drafting_units(person)
+    if not units:
+        raise NotAllowedToDraftError(_("you hold no role in any unit that may draft its documents"))
+    errors: dict[str, str] = {}
+    found = _drafting_unit(units, code, errors)
+    if found is None:
+        raise InvalidOutgoingError(errors["unit"], errors=errors)
+    return found
+
+
+def _recipients(codes: Sequence[str], errors: dict[str, str]) -> list[Recipient]:
+    if len(codes) > MAX_RECIPIENTS:
+        errors["recipients"] = _("At most %(max)s recipients.") % {"max": MAX_RECIPIENTS}
+        return []
+    agencies = {a.code: a for a in agencies_all().filter(code__in=[c.strip().split("/")[0] for c in codes])}
+    units: dict[tuple[str, str], Unit] = {}
+    for named in agencies.values():
+        units.update({(named.code, u.code): u for u in named.units.all()})
+    found: list[Recipient] = []
+    for index, raw in enumerate(codes):
+        agency_code, _slash, unit_code = raw.strip().partition("/")
+        agency = agencies.get(agency_code)
+        if agency is None:
+            errors[f"recipients.{index}"] = _("No agency has the code %(code)s.") % {"code": agency_code}
+            continue
+        if not unit_code:
+            found.append(Recipient(agency=agency))
+            continue
+        unit = units.get((agency_code, unit_code))
+        if unit is None:
+            errors[f"recipients.{index}"] = _("%(agency)s has no unit with the code %(unit)s.") % {
+                "agency": agency.name,
+                "unit": unit_code,
+            }
+            continue
+        found.append(Recipient(agency=agency, unit=unit))
+    return found
+
+
+@dataclass(frozen=True)
+class DraftReferences:
+    """What a draft names by code, found."""
+
+    unit: Unit
+    recipients: list[Recipient]
+    in_reply_to: Delivery | None
+
+
+def draft_references(
+    *, viewer: Person, unit: str, recipients: Sequence[str], in_reply_to: str = ""
+) -> DraftReferences:
+    """Find what a draft names: the unit ``viewer`` drafts in (see ``drafting_unit_find``), the
+    recipients (``agency`` or ``agency/unit`` codes) and the received document it answers (a
+    delivery id ``viewer`` may see). Every name that finds nothing is refused at once
+    (``InvalidOutgoingError`` naming each field); someone who drafts nowhere is refused with
+    ``NotAllowedToDraftError``."""
+    units = drafting_units(viewer)
+    if not units:
+        raise NotAllowedToDraftError(_("you hold no role in any unit that may draft its documents"))
+    errors: dict[str, str] = {}
+    found_unit = _drafting_unit(units, unit, errors)
+    found_recipients = _recipients(recipients, errors)
+    reply: Delivery | None = None
+    if in_reply_to.strip():
+        reply = delivery_get_or_none(viewer=viewer, delivery_id=in_reply_to)
+        if reply is None:
+            errors["in_reply_to"] = _("No document that arrived for you has this id.")
+    if errors or found_unit is None:
+        raise InvalidOutgoingError(
+            _("The draft has errors: %(fields)s") % {"fields": ", ".join(sorted(errors))}, errors=errors
+        )
+    return DraftReferences(unit=found_unit, recipients=found_recipients, in_reply_to=reply)
+
+
+def delivery_get_or_none(*, viewer: Person, delivery_id: uuid.UUID | str) -> Delivery | None:
+    pk = _uuid(delivery_id)
+    return incoming_visible(viewer).filter(pk=pk).first() if pk is not None else None
+
+
+def registration_references(
+    *, delivery: Delivery, unit: str, handler_id: uuid.UUID | None
+) -> tuple[Unit, Person | None]:
+    """The unit of the recipient agency (by code) and the handler (by id) a received document
+    is to be assigned to; ``InvalidOutgoingError`` names each one not found."""
+    errors: dict[str, str] = {}
+    found_unit = delivery.agency.units.filter(code=unit.strip()).first()
+    if found_unit is None:
+        errors["unit"] = _("Your agency has no unit with the code %(unit)s.") % {"unit": unit}
+    handler: Person | None = None
+    if handler_id is not None:
+        handler = people_by_ids([str(handler_id)]).first()
+        if handler is None:
+            errors["handler_id"] = _("No official has this id.")
+    if errors or found_unit is None:
+        raise InvalidOutgoingError(
+            _("The registration has errors: %(fields)s") % {"fields": ", ".join(sorted(errors))},
+            errors=errors,
+        )
+    return found_unit, handler
+
+
+# ---------------------------------------------------------------------------- line building
+
+
+@dataclass(frozen=True)
+class Official:
+    person: Person
+    roles: AssigneeRoles
+
+
+@dataclass(frozen=True)
+class PolicyStepHolders:
+    step: PolicyStep
+    holders_text: str
+    people: list[Person]
+
+
+@dataclass(frozen=True)
+class KindGuide:
+    kind: str
+    label: str
+    policy: list[PolicyStepHolders]
+
+
+@dataclass(frozen=True)
+class DraftingGuide:
+    """What a drafter in ``unit`` needs to build an approval line for each kind."""
+
+    unit: Unit
+    officials: list[Official]
+    kinds: list[KindGuide]
+
+
+def drafting_guide(*, viewer: Person, unit: Unit) -> DraftingGuide:
+    """The kinds of document, and for each the approval policy of the unit's agency with the
+    officials who may hold each step today (never the drafter: no one approves their own)."""
+    people = [p for p in officials_of_agency(agency_id=unit.agency_id) if p.pk != viewer.pk]
+    roles = approval_reads.assignee_roles(
+        person_ids=[str(p.pk) for p in people], agency_id=unit.agency_id, unit_id=unit.pk
+    )
+    officials = [Official(person=p, roles=roles[str(p.pk)]) for p in people if str(p.pk) in roles]
+    kinds: list[KindGuide] = []
+    for kind in DocumentKind:
+        delegated = approval_reads.delegated_roles(agency_id=unit.agency_id, doc_type=kind.value)
+        steps = [
+            PolicyStepHolders(
+                step=step,
+                holders_text=holders_text(step["holders"]),
+                people=[
+                    o.person
+                    for o in officials
+                    if may_hold(step["holders"], o.roles, delegated_roles=delegated)
+                ],
+            )
+            for step in policy_of(agency_id=unit.agency_id, kind=kind.value)["steps"]
+        ]
+        kinds.append(KindGuide(kind=kind.value, label=str(kind.label), policy=steps))
+    return DraftingGuide(unit=unit, officials=officials, kinds=kinds)

@@ -25,22 +25,20 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from govdoc.accounts.models import Agency, Person, Unit
+from govdoc.accounts.models import Person, Unit
 from govdoc.accounts.selectors import memberships_current
 from govdoc.approvals import selectors as approval_reads
 from govdoc.approvals import services as approvals
 from govdoc.approvals.errors import LinePolicyError
-from govdoc.approvals.policy import ApprovalPolicy, ProposedStep
+from govdoc.approvals.policy import ProposedStep
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.core.jsontypes import canonical_json
 from govdoc.distribution.constants import (
-    DEFAULT_POLICY,
     DRAFTER_ROLES,
     MAX_RECIPIENTS,
     REGISTRY_ROLES,
@@ -57,7 +55,9 @@ from govdoc.distribution.errors import (
     NotTheDrafterError,
     OutgoingStateError,
 )
-from govdoc.distribution.models import Delivery, KindPolicy, OutgoingDocument, Reading
+from govdoc.distribution.models import Delivery, OutgoingDocument, Reading
+from govdoc.distribution.selectors import policy_of
+from govdoc.distribution.specs import Recipient
 from govdoc.documents.constants import Direction, Disclosure
 from govdoc.documents.models import RegistryEntry
 from govdoc.documents.refusals import audited_upload_refusals
@@ -66,14 +66,6 @@ from govdoc.documents.storage import file_read
 from govdoc.signatures.services import pdf_seal
 
 PDF = "application/pdf"
-
-
-@dataclass(frozen=True)
-class Recipient:
-    """An agency, and the unit of it the document is addressed to (None: the agency)."""
-
-    agency: Agency
-    unit: Unit | None = None
 
 
 def _roles_in(person: Person, *, agency_id: uuid.UUID, unit_id: uuid.UUID | None = None) -> set[str]:
@@ -105,6 +97,7 @@ def _field_errors(
     *,
     title: str,
     kind: str,
+    classification_code: str,
     retention_years: int | None,
     disclosure: str,
     legal_ground: str,
@@ -114,6 +107,8 @@ def _field_errors(
     errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = _("Enter the title.")
+    if not classification_code.strip():
+        errors["classification_code"] = _("Enter the classification code.")
     if kind not in DocumentKind.values:
         errors["kind"] = _("Choose one of the offered kinds.")
     if retention_years is not None and retention_years not in RETENTION_YEARS:
@@ -154,6 +149,7 @@ def outgoing_draft(
     errors = _field_errors(
         title=title,
         kind=kind,
+        classification_code=classification_code,
         retention_years=retention_years,
         disclosure=disclosure,
         legal_ground=legal_ground,
@@ -291,12 +287,6 @@ def content_sha256(outgoing: OutgoingDocument) -> str:
             }
         )
     ).hexdigest()
-
-
-def policy_of(*, agency_id: uuid.UUID, kind: str) -> ApprovalPolicy:
-    """The approval policy of ``kind`` in the agency: its own, or ``DEFAULT_POLICY``."""
-    found = KindPolicy.objects.filter(agency_id=agency_id, kind=kind).first()
-    return found.approval_policy if found is not None else DEFAULT_POLICY
 
 
 @transaction.atomic

@@ -70,6 +70,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "govdoc.web.middleware.RejectNulMiddleware",
+    # Django reads multipart files for POST only; the API takes a corrected PDF by PUT
+    # (PUT /api/v1/outgoing/{id}/file). After the size limit, so a large body is refused unread.
+    "ninja.compatibility.files.fix_request_files_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "govdoc.web.language_address.LanguageAddressMiddleware",

@@ -13,6 +13,7 @@ from govdoc.api import errors
 from govdoc.api.parsing import GovDocParser
 from govdoc.api.v1.applications import router as applications_router
 from govdoc.api.v1.approvals import router as approvals_router
+from govdoc.api.v1.distribution import router as distribution_router
 from govdoc.api.v1.documents import router as documents_router
 from govdoc.api.v1.issued import router as issued_router
 from govdoc.api.v1.people import router as people_router
@@ -47,7 +48,9 @@ api = GovDocAPI(
         "(audited); a system token outside its scopes is a 403 `system-account-outside-scope`.\n\n"
         "**Start with** `GET /me` (who am I, my roles and units); officials build an approval line "
         "with `GET /people/assignees?application=<id>` (who may hold each step of the service's "
-        "approval policy)."
+        "approval policy); officials send documents to other agencies with `POST /outgoing` "
+        "(recipients from `GET /agencies`, the line from `GET /outgoing/kinds`), and registry "
+        "clerks take in what arrived at `GET /incoming`."
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
@@ -72,6 +75,7 @@ def health(request: HttpRequest) -> Health:
 
 api.add_router("/", applications_router)
 api.add_router("/approvals", approvals_router)
+api.add_router("/", distribution_router)
 api.add_router("/documents", documents_router)
 api.add_router("/issued", issued_router)
 api.add_router("/", people_router)

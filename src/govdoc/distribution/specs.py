@@ -1,0 +1,15 @@
+"""Values the distribution domain takes in and gives out (no models of its own)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from govdoc.accounts.models import Agency, Unit
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An agency, and the unit of it the document is addressed to (None: the agency)."""
+
+    agency: Agency
+    unit: Unit | None = None
