@@ -81,6 +81,7 @@ PEOPLE = (
     DemoPerson("handler-bg", "Vesna", "Vasić", "beograd", Role.HANDLER, "Matičar"),
     DemoPerson("head-unit-bg", "Zoran", "Zorić", "beograd", Role.HEAD_OF_UNIT, "Rukovodilac sektora"),
     DemoPerson("archivist", "Dragan", "Dragić", "beograd", Role.ARCHIVIST, "Arhivar"),
+    DemoPerson("registry-bg", "Snežana", "Stanić", "beograd", Role.REGISTRY_CLERK, "Delovođa"),
     DemoPerson("handler-pr", "Sanja", "Savić", "pravda", Role.HANDLER, "Savetnik"),
     DemoPerson("head-unit-pr", "Goran", "Gocić", "pravda", Role.HEAD_OF_UNIT, "Načelnik odeljenja"),
     DemoPerson("citizen", "Ana", "Petrović", None, None, ""),

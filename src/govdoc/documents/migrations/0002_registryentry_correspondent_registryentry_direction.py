@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0001_initial'),
+        ("documents", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='registryentry',
-            name='correspondent',
-            field=models.CharField(blank=True, help_text='Who sent an incoming document, or whom an outgoing one went to.', max_length=300),
+            model_name="registryentry",
+            name="correspondent",
+            field=models.CharField(
+                blank=True,
+                help_text="Who sent an incoming document, or whom an outgoing one went to.",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='registryentry',
-            name='direction',
-            field=models.CharField(choices=[('internal', 'Internal'), ('incoming', 'Incoming'), ('outgoing', 'Outgoing')], default='internal', max_length=16),
+            model_name="registryentry",
+            name="direction",
+            field=models.CharField(
+                choices=[("internal", "Internal"), ("incoming", "Incoming"), ("outgoing", "Outgoing")],
+                default="internal",
+                max_length=16,
+            ),
         ),
     ]
