@@ -117,7 +117,68 @@ def test_public_citizen_and_official_pages_have_no_accessibility_violations(
         "/work/pin/",
         "/account/password/",
     ]
+    outgoing, delivery = _letter_delivered()
+    drafter = ["/work/outgoing/", "/work/outgoing/new/", f"/work/outgoing/{outgoing}/"]
+    registry = ["/work/incoming/", f"/work/incoming/{delivery}/"]
     problems = _check(browser, axe_source, base, public, None)
     problems |= _check(browser, axe_source, base, mine, _session_of("citizen"))
     problems |= _check(browser, axe_source, base, work, _session_of("head-unit"))
+    problems |= _check(browser, axe_source, base, drafter, _session_of("handler"))
+    problems |= _check(browser, axe_source, base, registry, _session_of("registry-bg"))
     assert problems == {}
+
+
+def _letter_delivered() -> tuple[str, str]:
+    """A letter of the police, drafted and delivered to the City of Belgrade: its outgoing
+    page (with the drafter's forms while a draft) and the delivery awaiting registration."""
+    from govdoc.accounts.models import Agency, Unit
+    from govdoc.distribution import services as distribution
+    from govdoc.documents.tests.samples import text_pdf
+
+    draft = distribution.outgoing_draft(
+        actor=Person.objects.get(username="handler"),
+        unit=Unit.objects.get(code="pu-beograd"),
+        title="Zahtev za dostavu podataka",
+        kind="dopis",
+        classification_code="02-05",
+        retention_years=10,
+        disclosure="not_public",
+        legal_ground="Zakon o zaštiti podataka o ličnosti, čl. 12",
+        content=text_pdf("Molimo da nam dostavite podatke."),
+        filename="dopis.pdf",
+        recipients=[distribution.Recipient(agency=Agency.objects.get(code="beograd"))],
+    )
+    sent = _sent_copy()
+    return str(draft.pk), sent
+
+
+def _sent_copy() -> str:
+    """A second letter, approved and delivered (the worker run once)."""
+    from govdoc.accounts.models import Agency, Unit
+    from govdoc.approvals import selectors as approvals
+    from govdoc.approvals import services as approval_services
+    from govdoc.approvals.services import StepSpec
+    from govdoc.distribution import services as distribution
+    from govdoc.documents.tests.samples import text_pdf
+    from tests.support import PIN, run_worker
+
+    handler, head = Person.objects.get(username="handler"), Person.objects.get(username="head-unit")
+    outgoing = distribution.outgoing_draft(
+        actor=handler,
+        unit=Unit.objects.get(code="pu-beograd"),
+        title="Obaveštenje o promeni adrese",
+        kind="obavestenje",
+        classification_code="02-05",
+        retention_years=None,
+        disclosure="public",
+        content=text_pdf("Obavestavamo vas."),
+        filename="obavestenje.pdf",
+        recipients=[distribution.Recipient(agency=Agency.objects.get(code="beograd"))],
+    )
+    distribution.outgoing_send_for_approval(
+        outgoing=outgoing, steps=[StepSpec("approval", head.pk, 1)], actor=handler
+    )
+    for step in approvals.queue_for(person=head):
+        approval_services.step_decide(step=step, actor=head, decision="approve", pin=PIN)
+    run_worker()
+    return str(outgoing.deliveries.get().pk)

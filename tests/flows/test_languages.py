@@ -55,6 +55,19 @@ OFFICIALS = [
     "/work/cases/?state=closed",
     "/work/applications/{application}/",
 ]
+# e-Doc distribution, as a letter of the police goes to the City of Belgrade and is answered:
+# (who looks, page) with {outgoing}, {delivery} and {answer} filled in.
+DISTRIBUTION = [
+    ("handler", "/work/outgoing/"),
+    ("handler", "/work/outgoing/new/"),
+    ("handler", "/work/outgoing/{outgoing}/"),
+    ("registry-bg", "/work/incoming/"),
+    ("registry-bg", "/work/incoming/{delivery}/"),
+    ("handler-bg", "/work/incoming/"),
+    ("handler-bg", "/work/incoming/{delivery}/"),
+    ("handler-bg", "/work/outgoing/new/?reply_to={delivery}"),
+    ("handler-bg", "/work/outgoing/{answer}/"),
+]
 ACCOUNT_PUBLIC = ["/login/", "/signup/", "/password/reset/", "/signup/confirm/MQ/a-token/"]
 ACCOUNT_CITIZEN = ["/account/password/", "/login/confirm/"]
 ACCOUNT_OFFICIAL = ["/work/pin/", "/login/confirm/"]
@@ -163,3 +176,84 @@ def test_account_pages_are_in_the_language_chosen(application: Application) -> N
     found |= _check(_as("citizen"), ACCOUNT_CITIZEN, application)
     found |= _check(_as("head-unit"), ACCOUNT_OFFICIAL, application)
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_distribution_pages_are_in_the_language_chosen(demo: None) -> None:
+    """The pages of officials' own documents at each step: a draft on its way (the drafter's
+    line form), sent and awaiting registration (the registry clerk's forms), registered, read
+    and answered."""
+    from govdoc.accounts.models import Unit
+    from govdoc.approvals.services import StepSpec
+    from govdoc.distribution import services as distribution
+    from govdoc.documents.tests.samples import text_pdf
+
+    handler, head = Person.objects.get(username="handler"), Person.objects.get(username="head-unit")
+    beograd = Agency.objects.get(code="beograd")
+    outgoing = distribution.outgoing_draft(
+        actor=handler,
+        unit=Unit.objects.get(code="pu-beograd"),
+        title="Zahtev za dostavu podataka o prebivalištu",
+        kind="dopis",
+        classification_code="02-05",
+        retention_years=10,
+        disclosure="not_public",
+        legal_ground="Zakon o zaštiti podataka o ličnosti, čl. 12",
+        content=text_pdf("Molimo da nam dostavite podatke."),
+        filename="dopis.pdf",
+        recipients=[distribution.Recipient(agency=beograd)],
+    )
+    found = _check_pages(DISTRIBUTION[:3], outgoing=outgoing.pk)
+    distribution.outgoing_send_for_approval(
+        outgoing=outgoing, steps=[StepSpec("approval", head.pk, 1)], actor=handler
+    )
+    found |= _in_state("in approval", _check_pages([("head-unit", "/work/")], outgoing=outgoing.pk))
+    for step in approvals.queue_for(person=head):
+        approval_services.step_decide(step=step, actor=head, decision="approve", pin=PIN)
+    run_worker()
+    delivery = outgoing.deliveries.get()
+    found |= _in_state("delivered", _check_pages(DISTRIBUTION[3:5], delivery=delivery.pk))
+    maticna = Unit.objects.get(code="maticna")
+    city_handler = Person.objects.get(username="handler-bg")
+    delivery = distribution.delivery_register(
+        delivery=delivery,
+        actor=Person.objects.get(username="registry-bg"),
+        unit=maticna,
+        handler=city_handler,
+    )
+    distribution.delivery_read_record(delivery=delivery, actor=city_handler)
+    answer = distribution.outgoing_draft(
+        actor=city_handler,
+        unit=maticna,
+        title="Odgovor: Zahtev za dostavu podataka o prebivalištu",
+        kind="dopis",
+        classification_code="02-05",
+        retention_years=None,
+        disclosure="public",
+        content=text_pdf("Dostavljamo podatke."),
+        filename="odgovor.pdf",
+        recipients=[distribution.Recipient(agency=outgoing.agency, unit=outgoing.unit)],
+        in_reply_to=delivery,
+    )
+    found |= _in_state(
+        "registered",
+        _check_pages(
+            [*DISTRIBUTION[:3], *DISTRIBUTION[3:]],
+            outgoing=outgoing.pk,
+            delivery=delivery.pk,
+            answer=answer.pk,
+        ),
+    )
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def _check_pages(pages: list[tuple[str, str]], **ids: object) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for username, path in pages:
+        client = _as(username)
+        url = path.format(**ids)
+        for script in SCRIPTS:
+            answer = client.get(url, {"lang": script})
+            assert answer.status_code == 200, f"{url}: {answer.status_code}"
+            if wrong := problems(answer.content.decode(), script, names=NAMES):
+                found[f"{script} {username} {url}"] = wrong
+    return found

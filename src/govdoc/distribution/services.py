@@ -123,6 +123,31 @@ def _field_errors(
     return errors
 
 
+def outgoing_draft_refusals(
+    *,
+    title: str,
+    kind: str,
+    classification_code: str,
+    retention_years: int | None,
+    disclosure: str,
+    legal_ground: str,
+    recipients: Sequence[Recipient],
+    unit: Unit,
+) -> dict[str, str]:
+    """What ``outgoing_draft`` would refuse in these fields (nothing written), so that a page
+    can name every error at once even when its own part of the form (the file) is missing."""
+    return _field_errors(
+        title=title,
+        kind=kind,
+        classification_code=classification_code,
+        retention_years=retention_years,
+        disclosure=disclosure,
+        legal_ground=legal_ground,
+        recipients=recipients,
+        unit=unit,
+    )
+
+
 @audited_upload_refusals
 @transaction.atomic
 def outgoing_draft(

@@ -32,7 +32,7 @@ from govdoc.core import clock
 from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError
 from govdoc.core.transliteration import to_cyrillic
-from govdoc.web.language import HTML_LANG, page_script
+from govdoc.web.language import HTML_LANG, name_in_script, page_script
 from govdoc.web.schema_form import data_from_post, fields_for
 
 View = Callable[..., HttpResponse]
@@ -74,11 +74,7 @@ def _script(request: HttpRequest) -> str:
 
 def _agency_name(agency: Agency, script: str) -> str:
     """The agency's name in the page's script (Cyrillic made from the Latin when not written)."""
-    if script == Script.CYRILLIC:
-        return agency.name_cyrl or to_cyrillic(agency.name)
-    if script == Script.ENGLISH:
-        return agency.name_en or agency.name
-    return agency.name
+    return name_in_script(agency, script)
 
 
 def _translator(script: str) -> Callable[[str], str] | None:

@@ -10,12 +10,15 @@ Cyrillic; ``en`` → English). Django's translations follow the same choice, so 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Protocol
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
 from govdoc.accounts.constants import DJANGO_LANGUAGE, Script
+from govdoc.core.transliteration import to_cyrillic
 
 SESSION_KEY = "govdoc_script"
 QUERY_KEY = "lang"
@@ -93,3 +96,35 @@ class ScriptMiddleware:
         if "accept-language" not in vary.lower():
             response.headers["Vary"] = f"{vary}, Accept-Language" if vary else "Accept-Language"
         return response
+
+
+class _Named(Protocol):
+    name: str
+    name_cyrl: str
+    name_en: str
+
+
+def name_in_script(named: _Named, script: str) -> str:
+    """An agency's or unit's name in the page's script (Cyrillic made from the Latin when not
+    written; the Serbian name when no English one is)."""
+    if script == Script.CYRILLIC:
+        return named.name_cyrl or to_cyrillic(named.name)
+    if script == Script.ENGLISH:
+        return named.name_en or named.name
+    return named.name
+
+
+# Registry and receipt numbers inside a typed text (P-MUP-2026-000042) stay in Latin letters.
+_NUMBERS = re.compile(r"\b[A-Z]+(?:-[A-Z0-9]+)+\b")
+
+
+def typed_in_script(text: str, script: str) -> str:
+    """A text an official typed in Serbian Latin (a title, a reason), in Cyrillic letters on a
+    Cyrillic page; elsewhere as typed (an English page marks its language)."""
+    if script != Script.CYRILLIC:
+        return text
+    parts, at = [], 0
+    for number in _NUMBERS.finditer(text):
+        parts += [to_cyrillic(text[at : number.start()]), number.group()]
+        at = number.end()
+    return "".join([*parts, to_cyrillic(text[at:])])

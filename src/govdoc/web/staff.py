@@ -5,7 +5,6 @@ the draft decision and sending it into e-Approval; the approval queue with signe
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
@@ -36,13 +35,14 @@ from govdoc.approvals.policy import holders_text
 from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError, InvalidInputError
 from govdoc.core.transliteration import to_cyrillic
+from govdoc.distribution import selectors as distribution
 from govdoc.documents import selectors as documents
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services as issuance_services
 from govdoc.signatures import selectors as signatures
 from govdoc.signatures import services as signature_services
 from govdoc.signatures.errors import PinInvalidError
-from govdoc.web.language import HTML_LANG, page_script
+from govdoc.web.language import HTML_LANG, name_in_script, page_script, typed_in_script
 from govdoc.web.schema_form import fields_for
 
 View = Callable[..., HttpResponse]
@@ -77,24 +77,13 @@ def _with_service_names(applications: Iterable[Any], script: str) -> list[Any]:
     return rows
 
 
-# Registry and receipt numbers inside a title (P-MUP-2026-000042) stay in Latin letters.
-_NUMBERS = re.compile(r"\b[A-Z]+(?:-[A-Z0-9]+)+\b")
-
-
 def _with_titles(rows: list[tuple[Any, Any]], script: str) -> list[Any]:
     """Each row with ``title``: its document's registered title (written in Serbian Latin) in
     Cyrillic letters on a Cyrillic page; on an English page it stays as registered (the page
     marks its language)."""
     out = []
     for row, document in rows:
-        title = str(document.title)
-        if script == Script.CYRILLIC:
-            parts, at = [], 0
-            for number in _NUMBERS.finditer(title):
-                parts += [to_cyrillic(title[at : number.start()]), number.group()]
-                at = number.end()
-            title = "".join([*parts, to_cyrillic(title[at:])])
-        row.title = title
+        row.title = typed_in_script(str(document.title), script)
         out.append(row)
     return out
 
@@ -112,12 +101,22 @@ def _step_up(request: HttpRequest, back_to: str) -> HttpResponse | None:
 @require_safe
 def workspace(request: HttpRequest) -> HttpResponse:
     me, script = _me(request), _script(request)
+    queue = _with_titles([(s, s.line.document) for s in approvals.queue_for(person=me)], script)
+    outgoing = distribution.outgoing_on_lines([s.line_id for s in queue])
+    for step in queue:
+        # an official's own document (a letter, a request...): what it is and whom it goes to
+        step.outgoing = outgoing.get(step.line_id)
+        if step.outgoing is not None:
+            step.recipients = ", ".join(
+                name_in_script(d.agency, script) + (f" — {name_in_script(d.unit, script)}" if d.unit else "")
+                for d in step.outgoing.deliveries.all()
+            )
     return render(
         request,
         "web/staff/workspace.html",
         {
             "applications": _with_service_names(apps.unit_inbox(official=me), script),
-            "queue": _with_titles([(s, s.line.document) for s in approvals.queue_for(person=me)], script),
+            "queue": queue,
             "post_reports": _with_titles(
                 [(r, r.step.line.document) for r in approvals.post_reports_for(person=me)], script
             ),

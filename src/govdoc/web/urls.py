@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govdoc.web import account, citizen, public, registry, staff, verify
+from govdoc.web import account, citizen, distribution, public, registry, staff, verify
 
 app_name = "web"
 
@@ -46,6 +46,13 @@ urlpatterns = [
     path("work/registry/", registry.registry, name="registry"),
     path("work/registry.csv", registry.registry_csv, name="registry-csv"),
     path("work/registry/<uuid:entry_id>/cancel/", registry.registry_cancel, name="registry-cancel"),
+    path("work/outgoing/", distribution.outgoing_list, name="outgoing-list"),
+    path("work/outgoing/new/", distribution.outgoing_new, name="outgoing-new"),
+    path("work/outgoing/<uuid:outgoing_id>/", distribution.outgoing_detail, name="outgoing"),
+    path("work/outgoing/<uuid:outgoing_id>/pdf", distribution.outgoing_pdf, name="outgoing-pdf"),
+    path("work/incoming/", distribution.incoming_list, name="incoming-list"),
+    path("work/incoming/<uuid:delivery_id>/", distribution.incoming_detail, name="incoming"),
+    path("work/incoming/<uuid:delivery_id>/pdf", distribution.incoming_pdf, name="incoming-pdf"),
     path("verify/", verify.verify_form, name="verify"),
     path("verify/file/", verify.verify_file, name="verify-file"),
     path("verify/<str:code>", verify.verify_by_code, name="verify-code"),
