@@ -492,10 +492,3 @@ def outgoing_on_lines(line_ids: list[uuid.UUID]) -> dict[uuid.UUID, OutgoingDocu
         .prefetch_related("deliveries__agency", "deliveries__unit")
     )
     return {o.approval_line_id: o for o in found if o.approval_line_id is not None}
-
-
-def outgoing_listed(viewer: Person) -> QuerySet[OutgoingDocument]:
-    """``outgoing_visible`` with each document's recipients (a fixed number of queries)."""
-    return outgoing_visible(viewer).prefetch_related(
-        Prefetch("deliveries", queryset=Delivery.objects.select_related("agency", "unit"))
-    )

@@ -95,7 +95,7 @@ def _recipient_label(delivery: Delivery, script: str) -> str:
 @require_safe
 def outgoing_list(request: HttpRequest) -> HttpResponse:
     me, script = _me(request), page_script(request)
-    page = Paginator(selectors.outgoing_listed(me), 50).get_page(request.GET.get("page"))
+    page = Paginator(selectors.outgoing_visible(me), 50).get_page(request.GET.get("page"))
     for outgoing in page.object_list:
         outgoing.recipients = [
             {"label": _recipient_label(d, script), "delivery": d} for d in outgoing.deliveries.all()
