@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cryptography import x509
 from django.conf import settings
 
 from govdoc.accounts.models import Person
 from govdoc.core import clock
 from govdoc.signatures import keyring
 from govdoc.signatures.engine.model import ValidationReport
-from govdoc.signatures.engine.validation import validate_detached, validate_pdf
+from govdoc.signatures.engine.validation import TrustConfig, validate_detached, validate_pdf
 from govdoc.signatures.models import SigningPin
 from govdoc.signatures.pki import IssuedCertificate
 
@@ -24,6 +26,16 @@ def pdf_verify(pdf: bytes) -> ValidationReport:
 
 def detached_verify(data: bytes, signature: bytes) -> ValidationReport:
     return validate_detached(data, signature, trust=keyring.trust_now())
+
+
+def detached_verify_trusting(
+    data: bytes, signature: bytes, *, roots: Sequence[x509.Certificate], crls: Sequence[bytes]
+) -> ValidationReport:
+    """A detached signature judged as of now against another installation's root CA and CRLs
+    (a federation peer's, from the trust list), not this installation's."""
+    return validate_detached(
+        data, signature, trust=TrustConfig(roots=tuple(roots), crls=tuple(crls), moment=clock.now())
+    )
 
 
 @dataclass(frozen=True)

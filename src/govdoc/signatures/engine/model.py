@@ -53,6 +53,8 @@ class SignatureReport:
     # "signature", or "document_timestamp" for a PAdES document (archive) timestamp, whose
     # "signer" is the timestamp authority.
     kind: str = "signature"
+    # The organization (O) the signer's certificate names: whose e-seal it is.
+    signer_organization: str = ""
 
     def to_json(self) -> JSONObject:
         return {

@@ -270,6 +270,7 @@ def _judge(
     report = SignatureReport(
         field_name=field_name,
         signer_subject=str(cert.subject.human_friendly),
+        signer_organization=str(cert.subject.native.get("organization_name", "") or ""),
         signer_serial=_serial(cert),
         signer_fingerprint_sha256=_fingerprint(cert),
         signing_time=signing_time,

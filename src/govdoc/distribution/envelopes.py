@@ -1,0 +1,349 @@
+"""Envelopes between GovDoc installations (nodes): the published format, version 1.
+
+An official document that goes to an agency on another node travels as an *envelope*:
+
+- a **manifest**: canonical JSON (keys sorted, no spaces, UTF-8) that names the consignment, the
+  sending agency and its outgoing registry number, the recipient, the document's metadata and
+  every file by its SHA-256 and size (``schemas/envelope-manifest.schema.json``);
+- the **signature**: a detached CMS (CAdES) signature over the manifest's exact bytes, made with
+  the sending agency's e-seal, with an RFC 3161 timestamp;
+- the **files**, each named by its SHA-256.
+
+On the wire (``POST /federation/v1/envelopes``) it is one JSON object:
+``{"manifest": base64, "signature": base64, "files": [{"sha256": hex, "content": base64}]}``.
+The receiving node answers with a **receipt**, signed the same way by the receiving agency
+(``schemas/receipt.schema.json``), which carries the digest of the manifest it answers: either
+side can later prove what was delivered or refused, and when.
+
+``envelope_check`` is what a receiving node does before it registers anything: the manifest is
+well formed and canonical, follows the schema, comes from the node the request came from and is
+for this node; every file is there, with the size and hash the manifest names, and nothing else;
+the signature is intact and made with a certificate of the sender node's PKI (its root CA and
+CRL from the trust list); and the certificate is the e-seal of the agency the manifest names (its
+organization is that agency's name in the sender node's address book). Each refusal has a
+stable problem type a person can read (``EnvelopeProblem``).
+
+This module writes nothing and holds no Django model: the transport, the trust list and the
+registration build on it. docs/federation.md has a worked example.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from jsonschema import Draft202012Validator, FormatChecker
+
+from govdoc.core.jsontypes import canonical_json
+from govdoc.signatures.engine.keys import KeyBackend
+from govdoc.signatures.engine.model import Verdict
+from govdoc.signatures.selectors import detached_verify_trusting
+from govdoc.signatures.services import detached_seal
+
+ENVELOPE_FORMAT = "govdoc.envelope/1"
+RECEIPT_FORMAT = "govdoc.receipt/1"
+SCHEMAS = Path(__file__).resolve().parent / "schemas"
+MANIFEST_SCHEMA = "envelope-manifest.schema.json"
+RECEIPT_SCHEMA = "receipt.schema.json"
+# An envelope's files together, at most (the receiving node refuses a larger body before
+# reading it: GOVDOC_MAX_REQUEST_BYTES).
+MAX_FILES_BYTES = 50 * 1024 * 1024
+
+
+@functools.cache
+def schema(name: str) -> dict[str, Any]:
+    """One of the published schemas (``MANIFEST_SCHEMA``, ``RECEIPT_SCHEMA``), as served."""
+    if name not in (MANIFEST_SCHEMA, RECEIPT_SCHEMA):
+        raise KeyError(name)
+    loaded: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
+    return loaded
+
+
+@functools.cache
+def _validator(name: str) -> Draft202012Validator:
+    return Draft202012Validator(schema(name), format_checker=FormatChecker())
+
+
+def schema_errors(name: str, value: object) -> list[str]:
+    """Every way ``value`` breaks the schema ``name``, as "path: message" lines (empty: none)."""
+    found = sorted(_validator(name).iter_errors(value), key=lambda e: [str(p) for p in e.path])
+    return [f"{'/'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in found]
+
+
+@dataclass(frozen=True)
+class EnvelopeFile:
+    name: str
+    content: bytes
+    media_type: str = "application/pdf"
+    role: str = "main"
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """A manifest's exact bytes, the detached signature over them, and the files by SHA-256."""
+
+    manifest: bytes
+    signature: bytes
+    files: Mapping[str, bytes] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "manifest": base64.b64encode(self.manifest).decode("ascii"),
+            "signature": base64.b64encode(self.signature).decode("ascii"),
+            "files": [
+                {"sha256": sha, "content": base64.b64encode(content).decode("ascii")}
+                for sha, content in sorted(self.files.items())
+            ],
+        }
+
+    @property
+    def manifest_sha256(self) -> str:
+        return hashlib.sha256(self.manifest).hexdigest()
+
+
+class EnvelopeProblem(Exception):
+    """Why an envelope is refused: ``type`` is stable (a problem type of the receipt and of the
+    HTTP answer), ``detail`` is for a person."""
+
+    def __init__(self, type_: str, detail: str) -> None:
+        super().__init__(f"{type_}: {detail}")
+        self.type = type_
+        self.detail = detail
+
+
+def manifest_build(
+    *,
+    consignment_id: uuid.UUID,
+    created_at: str,
+    sender: Mapping[str, Any],
+    recipient: Mapping[str, Any],
+    document: Mapping[str, Any],
+    files: Sequence[EnvelopeFile],
+) -> bytes:
+    """The canonical bytes of a manifest. Raises ValueError if it would break its own schema
+    (a sender never sends what a receiver must refuse)."""
+    manifest = {
+        "format": ENVELOPE_FORMAT,
+        "consignment_id": str(consignment_id),
+        "created_at": created_at,
+        "sender": dict(sender),
+        "recipient": dict(recipient),
+        "document": dict(document),
+        "files": [
+            {
+                "name": f.name,
+                "media_type": f.media_type,
+                "sha256": f.sha256,
+                "size": len(f.content),
+                "role": f.role,
+            }
+            for f in files
+        ],
+    }
+    errors = schema_errors(MANIFEST_SCHEMA, manifest)
+    if errors:
+        raise ValueError("the manifest breaks its schema: " + "; ".join(errors))
+    return canonical_json(manifest)
+
+
+def envelope_seal(manifest: bytes, files: Sequence[EnvelopeFile], *, key: KeyBackend) -> Envelope:
+    """The envelope of ``manifest``: signed with ``key`` (the sending agency's e-seal)."""
+    return Envelope(
+        manifest=manifest,
+        signature=detached_seal(data=manifest, key=key),
+        files={f.sha256: f.content for f in files},
+    )
+
+
+def _b64(value: object, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise EnvelopeProblem("envelope-malformed", f"{what} must be a base64 string")
+    try:
+        return base64.b64decode(value.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError):
+        raise EnvelopeProblem("envelope-malformed", f"{what} is not valid base64") from None
+
+
+def envelope_from_json(body: object) -> Envelope:
+    """An envelope as it came over the wire (a parsed JSON object); raises EnvelopeProblem."""
+    if not isinstance(body, dict) or set(body) != {"manifest", "signature", "files"}:
+        raise EnvelopeProblem(
+            "envelope-malformed", "the envelope holds exactly manifest, signature and files"
+        )
+    raw_files = body["files"]
+    if not isinstance(raw_files, list) or len(raw_files) > 20:
+        raise EnvelopeProblem("envelope-malformed", "files must be a list of at most 20")
+    files: dict[str, bytes] = {}
+    for index, item in enumerate(raw_files):
+        if (
+            not isinstance(item, dict)
+            or set(item) != {"sha256", "content"}
+            or not isinstance(item["sha256"], str)
+        ):
+            raise EnvelopeProblem("envelope-malformed", f"files[{index}] holds exactly sha256 and content")
+        files[item["sha256"]] = _b64(item["content"], f"files[{index}].content")
+    if sum(len(c) for c in files.values()) > MAX_FILES_BYTES:
+        raise EnvelopeProblem("envelope-too-large", f"the files exceed {MAX_FILES_BYTES} bytes")
+    return Envelope(
+        manifest=_b64(body["manifest"], "manifest"),
+        signature=_b64(body["signature"], "signature"),
+        files=files,
+    )
+
+
+@dataclass(frozen=True)
+class PeerTrust:
+    """What this node knows of a sending node, from its trust list: its identifier, its root
+    CA, its current CRLs, and its agencies' names by code (its address book)."""
+
+    node: str
+    roots: tuple[x509.Certificate, ...]
+    crls: tuple[bytes, ...]
+    agencies: Mapping[str, str]
+
+
+def manifest_parse(manifest: bytes) -> dict[str, Any]:
+    """The manifest's content, if it is canonical JSON that keeps the schema; else raises."""
+    try:
+        parsed = json.loads(manifest.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise EnvelopeProblem("manifest-malformed", "the manifest is not UTF-8 JSON") from None
+    if not isinstance(parsed, dict):
+        raise EnvelopeProblem("manifest-malformed", "the manifest is not a JSON object")
+    errors = schema_errors(MANIFEST_SCHEMA, parsed)
+    if errors:
+        raise EnvelopeProblem("manifest-invalid", "; ".join(errors[:5]))
+    if canonical_json(parsed) != manifest:
+        raise EnvelopeProblem(
+            "manifest-not-canonical", "the manifest is not in canonical form (sorted keys, no spaces)"
+        )
+    return parsed
+
+
+def envelope_check(envelope: Envelope, *, peer: PeerTrust, own_node: str) -> dict[str, Any]:
+    """Everything a receiving node checks before it registers anything (see the module
+    docstring); returns the manifest's content, or raises EnvelopeProblem with the first
+    problem found."""
+    manifest = manifest_parse(envelope.manifest)
+    sender, recipient = manifest["sender"], manifest["recipient"]
+    if sender["node"] != peer.node:
+        raise EnvelopeProblem(
+            "sender-node-mismatch",
+            f"the manifest names node {sender['node']!r}, the envelope came from {peer.node!r}",
+        )
+    if recipient["node"] != own_node:
+        raise EnvelopeProblem(
+            "wrong-recipient-node", f"the envelope is for node {recipient['node']!r}, not this one"
+        )
+    named = {f["sha256"]: f for f in manifest["files"]}
+    if len(named) != len(manifest["files"]):
+        raise EnvelopeProblem("manifest-invalid", "a file is named twice")
+    missing = sorted(set(named) - set(envelope.files))
+    if missing:
+        raise EnvelopeProblem("file-missing", f"no content for the file with SHA-256 {missing[0]}")
+    extra = sorted(set(envelope.files) - set(named))
+    if extra:
+        raise EnvelopeProblem("file-unexpected", f"a file the manifest does not name came along ({extra[0]})")
+    for sha, content in envelope.files.items():
+        if hashlib.sha256(content).hexdigest() != sha or len(content) != named[sha]["size"]:
+            raise EnvelopeProblem(
+                "file-hash-mismatch", f"the file {named[sha]['name']!r} is not the file the manifest names"
+            )
+    report = detached_verify_trusting(envelope.manifest, envelope.signature, roots=peer.roots, crls=peer.crls)
+    if report.state is not Verdict.AUTHENTIC or not report.signatures:
+        kind = "signature-invalid" if report.state is Verdict.ALTERED else "signature-not-trusted"
+        raise EnvelopeProblem(kind, " ".join(report.reasons) or "the signature could not be verified")
+    expected = peer.agencies.get(sender["agency"])
+    if expected is None:
+        raise EnvelopeProblem(
+            "unknown-sender-agency", f"node {peer.node!r} lists no agency {sender['agency']!r}"
+        )
+    if report.signatures[0].signer_organization != expected:
+        raise EnvelopeProblem(
+            "signer-not-sender",
+            f"the e-seal belongs to {report.signatures[0].signer_organization!r}, not to {expected!r}",
+        )
+    return manifest
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A receipt's exact bytes and the detached signature over them."""
+
+    receipt: bytes
+    signature: bytes
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "receipt": base64.b64encode(self.receipt).decode("ascii"),
+            "signature": base64.b64encode(self.signature).decode("ascii"),
+        }
+
+
+def receipt_seal(
+    *,
+    envelope: Envelope,
+    consignment_id: str,
+    sender_node: str,
+    receiver_node: str,
+    receiver_agency: str | None,
+    received_at: str,
+    problem: EnvelopeProblem | None,
+    key: KeyBackend,
+) -> Receipt:
+    """The receiving node's signed answer to ``envelope``: delivered, or refused with the
+    problem. ``key`` is the receiving agency's e-seal (the node's own when no agency of this
+    node could be named)."""
+    content: dict[str, Any] = {
+        "format": RECEIPT_FORMAT,
+        "consignment_id": consignment_id,
+        "sender_node": sender_node,
+        "receiver": {"node": receiver_node, "agency": receiver_agency},
+        "manifest_sha256": envelope.manifest_sha256,
+        "files": sorted(envelope.files),
+        "received_at": received_at,
+        "status": "refused" if problem is not None else "delivered",
+        "problem": None if problem is None else {"type": problem.type, "detail": problem.detail},
+    }
+    errors = schema_errors(RECEIPT_SCHEMA, content)
+    if errors:
+        raise ValueError("the receipt breaks its schema: " + "; ".join(errors))
+    receipt = canonical_json(content)
+    return Receipt(receipt=receipt, signature=detached_seal(data=receipt, key=key))
+
+
+def receipt_check(receipt: Receipt, *, envelope: Envelope, peer: PeerTrust) -> dict[str, Any]:
+    """What the sending node checks of the answer before it keeps it as proof: the receipt
+    keeps its schema, answers this very manifest, and is signed within the receiving node's PKI
+    by one of its agencies (or the node). Returns its content; raises EnvelopeProblem."""
+    try:
+        content = json.loads(receipt.receipt.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise EnvelopeProblem("receipt-malformed", "the receipt is not UTF-8 JSON") from None
+    errors = schema_errors(RECEIPT_SCHEMA, content)
+    if errors:
+        raise EnvelopeProblem("receipt-invalid", "; ".join(errors[:5]))
+    if content["manifest_sha256"] != envelope.manifest_sha256:
+        raise EnvelopeProblem("receipt-mismatch", "the receipt answers another manifest")
+    if content["receiver"]["node"] != peer.node:
+        raise EnvelopeProblem("receipt-mismatch", f"the receipt names node {content['receiver']['node']!r}")
+    report = detached_verify_trusting(receipt.receipt, receipt.signature, roots=peer.roots, crls=peer.crls)
+    if report.state is not Verdict.AUTHENTIC or not report.signatures:
+        raise EnvelopeProblem("receipt-signature-invalid", " ".join(report.reasons))
+    signer = report.signatures[0].signer_organization
+    if signer not in set(peer.agencies.values()) | {peer.node}:
+        raise EnvelopeProblem("receipt-signer-unknown", f"the receipt is sealed by {signer!r}")
+    return dict(content)
