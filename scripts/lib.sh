@@ -20,7 +20,8 @@ govdoc_pip_install() {  # $1: pip target, $2: stamp name
 }
 
 # poppler-utils (pdfsig, pdftotext, pdfdetach, pdftoppm), qpdf, softhsm2 + opensc (PKCS#11
-# tests), zbar-tools (QR decoding), chromium (browser journeys), libharfbuzz-subset0 (fast font
+# tests), zbar-tools (QR decoding), chromium (browser journeys), openssl (an independent check of
+# federation envelopes' signatures), libharfbuzz-subset0 (fast font
 # subsetting for WeasyPrint), fonts-dejavu-core. Installed with apt-get when we are root;
 # otherwise the tests that need them are skipped with a reason (CI sets GOVDOC_REQUIRE_TOOLS=1:
 # then missing tools fail the run instead).
@@ -52,6 +53,7 @@ govdoc_system_tools() {
   command -v pkcs11-tool >/dev/null || missing+=(opensc)
   command -v zbarimg >/dev/null || missing+=(zbar-tools)
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v openssl >/dev/null || missing+=(openssl)
   [ ${#missing[@]} -eq 0 ] || _apt_install "${missing[@]}"
 }
 

@@ -6,16 +6,20 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 
 from govdoc.core.jsontypes import canonical_json
 from govdoc.distribution import envelopes
 from govdoc.distribution.envelopes import EnvelopeFile, EnvelopeProblem, PeerTrust
 from govdoc.documents.tests.samples import text_pdf
+from govdoc.issuance.tests.conftest import tool
 from govdoc.signatures import keyring
 from govdoc.signatures.pki import DevPki
 
@@ -208,3 +212,44 @@ def test_the_published_schemas_are_valid_json_schemas() -> None:
 
     for name in (envelopes.MANIFEST_SCHEMA, envelopes.RECEIPT_SCHEMA):
         Draft202012Validator.check_schema(envelopes.schema(name))
+
+
+def test_another_system_verifies_the_envelope_with_openssl(peer: PeerTrust, tmp_path: Path) -> None:
+    """The format is for other implementations too: a standard tool checks the signature over
+    the manifest's bytes against the sending node's root CA (docs/federation.md)."""
+    openssl = tool("openssl")
+    sent = _sealed()
+    (tmp_path / "manifest.json").write_bytes(sent.manifest)
+    (tmp_path / "signature.der").write_bytes(sent.signature)
+    (tmp_path / "root.pem").write_bytes(keyring.ensure().root_certificate().public_bytes(Encoding.PEM))
+
+    def verify(content: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                openssl,
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                str(tmp_path / "signature.der"),
+                "-content",
+                str(tmp_path / content),
+                "-CAfile",
+                str(tmp_path / "root.pem"),
+                "-purpose",
+                "any",
+                "-out",
+                os.devnull,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert verify("manifest.json").returncode == 0
+    (tmp_path / "changed.json").write_bytes(
+        sent.manifest.replace(b'"retention_years":10', b'"retention_years":30')
+    )
+    assert verify("changed.json").returncode != 0
