@@ -114,6 +114,8 @@ class EventType(StrEnum):
     DELIVERY_REGISTERED = "distribution.delivery_registered"
     DELIVERY_RETURNED = "distribution.delivery_returned"
     DELIVERY_READ = "distribution.delivery_read"
+    NODE_TRUSTED = "distribution.node_trusted"
+    NODE_UNTRUSTED = "distribution.node_untrusted"
     # jobs: background work
     TASK_RETRIED = "jobs.task_retried"
     TASK_RETRIED_BY_ADMINISTRATOR = "jobs.task_retried_by_administrator"
@@ -164,6 +166,8 @@ SECURITY_EVENTS = frozenset(
         EventType.PIN_BLOCKED,
         EventType.PIN_UNBLOCKED,
         EventType.PIN_CHANGED,
+        EventType.NODE_TRUSTED,
+        EventType.NODE_UNTRUSTED,
     }
 )
 

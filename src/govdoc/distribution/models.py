@@ -150,3 +150,32 @@ class Reading(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id} read {self.delivery_id} at {self.read_at:%Y-%m-%d %H:%M}"
+
+
+class Node(models.Model):
+    """Another GovDoc installation this one exchanges documents with: one entry of the trust
+    list (like X-Road's global configuration): who it is, where it answers, the root CA its
+    agencies' e-seals chain to, its last CRL, and its agencies (its address book). An entry is
+    never deleted (receipts name it): a node that is no longer trusted is deactivated."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    node_id = models.CharField(
+        max_length=63, unique=True, help_text="The node's identifier, e.g. rs-beograd.gov.rs."
+    )
+    name = models.CharField(max_length=200)
+    endpoint = models.URLField(max_length=300, help_text="Where its federation interface answers (https).")
+    root_certificate = models.TextField(help_text="The PEM of the root CA its agencies' e-seals chain to.")
+    crl = models.BinaryField(null=True, blank=True, help_text="Its root CA's last CRL (DER).")
+    crl_fetched_at = models.DateTimeField(null=True, blank=True)
+    agencies: models.JSONField[dict[str, str], Any] = models.JSONField(
+        default=dict, help_text="Its agencies, code → name (the name its e-seal certificates carry)."
+    )
+    is_active = models.BooleanField(default=True)
+    added_at = models.DateTimeField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["node_id"]
+
+    def __str__(self) -> str:
+        return f"{self.node_id} ({self.name})"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -35,6 +36,8 @@ SECRET_KEY = os.environ.get("GOVDOC_SECRET_KEY") or govdoc_home.local_secret("dj
 ALLOWED_HOSTS = env_list("GOVDOC_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 PUBLIC_URL = env("GOVDOC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("GOVDOC_CSRF_TRUSTED_ORIGINS", PUBLIC_URL)
+# This installation's identifier among GovDoc nodes (federation): other nodes' trust lists name it.
+GOVDOC_NODE_ID = env("GOVDOC_NODE_ID", "") or (urlsplit(PUBLIC_URL).hostname or "localhost").lower()
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from govdoc.web import account, citizen, distribution, public, registry, staff, verify
+from govdoc.web import account, citizen, distribution, federation, public, registry, staff, verify
 
 app_name = "web"
 
@@ -58,6 +58,9 @@ urlpatterns = [
     path("verify/<str:code>", verify.verify_by_code, name="verify-code"),
     # what the QR code opens: short and upper case, so the QR stays in alphanumeric mode
     path("V/<str:code>", verify.verify_by_qr, name="verify-qr"),
+    path("federation/v1/capabilities", federation.capabilities, name="federation-capabilities"),
+    path("federation/v1/agencies", federation.agencies, name="federation-agencies"),
+    path("federation/v1/schemas/<str:name>", federation.schema, name="federation-schema"),
     path("pki/root.pem", public.root_certificate, name="pki-root"),
     path("pki/crl.der", public.crl, name="pki-crl"),
     path("pki/signers.json", public.payload_signers, name="pki-signers"),

@@ -1,0 +1,65 @@
+"""What this node publishes to other GovDoc nodes (federation, docs/federation.md): what it can
+receive, its agencies (the address book another node's trust list keeps), and the published
+schemas of the envelope format. Public and read-only; keys and CRLs are under /pki/."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_safe
+
+from govdoc.accounts.selectors import agencies_all
+from govdoc.distribution import envelopes
+
+API = "/federation/v1"
+
+
+@require_safe
+def capabilities(request: HttpRequest) -> HttpResponse:
+    return JsonResponse(
+        {
+            "node": settings.GOVDOC_NODE_ID,
+            "public_url": settings.PUBLIC_URL,
+            # Envelopes are built and checked in this format; receiving them over this interface
+            # comes with the transport (issue 8): until then the list of what is received is empty.
+            "formats": [envelopes.ENVELOPE_FORMAT],
+            "receipts": [envelopes.RECEIPT_FORMAT],
+            "receives": [],
+            "max_files_bytes": envelopes.MAX_FILES_BYTES,
+            "schemas": {
+                "manifest": f"{API}/schemas/{envelopes.MANIFEST_SCHEMA}",
+                "receipt": f"{API}/schemas/{envelopes.RECEIPT_SCHEMA}",
+            },
+            "agencies": f"{API}/agencies",
+            "root_certificate": "/pki/root.pem",
+            "crl": "/pki/crl.der",
+        }
+    )
+
+
+@require_safe
+def agencies(request: HttpRequest) -> HttpResponse:
+    """The address book: each agency's code, its names (``name`` is the one its e-seal carries)
+    and its units."""
+    book = [
+        {
+            "code": a.code,
+            "name": a.name,
+            "name_cyrl": a.name_cyrl,
+            "name_en": a.name_en,
+            "units": [{"code": u.code, "name": u.name} for u in a.units.order_by("code")],
+        }
+        for a in agencies_all().prefetch_related("units").order_by("code")
+    ]
+    return JsonResponse({"node": settings.GOVDOC_NODE_ID, "agencies": book})
+
+
+@require_safe
+def schema(request: HttpRequest, name: str) -> HttpResponse:
+    try:
+        published = envelopes.schema(name)
+    except KeyError:
+        raise Http404("no such schema") from None
+    response = JsonResponse(published)
+    response["Content-Type"] = "application/schema+json"
+    return response
