@@ -224,3 +224,19 @@ def log_in(client: Client, person: Person) -> Client:
     session[sessions.MARKER] = sessions.marker_for(person, factors=["password", "totp"])
     session.save()
     return client
+
+
+def tool(name: str) -> str:
+    """The path of an external tool; skips the test when it is missing (fails when
+    GOVDOC_REQUIRE_TOOLS=1, as in CI)."""
+    import os
+    import shutil
+
+    import pytest
+
+    path = shutil.which(name)
+    if path is None:
+        if os.environ.get("GOVDOC_REQUIRE_TOOLS") == "1":
+            pytest.fail(f"{name} is required (GOVDOC_REQUIRE_TOOLS=1) but not installed")
+        pytest.skip(f"{name} is not installed")
+    return path

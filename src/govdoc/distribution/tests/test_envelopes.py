@@ -14,12 +14,12 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
+from tests.support import tool
 
 from govdoc.core.jsontypes import canonical_json
 from govdoc.distribution import envelopes
 from govdoc.distribution.envelopes import EnvelopeFile, EnvelopeProblem, PeerTrust
 from govdoc.documents.tests.samples import text_pdf
-from govdoc.issuance.tests.conftest import tool
 from govdoc.signatures import keyring
 from govdoc.signatures.pki import DevPki
 

@@ -4,8 +4,6 @@ template long enough for two pages, an issuing helper and the external PDF tools
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +11,7 @@ from typing import Any
 import pytest
 from django.utils import translation
 from pytest_django import Settings
+from tests.support import tool
 
 from govdoc.accounts.constants import Role, Script
 from govdoc.accounts.models import Agency, Person, Unit
@@ -54,18 +53,8 @@ LONG_NOTES = [
     "podaci su preuzeti iz službene evidencije o prebivalištu građana."
 ] * 30
 
-REQUIRE_TOOLS = os.environ.get("GOVDOC_REQUIRE_TOOLS") == "1"
-
-
-def tool(name: str) -> str:
-    """The path of an external tool; skips the test when it is missing (fails when
-    GOVDOC_REQUIRE_TOOLS=1)."""
-    path = shutil.which(name)
-    if path is None:
-        if REQUIRE_TOOLS:
-            pytest.fail(f"{name} is required (GOVDOC_REQUIRE_TOOLS=1) but not installed")
-        pytest.skip(f"{name} is not installed")
-    return path
+# The external tools' finder is shared by every test package (tests/support.py).
+__all__ = ["tool"]
 
 
 @pytest.fixture(autouse=True)
