@@ -144,6 +144,40 @@ def main(base: str) -> None:
         phone.locator("#signed-verdict").filter(has_text="").wait_for()
         time.sleep(1)
         shot(phone, "10-verify-qr", languages=False)
+
+        # An official's letter to another agency: drafted, approved, sent, registered there.
+        letter = Path(tmp) / "dopis.pdf"
+        letter.write_bytes(make_sample_pdf("Dopis: zahtev za dostavu podataka"))
+        title = "Zahtev za dostavu podataka o prebivalištu"
+        handler.goto(f"{base}/work/outgoing/new/")
+        handler.get_by_label("Naslov").fill(title)
+        handler.get_by_label("Vrsta", exact=True).select_option(label="Dopis")
+        handler.get_by_label("Klasifikacioni znak").fill("02-05")
+        handler.get_by_label("Rok čuvanja").select_option(label="10 godina")
+        handler.get_by_label("Stepen dostupnosti").select_option(label="Javan")
+        handler.get_by_label("Gradska uprava grada Beograda", exact=True).check()
+        shot(handler, "11-outgoing-new", languages=False)
+        handler.get_by_label("Dokument (PDF)").set_input_files(str(letter))
+        handler.get_by_role("button", name="Sačuvaj nacrt").click()
+        handler.get_by_role("button", name="Pošalji na odobravanje").click()
+        head.goto(f"{base}/work/")
+        card = head.locator("article.card", has_text=title).first
+        card.get_by_label("PIN za potpisivanje", exact=True).fill(PIN)
+        card.get_by_role("button", name="Odobri i potpiši").click()
+        for _ in range(60):  # the demo's worker numbers, seals and delivers it
+            handler.reload()
+            if handler.locator("#outgoing-status").get_attribute("data-status") == "sent":
+                break
+            time.sleep(1)
+        shot(handler, "12-outgoing-sent")
+        clerk = login(browser, base, "registry-bg")
+        clerk.goto(f"{base}/work/incoming/")
+        shot(clerk, "13-incoming-to-register")
+        arrived = clerk.locator("article.card", has_text=title)
+        arrived.get_by_label("Dodeli jedinici").select_option(label="Sektor za matične knjige")
+        arrived.get_by_role("button", name="Zavedi").click()
+        clerk.goto(f"{base}/work/registry/")
+        shot(clerk, "14-registry")
         browser.close()
         del code
 
