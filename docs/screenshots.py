@@ -9,15 +9,20 @@ Chromium and saves a picture of each page a person sees.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import django
 from playwright.sync_api import Page, sync_playwright
 
-from govdoc.signatures.tests.conftest import make_sample_pdf
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govdoc.settings")
+django.setup()  # the sample PDFs come from the tests' helpers, which need GovDoc's settings
+
+from govdoc.signatures.tests.conftest import make_sample_pdf  # noqa: E402
 
 OUT = Path(__file__).parent / "img"
 PASSWORD = "demo-govdoc-2026"

@@ -67,6 +67,7 @@ DISTRIBUTION = [
     ("handler-bg", "/work/incoming/{delivery}/"),
     ("handler-bg", "/work/outgoing/new/?reply_to={delivery}"),
     ("handler-bg", "/work/outgoing/{answer}/"),
+    ("registry-bg", "/work/registry/"),
 ]
 ACCOUNT_PUBLIC = ["/login/", "/signup/", "/password/reset/", "/signup/confirm/MQ/a-token/"]
 ACCOUNT_CITIZEN = ["/account/password/", "/login/confirm/"]

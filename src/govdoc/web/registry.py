@@ -23,6 +23,7 @@ from govdoc.documents import selectors as documents
 from govdoc.documents import services as document_services
 from govdoc.documents.constants import Direction
 from govdoc.documents.models import RegistryEntry
+from govdoc.web.language import name_in_script, page_script
 from govdoc.web.staff import official_required
 
 EXPORT_MAX = 10_000
@@ -77,7 +78,10 @@ def registry(request: HttpRequest) -> HttpResponse:
         "web/registry/registry.html",
         {
             "agency": agency,
-            "agencies": documents.registry_agencies(viewer=me),
+            "agency_name": name_in_script(agency, page_script(request)),
+            "agencies": [
+                (a, name_in_script(a, page_script(request))) for a in documents.registry_agencies(viewer=me)
+            ],
             "page": page,
             "typed": typed,
             "query": query.urlencode(),
