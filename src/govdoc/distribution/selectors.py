@@ -455,28 +455,6 @@ def is_registry_clerk_of(viewer: Person, agency_id: uuid.UUID) -> bool:
     return agency_id in registries
 
 
-def delivery_content(*, viewer: Person, delivery_id: uuid.UUID | str) -> tuple[Delivery, str, bytes]:
-    """The PDF of a received document ``viewer`` may see, checked against its SHA-256: the
-    recipient agency's registered copy, or (before registration) the sealed copy that arrived.
-    Recording the reading is ``services.delivery_read_record``'s work."""
-    delivery = delivery_get(viewer=viewer, delivery_id=delivery_id)
-    received = delivery.received_document
-    version = received.current_version if received is not None else delivery.outgoing.sealed_version
-    if version is None:
-        raise DeliveryNotFoundError("the received document has no file", delivery_id=str(delivery_id))
-    return delivery, version.filename, file_read(version.file)
-
-
-def outgoing_content(*, viewer: Person, outgoing_id: uuid.UUID | str) -> tuple[OutgoingDocument, str, bytes]:
-    """The PDF of an outgoing document ``viewer`` may see: the sealed one once sent, else the
-    current draft version."""
-    outgoing = outgoing_get(viewer=viewer, outgoing_id=outgoing_id)
-    version = outgoing.sealed_version or outgoing.document.current_version
-    if version is None:
-        raise OutgoingNotFoundError("the document has no file", outgoing_id=str(outgoing_id))
-    return outgoing, version.filename, file_read(version.file)
-
-
 def deliveries_of(outgoing: OutgoingDocument) -> QuerySet[Delivery]:
     """Each recipient's copy, with who registered or returned it."""
     return outgoing.deliveries.select_related("agency", "unit", "status_changed_by").order_by(

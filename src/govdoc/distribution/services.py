@@ -93,7 +93,7 @@ def _recipient_errors(recipients: Sequence[Recipient], *, unit: Unit) -> dict[st
     return {}
 
 
-def _field_errors(
+def outgoing_draft_refusals(
     *,
     title: str,
     kind: str,
@@ -104,6 +104,8 @@ def _field_errors(
     recipients: Sequence[Recipient],
     unit: Unit,
 ) -> dict[str, str]:
+    """What ``outgoing_draft`` refuses in these fields (nothing written), so that a page can name
+    every error at once even when its own part of the form (the file) is missing."""
     errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = _("Enter the title.")
@@ -121,31 +123,6 @@ def _field_errors(
         )
     errors.update(_recipient_errors(recipients, unit=unit))
     return errors
-
-
-def outgoing_draft_refusals(
-    *,
-    title: str,
-    kind: str,
-    classification_code: str,
-    retention_years: int | None,
-    disclosure: str,
-    legal_ground: str,
-    recipients: Sequence[Recipient],
-    unit: Unit,
-) -> dict[str, str]:
-    """What ``outgoing_draft`` would refuse in these fields (nothing written), so that a page
-    can name every error at once even when its own part of the form (the file) is missing."""
-    return _field_errors(
-        title=title,
-        kind=kind,
-        classification_code=classification_code,
-        retention_years=retention_years,
-        disclosure=disclosure,
-        legal_ground=legal_ground,
-        recipients=recipients,
-        unit=unit,
-    )
 
 
 @audited_upload_refusals
@@ -171,7 +148,7 @@ def outgoing_draft(
         raise NotAllowedToDraftError(
             _("you hold no role in this unit that may draft its documents"), unit_id=str(unit.pk)
         )
-    errors = _field_errors(
+    errors = outgoing_draft_refusals(
         title=title,
         kind=kind,
         classification_code=classification_code,

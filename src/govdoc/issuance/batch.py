@@ -47,10 +47,12 @@ from govdoc.issuance.constants import ISSUED_LEGAL_GROUND, IssuedStatus
 from govdoc.issuance.errors import IssuanceFailedError
 from govdoc.issuance.models import IssuedDocument
 from govdoc.issuance.services import (
+    _FAILED_FIELDS,
     _check_input,
     _holder_name,
     _issue_fail,
     _key_fields,
+    _mark_failed,
     _move,
     _produce,
     _writer_unit,
@@ -314,34 +316,17 @@ def _complete(
             failed: list[IssuedDocument] = []
             for key, result in produced.items():
                 if isinstance(result, Exception) and locked[key].status == IssuedStatus.PENDING:
-                    failed.append(_failed(locked[key], error=result, actor=actor))
+                    failed.append(_mark_failed(locked[key], error=result, actor=actor))
                     outcomes[key] = BatchOutcome(
                         issued=locked[key], created=True, error=_failure(locked[key], result)
                     )
-            IssuedDocument.objects.bulk_update(
-                failed, ["status", "reason", "status_changed_at", "status_changed_by"]
-            )
+            IssuedDocument.objects.bulk_update(failed, _FAILED_FIELDS)
             flush()
     except Exception as exc:
         for issued in begun.values():
             _issue_fail(issued.pk, error=exc, actor=actor)
         raise _failure(next(iter(begun.values())), exc) from exc
     return outcomes
-
-
-def _failed(issued: IssuedDocument, *, error: Exception, actor: Person) -> IssuedDocument:
-    """``issued`` (locked, pending) marked failed, with its event (the row is written by the caller)."""
-    issued.status = IssuedStatus.FAILED
-    issued.reason = f"{type(error).__name__}: {error}"[:1000]
-    issued.status_changed_at = clock.now()
-    issued.status_changed_by = actor
-    record(
-        "issuance.document_issue_failed",
-        actor=actor,
-        target=issued,
-        data={"registry_number": issued.registry_number, "error": issued.reason},
-    )
-    return issued
 
 
 def _failure(issued: IssuedDocument, error: Exception) -> IssuanceFailedError:

@@ -364,22 +364,31 @@ def _issue_complete(issued: IssuedDocument, *, pdf: bytes, data_sha256: str, act
     return issued
 
 
-@transaction.atomic
-def _issue_fail(issued_id: uuid.UUID, *, error: Exception, actor: Person | str) -> None:
-    issued = IssuedDocument.objects.select_for_update().get(pk=issued_id)
-    if issued.status != IssuedStatus.PENDING:
-        return
+_FAILED_FIELDS = ["status", "reason", "status_changed_at", "status_changed_by"]
+
+
+def _mark_failed(issued: IssuedDocument, *, error: Exception, actor: Person | str) -> IssuedDocument:
+    """``issued`` (locked by the caller, pending) marked failed with the reason, and its event;
+    the caller writes the row (``_FAILED_FIELDS``)."""
     issued.status = IssuedStatus.FAILED
     issued.reason = f"{type(error).__name__}: {error}"[:1000]
     issued.status_changed_at = clock.now()
     issued.status_changed_by = actor if isinstance(actor, Person) else None  # None: the system
-    issued.save(update_fields=["status", "reason", "status_changed_at", "status_changed_by"])
     record(
         "issuance.document_issue_failed",
         actor=actor,
         target=issued,
         data={"registry_number": issued.registry_number, "error": issued.reason},
     )
+    return issued
+
+
+@transaction.atomic
+def _issue_fail(issued_id: uuid.UUID, *, error: Exception, actor: Person | str) -> None:
+    issued = IssuedDocument.objects.select_for_update().get(pk=issued_id)
+    if issued.status != IssuedStatus.PENDING:
+        return
+    _mark_failed(issued, error=error, actor=actor).save(update_fields=_FAILED_FIELDS)
 
 
 def _issued_for_key(issue_key: str | None) -> IssuedDocument | None:

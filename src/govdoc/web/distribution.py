@@ -392,9 +392,10 @@ def _thread(outgoing: OutgoingDocument, me: Person) -> list[OutgoingDocument]:
 @require_safe
 def outgoing_pdf(request: HttpRequest, outgoing_id: uuid.UUID) -> HttpResponse:
     """The document's PDF: the sealed one once sent, the current draft before."""
+    me = _me(request)
     try:
-        _outgoing, filename, content = selectors.outgoing_content(
-            viewer=_me(request), outgoing_id=outgoing_id
+        filename, content = selectors.outgoing_pdf(
+            viewer=me, outgoing=selectors.outgoing_get(viewer=me, outgoing_id=outgoing_id)
         )
     except GovDocError as exc:
         raise Http404(exc.message) from exc
@@ -548,7 +549,8 @@ def incoming_pdf(request: HttpRequest, delivery_id: uuid.UUID) -> HttpResponse:
     """The received document's PDF; every opening is recorded (who read it and when)."""
     me = _me(request)
     try:
-        delivery, filename, content = selectors.delivery_content(viewer=me, delivery_id=delivery_id)
+        delivery = selectors.delivery_get(viewer=me, delivery_id=delivery_id)
+        filename, content = selectors.delivery_pdf(delivery=delivery)
     except GovDocError as exc:
         raise Http404(exc.message) from exc
     services.delivery_read_record(delivery=delivery, actor=me)
