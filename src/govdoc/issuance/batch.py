@@ -48,12 +48,13 @@ from govdoc.issuance.errors import IssuanceFailedError
 from govdoc.issuance.models import IssuedDocument
 from govdoc.issuance.services import (
     _FAILED_FIELDS,
+    _ISSUED_FIELDS,
     _check_input,
     _holder_name,
     _issue_fail,
     _key_fields,
     _mark_failed,
-    _move,
+    _mark_issued,
     _produce,
     _writer_unit,
     document_issue,
@@ -295,24 +296,10 @@ def _complete(
             outcomes: dict[str, BatchOutcome] = {}
             changed: list[IssuedDocument] = []
             for (key, (_pdf, data_sha256)), version in zip(sealed.items(), versions, strict=True):
-                issued = locked[key]
-                _move(issued, IssuedStatus.VALID)
-                issued.version, issued.pdf_sha256, issued.data_sha256 = version, version.file_id, data_sha256
+                issued = _mark_issued(locked[key], version=version, data_sha256=data_sha256, actor=actor)
                 changed.append(issued)
-                record(
-                    "issuance.document_issued",
-                    actor=actor,
-                    target=issued,
-                    data={
-                        "registry_number": issued.registry_number,
-                        "version_id": str(version.pk),
-                        "pdf_sha256": issued.pdf_sha256,
-                        "data_sha256": data_sha256,
-                        "script": issued.script,
-                    },
-                )
                 outcomes[key] = BatchOutcome(issued=issued, created=True)
-            IssuedDocument.objects.bulk_update(changed, ["version", "pdf_sha256", "data_sha256", "status"])
+            IssuedDocument.objects.bulk_update(changed, _ISSUED_FIELDS)
             failed: list[IssuedDocument] = []
             for key, result in produced.items():
                 if isinstance(result, Exception) and locked[key].status == IssuedStatus.PENDING:

@@ -41,6 +41,7 @@ from govdoc.core import clock
 from govdoc.core.jsontypes import JSONObject, canonical_json
 from govdoc.core.transliteration import to_script
 from govdoc.documents.constants import WRITER_ROLES, Disclosure
+from govdoc.documents.models import DocumentVersion
 from govdoc.documents.services import document_create_registered, version_add_sealed
 from govdoc.issuance import rendering
 from govdoc.issuance.codes import code_new
@@ -346,9 +347,22 @@ def _issue_complete(issued: IssuedDocument, *, pdf: bytes, data_sha256: str, act
         note="Issued e-Document (PAdES certified, PDF/A-3b)",
         actor=actor,
     )
+    _mark_issued(issued, version=version, data_sha256=data_sha256, actor=actor).save(
+        update_fields=_ISSUED_FIELDS
+    )
+    return issued
+
+
+_ISSUED_FIELDS = ["version", "pdf_sha256", "data_sha256", "status"]
+
+
+def _mark_issued(
+    issued: IssuedDocument, *, version: DocumentVersion, data_sha256: str, actor: Person
+) -> IssuedDocument:
+    """``issued`` (locked by the caller, pending) made valid with its sealed version, and its
+    event; the caller writes the row (``_ISSUED_FIELDS``)."""
     _move(issued, IssuedStatus.VALID)
     issued.version, issued.pdf_sha256, issued.data_sha256 = version, version.file_id, data_sha256
-    issued.save(update_fields=["version", "pdf_sha256", "data_sha256", "status"])
     record(
         "issuance.document_issued",
         actor=actor,
