@@ -471,6 +471,80 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _address_book(path: str) -> dict[str, str]:
+    """Agency code → name, from a node's published address book (``/federation/v1/agencies``)
+    or a plain ``{"code": "name"}`` object."""
+    try:
+        loaded = json.loads(_read_input(path).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise CliError(_("%(path)s: not a JSON address book") % {"path": path}) from None
+    if isinstance(loaded, dict) and isinstance(loaded.get("agencies"), list):
+        return {
+            str(a.get("code", "")): str(a.get("name", "")) for a in loaded["agencies"] if isinstance(a, dict)
+        }
+    if isinstance(loaded, dict) and all(isinstance(v, str) for v in loaded.values()):
+        return {str(k): v for k, v in loaded.items()}
+    raise CliError(_("%(path)s: not a JSON address book") % {"path": path})
+
+
+def cmd_node_add(args: argparse.Namespace) -> int:
+    root = _read_input(args.root).decode("ascii", errors="replace")
+    agencies = _address_book(args.agencies)
+    crl = _read_input(args.crl) if args.crl else None
+    bootstrap.prepare()
+    from govdoc.distribution.nodes import node_add
+
+    node = node_add(
+        node_id=args.id,
+        name=args.name,
+        endpoint=args.endpoint,
+        root_certificate=root,
+        agencies=agencies,
+        crl=crl,
+        actor="cli",
+    )
+    print(
+        _("trusted node %(node)s (%(name)s) at %(endpoint)s, %(count)d agencies")
+        % {"node": node.node_id, "name": node.name, "endpoint": node.endpoint, "count": len(node.agencies)}
+    )
+    return EXIT_OK
+
+
+def cmd_node_list(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.distribution.nodes import nodes_all
+
+    rows: list[dict[str, Any]] = [
+        {
+            "node_id": n.node_id,
+            "name": n.name,
+            "endpoint": n.endpoint,
+            "active": n.is_active,
+            "agencies": sorted(n.agencies),
+            "crl_fetched_at": n.crl_fetched_at.isoformat() if n.crl_fetched_at else None,
+        }
+        for n in nodes_all()
+    ]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for row in rows:
+        state = _("trusted") if row["active"] else _("no longer trusted")
+        print(f"{row['node_id']}  {state}  {row['name']}  {row['endpoint']}  {' '.join(row['agencies'])}")
+    if not rows:
+        print(_("no nodes in the trust list"))
+    return EXIT_OK
+
+
+def cmd_node_remove(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.distribution.nodes import node_deactivate
+
+    node_deactivate(node_id=args.id, actor="cli")
+    print(_("node %(node)s is no longer trusted") % {"node": args.id})
+    return EXIT_OK
+
+
 def cmd_system_account_create(args: argparse.Namespace) -> int:
     bootstrap.prepare()
     from govdoc.accounts.selectors import agency_by_code, units_of_agency
@@ -636,6 +710,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--username", required=True)
     p.add_argument("--name", required=True, help=_("the system's name, e.g. 'Šalterski sistem'"))
     p.set_defaults(func=cmd_system_account_create)
+
+    node = sub.add_parser("node", help=_("the trust list of other GovDoc nodes (federation)")).add_subparsers(
+        dest="node_command", required=True, metavar="ACTION"
+    )
+    p = node.add_parser("add", help=_("trust a node with what its operators published"))
+    p.add_argument("--id", required=True, help=_("its identifier, e.g. rs-beograd.gov.rs"))
+    p.add_argument("--name", required=True)
+    p.add_argument("--endpoint", required=True, help=_("its address, https://..."))
+    p.add_argument("--root", required=True, metavar="FILE", help=_("its root CA certificate (PEM)"))
+    p.add_argument(
+        "--agencies",
+        required=True,
+        metavar="FILE",
+        help=_("its address book (JSON from /federation/v1/agencies)"),
+    )
+    p.add_argument("--crl", metavar="FILE", help=_("its current CRL (DER), if at hand"))
+    p.set_defaults(func=cmd_node_add)
+    p = node.add_parser("list", help=_("every node of the trust list"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_node_list)
+    p = node.add_parser("remove", help=_("stop trusting a node (it stays listed)"))
+    p.add_argument("--id", required=True)
+    p.set_defaults(func=cmd_node_remove)
 
     pin = sub.add_parser("pin", help=_("officials' signing PINs")).add_subparsers(
         dest="pin_command", required=True, metavar="ACTION"

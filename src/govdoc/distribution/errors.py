@@ -67,3 +67,9 @@ class DeliveryStateError(DistributionError, ConflictError):
     """The received document is not in a state that allows this (e.g. registered twice)."""
 
     code = "delivery-state"
+
+
+class NodeNotFoundError(DistributionError, NotFoundError):
+    """No node with this identifier in the trust list."""
+
+    code = "node-not-found"

@@ -15,13 +15,14 @@ from urllib.parse import urlsplit
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.core.jsontypes import JSONValue
 from govdoc.distribution.envelopes import PeerTrust
-from govdoc.distribution.errors import InvalidOutgoingError
+from govdoc.distribution.errors import InvalidOutgoingError, NodeNotFoundError
 from govdoc.distribution.models import Node
 
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{1,62}$")
@@ -125,7 +126,10 @@ def node_add(
 
 @transaction.atomic
 def node_deactivate(*, node_id: str, actor: object) -> Node:
-    node = Node.objects.select_for_update().get(node_id=node_id)
+    """Stop trusting a node; its entry stays (receipts name it)."""
+    node = Node.objects.select_for_update().filter(node_id=node_id).first()
+    if node is None:
+        raise NodeNotFoundError(_("no node %(node)s in the trust list") % {"node": node_id}, node_id=node_id)
     node.is_active, node.changed_at = False, clock.now()
     node.save(update_fields=["is_active", "changed_at"])
     record("distribution.node_untrusted", actor=actor, target=node, data={"node_id": node_id})
@@ -144,3 +148,8 @@ def peer_trust(node_id: str) -> PeerTrust | None:
         crls=(bytes(node.crl),) if node.crl else (),
         agencies=dict(node.agencies),
     )
+
+
+def nodes_all() -> QuerySet[Node]:
+    """The whole trust list, trusted nodes and those no longer trusted."""
+    return Node.objects.order_by("node_id")
