@@ -116,6 +116,12 @@ class EventType(StrEnum):
     DELIVERY_READ = "distribution.delivery_read"
     NODE_TRUSTED = "distribution.node_trusted"
     NODE_UNTRUSTED = "distribution.node_untrusted"
+    CONSIGNMENT_DELIVERED = "distribution.consignment_delivered"
+    CONSIGNMENT_REFUSED = "distribution.consignment_refused"
+    CONSIGNMENT_FAILED = "distribution.consignment_failed"
+    CONSIGNMENT_RESENT = "distribution.consignment_resent"
+    ENVELOPE_RECEIVED = "distribution.envelope_received"
+    ENVELOPE_REFUSED = "distribution.envelope_refused"
     # jobs: background work
     TASK_RETRIED = "jobs.task_retried"
     TASK_RETRIED_BY_ADMINISTRATOR = "jobs.task_retried_by_administrator"
@@ -168,6 +174,7 @@ SECURITY_EVENTS = frozenset(
         EventType.PIN_CHANGED,
         EventType.NODE_TRUSTED,
         EventType.NODE_UNTRUSTED,
+        EventType.ENVELOPE_REFUSED,
     }
 )
 

@@ -36,6 +36,18 @@ class DeliveryStatus(models.TextChoices):
     RETURNED = "returned", pgettext_lazy("delivery", "Returned")
 
 
+class ConsignmentStatus(models.TextChoices):
+    """A recipient on another node: planned with the draft, sending from approval until the
+    receiving node answers (retried with back-off), then delivered (its signed receipt is kept)
+    or refused (the receipt says why); failed when the sending time ran out."""
+
+    PLANNED = "planned", pgettext_lazy("consignment", "Planned")
+    SENDING = "sending", pgettext_lazy("consignment", "Sending")
+    DELIVERED = "delivered", pgettext_lazy("consignment", "Delivered")
+    REFUSED = "refused", pgettext_lazy("consignment", "Refused")
+    FAILED = "failed", pgettext_lazy("consignment", "Failed")
+
+
 # Retention periods an official may choose (years); None is "permanent" (trajno). Serbia's
 # rules on office operations and Korea's records act use the same steps.
 RETENTION_YEARS: tuple[int, ...] = (1, 2, 3, 5, 10, 30)

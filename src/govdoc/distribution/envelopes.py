@@ -57,6 +57,14 @@ RECEIPT_SCHEMA = "receipt.schema.json"
 # An envelope's files together, at most (the receiving node refuses a larger body before
 # reading it: GOVDOC_MAX_REQUEST_BYTES).
 MAX_FILES_BYTES = 50 * 1024 * 1024
+# An envelope on the wire: its files in base64 and room for the manifest and signature.
+MAX_ENVELOPE_BYTES = MAX_FILES_BYTES * 4 // 3 + 1024 * 1024
+# A receiving node's answer (a receipt and its signature), at most.
+MAX_ANSWER_BYTES = 1024 * 1024
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 @functools.cache
@@ -111,7 +119,7 @@ class Envelope:
 
     @property
     def manifest_sha256(self) -> str:
-        return hashlib.sha256(self.manifest).hexdigest()
+        return sha256_hex(self.manifest)
 
 
 class EnvelopeProblem(Exception):

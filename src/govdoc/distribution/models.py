@@ -10,8 +10,8 @@ from django.db import models
 
 from govdoc.accounts.models import Agency, Unit
 from govdoc.approvals.policy import ApprovalPolicy
-from govdoc.distribution.constants import DeliveryStatus, DocumentKind, OutgoingStatus
-from govdoc.documents.models import Document, DocumentVersion, RegistryEntry
+from govdoc.distribution.constants import ConsignmentStatus, DeliveryStatus, DocumentKind, OutgoingStatus
+from govdoc.documents.models import Document, DocumentVersion, RegistryEntry, StoredFile
 
 
 class KindPolicy(models.Model):
@@ -83,11 +83,18 @@ class OutgoingDocument(models.Model):
 
 
 class Delivery(models.Model):
-    """One recipient's copy of an outgoing document: an agency (and the unit it is addressed
-    to, if any). Registered, it is a document of the recipient agency with an incoming number."""
+    """One recipient's copy of a document: of an outgoing document of this installation, or of
+    one that arrived from another node (``arrival``); for an agency (and the unit it is
+    addressed to, if any). Registered, it is a document of the recipient agency with an
+    incoming number."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    outgoing = models.ForeignKey(OutgoingDocument, on_delete=models.PROTECT, related_name="deliveries")
+    outgoing = models.ForeignKey(
+        OutgoingDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
+    )
+    arrival = models.OneToOneField(
+        "Arrival", null=True, blank=True, on_delete=models.PROTECT, related_name="delivery"
+    )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PLANNED)
@@ -129,10 +136,69 @@ class Delivery(models.Model):
                 | models.Q(received_document__isnull=False),
                 name="delivery_registered_has_document",
             ),
+            models.CheckConstraint(
+                condition=models.Q(outgoing__isnull=False, arrival__isnull=True)
+                | models.Q(outgoing__isnull=True, arrival__isnull=False),
+                name="delivery_from_outgoing_or_arrival",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.outgoing_id} → {self.agency_id}"
+        return f"{self.outgoing_id or self.arrival_id} → {self.agency_id}"
+
+    # What the recipient sees of the document, wherever it came from (``outgoing`` of this
+    # installation or ``arrival`` from another node).
+
+    @property
+    def title(self) -> str:
+        return self.outgoing.document.title if self.outgoing is not None else self._arrived.title
+
+    @property
+    def kind(self) -> str:
+        return self.outgoing.kind if self.outgoing is not None else self._arrived.kind
+
+    def get_kind_display(self) -> str:
+        return str(DocumentKind(self.kind).label)
+
+    @property
+    def retention_years(self) -> int | None:
+        return self.outgoing.retention_years if self.outgoing is not None else self._arrived.retention_years
+
+    @property
+    def disclosure(self) -> str:
+        return self.outgoing.document.disclosure if self.outgoing is not None else self._arrived.disclosure
+
+    @property
+    def legal_ground(self) -> str:
+        return (
+            self.outgoing.document.legal_ground if self.outgoing is not None else self._arrived.legal_ground
+        )
+
+    @property
+    def sender_classification_code(self) -> str:
+        if self.outgoing is not None:
+            return self.outgoing.document.classification_code
+        return self._arrived.classification_code
+
+    @property
+    def sender_registry_number(self) -> str:
+        if self.outgoing is not None:
+            entry = self.outgoing.registry_entry
+            return entry.registry_number if entry is not None else ""
+        return self._arrived.sender_registry_number
+
+    @property
+    def sealed_file(self) -> tuple[str, StoredFile] | None:
+        """The sealed PDF that arrived: its file name and stored bytes (None: not sent yet)."""
+        if self.outgoing is not None:
+            version = self.outgoing.sealed_version
+            return (version.filename, version.file) if version is not None else None
+        return self._arrived.main_file_name, self._arrived.main_file
+
+    @property
+    def _arrived(self) -> Arrival:
+        assert self.arrival is not None
+        return self.arrival
 
 
 class Reading(models.Model):
@@ -179,3 +245,93 @@ class Node(models.Model):
 
     def __str__(self) -> str:
         return f"{self.node_id} ({self.name})"
+
+
+class Consignment(models.Model):
+    """An outgoing document on its way to an agency on another node: one envelope, sent by the
+    worker through the transactional outbox until the receiving node answers with a signed
+    receipt, or until the sending time is up (then ``failed``, shown to the registry clerk).
+    Its id is the envelope's consignment id: the receiving node registers a consignment once."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    outgoing = models.ForeignKey(OutgoingDocument, on_delete=models.PROTECT, related_name="consignments")
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    agency_code = models.CharField(max_length=32)
+    agency_name = models.CharField(max_length=300)
+    unit_code = models.CharField(max_length=64, blank=True)
+    status = models.CharField(
+        max_length=16, choices=ConsignmentStatus.choices, default=ConsignmentStatus.PLANNED
+    )
+    manifest = models.BinaryField(null=True, blank=True)
+    signature = models.BinaryField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    first_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    receipt = models.BinaryField(null=True, blank=True)
+    receipt_signature = models.BinaryField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True, help_text="When the receipt says it arrived.")
+    problem_type = models.CharField(max_length=64, blank=True)
+    problem_detail = models.CharField(max_length=1000, blank=True)
+
+    class Meta:
+        ordering = ["outgoing", "node__node_id", "agency_code", "id"]
+        indexes = [models.Index(fields=["status"], name="consignment_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=ConsignmentStatus.values), name="consignment_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status__in=[ConsignmentStatus.DELIVERED, ConsignmentStatus.REFUSED])
+                | models.Q(receipt__isnull=False),
+                name="consignment_answered_has_receipt",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} → {self.agency_code}@{self.node_id}"
+
+
+class Arrival(models.Model):
+    """An envelope that arrived from another node and was accepted: what it said (the signed
+    manifest and its signature, kept as proof), the receipt this node answered with, and the
+    document's facts as the sender gave them. Its delivery is what the recipient agency's
+    registry clerk registers. A (node, consignment) pair arrives once, for ever."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    consignment_id = models.UUIDField()
+    manifest = models.BinaryField()
+    manifest_sha256 = models.CharField(max_length=64)
+    signature = models.BinaryField()
+    receipt = models.BinaryField()
+    receipt_signature = models.BinaryField()
+    received_at = models.DateTimeField()
+    sender_agency_code = models.CharField(max_length=32)
+    sender_agency_name = models.CharField(max_length=300)
+    sender_unit_code = models.CharField(max_length=64, blank=True)
+    sender_registry_number = models.CharField(max_length=100)
+    title = models.CharField(max_length=500)
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices)
+    classification_code = models.CharField(max_length=32)
+    disclosure = models.CharField(max_length=16)
+    legal_ground = models.CharField(max_length=500, blank=True)
+    retention_years = models.PositiveSmallIntegerField(null=True, blank=True)
+    main_file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="+")
+    main_file_name = models.CharField(max_length=255)
+    files: models.JSONField[list[dict[str, Any]], Any] = models.JSONField(
+        default=list, help_text="Every file the manifest names (name, media type, SHA-256, size, role)."
+    )
+    answers = models.ForeignKey(
+        OutgoingDocument, null=True, blank=True, on_delete=models.PROTECT, related_name="answers_arrived"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["node", "consignment_id"], name="arrival_once_per_consignment")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consignment_id} from {self.node_id}"

@@ -37,8 +37,8 @@ from govdoc.distribution.errors import (
     NotAllowedToDraftError,
     OutgoingNotFoundError,
 )
-from govdoc.distribution.models import Delivery, KindPolicy, OutgoingDocument, Reading
-from govdoc.distribution.specs import Recipient
+from govdoc.distribution.models import Delivery, KindPolicy, Node, OutgoingDocument, Reading
+from govdoc.distribution.specs import Recipient, RemoteRecipient
 from govdoc.documents.selectors import version_content
 from govdoc.documents.storage import file_read
 
@@ -104,6 +104,9 @@ def incoming_visible(viewer: Person) -> QuerySet[Delivery]:
             "outgoing__unit",
             "outgoing__registry_entry__agency",
             "outgoing__sealed_version__file",
+            "arrival__node",
+            "arrival__main_file",
+            "arrival__answers__document",
             "agency",
             "unit",
             "assigned_unit",
@@ -120,6 +123,14 @@ def delivery_get(*, viewer: Person, delivery_id: uuid.UUID | str) -> Delivery:
     if found is None:
         raise DeliveryNotFoundError("no such received document", delivery_id=str(delivery_id))
     return found
+
+
+def sender_name(delivery: Delivery) -> str:
+    """Who sent what arrived: the agency of this installation, or the agency and its node."""
+    if delivery.outgoing is not None:
+        return delivery.outgoing.agency.name
+    assert delivery.arrival is not None
+    return f"{delivery.arrival.sender_agency_name} ({delivery.arrival.node.node_id})"
 
 
 def thread_of(outgoing: OutgoingDocument) -> list[OutgoingDocument]:
@@ -181,10 +192,10 @@ def outgoing_pdf(*, viewer: Person, outgoing: OutgoingDocument) -> tuple[str, by
 def delivery_pdf(*, delivery: Delivery) -> tuple[str, bytes]:
     """The sealed PDF that arrived (the sender's bytes, checked against their SHA-256), for a
     delivery already found through ``delivery_get``; the caller records the reading."""
-    version = delivery.outgoing.sealed_version
-    if version is None:  # a planned copy is never visible to its recipient
+    sealed = delivery.sealed_file
+    if sealed is None:  # a planned copy is never visible to its recipient
         raise DeliveryNotFoundError(_("no such received document"), delivery_id=str(delivery.pk))
-    return version.filename, file_read(version.file)
+    return sealed[0], file_read(sealed[1])
 
 
 # ---------------------------------------------------------------------------- names
@@ -231,17 +242,26 @@ def drafting_unit_find(*, person: Person, code: str = "") -> Unit:
     return found
 
 
-def _recipients(codes: Sequence[str], errors: dict[str, str]) -> list[Recipient]:
+def _recipients(codes: Sequence[str], errors: dict[str, str]) -> list[Recipient | RemoteRecipient]:
+    """``agency`` or ``agency/unit`` of this installation; ``agency@node`` or
+    ``agency/unit@node`` of another node of the trust list (checked by the service)."""
     if len(codes) > MAX_RECIPIENTS:
         errors["recipients"] = _("At most %(max)s recipients.") % {"max": MAX_RECIPIENTS}
         return []
-    agencies = {a.code: a for a in agencies_all().filter(code__in=[c.strip().split("/")[0] for c in codes])}
+    agencies = {
+        a.code: a
+        for a in agencies_all().filter(code__in=[c.strip().split("/")[0] for c in codes if "@" not in c])
+    }
     units: dict[tuple[str, str], Unit] = {}
     for named in agencies.values():
         units.update({(named.code, u.code): u for u in named.units.all()})
-    found: list[Recipient] = []
+    found: list[Recipient | RemoteRecipient] = []
     for index, raw in enumerate(codes):
-        agency_code, _slash, unit_code = raw.strip().partition("/")
+        local, at, node = raw.strip().partition("@")
+        agency_code, _slash, unit_code = local.partition("/")
+        if at:
+            found.append(RemoteRecipient(node=node.lower(), agency=agency_code, unit=unit_code or None))
+            continue
         agency = agencies.get(agency_code)
         if agency is None:
             errors[f"recipients.{index}"] = _("No agency has the code %(code)s.") % {"code": agency_code}
@@ -265,7 +285,7 @@ class DraftReferences:
     """What a draft names by code, found."""
 
     unit: Unit
-    recipients: list[Recipient]
+    recipients: list[Recipient | RemoteRecipient]
     in_reply_to: Delivery | None
 
 
@@ -394,9 +414,15 @@ def recipients_offered() -> list[tuple[Agency, list[Unit]]]:
     return [(a, units[a.pk]) for a in agencies]
 
 
-def recipients_named(keys: list[str]) -> tuple[list[tuple[Agency, Unit | None]], list[str]]:
-    """The recipients that keys such as ``agency:<id>`` and ``unit:<id>`` name, in the order
-    given, and the keys that name nothing (an agency or unit that does not exist)."""
+def remote_recipients_offered() -> list[tuple[Node, list[tuple[str, str]]]]:
+    """The agencies of the other nodes of the trust list, node by node: (code, name) each."""
+    return [(n, sorted(n.agencies.items(), key=lambda i: i[1])) for n in Node.objects.filter(is_active=True)]
+
+
+def recipients_named(keys: list[str]) -> tuple[list[Recipient | RemoteRecipient], list[str]]:
+    """The recipients that keys such as ``agency:<id>``, ``unit:<id>`` and (an agency of
+    another node) ``remote:<node>:<agency code>`` name, in the order given, and the keys that
+    name nothing (an agency or unit that does not exist)."""
     agency_ids: list[uuid.UUID] = []
     unit_ids: list[uuid.UUID] = []
     for key in keys:
@@ -410,19 +436,23 @@ def recipients_named(keys: list[str]) -> tuple[list[tuple[Agency, Unit | None]],
     units = {
         u.pk: u for u in Unit.objects.filter(pk__in=unit_ids, agency__is_active=True).select_related("agency")
     }
-    found: list[tuple[Agency, Unit | None]] = []
+    found: list[Recipient | RemoteRecipient] = []
     unknown: list[str] = []
     for key in keys:
         kind, _sep, value = key.partition(":")
+        if kind == "remote" and value.count(":") == 1:
+            node, _sep, code = value.partition(":")
+            found.append(RemoteRecipient(node=node, agency=code))
+            continue
         try:
             pk = uuid.UUID(value)
         except ValueError:
             unknown.append(key)
             continue
         if kind == "agency" and pk in agencies:
-            found.append((agencies[pk], None))
+            found.append(Recipient(agency=agencies[pk]))
         elif kind == "unit" and pk in units:
-            found.append((units[pk].agency, units[pk]))
+            found.append(Recipient(agency=units[pk].agency, unit=units[pk]))
         else:
             unknown.append(key)
     return found, unknown

@@ -38,6 +38,7 @@ from govdoc.approvals.policy import ProposedStep
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.core.jsontypes import canonical_json
+from govdoc.distribution.consignments import consignments_queue
 from govdoc.distribution.constants import (
     DRAFTER_ROLES,
     MAX_RECIPIENTS,
@@ -55,9 +56,9 @@ from govdoc.distribution.errors import (
     NotTheDrafterError,
     OutgoingStateError,
 )
-from govdoc.distribution.models import Delivery, OutgoingDocument, Reading
-from govdoc.distribution.selectors import policy_of
-from govdoc.distribution.specs import Recipient
+from govdoc.distribution.models import Consignment, Delivery, Node, OutgoingDocument, Reading
+from govdoc.distribution.selectors import policy_of, sender_name
+from govdoc.distribution.specs import Recipient, RemoteRecipient
 from govdoc.documents.constants import Direction, Disclosure
 from govdoc.documents.models import RegistryEntry
 from govdoc.documents.refusals import audited_upload_refusals
@@ -75,18 +76,44 @@ def _roles_in(person: Person, *, agency_id: uuid.UUID, unit_id: uuid.UUID | None
     return {str(role) for role in held.values_list("role", flat=True)}
 
 
-def _recipient_errors(recipients: Sequence[Recipient], *, unit: Unit) -> dict[str, str]:
+AnyRecipient = Recipient | RemoteRecipient
+
+
+def _remote_recipient_error(r: RemoteRecipient, nodes: dict[str, Node]) -> str:
+    node = nodes.get(r.node)
+    if node is None:
+        return _("No node %(node)s in the trust list.") % {"node": r.node}
+    if r.agency not in node.agencies:
+        return _("Node %(node)s lists no agency %(agency)s.") % {"node": r.node, "agency": r.agency}
+    if r.unit is not None and not (0 < len(r.unit) <= 64):
+        return _("The unit's code is 1 to 64 characters.")
+    return ""
+
+
+def _recipient_errors(recipients: Sequence[AnyRecipient], *, unit: Unit) -> dict[str, str]:
     if not recipients:
         return {"recipients": _("Name at least one recipient.")}
     if len(recipients) > MAX_RECIPIENTS:
         return {"recipients": _("At most %(max)s recipients.") % {"max": MAX_RECIPIENTS}}
-    seen: set[tuple[uuid.UUID, uuid.UUID | None]] = set()
+    nodes = {
+        n.node_id: n
+        for n in Node.objects.filter(
+            is_active=True, node_id__in=[r.node for r in recipients if isinstance(r, RemoteRecipient)]
+        )
+    }
+    seen: set[tuple[str, ...]] = set()
     for index, r in enumerate(recipients):
-        key = (r.agency.pk, r.unit.pk if r.unit is not None else None)
-        if r.unit is not None and r.unit.agency_id != r.agency.pk:
-            return {f"recipients.{index}": _("The unit belongs to another agency.")}
-        if r.unit is not None and r.unit.pk == unit.pk:
-            return {f"recipients.{index}": _("A document is not sent to the unit that drafts it.")}
+        if isinstance(r, RemoteRecipient):
+            problem = _remote_recipient_error(r, nodes)
+            if problem:
+                return {f"recipients.{index}": problem}
+            key: tuple[str, ...] = (r.node, r.agency, r.unit or "")
+        else:
+            key = ("", str(r.agency.pk), str(r.unit.pk) if r.unit is not None else "")
+            if r.unit is not None and r.unit.agency_id != r.agency.pk:
+                return {f"recipients.{index}": _("The unit belongs to another agency.")}
+            if r.unit is not None and r.unit.pk == unit.pk:
+                return {f"recipients.{index}": _("A document is not sent to the unit that drafts it.")}
         if key in seen:
             return {f"recipients.{index}": _("This recipient is named twice.")}
         seen.add(key)
@@ -101,7 +128,7 @@ def outgoing_draft_refusals(
     retention_years: int | None,
     disclosure: str,
     legal_ground: str,
-    recipients: Sequence[Recipient],
+    recipients: Sequence[AnyRecipient],
     unit: Unit,
 ) -> dict[str, str]:
     """What ``outgoing_draft`` refuses in these fields (nothing written), so that a page can name
@@ -139,7 +166,7 @@ def outgoing_draft(
     legal_ground: str = "",
     content: bytes,
     filename: str,
-    recipients: Sequence[Recipient],
+    recipients: Sequence[AnyRecipient],
     in_reply_to: Delivery | None = None,
 ) -> OutgoingDocument:
     """Draft an official document in ``unit`` (the actor drafts there) from a PDF. Refuses
@@ -192,7 +219,25 @@ def outgoing_draft(
         created_at=clock.now(),
     )
     Delivery.objects.bulk_create(
-        [Delivery(outgoing=outgoing, agency=r.agency, unit=r.unit) for r in recipients]
+        [
+            Delivery(outgoing=outgoing, agency=r.agency, unit=r.unit)
+            for r in recipients
+            if isinstance(r, Recipient)
+        ]
+    )
+    remote = [r for r in recipients if isinstance(r, RemoteRecipient)]
+    nodes = {n.node_id: n for n in Node.objects.filter(node_id__in=[r.node for r in remote])}
+    Consignment.objects.bulk_create(
+        [
+            Consignment(
+                outgoing=outgoing,
+                node=nodes[r.node],
+                agency_code=r.agency,
+                agency_name=nodes[r.node].agencies[r.agency],
+                unit_code=r.unit or "",
+            )
+            for r in remote
+        ]
     )
     record(
         "distribution.outgoing_drafted",
@@ -218,7 +263,9 @@ def _require_pdf(media_type: str) -> None:
         )
 
 
-def _recipient_label(r: Recipient) -> str:
+def _recipient_label(r: AnyRecipient) -> str:
+    if isinstance(r, RemoteRecipient):
+        return f"{r.agency}@{r.node}" + (f"/{r.unit}" if r.unit else "")
     return r.agency.code + (f"/{r.unit.code}" if r.unit is not None else "")
 
 
@@ -408,6 +455,9 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
         delivered = outgoing.deliveries.filter(status=DeliveryStatus.PLANNED).update(
             status=DeliveryStatus.DELIVERED, delivered_at=now
         )
+        # To other nodes: each consignment goes out through the outbox (a task row written in
+        # this transaction), so an approved document is sent even if this process dies now.
+        consignments_queue(outgoing=outgoing)
         record(
             "distribution.outgoing_sent",
             actor=outgoing.drafter,
@@ -417,6 +467,7 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
                 "version_id": str(version.pk),
                 "pdf_sha256": version.file_id,
                 "deliveries": delivered,
+                "consignments": outgoing.consignments.count(),
             },
         )
     return outgoing
@@ -433,7 +484,7 @@ def _correspondents(outgoing: OutgoingDocument) -> list[str]:
     return [
         d.agency.name + (f" ({d.unit.name})" if d.unit is not None else "")
         for d in outgoing.deliveries.select_related("agency", "unit")
-    ]
+    ] + [f"{c.agency_name} ({c.node_id})" for c in outgoing.consignments.all()]
 
 
 def _close(
@@ -464,7 +515,13 @@ def _locked_delivery(delivery: Delivery) -> Delivery:
     return (
         Delivery.objects.select_for_update(of=("self",))
         .select_related(
-            "outgoing__document", "outgoing__agency", "outgoing__registry_entry__agency", "agency"
+            "outgoing__document",
+            "outgoing__agency",
+            "outgoing__registry_entry__agency",
+            "outgoing__sealed_version__file",
+            "arrival__node",
+            "arrival__main_file",
+            "agency",
         )
         .get(pk=delivery.pk)
     )
@@ -504,20 +561,20 @@ def delivery_register(
             _("The registration has errors: %(fields)s") % {"fields": ", ".join(sorted(errors))},
             errors=errors,
         )
-    sent = delivery.outgoing
-    sender_entry = sent.registry_entry
-    assert sent.sealed_version is not None and sender_entry is not None
+    sealed = delivery.sealed_file
+    assert sealed is not None
+    filename, stored = sealed
     received = document_create(
         agency=delivery.agency,
         owner_unit=unit,
         author=actor,
-        title=sent.document.title,
-        doc_type=sent.kind,
-        classification_code=classification_code.strip() or sent.document.classification_code,
-        disclosure=sent.document.disclosure,
-        legal_ground=sent.document.legal_ground,
-        content=file_read(sent.sealed_version.file),
-        filename=sent.sealed_version.filename,
+        title=delivery.title,
+        doc_type=delivery.kind,
+        classification_code=classification_code.strip() or delivery.sender_classification_code,
+        disclosure=delivery.disclosure,
+        legal_ground=delivery.legal_ground,
+        content=file_read(stored),
+        filename=filename,
         media_type=PDF,
         actor=actor,
     )
@@ -525,7 +582,7 @@ def delivery_register(
         document=received,
         actor=actor,
         direction=Direction.INCOMING,
-        correspondent=f"{sent.agency.name}, {sender_entry.registry_number}",
+        correspondent=f"{sender_name(delivery)}, {delivery.sender_registry_number}",
     )
     now = clock.now()
     delivery.status, delivery.registered_at, delivery.received_document = (
@@ -550,7 +607,7 @@ def delivery_register(
         target=delivery,
         data={
             "registry_number": entry.registry_number,
-            "sender_registry_number": sender_entry.registry_number,
+            "sender_registry_number": delivery.sender_registry_number,
             "document_id": str(received.pk),
             "unit": str(unit.pk),
             "handler": str(handler.pk) if handler is not None else None,
@@ -566,6 +623,13 @@ def delivery_return(*, delivery: Delivery, actor: Person, reason: str) -> Delive
     delivery = _locked_delivery(delivery)
     _require_registry_clerk(delivery, actor)
     _require_delivered(delivery)
+    if delivery.arrival_id is not None:
+        # Returning across nodes needs a signed notice back to the sender's node (format 2):
+        # until then the clerk tells the sender by a reply.
+        raise DeliveryStateError(
+            _("a document from another node is answered, not returned: draft a reply saying why"),
+            delivery_id=str(delivery.pk),
+        )
     reason = reason.strip()
     if not reason or len(reason) > 500:
         raise InvalidOutgoingError(

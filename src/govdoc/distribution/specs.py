@@ -13,3 +13,13 @@ class Recipient:
 
     agency: Agency
     unit: Unit | None = None
+
+
+@dataclass(frozen=True)
+class RemoteRecipient:
+    """An agency of another node of the trust list (by the codes of that node's address book),
+    and the unit of it the document is addressed to (None: the agency)."""
+
+    node: str
+    agency: str
+    unit: str | None = None

@@ -38,6 +38,18 @@ PUBLIC_URL = env("GOVDOC_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("GOVDOC_CSRF_TRUSTED_ORIGINS", PUBLIC_URL)
 # This installation's identifier among GovDoc nodes (federation): other nodes' trust lists name it.
 GOVDOC_NODE_ID = env("GOVDOC_NODE_ID", "") or (urlsplit(PUBLIC_URL).hostname or "localhost").lower()
+# Sending envelopes to other nodes: an attempt waits TIMEOUT seconds for the answer; failed
+# attempts are retried with exponential back-off (RETRY_SECONDS, doubling, at most an hour)
+# until SEND_SECONDS after the first, then the consignment is failed and shown to the registry
+# clerk. CLIENT_CERT/KEY: this node's TLS client certificate (PEM files) for mutual TLS.
+GOVDOC_FEDERATION_TIMEOUT = float(env("GOVDOC_FEDERATION_TIMEOUT", "30"))
+GOVDOC_FEDERATION_RETRY_SECONDS = float(env("GOVDOC_FEDERATION_RETRY_SECONDS", "30"))
+GOVDOC_FEDERATION_SEND_SECONDS = float(env("GOVDOC_FEDERATION_SEND_SECONDS", str(48 * 3600)))
+GOVDOC_FEDERATION_CLIENT_CERT = env("GOVDOC_FEDERATION_CLIENT_CERT", "")
+GOVDOC_FEDERATION_CLIENT_KEY = env("GOVDOC_FEDERATION_CLIENT_KEY", "")
+# Behind a TLS-terminating proxy that checks the other node's client certificate: the request
+# header (e.g. HTTP_X_SSL_CLIENT_S_DN_CN) in which the proxy passes the verified node id.
+GOVDOC_FEDERATION_CLIENT_NODE_HEADER = env("GOVDOC_FEDERATION_CLIENT_NODE_HEADER", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -31,7 +31,6 @@ from govdoc.distribution import selectors, services
 from govdoc.distribution.constants import RETENTION_YEARS, DeliveryStatus, DocumentKind, OutgoingStatus
 from govdoc.distribution.errors import InvalidOutgoingError, NotAllowedToDraftError
 from govdoc.distribution.models import Delivery, OutgoingDocument
-from govdoc.distribution.specs import Recipient
 from govdoc.documents.constants import Disclosure
 from govdoc.documents.errors import UploadRejectedError
 from govdoc.web.language import name_in_script, page_script
@@ -131,17 +130,21 @@ def _retention_years(value: str) -> int | None:
 
 def _reply_values(delivery: Delivery) -> dict[str, Any]:
     """An answer to a registered document: back to the unit (or agency) that sent it."""
-    sent = delivery.outgoing
-    title = sent.document.title
+    title = delivery.title
     received = delivery.received_document
+    if delivery.outgoing is not None:
+        back = f"unit:{delivery.outgoing.unit_id}"
+    else:
+        assert delivery.arrival is not None
+        back = f"remote:{delivery.arrival.node.node_id}:{delivery.arrival.sender_agency_code}"
     return {
         "title": title if title.startswith("Odgovor: ") else f"Odgovor: {title}",
         "kind": DocumentKind.LETTER,
         "classification_code": received.classification_code if received else "",
-        "retention": PERMANENT if sent.retention_years is None else str(sent.retention_years),
-        "disclosure": sent.document.disclosure,
-        "legal_ground": sent.document.legal_ground,
-        "recipients": [f"unit:{sent.unit_id}"],
+        "retention": PERMANENT if delivery.retention_years is None else str(delivery.retention_years),
+        "disclosure": delivery.disclosure,
+        "legal_ground": delivery.legal_ground,
+        "recipients": [back],
         "reply_to": str(delivery.pk),
     }
 
@@ -201,6 +204,21 @@ def outgoing_new(request: HttpRequest) -> HttpResponse:
         }
         for agency, agency_units in selectors.recipients_offered()
     ]
+    remote = [
+        {
+            "node": node.node_id,
+            "name": node.name,
+            "agencies": [
+                {
+                    "key": f"remote:{node.node_id}:{code}",
+                    "name": name,
+                    "checked": f"remote:{node.node_id}:{code}" in chosen,
+                }
+                for code, name in agencies
+            ],
+        }
+        for node, agencies in selectors.remote_recipients_offered()
+    ]
     context = {
         "values": values,
         "errors": errors,
@@ -211,6 +229,7 @@ def outgoing_new(request: HttpRequest) -> HttpResponse:
         "retentions": _retention_choices(),
         "disclosures": _disclosures(),
         "recipients": recipients,
+        "remote_recipients": remote,
         "reply_to": reply_to,
     }
     return render(request, "web/distribution/outgoing_new.html", context, status=status)
@@ -222,8 +241,7 @@ def _draft(
     """Every error of the form at once: the page's own (unit, file, a recipient that is not
     offered) with the service's; the service alone writes."""
     unit = next((u for u in units if str(u.pk) == values["unit"]), None)
-    named, unknown = selectors.recipients_named(values["recipients"])
-    recipients = [Recipient(agency=a, unit=u) for a, u in named]
+    recipients, unknown = selectors.recipients_named(values["recipients"])
     upload = request.FILES.get("file")
     errors: dict[str, str] = {}
     if unit is None:
@@ -424,7 +442,7 @@ def incoming_list(request: HttpRequest) -> HttpResponse:
             clerk_of[delivery.agency_id] = selectors.is_registry_clerk_of(me, delivery.agency_id)
         row = {
             "delivery": delivery,
-            "sender": name_in_script(delivery.outgoing.agency, script),
+            "sender": _sender(delivery, script),
             "to": _recipient_label(delivery, script),
             "assigned": name_in_script(delivery.assigned_unit, script) if delivery.assigned_unit else "",
         }
@@ -435,6 +453,14 @@ def incoming_list(request: HttpRequest) -> HttpResponse:
     return render(
         request, "web/distribution/incoming_list.html", {"awaiting": awaiting, "others": others, "errors": {}}
     )
+
+
+def _sender(delivery: Delivery, script: str) -> str:
+    """Who sent what arrived, in the page's script: an agency of this installation, or the
+    agency of another node as that node names it."""
+    if delivery.outgoing is not None:
+        return name_in_script(delivery.outgoing.agency, script)
+    return selectors.sender_name(delivery)
 
 
 def _registration_choices(delivery: Delivery, script: str) -> dict[str, Any]:
@@ -496,16 +522,19 @@ def incoming_detail(request: HttpRequest, delivery_id: uuid.UUID) -> HttpRespons
     context: dict[str, Any] = {
         "delivery": delivery,
         "outgoing": delivery.outgoing,
-        "sender": name_in_script(delivery.outgoing.agency, script),
-        "sender_unit": name_in_script(delivery.outgoing.unit, script),
+        "arrival": delivery.arrival,
+        "sender": _sender(delivery, script),
+        "sender_unit": name_in_script(delivery.outgoing.unit, script)
+        if delivery.outgoing is not None
+        else delivery.arrival.sender_unit_code
+        if delivery.arrival is not None
+        else "",
         "to": _recipient_label(delivery, script),
         "assigned": name_in_script(delivery.assigned_unit, script) if delivery.assigned_unit else "",
-        "kind": DocumentKind(delivery.outgoing.kind).label,
-        "retention": retention_text(delivery.outgoing.retention_years),
-        "disclosure": disclosure_text(delivery.outgoing.document.disclosure),
-        "classification": received.classification_code
-        if received
-        else delivery.outgoing.document.classification_code,
+        "kind": DocumentKind(delivery.kind).label,
+        "retention": retention_text(delivery.retention_years),
+        "disclosure": disclosure_text(delivery.disclosure),
+        "classification": received.classification_code if received else delivery.sender_classification_code,
         "incoming_number": received.registry_entry.registry_number
         if received is not None and hasattr(received, "registry_entry")
         else "",

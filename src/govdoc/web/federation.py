@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 
 from govdoc.accounts.selectors import agencies_all
 from govdoc.distribution import envelopes
+from govdoc.distribution.arrivals import Answer, envelope_receive, envelope_too_large
 
 API = "/federation/v1"
 
@@ -20,11 +22,10 @@ def capabilities(request: HttpRequest) -> HttpResponse:
         {
             "node": settings.GOVDOC_NODE_ID,
             "public_url": settings.PUBLIC_URL,
-            # Envelopes are built and checked in this format; receiving them over this interface
-            # comes with the transport (issue 8): until then the list of what is received is empty.
             "formats": [envelopes.ENVELOPE_FORMAT],
             "receipts": [envelopes.RECEIPT_FORMAT],
-            "receives": [],
+            "receives": [envelopes.ENVELOPE_FORMAT],
+            "envelopes": f"{API}/envelopes",
             "max_files_bytes": envelopes.MAX_FILES_BYTES,
             "schemas": {
                 "manifest": f"{API}/schemas/{envelopes.MANIFEST_SCHEMA}",
@@ -63,3 +64,28 @@ def schema(request: HttpRequest, name: str) -> HttpResponse:
     response = JsonResponse(published)
     response["Content-Type"] = "application/schema+json"
     return response
+
+
+def _answer(answer: Answer) -> HttpResponse:
+    content_type = "application/json" if answer.problem is None else "application/problem+json"
+    return JsonResponse(answer.to_json(), status=answer.status, content_type=content_type)
+
+
+@csrf_exempt
+@require_POST
+def envelopes_receive(request: HttpRequest) -> HttpResponse:
+    """Take an envelope from another node; always answered with a signed receipt
+    (``distribution.arrivals``). No session or token: the envelope's e-seal, checked against
+    the trust list, is what authenticates it (and mutual TLS in front, in production)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > envelopes.MAX_ENVELOPE_BYTES:
+        return _answer(envelope_too_large())
+    body = request.read(envelopes.MAX_ENVELOPE_BYTES + 1)
+    if len(body) > envelopes.MAX_ENVELOPE_BYTES:
+        return _answer(envelope_too_large())
+    header = settings.GOVDOC_FEDERATION_CLIENT_NODE_HEADER
+    client_node = request.META.get(header) if header else None
+    return _answer(envelope_receive(body, client_node=client_node))

@@ -49,7 +49,7 @@ from govdoc.web.language import (
 )
 
 # Paths whose links and redirects keep their address as it is.
-_UNTOUCHED = ("/api/", "/pki/", "/admin/")
+_UNTOUCHED = ("/api/", "/pki/", "/admin/", "/federation/")
 _LINK = re.compile(r'(<a\b[^>]*?\shref=")(/[^"]*)(")', re.IGNORECASE)
 _FORM = re.compile(r"<form\b[^>]*>", re.IGNORECASE)
 _ACTION = re.compile(r'(\saction=")([^"]*)(")', re.IGNORECASE)

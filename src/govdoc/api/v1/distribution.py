@@ -237,6 +237,10 @@ class IncomingOut(Schema):
     assigned_unit: str | None
     handler: str | None
     pdf_sha256: str = Field(description="Of the sealed PDF that arrived")
+    sender_node: str | None = Field(
+        default=None, description="The node it arrived from; null: an agency of this installation"
+    )
+    consignment_id: uuid.UUID | None = Field(default=None, description="The envelope's consignment, if any")
 
 
 class IncomingDetailOut(IncomingOut):
@@ -330,20 +334,23 @@ def _outgoing_detail(o: OutgoingDocument, viewer: Person) -> OutgoingDetailOut:
 
 
 def _incoming(d: Delivery) -> IncomingOut:
-    sent = d.outgoing
     received = d.received_document
     entry = getattr(received, "registry_entry", None) if received is not None else None
-    sealed = sent.sealed_version
+    sealed = d.sealed_file
+    if d.outgoing is not None:
+        sender = (d.outgoing.agency.code, d.outgoing.agency.name, d.outgoing.unit.code)
+    else:
+        assert d.arrival is not None
+        a = d.arrival
+        sender = (a.sender_agency_code, a.sender_agency_name, a.sender_unit_code)
     return IncomingOut(
         id=d.pk,
-        title=sent.document.title,
-        kind=sent.kind,
-        sender_agency=sent.agency.code,
-        sender_agency_name=sent.agency.name,
-        sender_unit=sent.unit.code,
-        sender_registry_number=sent.registry_entry.registry_number
-        if sent.registry_entry is not None
-        else None,
+        title=d.title,
+        kind=d.kind,
+        sender_agency=sender[0],
+        sender_agency_name=sender[1],
+        sender_unit=sender[2],
+        sender_registry_number=d.sender_registry_number or None,
         addressed_unit=d.unit.code if d.unit is not None else None,
         status=d.status,
         delivered_at=d.delivered_at,
@@ -354,7 +361,9 @@ def _incoming(d: Delivery) -> IncomingOut:
         document_id=d.received_document_id,
         assigned_unit=d.assigned_unit.code if d.assigned_unit is not None else None,
         handler=d.handler.username if d.handler is not None else None,
-        pdf_sha256=sealed.file_id if sealed is not None else "",
+        pdf_sha256=sealed[1].sha256 if sealed is not None else "",
+        sender_node=d.arrival.node.node_id if d.arrival is not None else None,
+        consignment_id=d.arrival.consignment_id if d.arrival is not None else None,
     )
 
 
@@ -367,7 +376,11 @@ def _incoming_detail(d: Delivery, viewer: Person) -> IncomingDetailOut:
             for r in selectors.readings_of(delivery=d)
         ],
         answers=_thread(answers, None),
-        thread=_thread(selectors.thread_for(viewer=viewer, outgoing=d.outgoing), d.outgoing_id),
+        thread=_thread(selectors.thread_for(viewer=viewer, outgoing=d.outgoing), d.outgoing_id)
+        if d.outgoing is not None
+        else _thread(selectors.thread_for(viewer=viewer, outgoing=d.arrival.answers), None)
+        if d.arrival is not None and d.arrival.answers is not None
+        else [],
     )
 
 

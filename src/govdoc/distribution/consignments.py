@@ -1,0 +1,316 @@
+"""Sending official documents to agencies on other nodes: one envelope per consignment.
+
+When an outgoing document is sent (``services.outgoing_finish``), each recipient on another
+node has a ``Consignment``; ``consignments_queue`` writes a task for each in that same
+transaction (the transactional outbox the whole installation uses), so an approved document is
+sent even if the process dies right after. The task (``consignment_send``) makes one attempt:
+
+1. the first attempt builds the envelope (the manifest of the sealed PDF, signed with the
+   sending agency's e-seal) and keeps it: every later attempt sends the very same bytes, which
+   is what lets the receiving node recognise a repeat;
+2. it posts the envelope to the node's ``/federation/v1/envelopes`` (HTTPS with this node's
+   client certificate; plain HTTP only on the loopback);
+3. an answer with a receipt that passes ``envelopes.receipt_check`` ends the consignment:
+   delivered, or refused with the receiving node's reason; the receipt is kept as proof;
+4. anything else (no connection, a 5xx, a receipt that does not check out) is a failed attempt:
+   the next is scheduled with exponential back-off, until ``GOVDOC_FEDERATION_SEND_SECONDS``
+   after the first attempt; then the consignment is failed, and the registry clerk sees it.
+
+A worker killed during an attempt is harmless: the task is taken again (``govdoc.jobs``) and
+the receiving node answers a repeat with its first receipt, without registering it twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import ssl
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from govdoc.audit.services import record
+from govdoc.core import clock
+from govdoc.distribution import envelopes
+from govdoc.distribution.constants import ConsignmentStatus
+from govdoc.distribution.models import Consignment, OutgoingDocument
+from govdoc.distribution.nodes import peer_trust
+from govdoc.documents.storage import file_read
+from govdoc.signatures import keyring
+
+_SYSTEM = "distribution"
+PATH = "/federation/v1/envelopes"
+
+
+def consignments_queue(*, outgoing: OutgoingDocument) -> int:
+    """Queue every planned consignment of ``outgoing`` (call it in the transaction that sends
+    the document). Returns how many were queued."""
+    from govdoc.distribution.tasks import consignment_send_run
+
+    planned = list(
+        outgoing.consignments.filter(status=ConsignmentStatus.PLANNED).values_list("pk", flat=True)
+    )
+    Consignment.objects.filter(pk__in=planned).update(status=ConsignmentStatus.SENDING)
+    for pk in planned:
+        consignment_send_run.enqueue(consignment_id=str(pk))
+    return len(planned)
+
+
+# ---------------------------------------------------------------------------- the envelope
+
+
+def _files(consignment: Consignment) -> list[envelopes.EnvelopeFile]:
+    version = consignment.outgoing.sealed_version
+    assert version is not None
+    return [envelopes.EnvelopeFile(name=version.filename, content=file_read(version.file))]
+
+
+def _in_reply_to(outgoing: OutgoingDocument) -> dict[str, str] | None:
+    answered = outgoing.in_reply_to
+    if answered is None or answered.arrival is None:
+        return None
+    return {"node": answered.arrival.node.node_id, "consignment_id": str(answered.arrival.consignment_id)}
+
+
+def manifest_of(consignment: Consignment, files: list[envelopes.EnvelopeFile]) -> bytes:
+    """The manifest of a consignment: who sends what to whom, and the files by hash."""
+    outgoing = consignment.outgoing
+    entry, document = outgoing.registry_entry, outgoing.document
+    assert entry is not None
+    facts: dict[str, Any] = {
+        "title": document.title,
+        "kind": outgoing.kind,
+        "classification_code": document.classification_code,
+        "disclosure": document.disclosure,
+        "retention_years": outgoing.retention_years,
+        "in_reply_to": _in_reply_to(outgoing),
+    }
+    if document.legal_ground:
+        facts["legal_ground"] = document.legal_ground
+    return envelopes.manifest_build(
+        consignment_id=consignment.pk,
+        created_at=clock.now().isoformat(),
+        sender={
+            "node": settings.GOVDOC_NODE_ID,
+            "agency": outgoing.agency.code,
+            "agency_name": outgoing.agency.name,
+            "unit": outgoing.unit.code,
+            "registry_number": entry.registry_number,
+            "registered_at": entry.registered_at.isoformat(),
+        },
+        recipient={
+            "node": consignment.node.node_id,
+            "agency": consignment.agency_code,
+            "unit": consignment.unit_code or None,
+        },
+        document=facts,
+        files=files,
+    )
+
+
+def envelope_of(consignment: Consignment) -> envelopes.Envelope:
+    """The consignment's envelope: built and signed on the first attempt and kept, so every
+    attempt sends the same bytes."""
+    files = _files(consignment)
+    if consignment.manifest is None or consignment.signature is None:
+        manifest = manifest_of(consignment, files)
+        key = keyring.eseal_key(consignment.outgoing.agency.code, name=consignment.outgoing.agency.name)
+        sealed = envelopes.envelope_seal(manifest, files, key=key)
+        # Two attempts racing (a retried task beside a slow one) keep the first envelope.
+        Consignment.objects.filter(pk=consignment.pk, manifest__isnull=True).update(
+            manifest=sealed.manifest, signature=sealed.signature
+        )
+        consignment.refresh_from_db(fields=["manifest", "signature"])
+    assert consignment.manifest is not None and consignment.signature is not None
+    return envelopes.Envelope(
+        manifest=bytes(consignment.manifest),
+        signature=bytes(consignment.signature),
+        files={f.sha256: f.content for f in files},
+    )
+
+
+# ---------------------------------------------------------------------------- the transport
+
+
+class SendFailed(Exception):
+    """One attempt did not get a receipt that checks out (retried)."""
+
+
+def _ssl_context(root_pem: str) -> ssl.SSLContext:
+    """Trust the node's own root CA beside the system's; present this node's client
+    certificate (mutual TLS) when one is configured."""
+    context = ssl.create_default_context()
+    context.load_verify_locations(cadata=root_pem)
+    cert, key = settings.GOVDOC_FEDERATION_CLIENT_CERT, settings.GOVDOC_FEDERATION_CLIENT_KEY
+    if cert:
+        context.load_cert_chain(cert, key or None)
+    return context
+
+
+def envelope_url(endpoint: str) -> str:
+    """Where a node takes envelopes: its federation endpoint (its base address, or the address
+    of its ``/federation/v1``) followed by ``/envelopes``."""
+    base = endpoint.rstrip("/")
+    return (base if base.endswith("/federation/v1") else base + "/federation/v1") + "/envelopes"
+
+
+def envelope_post(*, endpoint: str, root_pem: str, body: bytes) -> tuple[int, bytes]:
+    """POST an envelope; the HTTP status and the answer's bytes. Raises SendFailed when no
+    answer came."""
+    url = envelope_url(endpoint)
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked when a node is trusted
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "X-GovDoc-Node": settings.GOVDOC_NODE_ID,
+        },
+    )
+    context = _ssl_context(root_pem) if url.startswith("https:") else None
+    try:
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.GOVDOC_FEDERATION_TIMEOUT, context=context
+        ) as answer:
+            return answer.status, answer.read(envelopes.MAX_ANSWER_BYTES)
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(envelopes.MAX_ANSWER_BYTES)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise SendFailed(f"no answer from {url}: {getattr(exc, 'reason', exc)}") from exc
+
+
+def _receipt_from(status: int, answer: bytes) -> envelopes.Receipt:
+    try:
+        body = json.loads(answer)
+        return envelopes.Receipt(
+            receipt=base64.b64decode(body["receipt"], validate=True),
+            signature=base64.b64decode(body["signature"], validate=True),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise SendFailed(f"the node answered {status} without a receipt") from None
+
+
+# ---------------------------------------------------------------------------- one attempt
+
+
+def consignment_send(*, consignment_id: uuid.UUID | str) -> str:
+    """One attempt to send a consignment (the task body); returns its status afterwards."""
+    consignment = (
+        Consignment.objects.select_related(
+            "outgoing__agency",
+            "outgoing__unit",
+            "outgoing__document",
+            "outgoing__registry_entry",
+            "outgoing__sealed_version__file",
+            "outgoing__in_reply_to__arrival__node",
+            "node",
+        )
+        .filter(pk=consignment_id)
+        .first()
+    )
+    if consignment is None or consignment.status != ConsignmentStatus.SENDING:
+        return consignment.status if consignment is not None else "gone"
+    started = clock.now()
+    if consignment.first_attempt_at is None:
+        Consignment.objects.filter(pk=consignment.pk, first_attempt_at__isnull=True).update(
+            first_attempt_at=started
+        )
+        consignment.first_attempt_at = started
+    peer = peer_trust(consignment.node.node_id)
+    try:
+        if peer is None:
+            raise SendFailed(f"node {consignment.node.node_id} is no longer in the trust list")
+        envelope = envelope_of(consignment)
+        body = json.dumps(envelope.to_json(), separators=(",", ":")).encode("ascii")
+        status, answer = envelope_post(
+            endpoint=consignment.node.endpoint, root_pem=consignment.node.root_certificate, body=body
+        )
+        if status == 429 or (status >= 500 and status not in (501, 505)):
+            raise SendFailed(f"the node answered {status}; it will be asked again")
+        receipt = _receipt_from(status, answer)
+        try:
+            content = envelopes.receipt_check(receipt, envelope=envelope, peer=peer)
+        except envelopes.EnvelopeProblem as exc:
+            raise SendFailed(f"the receipt does not check out: {exc.detail}") from exc
+    except SendFailed as exc:
+        return _attempt_failed(consignment, str(exc))
+    return _answered(consignment, receipt, content)
+
+
+@transaction.atomic
+def _answered(consignment: Consignment, receipt: envelopes.Receipt, content: dict[str, Any]) -> str:
+    locked = Consignment.objects.select_for_update().get(pk=consignment.pk)
+    if locked.status != ConsignmentStatus.SENDING:
+        return locked.status  # a concurrent attempt stored the answer first
+    delivered = content["status"] == "delivered"
+    problem = content.get("problem") or {}
+    locked.status = ConsignmentStatus.DELIVERED if delivered else ConsignmentStatus.REFUSED
+    locked.receipt, locked.receipt_signature = receipt.receipt, receipt.signature
+    locked.answered_at = dt.datetime.fromisoformat(content["received_at"])
+    locked.problem_type, locked.problem_detail = problem.get("type", ""), problem.get("detail", "")[:1000]
+    locked.attempts += 1
+    locked.last_attempt_at, locked.next_attempt_at = clock.now(), None
+    locked.save()
+    record(
+        "distribution.consignment_delivered" if delivered else "distribution.consignment_refused",
+        actor=_SYSTEM,
+        target=locked,
+        data={
+            "outgoing_id": str(locked.outgoing_id),
+            "node": consignment.node.node_id,
+            "agency": locked.agency_code,
+            "manifest_sha256": content["manifest_sha256"],
+            "receipt_sha256": envelopes.sha256_hex(receipt.receipt),
+            "problem": locked.problem_type or None,
+            "attempts": locked.attempts,
+        },
+    )
+    return locked.status
+
+
+def retry_delay_seconds(attempts: int) -> float:
+    """Exponential back-off between attempts: base, 2x base, 4x base ... capped at one hour."""
+    base = float(settings.GOVDOC_FEDERATION_RETRY_SECONDS)
+    return float(min(base * (2 ** max(attempts - 1, 0)), 3600.0))
+
+
+@transaction.atomic
+def _attempt_failed(consignment: Consignment, why: str) -> str:
+    from govdoc.distribution.tasks import consignment_send_run
+
+    locked = Consignment.objects.select_for_update().get(pk=consignment.pk)
+    if locked.status != ConsignmentStatus.SENDING:
+        return locked.status
+    now = clock.now()
+    locked.attempts += 1
+    locked.last_attempt_at, locked.last_error = now, why[:500]
+    first = locked.first_attempt_at or now
+    give_up = first + dt.timedelta(seconds=settings.GOVDOC_FEDERATION_SEND_SECONDS)
+    if now >= give_up:
+        locked.status, locked.next_attempt_at = ConsignmentStatus.FAILED, None
+        locked.save()
+        record(
+            "distribution.consignment_failed",
+            actor=_SYSTEM,
+            target=locked,
+            data={
+                "outgoing_id": str(locked.outgoing_id),
+                "node": consignment.node.node_id,
+                "agency": locked.agency_code,
+                "attempts": locked.attempts,
+                "why": locked.last_error,
+            },
+        )
+        return locked.status
+    locked.next_attempt_at = min(now + dt.timedelta(seconds=retry_delay_seconds(locked.attempts)), give_up)
+    locked.save()
+    # The next attempt is a new task row in this transaction: it exists exactly when this
+    # failure is recorded. Not audited: an attempt changes no fact; its error is on the row.
+    consignment_send_run.using(run_after=locked.next_attempt_at).enqueue(consignment_id=str(locked.pk))
+    return locked.status

@@ -1,0 +1,14 @@
+"""Background work of the distribution domain (django-tasks)."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+
+@task()
+def consignment_send_run(*, consignment_id: str) -> str:
+    """One attempt to send a consignment to another node (``consignments.consignment_send``);
+    written in the transaction that sends the document or records the failed attempt before."""
+    from govdoc.distribution.consignments import consignment_send
+
+    return consignment_send(consignment_id=consignment_id)
