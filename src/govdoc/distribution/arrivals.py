@@ -109,19 +109,20 @@ def _refuse(
         problem=problem,
         key=_agency_key(agency) if agency is not None else _node_key(),
     )
-    record(
-        "distribution.envelope_refused",
-        actor=_SYSTEM,
-        target=None,
-        data={
-            "problem": problem.type,
-            "detail": problem.detail[:500],
-            "sender_node": sender_node[:63],
-            "sender_agency": str(sender.get("agency") or "")[:32],
-            "consignment_id": consignment[:36],
-            "manifest_sha256": envelope.manifest_sha256,
-        },
-    )
+    with transaction.atomic():
+        record(
+            "distribution.envelope_refused",
+            actor=_SYSTEM,
+            target=None,
+            data={
+                "problem": problem.type,
+                "detail": problem.detail[:500],
+                "sender_node": sender_node[:63],
+                "sender_agency": str(sender.get("agency") or "")[:32],
+                "consignment_id": consignment[:36],
+                "manifest_sha256": envelope.manifest_sha256,
+            },
+        )
     return Answer(status=STATUS_OF.get(problem.type, 422), receipt=receipt, problem=problem)
 
 

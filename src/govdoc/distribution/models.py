@@ -290,7 +290,7 @@ class Consignment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.id} → {self.agency_code}@{self.node_id}"
+        return f"{self.id} → {self.agency_code}@{self.node}"
 
 
 class Arrival(models.Model):

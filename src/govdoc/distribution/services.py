@@ -484,7 +484,7 @@ def _correspondents(outgoing: OutgoingDocument) -> list[str]:
     return [
         d.agency.name + (f" ({d.unit.name})" if d.unit is not None else "")
         for d in outgoing.deliveries.select_related("agency", "unit")
-    ] + [f"{c.agency_name} ({c.node_id})" for c in outgoing.consignments.all()]
+    ] + [f"{c.agency_name} ({c.node.node_id})" for c in outgoing.consignments.select_related("node")]
 
 
 def _close(

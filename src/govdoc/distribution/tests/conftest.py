@@ -49,6 +49,7 @@ class Offices:
     city_unit: Unit
     city_registry: Person
     city_handler: Person
+    city_head: Person
 
     def draft(self, **overrides: Any) -> OutgoingDocument:
         fields: dict[str, Any] = {
@@ -84,4 +85,5 @@ def offices(agency: Agency, unit: Unit, handler: Person) -> Offices:
         city_unit=city_unit,
         city_registry=official("pisar", city_unit, Role.REGISTRY_CLERK),
         city_handler=official("referent", city_unit, Role.HANDLER),
+        city_head=official("sefgbg", city_unit, Role.HEAD_OF_UNIT, sign=True),
     )
