@@ -36,14 +36,14 @@ NODE = "rs-self.test"
 
 
 def _trust_self(offices: Offices, endpoint: str) -> None:
-    root = keyring.pki().root_certificate().public_bytes(Encoding.PEM).decode()
+    root = keyring.ensure().root_certificate().public_bytes(Encoding.PEM).decode()
     nodes.node_add(
         node_id=NODE,
         name="GovDoc (this node, as a peer)",
         endpoint=endpoint,
         root_certificate=root,
         agencies={offices.ministry.code: offices.ministry.name, offices.city.code: offices.city.name},
-        crl=keyring.pki().crl_der(),
+        crl=keyring.ensure().crl_der(),
         actor="admin",
     )
 
