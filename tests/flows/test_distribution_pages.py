@@ -7,16 +7,21 @@ handler reads it (the reading is recorded) and answers; the answer is linked bot
 from __future__ import annotations
 
 import re
+import socket
+from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from govdoc.accounts.models import Agency, Person, Unit
 from govdoc.audit.models import AuditEvent
-from govdoc.distribution.models import Delivery, OutgoingDocument, Reading
+from govdoc.distribution import nodes
+from govdoc.distribution.models import Consignment, Delivery, OutgoingDocument, Reading
 from govdoc.documents.models import Document
 from govdoc.documents.tests.samples import text_pdf
+from govdoc.signatures import keyring
 from govdoc.signatures.engine.model import Verdict
 from govdoc.signatures.selectors import pdf_verify
 from tests.support import PIN, log_in, run_worker
@@ -56,10 +61,10 @@ def _field_error(page: str, field: str) -> str:
     return found.group(1) if found else ""
 
 
-def _sent_letter() -> OutgoingDocument:
+def _sent_letter(**form: object) -> OutgoingDocument:
     """The handler drafts and sends the letter; the head of unit approves it on /work/."""
     handler, head = _as("handler"), _as("head-unit")
-    answer = handler.post("/work/outgoing/new/", _letter_form())
+    answer = handler.post("/work/outgoing/new/", _letter_form(**form))
     assert answer.status_code == 302, answer.content.decode()[:800]
     outgoing = OutgoingDocument.objects.get()
     detail = handler.post(
@@ -234,3 +239,48 @@ def test_a_registry_clerk_returns_a_misaddressed_letter_with_the_reason_the_send
     assert delivery.status == "returned"
     page = _as("handler").get(f"/work/outgoing/{outgoing.pk}/").content.decode()
     assert "Nismo nadležni." in page and 'data-status="returned"' in page
+
+
+def test_a_letter_to_a_node_that_does_not_answer_is_shown_failed_to_the_registry_and_sent_again(
+    demo: None, settings: Any
+) -> None:
+    """The drafter picks an agency of another node of the trust list; the node does not answer,
+    the sending time runs out: the outgoing page says so with the error, the registry clerk of
+    the sending agency sees it on the registry page and sends it again."""
+    settings.GOVDOC_FEDERATION_SEND_SECONDS = 0
+    settings.GOVDOC_FEDERATION_TIMEOUT = 2
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    nodes.node_add(
+        node_id="rs-b.test",
+        name="GovDoc Novi Sad",
+        endpoint=f"http://127.0.0.1:{closed}",
+        root_certificate=keyring.ensure().root_certificate().public_bytes(Encoding.PEM).decode(),
+        agencies={"novisad": "Gradska uprava grada Novog Sada"},
+        actor="admin",
+    )
+    offered = _as("handler").get("/work/outgoing/new/").content.decode()
+    assert 'value="remote:rs-b.test:novisad"' in offered and "Gradska uprava grada Novog Sada" in offered
+
+    outgoing = _sent_letter(recipients=["remote:rs-b.test:novisad"])
+
+    assert outgoing.status == "sent"
+    consignment = Consignment.objects.get(outgoing=outgoing)
+    assert consignment.status == "failed"
+    page = _as("handler").get(f"/work/outgoing/{outgoing.pk}/").content.decode()
+    assert 'id="consignments"' in page and 'data-status="failed"' in page
+    assert "no answer from http://127.0.0.1" in page
+    registry = _as("registry").get("/work/registry/").content.decode()
+    assert 'id="failed-sends"' in registry and TITLE in registry
+    assert 'id="failed-sends"' not in _as("registry-bg").get("/work/registry/").content.decode()
+
+    settings.GOVDOC_FEDERATION_SEND_SECONDS = 3600
+    again = _as("registry").post(
+        f"/work/outgoing/{outgoing.pk}/", {"action": "resend", "consignment": str(consignment.pk)}
+    )
+    assert again.status_code == 302
+    run_worker()
+    consignment.refresh_from_db()
+    assert consignment.status == "sending" and consignment.attempts == 2 and consignment.next_attempt_at
+    assert AuditEvent.objects.filter(event="distribution.consignment_resent").count() == 1

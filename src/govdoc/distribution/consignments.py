@@ -61,6 +61,30 @@ def consignments_queue(*, outgoing: OutgoingDocument) -> int:
     return len(planned)
 
 
+@transaction.atomic
+def consignment_resend(*, consignment: Consignment, actor: Any) -> Consignment:
+    """Send a consignment that did not arrive once more (a new sending time, the same envelope:
+    a receiving node that took it in the meantime answers with its first receipt). Who may is
+    checked by the caller (``selectors.may_resend``)."""
+    from govdoc.distribution.tasks import consignment_send_run
+
+    locked = Consignment.objects.select_for_update().get(pk=consignment.pk)
+    if locked.status not in (ConsignmentStatus.FAILED, ConsignmentStatus.REFUSED):
+        return locked
+    before = locked.status
+    # A refusal's receipt stays until the next answer replaces it (its digest is in the audit).
+    locked.status, locked.first_attempt_at, locked.next_attempt_at = ConsignmentStatus.SENDING, None, None
+    locked.save(update_fields=["status", "first_attempt_at", "next_attempt_at"])
+    consignment_send_run.enqueue(consignment_id=str(locked.pk))
+    record(
+        "distribution.consignment_resent",
+        actor=actor,
+        target=locked,
+        data={"outgoing_id": str(locked.outgoing_id), "was": before, "attempts": locked.attempts},
+    )
+    return locked
+
+
 # ---------------------------------------------------------------------------- the envelope
 
 

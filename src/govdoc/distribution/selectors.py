@@ -27,6 +27,7 @@ from govdoc.distribution.constants import (
     DRAFTER_ROLES,
     MAX_RECIPIENTS,
     REGISTRY_ROLES,
+    ConsignmentStatus,
     DeliveryStatus,
     DocumentKind,
     OutgoingStatus,
@@ -37,7 +38,15 @@ from govdoc.distribution.errors import (
     NotAllowedToDraftError,
     OutgoingNotFoundError,
 )
-from govdoc.distribution.models import Delivery, KindPolicy, Node, OutgoingDocument, Reading
+from govdoc.distribution.models import (
+    Arrival,
+    Consignment,
+    Delivery,
+    KindPolicy,
+    Node,
+    OutgoingDocument,
+    Reading,
+)
 from govdoc.distribution.specs import Recipient, RemoteRecipient
 from govdoc.documents.selectors import version_content
 from govdoc.documents.storage import file_read
@@ -123,6 +132,40 @@ def delivery_get(*, viewer: Person, delivery_id: uuid.UUID | str) -> Delivery:
     if found is None:
         raise DeliveryNotFoundError("no such received document", delivery_id=str(delivery_id))
     return found
+
+
+def consignments_of(outgoing: OutgoingDocument) -> QuerySet[Consignment]:
+    """The recipients of ``outgoing`` on other nodes, and how far each consignment got."""
+    return outgoing.consignments.select_related("node").order_by("node__node_id", "agency_code")
+
+
+def answers_arrived(outgoing: OutgoingDocument) -> QuerySet[Arrival]:
+    """What came back from other nodes in answer to ``outgoing``."""
+    return Arrival.objects.filter(answers=outgoing).select_related("node", "delivery").order_by("received_at")
+
+
+def consignments_failed(viewer: Person) -> QuerySet[Consignment]:
+    """Consignments of the agencies whose registry ``viewer`` keeps that did not arrive: the
+    sending time ran out, or the receiving node refused them. The registry clerk sees them to
+    send them again or to tell the drafter."""
+    _units, registries = _units_and_registries(viewer)
+    return (
+        Consignment.objects.filter(
+            outgoing__agency_id__in=registries,
+            status__in=[ConsignmentStatus.FAILED, ConsignmentStatus.REFUSED],
+        )
+        .select_related("node", "outgoing__document", "outgoing__registry_entry")
+        .order_by("-last_attempt_at", "id")
+    )
+
+
+def may_resend(viewer: Person, consignment: Consignment) -> bool:
+    """A consignment that did not arrive is sent again by a registry clerk of the sending
+    agency, or by the drafter's unit."""
+    units, registries = _units_and_registries(viewer)
+    return consignment.status in (ConsignmentStatus.FAILED, ConsignmentStatus.REFUSED) and (
+        consignment.outgoing.agency_id in registries or consignment.outgoing.unit_id in units
+    )
 
 
 def sender_name(delivery: Delivery) -> str:

@@ -7,12 +7,13 @@ Every write is one call of ``distribution.services``; lookups are ``distribution
 
 from __future__ import annotations
 
+import base64
 import uuid
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -28,9 +29,10 @@ from govdoc.approvals.services import StepSpec
 from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError
 from govdoc.distribution import selectors, services
+from govdoc.distribution.consignments import consignment_resend
 from govdoc.distribution.constants import RETENTION_YEARS, DeliveryStatus, DocumentKind, OutgoingStatus
 from govdoc.distribution.errors import InvalidOutgoingError, NotAllowedToDraftError
-from govdoc.distribution.models import Delivery, OutgoingDocument
+from govdoc.distribution.models import Consignment, Delivery, OutgoingDocument
 from govdoc.documents.constants import Disclosure
 from govdoc.documents.errors import UploadRejectedError
 from govdoc.web.language import name_in_script, page_script
@@ -340,6 +342,12 @@ def outgoing_detail(request: HttpRequest, outgoing_id: uuid.UUID) -> HttpRespons
                     )
                 services.outgoing_send_for_approval(outgoing=outgoing, steps=steps, actor=me)
                 messages.success(request, _("The document is sent for approval."))
+            elif action == "resend":
+                consignment = _consignment(outgoing, request.POST.get("consignment", ""))
+                if not selectors.may_resend(me, consignment):
+                    raise Http404("not a consignment you may send again")
+                consignment_resend(consignment=consignment, actor=me)
+                messages.success(request, _("It is being sent again."))
             else:
                 raise Http404("unknown action")
             return HttpResponseRedirect(request.path)
@@ -379,6 +387,10 @@ def _outgoing_context(outgoing: OutgoingDocument, me: Person, script: str) -> di
         "disclosure": disclosure_text(document.disclosure),
         "version": outgoing.sealed_version or document.current_version,
         "deliveries": deliveries,
+        "consignments": [
+            {"c": c, "may_resend": selectors.may_resend(me, c)} for c in selectors.consignments_of(outgoing)
+        ],
+        "answers_arrived": selectors.answers_arrived(outgoing),
         "thread": _thread(outgoing, me),
         "line": line,
         "may_send": may_send,
@@ -393,6 +405,37 @@ def _outgoing_context(outgoing: OutgoingDocument, me: Person, script: str) -> di
             for step in policy.get("steps", [])
         ],
     }
+
+
+def _consignment(outgoing: OutgoingDocument, key: str) -> Consignment:
+    try:
+        return selectors.consignments_of(outgoing).get(pk=uuid.UUID(key))
+    except (ValueError, Consignment.DoesNotExist) as exc:
+        raise Http404("no such consignment") from exc
+
+
+@official_required
+@require_safe
+def outgoing_receipt(request: HttpRequest, outgoing_id: uuid.UUID, consignment_id: uuid.UUID) -> HttpResponse:
+    """The receiving node's signed receipt for one consignment, as it came (the proof of what
+    was delivered, or refused, and when): the receipt's JSON and its detached CMS signature."""
+    me = _me(request)
+    try:
+        outgoing = selectors.outgoing_get(viewer=me, outgoing_id=outgoing_id)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    consignment = _consignment(outgoing, str(consignment_id))
+    if consignment.receipt is None or consignment.receipt_signature is None:
+        raise Http404("no receipt yet")
+    body = {
+        "receipt": base64.b64encode(bytes(consignment.receipt)).decode("ascii"),
+        "signature": base64.b64encode(bytes(consignment.receipt_signature)).decode("ascii"),
+        "manifest": base64.b64encode(bytes(consignment.manifest or b"")).decode("ascii"),
+        "envelope_signature": base64.b64encode(bytes(consignment.signature or b"")).decode("ascii"),
+    }
+    response = JsonResponse(body)
+    response["Content-Disposition"] = f'attachment; filename="receipt-{consignment.pk}.json"'
+    return response
 
 
 def _thread(outgoing: OutgoingDocument, me: Person) -> list[OutgoingDocument]:

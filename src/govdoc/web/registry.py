@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from govdoc.accounts.models import Agency, Person
 from govdoc.core.downloads import content_disposition
 from govdoc.core.errors import GovDocError
+from govdoc.distribution.selectors import consignments_failed
 from govdoc.documents import selectors as documents
 from govdoc.documents import services as document_services
 from govdoc.documents.constants import Direction
@@ -87,6 +88,8 @@ def registry(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
             "directions": Direction.choices,
             "may_cancel": documents.may_cancel_entries(actor=me, agency=agency),
+            # what did not reach another node: its registry clerk sends it again or tells the drafter
+            "failed_sends": consignments_failed(me).filter(outgoing__agency=agency)[:50],
         },
     )
 

@@ -50,6 +50,11 @@ urlpatterns = [
     path("work/outgoing/new/", distribution.outgoing_new, name="outgoing-new"),
     path("work/outgoing/<uuid:outgoing_id>/", distribution.outgoing_detail, name="outgoing"),
     path("work/outgoing/<uuid:outgoing_id>/pdf", distribution.outgoing_pdf, name="outgoing-pdf"),
+    path(
+        "work/outgoing/<uuid:outgoing_id>/receipts/<uuid:consignment_id>",
+        distribution.outgoing_receipt,
+        name="outgoing-receipt",
+    ),
     path("work/incoming/", distribution.incoming_list, name="incoming-list"),
     path("work/incoming/<uuid:delivery_id>/", distribution.incoming_detail, name="incoming"),
     path("work/incoming/<uuid:delivery_id>/pdf", distribution.incoming_pdf, name="incoming-pdf"),
