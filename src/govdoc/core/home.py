@@ -64,13 +64,19 @@ def local_secret(name: str, *, nbytes: int = 48) -> str:
     folder.chmod(0o700)
     path = folder / name
     if not path.exists():
-        value = secrets.token_urlsafe(nbytes)
-        # O_EXCL: two processes starting at once agree on one secret.
+        # Written whole to a file of its own, then linked into place: link() fails if the name
+        # exists, so two processes starting at once agree on one secret, and neither ever
+        # reads a file the other has created but not yet written.
+        draft = folder / f".{name}.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(nbytes))
+            fh.flush()
+            os.fsync(fh.fileno())
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(draft, path)
         except FileExistsError:
             pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(value)
+        finally:
+            draft.unlink()
     return path.read_text().strip()
