@@ -17,8 +17,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,12 +28,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from govdoc.accounts.models import Agency, Unit
-from govdoc.audit.services import record
+from govdoc.audit.services import events_batched, record
 from govdoc.core import clock
 from govdoc.distribution import envelopes
 from govdoc.distribution.constants import DeliveryStatus
 from govdoc.distribution.envelopes import EnvelopeProblem
-from govdoc.distribution.models import Arrival, Consignment, Delivery, Node
+from govdoc.distribution.models import Arrival, Batch, Consignment, Delivery, Node
 from govdoc.distribution.nodes import peer_trust
 from govdoc.documents.storage import files_put
 from govdoc.signatures import keyring
@@ -160,7 +162,22 @@ def _answer_repeat(
             manifest=manifest,
             agency=agency,
         )
-    receipt = envelopes.Receipt(receipt=bytes(arrival.receipt), signature=bytes(arrival.receipt_signature))
+    if arrival.receipt is not None and arrival.receipt_signature is not None:
+        receipt = envelopes.Receipt(
+            receipt=bytes(arrival.receipt), signature=bytes(arrival.receipt_signature)
+        )
+    else:  # it came in a batch, answered by the batch's receipt: this one is answered alone
+        recipient = Agency.objects.get(pk=Delivery.objects.get(arrival=arrival).agency_id)
+        receipt = envelopes.receipt_seal(
+            envelope=envelope,
+            consignment_id=str(arrival.consignment_id),
+            sender_node=manifest["sender"]["node"],
+            receiver_node=settings.GOVDOC_NODE_ID,
+            receiver_agency=recipient.code,
+            received_at=arrival.received_at.isoformat(),
+            problem=None,
+            key=_agency_key(recipient),
+        )
     return Answer(status=200, receipt=receipt)
 
 
@@ -307,3 +324,251 @@ def _keep(
             raise
         return _answer_repeat(earlier, envelope, manifest, agency)
     return Answer(status=201, receipt=receipt)
+
+
+# ---------------------------------------------------------------------------- batches
+
+
+def _refusal_result(
+    manifest_bytes: bytes, manifest: Mapping[str, Any] | None, problem: EnvelopeProblem, now: str
+) -> dict[str, Any]:
+    consignment = str((manifest or {}).get("consignment_id") or "")
+    return {
+        "consignment_id": consignment if _is_uuid(consignment) else None,
+        "manifest_sha256": envelopes.sha256_hex(manifest_bytes),
+        "status": "refused",
+        "received_at": now,
+        "problem": {"type": problem.type, "detail": problem.detail},
+    }
+
+
+def batch_receive(body: bytes, *, client_node: str | None = None) -> Answer:
+    """Check, keep and answer a batch (``POST /federation/v1/batches``). A batch that fails as
+    a whole (malformed, untrusted, not sealed by the agency it names) is refused with one
+    receipt, as an envelope is; otherwise every envelope gets its own result in one receipt
+    signed by the recipient agency: delivered (kept now, or a repeat of one kept before) or
+    refused (nothing kept of it). What is kept is kept in one transaction."""
+    empty = envelopes.Envelope(manifest=b"", signature=b"")
+    try:
+        batch = envelopes.batch_from_json(json.loads(body))
+        content = envelopes.batch_parse(batch.batch)
+    except ValueError:
+        problem = EnvelopeProblem("envelope-malformed", "the body is not a JSON batch")
+        return _refuse(empty, problem, manifest=None)
+    except EnvelopeProblem as problem:
+        return _refuse(empty, problem, manifest=None)
+    as_envelope = envelopes.Envelope(manifest=batch.batch, signature=batch.signature)
+    sender_node = content["sender"]["node"]
+    agency = Agency.objects.filter(code=content["recipient"]["agency"]).first()
+    if content["recipient"]["node"] != settings.GOVDOC_NODE_ID:
+        agency = None
+    pseudo = {"sender": content["sender"], "consignment_id": content["batch_id"]}
+    if client_node is not None and client_node != sender_node:
+        refusal = EnvelopeProblem("sender-node-mismatch", f"the TLS client certificate names {client_node!r}")
+        return _refuse(as_envelope, refusal, manifest=pseudo, agency=agency)
+    peer = peer_trust(sender_node)
+    node = Node.objects.filter(node_id=sender_node, is_active=True).first()
+    if peer is None or node is None:
+        refusal = EnvelopeProblem(
+            "unknown-sender-node", f"node {sender_node!r} is not in this node's trust list"
+        )
+        return _refuse(as_envelope, refusal, manifest=pseudo, agency=agency)
+    try:
+        envelopes.batch_check(batch, peer=peer, own_node=settings.GOVDOC_NODE_ID)
+        if agency is None:
+            raise EnvelopeProblem(
+                "unknown-recipient-agency", f"this node has no agency {content['recipient']['agency']!r}"
+            )
+    except EnvelopeProblem as problem:
+        return _refuse(as_envelope, problem, manifest=pseudo, agency=agency)
+    return _keep_batch(batch, content, node=node, peer=peer, agency=agency)
+
+
+def _keep_batch(
+    batch: envelopes.BatchEnvelope,
+    content: dict[str, Any],
+    *,
+    node: Node,
+    peer: envelopes.PeerTrust,
+    agency: Agency,
+) -> Answer:
+    now = clock.now()
+    stamp = now.isoformat()
+    results: list[dict[str, Any]] = []
+    fresh: list[tuple[int, dict[str, Any], Mapping[str, bytes], Unit | None]] = []
+    refused: list[tuple[dict[str, Any], str]] = []
+    checked: list[tuple[bytes, dict[str, Any] | None, EnvelopeProblem | None, Mapping[str, bytes]]] = []
+    for manifest_bytes, files in batch.items:
+        try:
+            good = envelopes.batch_item_check(
+                manifest_bytes, files, batch=content, peer=peer, own_node=settings.GOVDOC_NODE_ID
+            )
+            checked.append((manifest_bytes, good, None, files))
+        except EnvelopeProblem as refusal:
+            parsed = None
+            with contextlib.suppress(ValueError):
+                parsed = json.loads(manifest_bytes)
+            checked.append((manifest_bytes, parsed if isinstance(parsed, dict) else None, refusal, files))
+    ids = [m["consignment_id"] for _b, m, p, _f in checked if m is not None and p is None]
+    earlier = {
+        str(a.consignment_id): a
+        for a in Arrival.objects.filter(node=node, consignment_id__in=ids).only(
+            "consignment_id", "manifest_sha256", "received_at"
+        )
+    }
+    units = {u.code: u for u in Unit.objects.filter(agency=agency)}
+    for manifest_bytes, manifest, found, files in checked:
+        problem = found
+        if problem is None and manifest is not None:
+            before = earlier.get(manifest["consignment_id"])
+            unit_code = manifest["recipient"].get("unit")
+            if before is not None and before.manifest_sha256 != envelopes.sha256_hex(manifest_bytes):
+                problem = EnvelopeProblem(
+                    "consignment-conflict", "this consignment arrived before with another manifest"
+                )
+            elif before is not None:
+                results.append(
+                    {
+                        "consignment_id": manifest["consignment_id"],
+                        "manifest_sha256": envelopes.sha256_hex(manifest_bytes),
+                        "status": "delivered",
+                        "received_at": before.received_at.isoformat(),
+                        "problem": None,
+                    }
+                )
+                continue
+            elif unit_code and unit_code not in units:
+                problem = EnvelopeProblem(
+                    "unknown-recipient-unit", f"agency {agency.code!r} has no unit {unit_code!r}"
+                )
+            else:
+                fresh.append((len(results), manifest, files, units.get(unit_code) if unit_code else None))
+                results.append(
+                    {
+                        "consignment_id": manifest["consignment_id"],
+                        "manifest_sha256": envelopes.sha256_hex(manifest_bytes),
+                        "status": "delivered",
+                        "received_at": stamp,
+                        "problem": None,
+                    }
+                )
+                continue
+        assert problem is not None
+        results.append(_refusal_result(manifest_bytes, manifest, problem, stamp))
+        refused.append((results[-1], str((manifest or {}).get("consignment_id") or "")))
+    receipt = envelopes.batch_receipt_seal(
+        batch=batch,
+        content=content,
+        results=results,
+        receiver_node=settings.GOVDOC_NODE_ID,
+        received_at=stamp,
+        key=_agency_key(agency),
+    )
+    try:
+        _store_batch(batch, content, receipt, results, fresh, refused, node=node, agency=agency, now=now)
+    except IntegrityError:
+        # A consignment of this batch was kept meanwhile by a concurrent request: answer again
+        # from what is kept now (its result becomes a repeat).
+        return _keep_batch(batch, content, node=node, peer=peer, agency=agency)
+    return Answer(status=200, receipt=receipt)
+
+
+def _store_batch(
+    batch: envelopes.BatchEnvelope,
+    content: dict[str, Any],
+    receipt: envelopes.Receipt,
+    results: list[dict[str, Any]],
+    fresh: list[tuple[int, dict[str, Any], Mapping[str, bytes], Unit | None]],
+    refused: list[tuple[dict[str, Any], str]],
+    *,
+    node: Node,
+    agency: Agency,
+    now: Any,
+) -> None:
+    manifests = {envelopes.sha256_hex(m): m for m, _f in batch.items}
+    with events_batched() as events, transaction.atomic():
+        kept = Batch.objects.create(
+            direction=Batch.Direction.IN,
+            node=node,
+            batch_id=content["batch_id"],
+            batch=batch.batch,
+            batch_sha256=batch.batch_sha256,
+            signature=batch.signature,
+            receipt=receipt.receipt,
+            receipt_signature=receipt.signature,
+            created_at=now,
+        )
+        stored = files_put(
+            [(files[f["sha256"]], f["media_type"]) for _i, m, files, _u in fresh for f in m["files"]]
+        )
+        by_sha = {s.sha256: s for s in stored}
+        arrivals: list[Arrival] = []
+        for index, manifest, _files, _unit in fresh:
+            named, sender, document = manifest["files"], manifest["sender"], manifest["document"]
+            main = next((f for f in named if f["role"] == "main"), named[0])
+            arrivals.append(
+                Arrival(
+                    node=node,
+                    consignment_id=manifest["consignment_id"],
+                    manifest=manifests[results[index]["manifest_sha256"]],
+                    manifest_sha256=results[index]["manifest_sha256"],
+                    batch=kept,
+                    received_at=now,
+                    sender_agency_code=sender["agency"],
+                    sender_agency_name=sender["agency_name"],
+                    sender_unit_code=sender.get("unit") or "",
+                    sender_registry_number=sender["registry_number"],
+                    title=document["title"],
+                    kind=document["kind"],
+                    classification_code=document["classification_code"],
+                    disclosure=document["disclosure"],
+                    legal_ground=document.get("legal_ground", ""),
+                    retention_years=document["retention_years"],
+                    main_file=by_sha[main["sha256"]],
+                    main_file_name=main["name"],
+                    files=named,
+                    answers=_answered_outgoing(manifest),
+                )
+            )
+        Arrival.objects.bulk_create(arrivals)
+        deliveries = Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    arrival=a, agency=agency, unit=unit, status=DeliveryStatus.DELIVERED, delivered_at=now
+                )
+                for a, (_i, _m, _f, unit) in zip(arrivals, fresh, strict=True)
+            ]
+        )
+        for delivery, (_i, manifest, _f, _u) in zip(deliveries, fresh, strict=True):
+            record(
+                "distribution.envelope_received",
+                actor=_SYSTEM,
+                target=delivery,
+                data={
+                    "sender_node": node.node_id,
+                    "sender_agency": manifest["sender"]["agency"],
+                    "sender_registry_number": manifest["sender"]["registry_number"],
+                    "consignment_id": manifest["consignment_id"],
+                    "manifest_sha256": delivery.arrival.manifest_sha256 if delivery.arrival else "",
+                    "batch_id": content["batch_id"],
+                    "agency": agency.code,
+                    "files": len(manifest["files"]),
+                },
+            )
+        for result, consignment in refused:
+            problem = result["problem"] or {}
+            record(
+                "distribution.envelope_refused",
+                actor=_SYSTEM,
+                target=None,
+                data={
+                    "problem": problem.get("type", ""),
+                    "detail": str(problem.get("detail", ""))[:500],
+                    "sender_node": node.node_id,
+                    "sender_agency": content["sender"]["agency"],
+                    "consignment_id": consignment[:36],
+                    "manifest_sha256": result["manifest_sha256"],
+                    "batch_id": content["batch_id"],
+                },
+            )
+        events.flush()

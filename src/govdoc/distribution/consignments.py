@@ -33,12 +33,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
-from govdoc.audit.services import record
+from govdoc.audit.services import events_batched, record
 from govdoc.core import clock
 from govdoc.distribution import envelopes
 from govdoc.distribution.constants import ConsignmentStatus
-from govdoc.distribution.models import Consignment, OutgoingDocument
+from govdoc.distribution.models import Batch, Consignment, OutgoingDocument
 from govdoc.distribution.nodes import peer_trust
 from govdoc.documents.storage import file_read
 from govdoc.signatures import keyring
@@ -137,24 +138,34 @@ def manifest_of(consignment: Consignment, files: list[envelopes.EnvelopeFile]) -
     )
 
 
-def envelope_of(consignment: Consignment) -> envelopes.Envelope:
-    """The consignment's envelope: built and signed on the first attempt and kept, so every
-    attempt sends the same bytes."""
-    files = _files(consignment)
-    if consignment.manifest is None or consignment.signature is None:
-        manifest = manifest_of(consignment, files)
-        key = keyring.eseal_key(consignment.outgoing.agency.code, name=consignment.outgoing.agency.name)
-        sealed = envelopes.envelope_seal(manifest, files, key=key)
-        # Two attempts racing (a retried task beside a slow one) keep the first envelope.
+def _manifest_kept(consignment: Consignment, files: list[envelopes.EnvelopeFile]) -> bytes:
+    """The consignment's manifest: built on the first attempt and kept, so every attempt (alone
+    or in a batch) sends the same bytes, which is what lets the receiving node know a repeat."""
+    if consignment.manifest is None:
+        # Two attempts racing (a retried task beside a slow one) keep the first manifest.
         Consignment.objects.filter(pk=consignment.pk, manifest__isnull=True).update(
-            manifest=sealed.manifest, signature=sealed.signature
+            manifest=manifest_of(consignment, files)
         )
         consignment.refresh_from_db(fields=["manifest", "signature"])
-    assert consignment.manifest is not None and consignment.signature is not None
+    assert consignment.manifest is not None
+    return bytes(consignment.manifest)
+
+
+def envelope_of(consignment: Consignment) -> envelopes.Envelope:
+    """The consignment's envelope when it travels alone: its kept manifest, signed with the
+    sending agency's e-seal (once, then kept too)."""
+    files = _files(consignment)
+    manifest = _manifest_kept(consignment, files)
+    if consignment.signature is None:
+        key = keyring.eseal_key(consignment.outgoing.agency.code, name=consignment.outgoing.agency.name)
+        sealed = envelopes.envelope_seal(manifest, files, key=key)
+        Consignment.objects.filter(pk=consignment.pk, signature__isnull=True).update(
+            signature=sealed.signature
+        )
+        consignment.refresh_from_db(fields=["signature"])
+    assert consignment.signature is not None
     return envelopes.Envelope(
-        manifest=bytes(consignment.manifest),
-        signature=bytes(consignment.signature),
-        files={f.sha256: f.content for f in files},
+        manifest=manifest, signature=bytes(consignment.signature), files={f.sha256: f.content for f in files}
     )
 
 
@@ -163,6 +174,11 @@ def envelope_of(consignment: Consignment) -> envelopes.Envelope:
 
 class SendFailed(Exception):
     """One attempt did not get a receipt that checks out (retried)."""
+
+
+class BatchRefused(Exception):
+    """The receiving node refused a batch as a whole, or takes no batches: its envelopes go
+    one by one, so that each gets its own answer."""
 
 
 def _ssl_context(root_pem: str) -> ssl.SSLContext:
@@ -176,17 +192,17 @@ def _ssl_context(root_pem: str) -> ssl.SSLContext:
     return context
 
 
-def envelope_url(endpoint: str) -> str:
-    """Where a node takes envelopes: its federation endpoint (its base address, or the address
-    of its ``/federation/v1``) followed by ``/envelopes``."""
+def envelope_url(endpoint: str, what: str = "envelopes") -> str:
+    """Where a node takes envelopes (``what``: "envelopes" or "batches"): its federation
+    endpoint (its base address, or the address of its ``/federation/v1``) and ``/what``."""
     base = endpoint.rstrip("/")
-    return (base if base.endswith("/federation/v1") else base + "/federation/v1") + "/envelopes"
+    return (base if base.endswith("/federation/v1") else base + "/federation/v1") + "/" + what
 
 
-def envelope_post(*, endpoint: str, root_pem: str, body: bytes) -> tuple[int, bytes]:
-    """POST an envelope; the HTTP status and the answer's bytes. Raises SendFailed when no
-    answer came."""
-    url = envelope_url(endpoint)
+def envelope_post(*, endpoint: str, root_pem: str, body: bytes, what: str = "envelopes") -> tuple[int, bytes]:
+    """POST an envelope (or a batch); the HTTP status and the answer's bytes. Raises
+    SendFailed when no answer came."""
+    url = envelope_url(endpoint, what)
     request = urllib.request.Request(  # noqa: S310 - the scheme is checked when a node is trusted
         url,
         data=body,
@@ -209,6 +225,10 @@ def envelope_post(*, endpoint: str, root_pem: str, body: bytes) -> tuple[int, by
         raise SendFailed(f"no answer from {url}: {getattr(exc, 'reason', exc)}") from exc
 
 
+def _transient(status: int) -> bool:
+    return status == 429 or (status >= 500 and status not in (501, 505))
+
+
 def _receipt_from(status: int, answer: bytes) -> envelopes.Receipt:
     try:
         body = json.loads(answer)
@@ -222,40 +242,117 @@ def _receipt_from(status: int, answer: bytes) -> envelopes.Receipt:
 
 # ---------------------------------------------------------------------------- one attempt
 
+_RELATED = (
+    "outgoing__agency",
+    "outgoing__unit",
+    "outgoing__document",
+    "outgoing__registry_entry",
+    "outgoing__sealed_version__file",
+    "outgoing__in_reply_to__arrival__node",
+    "node",
+)
+
+
+def _claim_seconds() -> float:
+    """How long an attempt may hold its consignments: the answer's wait, and room to spare."""
+    return float(settings.GOVDOC_FEDERATION_TIMEOUT) * 2 + 30.0
+
+
+def _again_at(consignment: Consignment, when: dt.datetime) -> None:
+    """A task for this consignment at ``when`` (every consignment being sent has one)."""
+    from govdoc.distribution.tasks import consignment_send_run
+
+    consignment_send_run.using(run_after=when).enqueue(consignment_id=str(consignment.pk))
+
+
+def _claim(consignment: Consignment, now: dt.datetime) -> list[Consignment]:
+    """This consignment and up to a batch's worth of others due to the same agency of the
+    same node, from the same agency, claimed for this attempt (other workers leave them
+    alone until it ends or the claim runs out). Empty: another attempt holds this one."""
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + dt.timedelta(seconds=1))
+    until = now + dt.timedelta(seconds=_claim_seconds())
+    with transaction.atomic():
+        mine = (
+            Consignment.objects.select_for_update(skip_locked=True)
+            .filter(free, pk=consignment.pk, status=ConsignmentStatus.SENDING)
+            .first()
+        )
+        if mine is None:
+            return []
+        others = list(
+            Consignment.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                free,
+                due,
+                status=ConsignmentStatus.SENDING,
+                outgoing__agency_id=consignment.outgoing.agency_id,
+                node_id=consignment.node_id,
+                agency_code=consignment.agency_code,
+            )
+            .exclude(pk=consignment.pk)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[: settings.GOVDOC_FEDERATION_BATCH - 1]
+        )
+        ids = [consignment.pk, *others]
+        Consignment.objects.filter(pk__in=ids).update(claimed_until=until)
+        Consignment.objects.filter(pk__in=ids, first_attempt_at__isnull=True).update(first_attempt_at=now)
+    group = Consignment.objects.select_related(*_RELATED).in_bulk(ids)
+    return [group[pk] for pk in ids if pk in group]
+
 
 def consignment_send(*, consignment_id: uuid.UUID | str) -> str:
-    """One attempt to send a consignment (the task body); returns its status afterwards."""
-    consignment = (
-        Consignment.objects.select_related(
-            "outgoing__agency",
-            "outgoing__unit",
-            "outgoing__document",
-            "outgoing__registry_entry",
-            "outgoing__sealed_version__file",
-            "outgoing__in_reply_to__arrival__node",
-            "node",
-        )
-        .filter(pk=consignment_id)
-        .first()
-    )
+    """One attempt to send a consignment (the task body), together with others due to the
+    same agency of the same node when there are (a batch, one e-seal for all); returns its
+    status afterwards."""
+    consignment = Consignment.objects.select_related(*_RELATED).filter(pk=consignment_id).first()
     if consignment is None or consignment.status != ConsignmentStatus.SENDING:
         return consignment.status if consignment is not None else "gone"
-    started = clock.now()
-    if consignment.first_attempt_at is None:
-        Consignment.objects.filter(pk=consignment.pk, first_attempt_at__isnull=True).update(
-            first_attempt_at=started
-        )
-        consignment.first_attempt_at = started
+    now = clock.now()
+    if consignment.claimed_until is not None and consignment.claimed_until > now:
+        _again_at(consignment, consignment.claimed_until)  # in another attempt's batch
+        return consignment.status
+    if consignment.next_attempt_at is not None and consignment.next_attempt_at > now + dt.timedelta(
+        seconds=1
+    ):
+        _again_at(consignment, consignment.next_attempt_at)  # an earlier task: keep the back-off
+        return consignment.status
+    group = _claim(consignment, now)
+    if not group:
+        consignment.refresh_from_db(fields=["claimed_until"])
+        _again_at(consignment, consignment.claimed_until or now + dt.timedelta(seconds=_claim_seconds()))
+        return consignment.status
     peer = peer_trust(consignment.node.node_id)
+    if peer is None:
+        for one in group:
+            _attempt_failed(
+                one,
+                f"node {consignment.node.node_id} is no longer in the trust list",
+                leader=one == consignment,
+            )
+        return Consignment.objects.get(pk=consignment.pk).status
+    if len(group) > 1:
+        try:
+            _send_batch(group, peer)
+        except BatchRefused:
+            group_alone = group
+        else:
+            return Consignment.objects.get(pk=consignment.pk).status
+    else:
+        group_alone = group
+    for one in group_alone:
+        _send_alone(one, peer, leader=one.pk == consignment.pk)
+    return Consignment.objects.get(pk=consignment.pk).status
+
+
+def _send_alone(consignment: Consignment, peer: envelopes.PeerTrust, *, leader: bool) -> None:
     try:
-        if peer is None:
-            raise SendFailed(f"node {consignment.node.node_id} is no longer in the trust list")
         envelope = envelope_of(consignment)
         body = json.dumps(envelope.to_json(), separators=(",", ":")).encode("ascii")
         status, answer = envelope_post(
             endpoint=consignment.node.endpoint, root_pem=consignment.node.root_certificate, body=body
         )
-        if status == 429 or (status >= 500 and status not in (501, 505)):
+        if _transient(status):
             raise SendFailed(f"the node answered {status}; it will be asked again")
         receipt = _receipt_from(status, answer)
         try:
@@ -263,23 +360,98 @@ def consignment_send(*, consignment_id: uuid.UUID | str) -> str:
         except envelopes.EnvelopeProblem as exc:
             raise SendFailed(f"the receipt does not check out: {exc.detail}") from exc
     except SendFailed as exc:
-        return _attempt_failed(consignment, str(exc))
-    return _answered(consignment, receipt, content)
+        _attempt_failed(consignment, str(exc), leader=leader)
+        return
+    with events_batched() as events, transaction.atomic():
+        _answered(consignment, content, receipt=receipt, batch=None)
+        events.flush()
 
 
-@transaction.atomic
-def _answered(consignment: Consignment, receipt: envelopes.Receipt, content: dict[str, Any]) -> str:
+def _send_batch(group: list[Consignment], peer: envelopes.PeerTrust) -> None:
+    """Send ``group`` as one batch and apply the receipt's result to each; a failed attempt
+    is recorded on each (the first of the group schedules the next)."""
+    first = group[0]
+    agency = first.outgoing.agency
+    items: list[tuple[bytes, dict[str, bytes]]] = []
+    for one in group:
+        files = _files(one)
+        items.append((_manifest_kept(one, files), {f.sha256: f.content for f in files}))
+    batch_id = uuid.uuid4()
+    batch = envelopes.batch_build(
+        batch_id=batch_id,
+        created_at=clock.now().isoformat(),
+        sender={"node": settings.GOVDOC_NODE_ID, "agency": agency.code},
+        recipient={"node": first.node.node_id, "agency": first.agency_code},
+        manifests=[manifest for manifest, _contents in items],
+    )
+    sealed = envelopes.batch_seal(batch, items, key=keyring.eseal_key(agency.code, name=agency.name))
+    body = json.dumps(sealed.to_json(), separators=(",", ":")).encode("ascii")
+    try:
+        status, answer = envelope_post(
+            endpoint=first.node.endpoint, root_pem=first.node.root_certificate, body=body, what="batches"
+        )
+        if status in (404, 405, 501):
+            raise BatchRefused  # a node that takes envelopes one by one only
+        if _transient(status):
+            raise SendFailed(f"the node answered {status}; it will be asked again")
+        receipt = _receipt_from(status, answer)
+        if status >= 400:
+            raise BatchRefused  # refused whole (one plain receipt): each goes alone for its own answer
+        try:
+            content = envelopes.batch_receipt_check(receipt, batch=sealed, peer=peer)
+        except envelopes.EnvelopeProblem as exc:
+            raise SendFailed(f"the receipt does not check out: {exc.detail}") from exc
+    except SendFailed as exc:
+        for index, one in enumerate(group):
+            _attempt_failed(one, str(exc), leader=index == 0)
+        return
+    results = {r["manifest_sha256"]: r for r in content["results"]}
+    with events_batched() as events, transaction.atomic():
+        kept = Batch.objects.create(
+            direction=Batch.Direction.OUT,
+            node=first.node,
+            batch_id=batch_id,
+            batch=sealed.batch,
+            batch_sha256=sealed.batch_sha256,
+            signature=sealed.signature,
+            receipt=receipt.receipt,
+            receipt_signature=receipt.signature,
+            created_at=clock.now(),
+        )
+        missing = []
+        for one, (manifest, _contents) in zip(group, items, strict=True):
+            result = results.get(envelopes.sha256_hex(manifest))
+            if result is None or result.get("consignment_id") != str(one.pk):
+                missing.append(one)
+                continue
+            _answered(one, result, receipt=None, batch=kept)
+        events.flush()
+    for one in missing:
+        _attempt_failed(one, "the batch's receipt has no result for it", leader=one.pk == first.pk)
+
+
+def _answered(
+    consignment: Consignment,
+    content: dict[str, Any],
+    *,
+    receipt: envelopes.Receipt | None,
+    batch: Batch | None,
+) -> None:
+    """Keep the receiving node's answer to ``consignment`` (its own receipt, or its result in
+    ``batch``'s receipt); in the caller's transaction."""
     locked = Consignment.objects.select_for_update().get(pk=consignment.pk)
     if locked.status != ConsignmentStatus.SENDING:
-        return locked.status  # a concurrent attempt stored the answer first
+        return  # a concurrent attempt stored the answer first
     delivered = content["status"] == "delivered"
     problem = content.get("problem") or {}
     locked.status = ConsignmentStatus.DELIVERED if delivered else ConsignmentStatus.REFUSED
-    locked.receipt, locked.receipt_signature = receipt.receipt, receipt.signature
+    if receipt is not None:
+        locked.receipt, locked.receipt_signature = receipt.receipt, receipt.signature
+    locked.batch = batch
     locked.answered_at = dt.datetime.fromisoformat(content["received_at"])
     locked.problem_type, locked.problem_detail = problem.get("type", ""), problem.get("detail", "")[:1000]
     locked.attempts += 1
-    locked.last_attempt_at, locked.next_attempt_at = clock.now(), None
+    locked.last_attempt_at, locked.next_attempt_at, locked.claimed_until = clock.now(), None, None
     locked.save()
     record(
         "distribution.consignment_delivered" if delivered else "distribution.consignment_refused",
@@ -290,12 +462,14 @@ def _answered(consignment: Consignment, receipt: envelopes.Receipt, content: dic
             "node": consignment.node.node_id,
             "agency": locked.agency_code,
             "manifest_sha256": content["manifest_sha256"],
-            "receipt_sha256": envelopes.sha256_hex(receipt.receipt),
+            "receipt_sha256": envelopes.sha256_hex(
+                receipt.receipt if receipt is not None else bytes(batch.receipt) if batch is not None else b""
+            ),
+            "batch_id": str(batch.batch_id) if batch is not None else None,
             "problem": locked.problem_type or None,
             "attempts": locked.attempts,
         },
     )
-    return locked.status
 
 
 def retry_delay_seconds(attempts: int) -> float:
@@ -305,15 +479,16 @@ def retry_delay_seconds(attempts: int) -> float:
 
 
 @transaction.atomic
-def _attempt_failed(consignment: Consignment, why: str) -> str:
-    from govdoc.distribution.tasks import consignment_send_run
-
+def _attempt_failed(consignment: Consignment, why: str, *, leader: bool = True) -> None:
+    """Record a failed attempt: the next after the back-off, or failed once the sending time
+    is up. ``leader``: the consignment whose task made the attempt schedules its next task
+    (the others of a batch have theirs already)."""
     locked = Consignment.objects.select_for_update().get(pk=consignment.pk)
     if locked.status != ConsignmentStatus.SENDING:
-        return locked.status
+        return
     now = clock.now()
     locked.attempts += 1
-    locked.last_attempt_at, locked.last_error = now, why[:500]
+    locked.last_attempt_at, locked.last_error, locked.claimed_until = now, why[:500], None
     first = locked.first_attempt_at or now
     give_up = first + dt.timedelta(seconds=settings.GOVDOC_FEDERATION_SEND_SECONDS)
     if now >= give_up:
@@ -331,10 +506,10 @@ def _attempt_failed(consignment: Consignment, why: str) -> str:
                 "why": locked.last_error,
             },
         )
-        return locked.status
+        return
     locked.next_attempt_at = min(now + dt.timedelta(seconds=retry_delay_seconds(locked.attempts)), give_up)
     locked.save()
-    # The next attempt is a new task row in this transaction: it exists exactly when this
-    # failure is recorded. Not audited: an attempt changes no fact; its error is on the row.
-    consignment_send_run.using(run_after=locked.next_attempt_at).enqueue(consignment_id=str(locked.pk))
-    return locked.status
+    if leader:
+        # The next attempt is a new task row in this transaction: it exists exactly when this
+        # failure is recorded. Not audited: an attempt changes no fact; its error is on the row.
+        _again_at(locked, locked.next_attempt_at)

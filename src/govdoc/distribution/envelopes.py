@@ -54,6 +54,13 @@ RECEIPT_FORMAT = "govdoc.receipt/1"
 SCHEMAS = Path(__file__).resolve().parent / "schemas"
 MANIFEST_SCHEMA = "envelope-manifest.schema.json"
 RECEIPT_SCHEMA = "receipt.schema.json"
+BATCH_FORMAT = "govdoc.batch/1"
+BATCH_RECEIPT_FORMAT = "govdoc.batch-receipt/1"
+BATCH_SCHEMA = "batch.schema.json"
+BATCH_RECEIPT_SCHEMA = "batch-receipt.schema.json"
+PUBLISHED_SCHEMAS = (MANIFEST_SCHEMA, RECEIPT_SCHEMA, BATCH_SCHEMA, BATCH_RECEIPT_SCHEMA)
+# Envelopes in one batch, at most (the schema allows 200; a sender sends fewer).
+MAX_BATCH = 200
 # An envelope's files together, at most (the receiving node refuses a larger body before
 # reading it: GOVDOC_MAX_REQUEST_BYTES).
 MAX_FILES_BYTES = 50 * 1024 * 1024
@@ -70,7 +77,7 @@ def sha256_hex(data: bytes) -> str:
 @functools.cache
 def schema(name: str) -> dict[str, Any]:
     """One of the published schemas (``MANIFEST_SCHEMA``, ``RECEIPT_SCHEMA``), as served."""
-    if name not in (MANIFEST_SCHEMA, RECEIPT_SCHEMA):
+    if name not in PUBLISHED_SCHEMAS:
         raise KeyError(name)
     loaded: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
     return loaded
@@ -241,11 +248,11 @@ def manifest_parse(manifest: bytes) -> dict[str, Any]:
     return parsed
 
 
-def envelope_check(envelope: Envelope, *, peer: PeerTrust, own_node: str) -> dict[str, Any]:
-    """Everything a receiving node checks before it registers anything (see the module
-    docstring); returns the manifest's content, or raises EnvelopeProblem with the first
-    problem found."""
-    manifest = manifest_parse(envelope.manifest)
+def _content_check(
+    manifest_bytes: bytes, files: Mapping[str, bytes], *, peer: PeerTrust, own_node: str
+) -> dict[str, Any]:
+    """The checks of one envelope that need no signature: the manifest, its nodes and files."""
+    manifest = manifest_parse(manifest_bytes)
     sender, recipient = manifest["sender"], manifest["recipient"]
     if sender["node"] != peer.node:
         raise EnvelopeProblem(
@@ -259,32 +266,228 @@ def envelope_check(envelope: Envelope, *, peer: PeerTrust, own_node: str) -> dic
     named = {f["sha256"]: f for f in manifest["files"]}
     if len(named) != len(manifest["files"]):
         raise EnvelopeProblem("manifest-invalid", "a file is named twice")
-    missing = sorted(set(named) - set(envelope.files))
+    missing = sorted(set(named) - set(files))
     if missing:
         raise EnvelopeProblem("file-missing", f"no content for the file with SHA-256 {missing[0]}")
-    extra = sorted(set(envelope.files) - set(named))
+    extra = sorted(set(files) - set(named))
     if extra:
         raise EnvelopeProblem("file-unexpected", f"a file the manifest does not name came along ({extra[0]})")
-    for sha, content in envelope.files.items():
+    for sha, content in files.items():
         if hashlib.sha256(content).hexdigest() != sha or len(content) != named[sha]["size"]:
             raise EnvelopeProblem(
                 "file-hash-mismatch", f"the file {named[sha]['name']!r} is not the file the manifest names"
             )
-    report = detached_verify_trusting(envelope.manifest, envelope.signature, roots=peer.roots, crls=peer.crls)
+    return manifest
+
+
+def _sealed_by_agency(data: bytes, signature: bytes, *, peer: PeerTrust, agency: str) -> None:
+    """``signature`` over ``data`` is intact, made within the peer's PKI, by the e-seal of the
+    peer's agency ``agency`` (its organization is that agency's name in the address book)."""
+    report = detached_verify_trusting(data, signature, roots=peer.roots, crls=peer.crls)
     if report.state is not Verdict.AUTHENTIC or not report.signatures:
         kind = "signature-invalid" if report.state is Verdict.ALTERED else "signature-not-trusted"
         raise EnvelopeProblem(kind, " ".join(report.reasons) or "the signature could not be verified")
-    expected = peer.agencies.get(sender["agency"])
+    expected = peer.agencies.get(agency)
     if expected is None:
-        raise EnvelopeProblem(
-            "unknown-sender-agency", f"node {peer.node!r} lists no agency {sender['agency']!r}"
-        )
+        raise EnvelopeProblem("unknown-sender-agency", f"node {peer.node!r} lists no agency {agency!r}")
     if report.signatures[0].signer_organization != expected:
         raise EnvelopeProblem(
             "signer-not-sender",
             f"the e-seal belongs to {report.signatures[0].signer_organization!r}, not to {expected!r}",
         )
+
+
+def envelope_check(envelope: Envelope, *, peer: PeerTrust, own_node: str) -> dict[str, Any]:
+    """Everything a receiving node checks before it registers anything (see the module
+    docstring); returns the manifest's content, or raises EnvelopeProblem with the first
+    problem found."""
+    manifest = _content_check(envelope.manifest, envelope.files, peer=peer, own_node=own_node)
+    _sealed_by_agency(envelope.manifest, envelope.signature, peer=peer, agency=manifest["sender"]["agency"])
     return manifest
+
+
+# ---------------------------------------------------------------------------- batches
+
+
+@dataclass(frozen=True)
+class BatchEnvelope:
+    """A batch's exact bytes, the one signature over them, and its envelopes (manifest bytes
+    and files by SHA-256), in the order the batch lists them."""
+
+    batch: bytes
+    signature: bytes
+    items: Sequence[tuple[bytes, Mapping[str, bytes]]]
+
+    @property
+    def batch_sha256(self) -> str:
+        return sha256_hex(self.batch)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch": base64.b64encode(self.batch).decode("ascii"),
+            "signature": base64.b64encode(self.signature).decode("ascii"),
+            "envelopes": [
+                {
+                    "manifest": base64.b64encode(manifest).decode("ascii"),
+                    "files": [
+                        {"sha256": sha, "content": base64.b64encode(content).decode("ascii")}
+                        for sha, content in sorted(files.items())
+                    ],
+                }
+                for manifest, files in self.items
+            ],
+        }
+
+
+def batch_build(
+    *,
+    batch_id: uuid.UUID,
+    created_at: str,
+    sender: Mapping[str, str],
+    recipient: Mapping[str, str],
+    manifests: Sequence[bytes],
+) -> bytes:
+    """The canonical bytes of a batch of ``manifests`` (exact bytes, in travel order)."""
+    content = {
+        "format": BATCH_FORMAT,
+        "batch_id": str(batch_id),
+        "created_at": created_at,
+        "sender": dict(sender),
+        "recipient": dict(recipient),
+        "manifests": [sha256_hex(m) for m in manifests],
+    }
+    errors = schema_errors(BATCH_SCHEMA, content)
+    if errors:
+        raise ValueError("the batch breaks its schema: " + "; ".join(errors))
+    return canonical_json(content)
+
+
+def batch_seal(
+    batch: bytes, items: Sequence[tuple[bytes, Mapping[str, bytes]]], *, key: KeyBackend
+) -> BatchEnvelope:
+    """The batch signed once with ``key`` (the sending agency's e-seal)."""
+    return BatchEnvelope(batch=batch, signature=detached_seal(data=batch, key=key), items=list(items))
+
+
+def batch_from_json(body: object) -> BatchEnvelope:
+    """A batch as it came over the wire (a parsed JSON object); raises EnvelopeProblem."""
+    if not isinstance(body, dict) or set(body) != {"batch", "signature", "envelopes"}:
+        raise EnvelopeProblem("envelope-malformed", "the batch holds exactly batch, signature and envelopes")
+    raw = body["envelopes"]
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_BATCH:
+        raise EnvelopeProblem("envelope-malformed", f"envelopes must be a list of 1 to {MAX_BATCH}")
+    items: list[tuple[bytes, Mapping[str, bytes]]] = []
+    total = 0
+    for index, item in enumerate(raw):
+        if not isinstance(item, dict) or set(item) != {"manifest", "files"}:
+            raise EnvelopeProblem(
+                "envelope-malformed", f"envelopes[{index}] holds exactly manifest and files"
+            )
+        one = envelope_from_json({"manifest": item["manifest"], "signature": "", "files": item["files"]})
+        total += sum(len(c) for c in one.files.values())
+        items.append((one.manifest, one.files))
+    if total > MAX_FILES_BYTES:
+        raise EnvelopeProblem("envelope-too-large", f"the files exceed {MAX_FILES_BYTES} bytes")
+    return BatchEnvelope(
+        batch=_b64(body["batch"], "batch"), signature=_b64(body["signature"], "signature"), items=items
+    )
+
+
+def batch_parse(batch: bytes) -> dict[str, Any]:
+    """The batch's content, if it is canonical JSON that keeps its schema; else raises."""
+    try:
+        parsed = json.loads(batch.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise EnvelopeProblem("batch-malformed", "the batch is not UTF-8 JSON") from None
+    errors = schema_errors(BATCH_SCHEMA, parsed) if isinstance(parsed, dict) else ["not an object"]
+    if errors:
+        raise EnvelopeProblem("batch-invalid", "; ".join(errors[:5]))
+    if canonical_json(parsed) != batch:
+        raise EnvelopeProblem("batch-not-canonical", "the batch is not in canonical form")
+    return dict(parsed)
+
+
+def batch_check(batch: BatchEnvelope, *, peer: PeerTrust, own_node: str) -> dict[str, Any]:
+    """What a receiving node checks of the batch as a whole before any of its envelopes: it
+    keeps its schema, comes from the peer, is for this node, lists exactly the manifests that
+    came, and is sealed by the sending agency it names. Returns its content."""
+    content = batch_parse(batch.batch)
+    if content["sender"]["node"] != peer.node:
+        raise EnvelopeProblem("sender-node-mismatch", f"the batch names node {content['sender']['node']!r}")
+    if content["recipient"]["node"] != own_node:
+        raise EnvelopeProblem("wrong-recipient-node", "the batch is for another node")
+    if [sha256_hex(m) for m, _files in batch.items] != content["manifests"]:
+        raise EnvelopeProblem("batch-mismatch", "the envelopes are not those the batch lists, in its order")
+    _sealed_by_agency(batch.batch, batch.signature, peer=peer, agency=content["sender"]["agency"])
+    return content
+
+
+def batch_item_check(
+    manifest_bytes: bytes,
+    files: Mapping[str, bytes],
+    *,
+    batch: Mapping[str, Any],
+    peer: PeerTrust,
+    own_node: str,
+) -> dict[str, Any]:
+    """One envelope of a batch that ``batch_check`` passed: its manifest and files (as
+    ``envelope_check``, the batch's signature standing for its own), and it is from the agency
+    and for the agency the batch names."""
+    manifest = _content_check(manifest_bytes, files, peer=peer, own_node=own_node)
+    if manifest["sender"]["agency"] != batch["sender"]["agency"]:
+        raise EnvelopeProblem("signer-not-sender", "the envelope is from another agency than the batch")
+    if manifest["recipient"]["agency"] != batch["recipient"]["agency"]:
+        raise EnvelopeProblem("batch-mismatch", "the envelope is for another agency than the batch")
+    return manifest
+
+
+def batch_receipt_seal(
+    *,
+    batch: BatchEnvelope,
+    content: Mapping[str, Any],
+    results: Sequence[Mapping[str, Any]],
+    receiver_node: str,
+    received_at: str,
+    key: KeyBackend,
+) -> Receipt:
+    """The receiving agency's one signed answer to a batch: a result for each envelope."""
+    receipt_content = {
+        "format": BATCH_RECEIPT_FORMAT,
+        "batch_id": content["batch_id"],
+        "batch_sha256": batch.batch_sha256,
+        "sender_node": content["sender"]["node"],
+        "receiver": {"node": receiver_node, "agency": content["recipient"]["agency"]},
+        "received_at": received_at,
+        "results": [dict(r) for r in results],
+    }
+    errors = schema_errors(BATCH_RECEIPT_SCHEMA, receipt_content)
+    if errors:
+        raise ValueError("the batch receipt breaks its schema: " + "; ".join(errors))
+    receipt = canonical_json(receipt_content)
+    return Receipt(receipt=receipt, signature=detached_seal(data=receipt, key=key))
+
+
+def batch_receipt_check(receipt: Receipt, *, batch: BatchEnvelope, peer: PeerTrust) -> dict[str, Any]:
+    """What the sending node checks of a batch's receipt before it keeps it as proof (as
+    ``receipt_check``): it answers this very batch, within the receiving node's PKI."""
+    try:
+        content = json.loads(receipt.receipt.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise EnvelopeProblem("receipt-malformed", "the receipt is not UTF-8 JSON") from None
+    errors = schema_errors(BATCH_RECEIPT_SCHEMA, content)
+    if errors:
+        raise EnvelopeProblem("receipt-invalid", "; ".join(errors[:5]))
+    if content["batch_sha256"] != batch.batch_sha256:
+        raise EnvelopeProblem("receipt-mismatch", "the receipt answers another batch")
+    if content["receiver"]["node"] != peer.node:
+        raise EnvelopeProblem("receipt-mismatch", f"the receipt names node {content['receiver']['node']!r}")
+    report = detached_verify_trusting(receipt.receipt, receipt.signature, roots=peer.roots, crls=peer.crls)
+    if report.state is not Verdict.AUTHENTIC or not report.signatures:
+        raise EnvelopeProblem("receipt-signature-invalid", " ".join(report.reasons))
+    signer = report.signatures[0].signer_organization
+    if signer not in set(peer.agencies.values()) | {peer.node}:
+        raise EnvelopeProblem("receipt-signer-unknown", f"the receipt is sealed by {signer!r}")
+    return dict(content)
 
 
 @dataclass(frozen=True)

@@ -269,6 +269,17 @@ class Consignment(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
+    claimed_until = models.DateTimeField(
+        null=True, blank=True, help_text="An attempt is under way (in a batch) until then."
+    )
+    batch = models.ForeignKey(
+        "Batch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consignments",
+        help_text="The batch whose signed receipt answered it (else its own receipt).",
+    )
     receipt = models.BinaryField(null=True, blank=True)
     receipt_signature = models.BinaryField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True, help_text="When the receipt says it arrived.")
@@ -284,7 +295,8 @@ class Consignment(models.Model):
             ),
             models.CheckConstraint(
                 condition=~models.Q(status__in=[ConsignmentStatus.DELIVERED, ConsignmentStatus.REFUSED])
-                | models.Q(receipt__isnull=False),
+                | models.Q(receipt__isnull=False)
+                | models.Q(batch__isnull=False),
                 name="consignment_answered_has_receipt",
             ),
         ]
@@ -304,9 +316,15 @@ class Arrival(models.Model):
     consignment_id = models.UUIDField()
     manifest = models.BinaryField()
     manifest_sha256 = models.CharField(max_length=64)
-    signature = models.BinaryField()
-    receipt = models.BinaryField()
-    receipt_signature = models.BinaryField()
+    # The proof: the envelope's own signature and the receipt answered, or (for an envelope
+    # that came in a batch) the batch, whose signed list names this manifest's SHA-256 and
+    # whose signed receipt answered it.
+    signature = models.BinaryField(null=True, blank=True)
+    receipt = models.BinaryField(null=True, blank=True)
+    receipt_signature = models.BinaryField(null=True, blank=True)
+    batch = models.ForeignKey(
+        "Batch", null=True, blank=True, on_delete=models.PROTECT, related_name="arrivals"
+    )
     received_at = models.DateTimeField()
     sender_agency_code = models.CharField(max_length=32)
     sender_agency_name = models.CharField(max_length=300)
@@ -330,8 +348,42 @@ class Arrival(models.Model):
     class Meta:
         ordering = ["-received_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["node", "consignment_id"], name="arrival_once_per_consignment")
+            models.UniqueConstraint(fields=["node", "consignment_id"], name="arrival_once_per_consignment"),
+            models.CheckConstraint(
+                condition=models.Q(signature__isnull=False, receipt__isnull=False)
+                | models.Q(batch__isnull=False),
+                name="arrival_has_proof",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.consignment_id} from {self.node_id}"
+
+
+class Batch(models.Model):
+    """Envelopes sent together, from one agency to one agency of another node: one e-seal over
+    the list of their manifests' SHA-256 (instead of one per envelope), and one signed receipt
+    that answers each of them. Kept on both sides as the proof of what each envelope said
+    (its manifest is listed in the signed batch) and of how it was answered."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", "sent"
+        IN = "in", "received"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    node = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
+    batch_id = models.UUIDField(help_text="As the sender named it.")
+    batch = models.BinaryField()
+    batch_sha256 = models.CharField(max_length=64)
+    signature = models.BinaryField()
+    receipt = models.BinaryField()
+    receipt_signature = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        verbose_name_plural = "batches"
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.id} ({self.node})"

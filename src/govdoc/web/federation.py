@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from govdoc.accounts.selectors import agencies_all
 from govdoc.distribution import envelopes
-from govdoc.distribution.arrivals import Answer, envelope_receive, envelope_too_large
+from govdoc.distribution.arrivals import Answer, batch_receive, envelope_receive, envelope_too_large
 
 API = "/federation/v1"
 
@@ -26,10 +26,14 @@ def capabilities(request: HttpRequest) -> HttpResponse:
             "receipts": [envelopes.RECEIPT_FORMAT],
             "receives": [envelopes.ENVELOPE_FORMAT],
             "envelopes": f"{API}/envelopes",
+            "batches": f"{API}/batches",
+            "max_batch": envelopes.MAX_BATCH,
             "max_files_bytes": envelopes.MAX_FILES_BYTES,
             "schemas": {
                 "manifest": f"{API}/schemas/{envelopes.MANIFEST_SCHEMA}",
                 "receipt": f"{API}/schemas/{envelopes.RECEIPT_SCHEMA}",
+                "batch": f"{API}/schemas/{envelopes.BATCH_SCHEMA}",
+                "batch_receipt": f"{API}/schemas/{envelopes.BATCH_RECEIPT_SCHEMA}",
             },
             "agencies": f"{API}/agencies",
             "root_certificate": "/pki/root.pem",
@@ -71,21 +75,41 @@ def _answer(answer: Answer) -> HttpResponse:
     return JsonResponse(answer.to_json(), status=answer.status, content_type=content_type)
 
 
+def _body(request: HttpRequest) -> bytes | None:
+    """The request's bytes, or None when they are more than an envelope or a batch may be."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > envelopes.MAX_ENVELOPE_BYTES:
+        return None
+    body = request.read(envelopes.MAX_ENVELOPE_BYTES + 1)
+    return None if len(body) > envelopes.MAX_ENVELOPE_BYTES else body
+
+
+def _client_node(request: HttpRequest) -> str | None:
+    header = settings.GOVDOC_FEDERATION_CLIENT_NODE_HEADER
+    return request.META.get(header) if header else None
+
+
 @csrf_exempt
 @require_POST
 def envelopes_receive(request: HttpRequest) -> HttpResponse:
     """Take an envelope from another node; always answered with a signed receipt
     (``distribution.arrivals``). No session or token: the envelope's e-seal, checked against
     the trust list, is what authenticates it (and mutual TLS in front, in production)."""
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    if length > envelopes.MAX_ENVELOPE_BYTES:
+    body = _body(request)
+    if body is None:
         return _answer(envelope_too_large())
-    body = request.read(envelopes.MAX_ENVELOPE_BYTES + 1)
-    if len(body) > envelopes.MAX_ENVELOPE_BYTES:
+    return _answer(envelope_receive(body, client_node=_client_node(request)))
+
+
+@csrf_exempt
+@require_POST
+def batches_receive(request: HttpRequest) -> HttpResponse:
+    """Take a batch of envelopes from one agency of another node (one e-seal over the list of
+    their manifests); answered with one signed receipt holding a result for each envelope."""
+    body = _body(request)
+    if body is None:
         return _answer(envelope_too_large())
-    header = settings.GOVDOC_FEDERATION_CLIENT_NODE_HEADER
-    client_node = request.META.get(header) if header else None
-    return _answer(envelope_receive(body, client_node=client_node))
+    return _answer(batch_receive(body, client_node=_client_node(request)))

@@ -23,13 +23,15 @@ from govdoc.audit.models import AuditEvent
 from govdoc.audit.verification import verify_database
 from govdoc.distribution import envelopes, nodes, selectors, services
 from govdoc.distribution.consignments import consignment_send
-from govdoc.distribution.models import Arrival, Consignment, Delivery, OutgoingDocument
+from govdoc.distribution.models import Arrival, Batch, Consignment, Delivery, OutgoingDocument
 from govdoc.distribution.specs import RemoteRecipient
 from govdoc.distribution.tests.conftest import PIN, Offices
 from govdoc.documents.storage import file_read
 from govdoc.documents.tests.samples import text_pdf
 from govdoc.jobs.tests.worker import run_queued_tasks
 from govdoc.signatures import keyring
+from govdoc.signatures.engine.model import Verdict
+from govdoc.signatures.selectors import detached_verify_trusting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NODE = "rs-self.test"
@@ -204,6 +206,11 @@ def test_a_node_that_does_not_answer_is_asked_again_later_then_the_consignment_f
     assert 59 <= waited <= 61  # the next attempt waits for the back-off
     assert run_queued_tasks() == 0  # ... and is not run before its time
 
+    # called early, the task keeps the back-off: it schedules itself for then, and sends nothing
+    assert consignment_send(consignment_id=consignment.pk) == "sending"
+    assert Consignment.objects.get(pk=consignment.pk).attempts == 1
+    # when the time comes and the sending time is up, the consignment fails
+    Consignment.objects.filter(pk=consignment.pk).update(next_attempt_at=consignment.first_attempt_at)
     with override_settings(GOVDOC_FEDERATION_SEND_SECONDS=0):
         assert consignment_send(consignment_id=consignment.pk) == "failed"
 
@@ -212,3 +219,74 @@ def test_a_node_that_does_not_answer_is_asked_again_later_then_the_consignment_f
     event = AuditEvent.objects.get(event="distribution.consignment_failed")
     assert event.data["attempts"] == 2 and "no answer from" in event.data["why"]
     assert not Arrival.objects.exists()
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_consignments_due_to_one_agency_go_as_one_batch_with_one_seal_and_one_receipt(
+    offices: Offices, live_server: Any
+) -> None:
+    _trust_self(offices, live_server.url)
+    to_city = RemoteRecipient(node=NODE, agency=offices.city.code)
+    to_no_unit = RemoteRecipient(node=NODE, agency=offices.city.code, unit="nepostojeca")
+    drafts = [offices.draft(recipients=[to_city]) for _ in range(3)] + [
+        offices.draft(recipients=[to_no_unit])
+    ]
+    for outgoing in drafts:  # approved one after the other; the worker runs afterwards
+        services.outgoing_send_for_approval(outgoing=outgoing, steps=offices.line(), actor=offices.drafter)
+        line = OutgoingDocument.objects.get(pk=outgoing.pk).approval_line_id
+        approvals.step_decide(
+            step=ApprovalStep.objects.get(line_id=line),
+            actor=offices.head,
+            decision="approve",
+            comment="",
+            pin=PIN,
+        )
+    run_queued_tasks()
+
+    sent = list(Consignment.objects.order_by("outgoing__created_at"))
+    assert [c.status for c in sent] == ["delivered", "delivered", "delivered", "refused"]
+    assert len({c.batch_id for c in sent}) == 1 and sent[0].batch is not None  # one batch
+    assert all(c.signature is None for c in sent)  # no envelope sealed alone: one seal for all
+    assert sent[3].problem_type == "unknown-recipient-unit"
+    out, came = Batch.objects.get(direction="out"), Batch.objects.get(direction="in")
+    assert bytes(out.batch) == bytes(came.batch) and bytes(out.receipt) == bytes(came.receipt)
+    receipt = json.loads(bytes(out.receipt))
+    listed = json.loads(bytes(out.batch))["manifests"]
+    assert sorted(envelopes.sha256_hex(bytes(c.manifest or b"")) for c in sent) == sorted(listed)
+    answered = {r["consignment_id"]: r["status"] for r in receipt["results"]}
+    assert answered == {str(c.pk): c.status for c in sent}
+    # the proof holds for a third party: the batch and its receipt verify against the root
+    root = (keyring.ensure().root_certificate(),)
+    crls = (keyring.ensure().crl_der(),)
+    for data, signature in ((out.batch, out.signature), (out.receipt, out.receipt_signature)):
+        report = detached_verify_trusting(bytes(data), bytes(signature), roots=root, crls=crls)
+        assert report.state is Verdict.AUTHENTIC, report.reasons
+    arrivals = Arrival.objects.all()
+    assert arrivals.count() == 3 and {a.batch_id for a in arrivals} == {came.pk}
+    assert AuditEvent.objects.filter(event="distribution.envelope_received").count() == 3
+    assert AuditEvent.objects.filter(event="distribution.envelope_refused").count() == 1
+
+    # the same batch again: every result as before, nothing kept twice
+    sealed = envelopes.BatchEnvelope(
+        batch=bytes(out.batch),
+        signature=bytes(out.signature),
+        items=[
+            (
+                bytes(c.manifest or b""),
+                {c.outgoing.sealed_version.file_id: file_read(c.outgoing.sealed_version.file)},
+            )
+            for c in sorted(sent, key=lambda c: listed.index(envelopes.sha256_hex(bytes(c.manifest or b""))))
+        ],
+    )
+    status, again = _post(live_server.url + "/federation/v1/batches", json.dumps(sealed.to_json()).encode())
+    assert status == 200
+    results = json.loads(base64.b64decode(again["receipt"]))["results"]
+    assert {r["consignment_id"]: r["status"] for r in results} == answered
+    first_times = {
+        r["consignment_id"]: r["received_at"] for r in receipt["results"] if r["status"] == "delivered"
+    }
+    assert {
+        r["consignment_id"]: r["received_at"] for r in results if r["status"] == "delivered"
+    } == first_times
+    assert Arrival.objects.count() == 3
+    assert verify_database(verify_signature=None).ok
