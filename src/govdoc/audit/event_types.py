@@ -116,6 +116,7 @@ class EventType(StrEnum):
     DELIVERY_READ = "distribution.delivery_read"
     NODE_TRUSTED = "distribution.node_trusted"
     NODE_UNTRUSTED = "distribution.node_untrusted"
+    NODE_CRL_REFRESHED = "distribution.node_crl_refreshed"
     CONSIGNMENT_DELIVERED = "distribution.consignment_delivered"
     CONSIGNMENT_REFUSED = "distribution.consignment_refused"
     CONSIGNMENT_FAILED = "distribution.consignment_failed"

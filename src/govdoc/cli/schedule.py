@@ -9,6 +9,7 @@ from govdoc.jobs.services import PeriodicSpec
 
 
 def periodic_specs() -> list[PeriodicSpec]:
+    from govdoc.distribution.tasks import node_crls_refresh_run
     from govdoc.issuance.tasks import archive_renew_run, issued_interrupted_sweep_run
     from govdoc.jobs.tasks import work_recover_run
     from govdoc.signatures.tasks import audit_checkpoint_make
@@ -18,4 +19,7 @@ def periodic_specs() -> list[PeriodicSpec]:
         PeriodicSpec("audit-checkpoint", audit_checkpoint_make, settings.GOVDOC_CHECKPOINT_INTERVAL),
         PeriodicSpec("issuance-interrupted-sweep", issued_interrupted_sweep_run, 600),
         PeriodicSpec("archive-timestamp-renewal", archive_renew_run, settings.GOVDOC_ARCHIVE_RENEW_INTERVAL),
+        PeriodicSpec(
+            "federation-crl-refresh", node_crls_refresh_run, settings.GOVDOC_FEDERATION_CRL_INTERVAL
+        ),
     ]

@@ -34,15 +34,12 @@ from govdoc.distribution import envelopes
 from govdoc.distribution.constants import DeliveryStatus
 from govdoc.distribution.envelopes import EnvelopeProblem
 from govdoc.distribution.models import Arrival, Batch, Consignment, Delivery, Node
-from govdoc.distribution.nodes import peer_trust
+from govdoc.distribution.nodes import NODE_SEAL_CODE, peer_trust
 from govdoc.documents.storage import files_put
 from govdoc.signatures import keyring
 
 _SYSTEM = "distribution"
 NIL = "00000000-0000-0000-0000-000000000000"
-# The e-seal this node signs with when no agency of its own can be named (its organization is
-# the node's identifier: ``envelopes.receipt_check`` accepts it).
-NODE_SEAL_CODE = "_node"
 
 # HTTP status of each refusal; the type is the receipt's problem type.
 STATUS_OF = {

@@ -387,3 +387,23 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.id} ({self.node})"
+
+
+class TrustList(models.Model):
+    """A version of the trust list as this node signed it: every node it holds (identifier,
+    name, endpoint, the SHA-256 of its root CA, its agencies, whether it is trusted), as
+    canonical JSON under this node's own e-seal. Each change of the list adds a version; an
+    entry of ``Node`` that the newest signed version does not cover exactly is not trusted
+    (``nodes.peer_trust``): a row changed in the database behind GovDoc's back counts for
+    nothing."""
+
+    version = models.PositiveIntegerField(primary_key=True)
+    content = models.BinaryField()
+    signature = models.BinaryField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"trust list v{self.version}"

@@ -2,28 +2,48 @@
 
 An administrator adds a node with what its operators published out of band (its identifier,
 endpoint, root CA and address book), checked here; a node is deactivated, never deleted.
-``peer_trust`` gives the envelope checks what they trust of a node.
+Every change signs the whole list again with this node's own e-seal (``TrustList``, like
+X-Road's signed global configuration), and ``peer_trust`` (what the envelope checks trust of a
+node) trusts an entry only as the newest signed version has it. The nodes' CRLs are fetched
+again periodically (``node_crls_refresh``); a CRL is checked against the node's root CA.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import json
+import logging
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from govdoc.audit.services import record
 from govdoc.core import clock
-from govdoc.core.jsontypes import JSONValue
+from govdoc.core.jsontypes import JSONValue, canonical_json
 from govdoc.distribution.envelopes import PeerTrust
 from govdoc.distribution.errors import InvalidOutgoingError, NodeNotFoundError
-from govdoc.distribution.models import Node
+from govdoc.distribution.models import Node, TrustList
+from govdoc.signatures import keyring
+from govdoc.signatures.engine.model import Verdict
+from govdoc.signatures.selectors import detached_verify_trusting
+from govdoc.signatures.services import detached_seal
+
+logger = logging.getLogger(__name__)
+TRUST_LIST_FORMAT = "govdoc.trust-list/1"
+# The e-seal this node signs with in its own name (its trust list, receipts that can name no
+# agency of it): its organization is the node's identifier.
+NODE_SEAL_CODE = "_node"
 
 NODE_ID = re.compile(r"^[a-z0-9][a-z0-9.-]{1,62}$")
 AGENCY_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
@@ -109,6 +129,7 @@ def node_add(
         hashes.SHA256()
     )
     codes: list[JSONValue] = [*sorted(agencies)]
+    signed = _trust_list_sign()
     record(
         "distribution.node_trusted",
         actor=actor,
@@ -119,6 +140,7 @@ def node_add(
             "root_sha256": fingerprint.hex(),
             "agencies": codes,
             "again": not created,
+            "trust_list_version": signed.version,
         },
     )
     return node
@@ -132,14 +154,82 @@ def node_deactivate(*, node_id: str, actor: object) -> Node:
         raise NodeNotFoundError(_("no node %(node)s in the trust list") % {"node": node_id}, node_id=node_id)
     node.is_active, node.changed_at = False, clock.now()
     node.save(update_fields=["is_active", "changed_at"])
-    record("distribution.node_untrusted", actor=actor, target=node, data={"node_id": node_id})
+    signed = _trust_list_sign()
+    record(
+        "distribution.node_untrusted",
+        actor=actor,
+        target=node,
+        data={"node_id": node_id, "trust_list_version": signed.version},
+    )
     return node
 
 
+def _entry(node: Node) -> dict[str, JSONValue]:
+    root = x509.load_pem_x509_certificate(node.root_certificate.encode("ascii"))
+    agencies: dict[str, JSONValue] = {code: str(name) for code, name in sorted(node.agencies.items())}
+    return {
+        "node_id": node.node_id,
+        "name": node.name,
+        "endpoint": node.endpoint,
+        "root_sha256": root.fingerprint(hashes.SHA256()).hex(),
+        "agencies": agencies,
+        "active": node.is_active,
+    }
+
+
+def _trust_list_sign() -> TrustList:
+    """Sign the whole list as it is now, as its next version (in the caller's transaction)."""
+    last = TrustList.objects.select_for_update().order_by("-version").first()
+    version = (last.version if last is not None else 0) + 1
+    now = clock.now()
+    content = canonical_json(
+        {
+            "format": TRUST_LIST_FORMAT,
+            "node": settings.GOVDOC_NODE_ID,
+            "version": version,
+            "issued_at": now.isoformat(),
+            "nodes": [_entry(n) for n in Node.objects.order_by("node_id")],
+        }
+    )
+    key = keyring.eseal_key(NODE_SEAL_CODE, name=settings.GOVDOC_NODE_ID)
+    return TrustList.objects.create(
+        version=version, content=content, signature=detached_seal(data=content, key=key), created_at=now
+    )
+
+
+_verified: dict[tuple[int, str], dict[str, dict[str, Any]]] = {}
+
+
+def trust_list_signed() -> dict[str, dict[str, Any]]:
+    """The entries of the newest signed version of the trust list, by node id, if its
+    signature holds (made within this node's PKI, over these very bytes); else none. Checked
+    once per version and process."""
+    newest = TrustList.objects.order_by("-version").first()
+    if newest is None:
+        return {}
+    content = bytes(newest.content)
+    cache_key = (newest.version, hashlib.sha256(content).hexdigest())
+    if cache_key not in _verified:
+        store = keyring.ensure()
+        report = detached_verify_trusting(
+            content, bytes(newest.signature), roots=(store.root_certificate(),), crls=(store.crl_der(),)
+        )
+        parsed = json.loads(content)
+        if report.state is not Verdict.AUTHENTIC:
+            logger.error("the trust list v%s is not signed by this node: no node is trusted", newest.version)
+            return {}
+        _verified[cache_key] = {e["node_id"]: e for e in parsed["nodes"]}
+    return _verified[cache_key]
+
+
 def peer_trust(node_id: str) -> PeerTrust | None:
-    """What the envelope checks trust of an active node (None: the node is not trusted)."""
+    """What the envelope checks trust of an active node (None: the node is not trusted, or
+    its entry is not the one the signed trust list holds)."""
     node = Node.objects.filter(node_id=node_id, is_active=True).first()
     if node is None:
+        return None
+    if trust_list_signed().get(node.node_id) != json.loads(canonical_json(_entry(node))):
+        logger.error("the entry of node %s is not the one the signed trust list holds", node.node_id)
         return None
     root = x509.load_pem_x509_certificate(node.root_certificate.encode("ascii"))
     return PeerTrust(
@@ -153,3 +243,55 @@ def peer_trust(node_id: str) -> PeerTrust | None:
 def nodes_all() -> QuerySet[Node]:
     """The whole trust list, trusted nodes and those no longer trusted."""
     return Node.objects.order_by("node_id")
+
+
+# ---------------------------------------------------------------------------- CRLs
+
+
+def _crl_url(node: Node) -> str:
+    parts = urlsplit(node.endpoint)
+    return f"{parts.scheme}://{parts.netloc}/pki/crl.der"
+
+
+def node_crl_refresh(node: Node) -> bool:
+    """Fetch the node's current CRL (``/pki/crl.der`` at its address) and keep it if it is
+    signed by the node's root CA and newer than the one kept. Returns whether it was kept; a
+    node that does not answer keeps its last CRL (logged: the next round tries again)."""
+    url = _crl_url(node)
+    try:
+        request = urllib.request.Request(url, headers={"Accept": "application/pkix-crl"})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=settings.GOVDOC_FEDERATION_TIMEOUT) as answer:  # noqa: S310
+            der = answer.read(10 * 1024 * 1024)
+        crl = x509.load_der_x509_crl(der)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        logger.warning("the CRL of node %s could not be fetched from %s: %s", node.node_id, url, exc)
+        return False
+    root = x509.load_pem_x509_certificate(node.root_certificate.encode("ascii"))
+    if crl.issuer != root.subject or not crl.is_signature_valid(root.public_key()):  # type: ignore[arg-type]
+        logger.error("the CRL at %s is not signed by the root CA of node %s", url, node.node_id)
+        return False
+    if node.crl:
+        kept = x509.load_der_x509_crl(bytes(node.crl))
+        if crl.last_update_utc <= kept.last_update_utc:
+            return False
+    with transaction.atomic():
+        Node.objects.filter(pk=node.pk).update(crl=der, crl_fetched_at=clock.now())
+        record(
+            "distribution.node_crl_refreshed",
+            actor="distribution",
+            target=node,
+            data={
+                "node_id": node.node_id,
+                "this_update": crl.last_update_utc.isoformat(),
+                "revoked": len(list(crl)),
+            },
+        )
+    return True
+
+
+def node_crls_refresh() -> dict[str, int]:
+    """Fetch the CRL of every trusted node (the periodic job)."""
+    counts = {"refreshed": 0, "unchanged": 0}
+    for node in Node.objects.filter(is_active=True):
+        counts["refreshed" if node_crl_refresh(node) else "unchanged"] += 1
+    return counts

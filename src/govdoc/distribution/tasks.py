@@ -12,3 +12,11 @@ def consignment_send_run(*, consignment_id: str) -> str:
     from govdoc.distribution.consignments import consignment_send
 
     return consignment_send(consignment_id=consignment_id)
+
+
+@task()
+def node_crls_refresh_run() -> dict[str, int]:
+    """Fetch the trusted nodes' CRLs again (the periodic job ``federation-crl-refresh``)."""
+    from govdoc.distribution.nodes import node_crls_refresh
+
+    return node_crls_refresh()

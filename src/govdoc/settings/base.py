@@ -47,6 +47,8 @@ GOVDOC_FEDERATION_RETRY_SECONDS = float(env("GOVDOC_FEDERATION_RETRY_SECONDS", "
 GOVDOC_FEDERATION_SEND_SECONDS = float(env("GOVDOC_FEDERATION_SEND_SECONDS", str(48 * 3600)))
 # Consignments due to one agency of one node go together, up to this many (one e-seal for all).
 GOVDOC_FEDERATION_BATCH = int(env("GOVDOC_FEDERATION_BATCH", "100"))
+# How often the trusted nodes' CRLs are fetched again (seconds).
+GOVDOC_FEDERATION_CRL_INTERVAL = int(env("GOVDOC_FEDERATION_CRL_INTERVAL", "3600"))
 GOVDOC_FEDERATION_CLIENT_CERT = env("GOVDOC_FEDERATION_CLIENT_CERT", "")
 GOVDOC_FEDERATION_CLIENT_KEY = env("GOVDOC_FEDERATION_CLIENT_KEY", "")
 # Behind a TLS-terminating proxy that checks the other node's client certificate: the request

@@ -3,7 +3,9 @@ the node's published face (capabilities, address book, schemas)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import hashes
@@ -14,7 +16,11 @@ from govdoc.accounts.models import Agency
 from govdoc.audit.models import AuditEvent
 from govdoc.distribution import nodes
 from govdoc.distribution.errors import InvalidOutgoingError
+from govdoc.distribution.models import Node, TrustList
+from govdoc.signatures import keyring
+from govdoc.signatures.engine.model import Verdict
 from govdoc.signatures.pki import DevPki
+from govdoc.signatures.selectors import detached_verify_trusting
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +97,82 @@ def test_the_node_publishes_what_it_receives_its_agencies_and_the_schemas(agency
     assert manifest.json()["title"] == "GovDoc envelope manifest, version 1"
     assert client.get("/federation/v1/schemas/../settings.py").status_code == 404
     assert client.get("/federation/v1/schemas/nothing.json").status_code == 404
+
+
+def _own_root() -> str:
+    return keyring.ensure().root_certificate().public_bytes(Encoding.PEM).decode()
+
+
+def test_every_change_signs_the_trust_list_again_and_an_entry_changed_behind_its_back_is_not_trusted(
+    other_pki: DevPki,
+) -> None:
+    root = other_pki.root_certificate().public_bytes(Encoding.PEM).decode()
+    fields = {
+        "name": "GovDoc B",
+        "endpoint": "https://rs-b.example",
+        "root_certificate": root,
+        "agencies": {"beograd": "Gradska uprava grada Beograda"},
+    }
+    nodes.node_add(node_id="rs-b.example", **fields, actor="admin")
+    nodes.node_add(node_id="rs-c.example", **fields, actor="admin")
+    nodes.node_deactivate(node_id="rs-c.example", actor="admin")
+
+    versions = list(TrustList.objects.order_by("version"))
+    assert [v.version for v in versions] == [1, 2, 3]
+    newest = versions[-1]
+    report = detached_verify_trusting(
+        bytes(newest.content),
+        bytes(newest.signature),
+        roots=(keyring.ensure().root_certificate(),),
+        crls=(keyring.ensure().crl_der(),),
+    )
+    assert report.state is Verdict.AUTHENTIC, report.reasons
+    listed = {e["node_id"]: e for e in json.loads(bytes(newest.content))["nodes"]}
+    assert listed["rs-b.example"]["active"] and not listed["rs-c.example"]["active"]
+    assert nodes.peer_trust("rs-b.example") is not None
+
+    # someone with database access points the entry at a PKI of their own: not trusted
+    Node.objects.filter(node_id="rs-b.example").update(root_certificate=_own_root())
+    assert nodes.peer_trust("rs-b.example") is None
+    Node.objects.filter(node_id="rs-b.example").update(root_certificate=root, agencies={"mup": "MUP"})
+    assert nodes.peer_trust("rs-b.example") is None
+    # ... or edits the signed list itself: nothing is trusted
+    Node.objects.filter(node_id="rs-b.example").update(agencies=fields["agencies"])
+    assert nodes.peer_trust("rs-b.example") is not None
+    forged = bytes(newest.content).replace(b'"name":"GovDoc B"', b'"name":"GovDoc X"')
+    TrustList.objects.filter(pk=newest.pk).update(content=forged)
+    assert nodes.peer_trust("rs-b.example") is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_nodes_crl_is_fetched_again_checked_against_its_root_and_kept_when_newer(
+    other_pki: DevPki, live_server: Any
+) -> None:
+    nodes.node_add(
+        node_id="rs-self.example",
+        name="This node, as a peer",
+        endpoint=live_server.url,
+        root_certificate=_own_root(),
+        agencies={"mup": "MUP"},
+        actor="admin",
+    )
+    node = Node.objects.get(node_id="rs-self.example")
+    assert node.crl is None
+
+    assert nodes.node_crl_refresh(node) is True
+    node.refresh_from_db()
+    assert node.crl is not None and bytes(node.crl) == keyring.ensure().crl_der()
+    assert AuditEvent.objects.filter(event="distribution.node_crl_refreshed").count() == 1
+    assert nodes.node_crl_refresh(node) is False  # the same CRL: nothing to keep
+
+    # a node whose root did not sign what its address serves: the CRL is not taken
+    nodes.node_add(
+        node_id="rs-b.example",
+        name="GovDoc B",
+        endpoint=live_server.url,
+        root_certificate=other_pki.root_certificate().public_bytes(Encoding.PEM).decode(),
+        agencies={"beograd": "Gradska uprava grada Beograda"},
+        actor="admin",
+    )
+    assert nodes.node_crls_refresh() == {"refreshed": 0, "unchanged": 2}
+    assert Node.objects.get(node_id="rs-b.example").crl is None
