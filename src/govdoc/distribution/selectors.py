@@ -87,7 +87,15 @@ def outgoing_visible(viewer: Person) -> QuerySet[OutgoingDocument]:
             "registry_entry__agency",
             "sealed_version",
         )
-        .prefetch_related(Prefetch("deliveries", queryset=Delivery.objects.select_related("agency", "unit")))
+        .prefetch_related(
+            Prefetch("deliveries", queryset=Delivery.objects.select_related("agency", "unit")),
+            Prefetch(
+                "consignments",
+                queryset=Consignment.objects.select_related("node", "batch").order_by(
+                    "node__node_id", "agency_code"
+                ),
+            ),
+        )
         .order_by("-created_at", "id")
     )
 
@@ -136,7 +144,7 @@ def delivery_get(*, viewer: Person, delivery_id: uuid.UUID | str) -> Delivery:
 
 def consignments_of(outgoing: OutgoingDocument) -> QuerySet[Consignment]:
     """The recipients of ``outgoing`` on other nodes, and how far each consignment got."""
-    return outgoing.consignments.select_related("node").order_by("node__node_id", "agency_code")
+    return outgoing.consignments.select_related("node", "batch").order_by("node__node_id", "agency_code")
 
 
 def answers_arrived(outgoing: OutgoingDocument) -> QuerySet[Arrival]:

@@ -26,7 +26,7 @@ from govdoc.core.downloads import content_disposition
 from govdoc.distribution import selectors, services
 from govdoc.distribution.constants import RETENTION_YEARS
 from govdoc.distribution.errors import InvalidOutgoingError
-from govdoc.distribution.models import Delivery, OutgoingDocument
+from govdoc.distribution.models import Consignment, Delivery, OutgoingDocument
 from govdoc.documents.constants import max_upload_bytes
 from govdoc.documents.content_types import check_size
 
@@ -78,6 +78,22 @@ class RecipientOut(Schema):
     return_reason: str = Field(description="Why the recipient's registry returned it")
 
 
+class ConsignmentOut(Schema):
+    id: uuid.UUID = Field(description="The consignment: the envelope's consignment_id")
+    node: str = Field(description="The recipient's node")
+    agency: str = Field(description="The recipient agency's code on that node")
+    agency_name: str
+    unit: str | None
+    status: str = Field(description="planned, sending, delivered, refused or failed")
+    attempts: int
+    last_error: str = Field(description="Why the last attempt failed, if it did")
+    next_attempt_at: dt.datetime | None
+    answered_at: dt.datetime | None = Field(description="When the receiving node says it arrived")
+    problem_type: str = Field(description="Why the receiving node refused it, if it did")
+    problem_detail: str
+    batch_id: uuid.UUID | None = Field(description="The batch whose signed receipt answered it")
+
+
 class ThreadItemOut(Schema):
     id: uuid.UUID = Field(description="The outgoing document (GET /outgoing/{id} for your agency's own)")
     title: str
@@ -112,6 +128,7 @@ class OutgoingOut(Schema):
     sealed: bool
     in_reply_to: uuid.UUID | None = Field(description="The received document (delivery) it answers")
     recipients: list[RecipientOut]
+    consignments: list[ConsignmentOut] = Field(description="The recipients on other nodes")
 
 
 class OutgoingDetailOut(OutgoingOut):
@@ -135,7 +152,8 @@ class OutgoingIn(StrictSchema):
     legal_ground: str = Field(default="", max_length=500, description="Required unless disclosure is public")
     recipients: list[str] = Field(
         default_factory=list,
-        description='Repeat the field: "agency" or "agency/unit" codes (GET /agencies)',
+        description='Repeat the field: "agency" or "agency/unit" codes (GET /agencies); an agency of '
+        'another node of the trust list: "agency@node" or "agency/unit@node"',
     )
     in_reply_to: str = Field(
         default="", max_length=64, description="The received document (delivery id) it answers"
@@ -268,6 +286,25 @@ class ReturnIn(StrictSchema):
 # ---------------------------------------------------------------------------- rendering
 
 
+def _consignment(c: Consignment) -> ConsignmentOut:
+    batch = c.batch
+    return ConsignmentOut(
+        id=c.pk,
+        node=c.node.node_id,
+        agency=c.agency_code,
+        agency_name=c.agency_name,
+        unit=c.unit_code or None,
+        status=c.status,
+        attempts=c.attempts,
+        last_error=c.last_error,
+        next_attempt_at=c.next_attempt_at,
+        answered_at=c.answered_at,
+        problem_type=c.problem_type,
+        problem_detail=c.problem_detail,
+        batch_id=batch.batch_id if batch is not None else None,
+    )
+
+
 def _recipient(d: Delivery) -> RecipientOut:
     return RecipientOut(
         delivery_id=d.pk,
@@ -307,6 +344,7 @@ def _outgoing(o: OutgoingDocument) -> OutgoingOut:
         sealed=o.sealed_version_id is not None,
         in_reply_to=o.in_reply_to_id,
         recipients=[_recipient(d) for d in o.deliveries.all()],
+        consignments=[_consignment(c) for c in o.consignments.all()],
     )
 
 
@@ -469,7 +507,8 @@ def kinds(request: HttpRequest, query: Query[KindsQuery]) -> KindsOut:
     description=(
         "The PDF `file` with the document's `title`, `kind`, `classification_code`, "
         "`retention_years` (empty: permanently), `disclosure` (and `legal_ground` unless public), "
-        "`recipients` (repeat the field: `agency` or `agency/unit` codes from `GET /agencies`) and "
+        "`recipients` (repeat the field: `agency` or `agency/unit` codes from `GET /agencies`, or "
+        "`agency@node` for an agency of another node of the trust list) and "
         "optionally `in_reply_to` (the id of a received document your agency registered). Every "
         "bad field is named in `errors` (400 `invalid-outgoing-document`); a file that is not a "
         "PDF is a 415 `upload-rejected`. Nothing is written on a refusal."
