@@ -1,0 +1,229 @@
+"""Official letters between real nodes (harness.py), as the services of each node write them:
+a letter drafted and approved by demo officials, the consignment it makes to another node,
+what arrived there and its registration by the recipient's registry clerk.
+
+Each helper is a snippet run inside the node's Django (``Node.run_json``) that prints one JSON
+line, or an SQL look (``Node.query``) where a count or a status is all that is needed: the
+tests see each node only as another installation would, through its own code and database.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.federation.harness import Node, wait_for
+
+# Demo people (src/govdoc/cli/demo_data.py): who drafts, approves and registers in each agency.
+MUP = {
+    "agency": "mup",
+    "unit": "pu-beograd",
+    "drafter": "handler",
+    "approver": "head-unit",
+    "clerk": "registry",
+}
+BEOGRAD = {
+    "agency": "beograd",
+    "unit": "maticna",
+    "drafter": "handler-bg",
+    "approver": "head-unit-bg",
+    "clerk": "registry-bg",
+}
+
+# A consignment is over when it is in one of these states (sending: still being tried).
+ANSWERED = ("delivered", "refused", "failed")
+
+
+def _snippet(args: dict[str, Any], body: str) -> str:
+    """``body`` with ``A``: the arguments (passed as an ASCII JSON literal, so that any text,
+    Serbian letters too, reaches the node exactly)."""
+    return f"import json\nA = json.loads({json.dumps(args)!r})\n{body}"
+
+
+_LETTER_SEND = """
+from govdoc.accounts.models import Person, Unit
+from govdoc.approvals import services as approvals
+from govdoc.approvals.models import ApprovalStep
+from govdoc.cli.demo_data import DEMO_SIGNING_PIN
+from govdoc.distribution import services
+from govdoc.distribution.models import Delivery, OutgoingDocument
+from govdoc.distribution.specs import RemoteRecipient
+from govdoc.documents.tests.samples import text_pdf
+
+drafter = Person.objects.get(username=A["drafter"])
+approver = Person.objects.get(username=A["approver"])
+outgoing = services.outgoing_draft(
+    actor=drafter,
+    unit=Unit.objects.get(agency__code=A["agency"], code=A["unit"]),
+    title=A["title"],
+    kind="dopis",
+    classification_code="02-05",
+    retention_years=10,
+    disclosure="not_public",
+    legal_ground=A["legal_ground"],
+    content=text_pdf(A["text"]),
+    filename="dopis.pdf",
+    recipients=[RemoteRecipient(node=A["to_node"], agency=A["to_agency"])],
+    in_reply_to=Delivery.objects.get(pk=A["in_reply_to"]) if A["in_reply_to"] else None,
+)
+services.outgoing_send_for_approval(
+    outgoing=outgoing, steps=[approvals.StepSpec("approval", approver.pk, 1)], actor=drafter
+)
+step = ApprovalStep.objects.get(line_id=OutgoingDocument.objects.get(pk=outgoing.pk).approval_line_id)
+approvals.step_decide(step=step, actor=approver, decision="approve", comment="", pin=DEMO_SIGNING_PIN)
+print(json.dumps({"outgoing": str(outgoing.pk)}))
+"""
+
+
+def letter_send(
+    node: Node,
+    *,
+    office: dict[str, str],
+    to_node: str,
+    to_agency: str,
+    title: str,
+    text: str,
+    in_reply_to: str | None = None,
+) -> str:
+    """An official of ``office`` drafts a letter (a one-line PDF of ``text``, latin-1) to
+    ``to_agency`` on ``to_node`` (in reply to a registered delivery, by id), sends it for
+    approval to the head of the unit, who approves it with the signing PIN. The node's worker
+    then registers, seals and sends it. Returns the outgoing document's id."""
+    args = {
+        **office,
+        "title": title,
+        "text": text,
+        "legal_ground": "Zakon o zaštiti podataka o ličnosti, čl. 12",
+        "to_node": to_node,
+        "to_agency": to_agency,
+        "in_reply_to": in_reply_to,
+    }
+    return str(node.run_json(_snippet(args, _LETTER_SEND))["outgoing"])
+
+
+def consignment_state(node: Node, outgoing_id: str) -> dict[str, Any]:
+    """The outgoing document's status and its (one) consignment's, read from the database."""
+    rows = node.query(
+        "SELECT o.status, c.id, c.status, c.attempts, c.last_error, c.receipt IS NOT NULL"
+        " FROM distribution_outgoingdocument o"
+        " LEFT JOIN distribution_consignment c ON c.outgoing_id = o.id WHERE o.id = %s",
+        (outgoing_id,),
+    )
+    if not rows:
+        return {}
+    outgoing, consignment, status, attempts, error, has_receipt = rows[0]
+    return {
+        "outgoing": outgoing,
+        "consignment": str(consignment) if consignment else None,
+        "status": status,
+        "attempts": attempts,
+        "last_error": error,
+        "receipt": has_receipt,
+    }
+
+
+def wait_answered(
+    node: Node, outgoing_id: str, *, timeout: float, others: tuple[Node, ...] = ()
+) -> dict[str, Any]:
+    """Until the outgoing document is sent and its consignment answered (delivered, refused or
+    failed); its state then."""
+
+    def answered() -> dict[str, Any] | None:
+        state = consignment_state(node, outgoing_id)
+        return state if state.get("status") in ANSWERED else None
+
+    result: dict[str, Any] = wait_for(
+        answered,
+        timeout=timeout,
+        what=f"the consignment of {outgoing_id} on {node.node_id} answered",
+        nodes=(node, *others),
+    )
+    return result
+
+
+_SENT = """
+import base64, hashlib
+from govdoc.distribution.models import OutgoingDocument
+from govdoc.documents.storage import file_read
+
+o = OutgoingDocument.objects.select_related("sealed_version__file", "registry_entry").get(pk=A["outgoing"])
+c = o.consignments.select_related("node").get()
+print(json.dumps({
+    "status": o.status,
+    "registry_number": o.registry_entry.registry_number,
+    "pdf_sha256": hashlib.sha256(file_read(o.sealed_version.file)).hexdigest(),
+    "consignment": str(c.pk),
+    "consignment_status": c.status,
+    "to": [c.node.node_id, c.agency_code],
+    "attempts": c.attempts,
+    "manifest": base64.b64encode(bytes(c.manifest)).decode(),
+    "receipt": base64.b64encode(bytes(c.receipt)).decode(),
+    "receipt_signature": base64.b64encode(bytes(c.receipt_signature)).decode(),
+}))
+"""
+
+
+def sent_letter(node: Node, outgoing_id: str) -> dict[str, Any]:
+    """What the sending node keeps of a sent letter: its number, the SHA-256 of the sealed PDF
+    (of the bytes), the consignment with its manifest and signed receipt (base64)."""
+    result: dict[str, Any] = node.run_json(_snippet({"outgoing": outgoing_id}, _SENT))
+    return result
+
+
+_ARRIVAL_REGISTER = """
+import base64, hashlib
+from govdoc.accounts.models import Person, Unit
+from govdoc.distribution import services
+from govdoc.distribution.models import Arrival, Delivery
+from govdoc.documents.storage import file_read
+
+arrivals = Arrival.objects.filter(node__node_id=A["sender_node"], consignment_id=A["consignment"])
+arrival = arrivals.select_related("main_file").get()
+deliveries = Delivery.objects.filter(arrival=arrival)
+delivery = deliveries.select_related("agency").get()
+before = delivery.status
+registered = services.delivery_register(
+    delivery=delivery,
+    actor=Person.objects.get(username=A["clerk"]),
+    unit=Unit.objects.get(agency__code=A["agency"], code=A["unit"]),
+    handler=None,
+)
+received = registered.received_document
+entry = received.registry_entry
+print(json.dumps({
+    "arrivals": arrivals.count(),
+    "deliveries": deliveries.count(),
+    "delivery": str(delivery.pk),
+    "agency": delivery.agency.code,
+    "status_before": before,
+    "status": registered.status,
+    "title": arrival.title,
+    "sender_registry_number": arrival.sender_registry_number,
+    "answers": str(arrival.answers_id) if arrival.answers_id else None,
+    "manifest": json.loads(bytes(arrival.manifest)),
+    "receipt": base64.b64encode(bytes(arrival.receipt)).decode(),
+    "pdf_sha256": hashlib.sha256(file_read(arrival.main_file)).hexdigest(),
+    "registered_pdf_sha256": hashlib.sha256(file_read(received.current_version.file)).hexdigest(),
+    "incoming_number": entry.registry_number,
+    "direction": entry.direction,
+    "correspondent": entry.correspondent,
+}))
+"""
+
+
+def arrival_register(
+    node: Node, *, sender_node: str, consignment_id: str, office: dict[str, str]
+) -> dict[str, Any]:
+    """The registry clerk of ``office`` registers what arrived on ``node`` as ``consignment_id``
+    of ``sender_node`` (into the office's unit): what arrived (how many arrivals and deliveries
+    that consignment made, the SHA-256 of the PDF that came, what it answers) and the incoming
+    registry entry it got."""
+    args = {"sender_node": sender_node, "consignment": consignment_id, **office}
+    result: dict[str, Any] = node.run_json(_snippet(args, _ARRIVAL_REGISTER))
+    return result
+
+
+def audit_verify(node: Node) -> dict[str, Any]:
+    """``govdoc audit verify --json`` on the node (exit 0 only when the chain is intact)."""
+    report: dict[str, Any] = json.loads(node.govdoc("audit", "verify", "--json").stdout)
+    return report
