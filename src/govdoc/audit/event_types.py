@@ -116,6 +116,7 @@ class EventType(StrEnum):
     DELIVERY_READ = "distribution.delivery_read"
     NODE_TRUSTED = "distribution.node_trusted"
     NODE_UNTRUSTED = "distribution.node_untrusted"
+    TRUST_LIST_SIGNED = "distribution.trust_list_signed"
     NODE_CRL_REFRESHED = "distribution.node_crl_refreshed"
     CONSIGNMENT_DELIVERED = "distribution.consignment_delivered"
     CONSIGNMENT_REFUSED = "distribution.consignment_refused"

@@ -327,7 +327,7 @@ def consignment_send(*, consignment_id: uuid.UUID | str) -> str:
         for one in group:
             _attempt_failed(
                 one,
-                f"node {consignment.node.node_id} is no longer in the trust list",
+                f"node {consignment.node.node_id} is not trusted: not active in the signed trust list",
                 leader=one == consignment,
             )
         return Consignment.objects.get(pk=consignment.pk).status

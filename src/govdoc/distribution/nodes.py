@@ -197,6 +197,25 @@ def _trust_list_sign() -> TrustList:
     )
 
 
+@transaction.atomic
+def _trust_list_first_signature() -> TrustList:
+    """A trust list kept by a GovDoc from before the list was signed is signed as it stands,
+    once, on its first use after the upgrade (audited): the nodes an administrator trusted
+    stay trusted, and from then on every change is signed."""
+    TrustList.objects.select_for_update().exists()
+    newest = TrustList.objects.order_by("-version").first()
+    if newest is not None:
+        return newest  # signed meanwhile by another process
+    signed = _trust_list_sign()
+    record(
+        "distribution.trust_list_signed",
+        actor="distribution",
+        target=None,
+        data={"version": signed.version, "why": "the list was kept before GovDoc signed it (upgrade)"},
+    )
+    return signed
+
+
 _verified: dict[tuple[int, str], dict[str, dict[str, Any]]] = {}
 
 
@@ -206,7 +225,9 @@ def trust_list_signed() -> dict[str, dict[str, Any]]:
     once per version and process."""
     newest = TrustList.objects.order_by("-version").first()
     if newest is None:
-        return {}
+        if not Node.objects.exists():
+            return {}
+        newest = _trust_list_first_signature()
     content = bytes(newest.content)
     cache_key = (newest.version, hashlib.sha256(content).hexdigest())
     if cache_key not in _verified:

@@ -176,3 +176,21 @@ def test_a_nodes_crl_is_fetched_again_checked_against_its_root_and_kept_when_new
     )
     assert nodes.node_crls_refresh() == {"refreshed": 0, "unchanged": 2}
     assert Node.objects.get(node_id="rs-b.example").crl is None
+
+
+def test_a_trust_list_kept_before_it_was_signed_is_signed_once_on_first_use(other_pki: DevPki) -> None:
+    nodes.node_add(
+        node_id="rs-b.example",
+        name="GovDoc B",
+        endpoint="https://rs-b.example",
+        root_certificate=other_pki.root_certificate().public_bytes(Encoding.PEM).decode(),
+        agencies={"beograd": "Gradska uprava grada Beograda"},
+        actor="admin",
+    )
+    TrustList.objects.all().delete()  # as a database from before the list was signed
+
+    assert nodes.peer_trust("rs-b.example") is not None
+    assert TrustList.objects.count() == 1
+    assert AuditEvent.objects.filter(event="distribution.trust_list_signed").count() == 1
+    assert nodes.peer_trust("rs-b.example") is not None
+    assert TrustList.objects.count() == 1  # once
