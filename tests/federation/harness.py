@@ -279,6 +279,12 @@ class Node:
         if wait:
             self.wait_worker(timeout=timeout)
 
+    def start_more_workers(self, count: int) -> None:
+        """``count`` more ``govdoc worker`` processes beside the one ``start_worker`` runs (as an
+        installation runs several); stopped with the node."""
+        for index in range(count):
+            self._spawn(f"worker{index + 2}", ["worker"])
+
     def kill_worker(self) -> None:
         """Kill ``govdoc worker`` with SIGKILL, as a crash would: no clean stop, its heartbeat
         just ends (the surviving workers' recovery takes its work again)."""

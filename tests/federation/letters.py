@@ -10,6 +10,7 @@ tests see each node only as another installation would, through its own code and
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from tests.federation.harness import Node, wait_for
@@ -227,3 +228,146 @@ def audit_verify(node: Node) -> dict[str, Any]:
     """``govdoc audit verify --json`` on the node (exit 0 only when the chain is intact)."""
     report: dict[str, Any] = json.loads(node.govdoc("audit", "verify", "--json").stdout)
     return report
+
+
+MAKE_PER_RUN = 250  # letters made by one snippet (each run its own process, within its timeout)
+MAKE_PER_TRANSACTION = 50
+
+_MAKE = """
+import json, time
+from django.db import transaction
+from govdoc.audit.services import events_batched, record
+from govdoc.core import clock
+from govdoc.distribution.consignments import consignments_queue
+from govdoc.distribution.constants import OutgoingStatus
+from govdoc.distribution.models import Consignment, OutgoingDocument
+from govdoc.documents.constants import Direction
+from govdoc.documents.services import document_create, document_register, version_add_sealed
+from govdoc.documents.storage import file_read
+
+A = json.loads(ARGS)
+PDF = "application/pdf"
+model = OutgoingDocument.objects.select_related(
+    "document", "agency", "unit", "drafter", "sealed_version__file"
+).get(pk=A["model"])
+sent_to = model.consignments.select_related("node").get()
+draft_pdf = file_read(model.document.versions.order_by("number").first().file)
+sealed_pdf = file_read(model.sealed_version.file)
+drafter, document_of = model.drafter, model.document
+started = time.monotonic()
+made = 0
+numbers = list(range(A["first"], A["first"] + A["count"]))
+for at in range(0, len(numbers), A["per_transaction"]):
+    with events_batched() as events, transaction.atomic():
+        for number in numbers[at : at + A["per_transaction"]]:
+            document = document_create(
+                agency=model.agency,
+                owner_unit=model.unit,
+                author=drafter,
+                title=f"{document_of.title} ({number})",
+                doc_type=model.kind,
+                classification_code=document_of.classification_code,
+                disclosure=document_of.disclosure,
+                legal_ground=document_of.legal_ground,
+                content=draft_pdf,
+                filename="dopis.pdf",
+                media_type=PDF,
+                actor=drafter,
+            )
+            outgoing = OutgoingDocument.objects.create(
+                agency=model.agency,
+                unit=model.unit,
+                drafter=drafter,
+                document=document,
+                kind=model.kind,
+                retention_years=model.retention_years,
+                created_at=clock.now(),
+            )
+            Consignment.objects.create(
+                outgoing=outgoing,
+                node=sent_to.node,
+                agency_code=sent_to.agency_code,
+                agency_name=sent_to.agency_name,
+                unit_code=sent_to.unit_code,
+            )
+            # what outgoing_finish does once the line is approved, but the seal: the number in
+            # the registry, the sealed PDF as the sent version, the consignment queued
+            entry = document_register(
+                document=document,
+                actor=drafter,
+                direction=Direction.OUTGOING,
+                correspondent=f"{sent_to.agency_name} ({sent_to.node.node_id})",
+            )
+            version = version_add_sealed(
+                document=document,
+                content=sealed_pdf,
+                filename=f"{entry.registry_number}.pdf",
+                media_type=PDF,
+                note="Sent (PAdES e-seal of the agency)",
+                actor=drafter,
+            )
+            now = clock.now()
+            outgoing.registry_entry, outgoing.sealed_version = entry, version
+            outgoing.status, outgoing.sent_at = OutgoingStatus.SENT, now
+            outgoing.save(update_fields=["registry_entry", "sealed_version", "status", "sent_at"])
+            if A["queue"]:
+                assert consignments_queue(outgoing=outgoing) == 1
+            record(
+                "distribution.outgoing_sent",
+                actor=drafter,
+                target=outgoing,
+                data={
+                    "registry_number": entry.registry_number,
+                    "version_id": str(version.pk),
+                    "pdf_sha256": version.file_id,
+                    "deliveries": 0,
+                    "consignments": 1,
+                },
+            )
+            made += 1
+        events.flush()
+print(json.dumps({"made": made, "seconds": round(time.monotonic() - started, 1)}))
+"""
+
+
+def letters_make(a: Node, *, model: str, count: int, queue: bool = True) -> float:
+    """``count`` more sent letters on ``a`` like ``model`` (a letter sent for real: the same
+    sealed PDF, the same recipient), made by the node's own services as ``outgoing_finish``
+    makes a sent letter, without sealing each again; each consignment queued (``queue``) or
+    left planned for ``letters_queue``. Returns the seconds it took."""
+    started = time.monotonic()
+    made = 0
+    while made < count:
+        size = min(MAKE_PER_RUN, count - made)
+        args = {
+            "model": model,
+            "first": made + 2,
+            "count": size,
+            "per_transaction": MAKE_PER_TRANSACTION,
+            "queue": queue,
+        }
+        done = a.run_json(f"ARGS = {json.dumps(args)!r}\n{_MAKE}", timeout=600)
+        assert done["made"] == size
+        made += size
+        print(f"made {made}/{count} letters on {a.node_id} ({done['seconds']} s for the last {size})")
+    return time.monotonic() - started
+
+
+_QUEUE = """
+import json, time
+from django.db import transaction
+from govdoc.distribution.consignments import consignments_queue
+from govdoc.distribution.models import OutgoingDocument
+
+started = time.monotonic()
+with transaction.atomic():
+    planned = OutgoingDocument.objects.filter(status="sent", consignments__status="planned").distinct()
+    queued = sum(consignments_queue(outgoing=o) for o in planned)
+print(json.dumps({"queued": queued, "seconds": round(time.monotonic() - started, 2)}))
+"""
+
+
+def letters_queue(a: Node) -> int:
+    """Queue every planned consignment of the node's sent letters, in one transaction (the
+    worker sees them all at once). Returns how many."""
+    return int(a.run_json(_QUEUE, timeout=600)["queued"])

@@ -15,7 +15,6 @@ how many the sender puts in one batch (default: the node's own default).
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Mapping
@@ -24,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.federation.harness import NODE_A, NODE_B, Node, TwoNodes
-from tests.federation.letters import MUP, audit_verify, letter_send, wait_answered
+from tests.federation.letters import MUP, audit_verify, letter_send, letters_make, wait_answered
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -36,8 +35,6 @@ PROGRESS_EVERY = 10.0
 # (2 x GOVDOC_FEDERATION_TIMEOUT + 30 s): its task may still be waiting when all are delivered
 TASKS_TIMEOUT = 120.0
 SEND_TASK = "govdoc.distribution.tasks.consignment_send_run"
-MAKE_PER_RUN = 250  # letters made by one snippet (each run its own process, within its timeout)
-MAKE_PER_TRANSACTION = 50
 
 
 # How many consignments rs-a sends together (GOVDOC_FEDERATION_BATCH; unset: the node's
@@ -57,117 +54,6 @@ def node_extra_env() -> Mapping[str, Mapping[str, str]]:
     if BATCH:
         sender["GOVDOC_FEDERATION_BATCH"] = BATCH
     return {NODE_A: sender}
-
-
-_MAKE = """
-import json, time
-from django.db import transaction
-from govdoc.audit.services import events_batched, record
-from govdoc.core import clock
-from govdoc.distribution.consignments import consignments_queue
-from govdoc.distribution.constants import OutgoingStatus
-from govdoc.distribution.models import Consignment, OutgoingDocument
-from govdoc.documents.constants import Direction
-from govdoc.documents.services import document_create, document_register, version_add_sealed
-from govdoc.documents.storage import file_read
-
-A = json.loads(ARGS)
-PDF = "application/pdf"
-model = OutgoingDocument.objects.select_related(
-    "document", "agency", "unit", "drafter", "sealed_version__file"
-).get(pk=A["model"])
-sent_to = model.consignments.select_related("node").get()
-draft_pdf = file_read(model.document.versions.order_by("number").first().file)
-sealed_pdf = file_read(model.sealed_version.file)
-drafter, document_of = model.drafter, model.document
-started = time.monotonic()
-made = 0
-numbers = list(range(A["first"], A["first"] + A["count"]))
-for at in range(0, len(numbers), A["per_transaction"]):
-    with events_batched() as events, transaction.atomic():
-        for number in numbers[at : at + A["per_transaction"]]:
-            document = document_create(
-                agency=model.agency,
-                owner_unit=model.unit,
-                author=drafter,
-                title=f"{document_of.title} ({number})",
-                doc_type=model.kind,
-                classification_code=document_of.classification_code,
-                disclosure=document_of.disclosure,
-                legal_ground=document_of.legal_ground,
-                content=draft_pdf,
-                filename="dopis.pdf",
-                media_type=PDF,
-                actor=drafter,
-            )
-            outgoing = OutgoingDocument.objects.create(
-                agency=model.agency,
-                unit=model.unit,
-                drafter=drafter,
-                document=document,
-                kind=model.kind,
-                retention_years=model.retention_years,
-                created_at=clock.now(),
-            )
-            Consignment.objects.create(
-                outgoing=outgoing,
-                node=sent_to.node,
-                agency_code=sent_to.agency_code,
-                agency_name=sent_to.agency_name,
-                unit_code=sent_to.unit_code,
-            )
-            # what outgoing_finish does once the line is approved, but the seal: the number in
-            # the registry, the sealed PDF as the sent version, the consignment queued
-            entry = document_register(
-                document=document,
-                actor=drafter,
-                direction=Direction.OUTGOING,
-                correspondent=f"{sent_to.agency_name} ({sent_to.node.node_id})",
-            )
-            version = version_add_sealed(
-                document=document,
-                content=sealed_pdf,
-                filename=f"{entry.registry_number}.pdf",
-                media_type=PDF,
-                note="Sent (PAdES e-seal of the agency)",
-                actor=drafter,
-            )
-            now = clock.now()
-            outgoing.registry_entry, outgoing.sealed_version = entry, version
-            outgoing.status, outgoing.sent_at = OutgoingStatus.SENT, now
-            outgoing.save(update_fields=["registry_entry", "sealed_version", "status", "sent_at"])
-            assert consignments_queue(outgoing=outgoing) == 1
-            record(
-                "distribution.outgoing_sent",
-                actor=drafter,
-                target=outgoing,
-                data={
-                    "registry_number": entry.registry_number,
-                    "version_id": str(version.pk),
-                    "pdf_sha256": version.file_id,
-                    "deliveries": 0,
-                    "consignments": 1,
-                },
-            )
-            made += 1
-        events.flush()
-print(json.dumps({"made": made, "seconds": round(time.monotonic() - started, 1)}))
-"""
-
-
-def _make_letters(a: Node, *, model: str, count: int) -> float:
-    """``count`` more sent letters on ``a`` like ``model`` (see the module docstring), each
-    with its consignment queued; the seconds it took."""
-    started = time.monotonic()
-    made = 0
-    while made < count:
-        size = min(MAKE_PER_RUN, count - made)
-        args = {"model": model, "first": made + 2, "count": size, "per_transaction": MAKE_PER_TRANSACTION}
-        done = a.run_json(f"ARGS = {json.dumps(args)!r}\n{_MAKE}", timeout=600)
-        assert done["made"] == size
-        made += size
-        print(f"made {made}/{count} letters on {a.node_id} ({done['seconds']} s for the last {size})")
-    return time.monotonic() - started
 
 
 def _by_status(a: Node) -> dict[str, int]:
@@ -254,7 +140,7 @@ def test_a_thousand_dispatches_survive_a_stopped_receiver_and_a_killed_sender_wo
     # the others are made while rs-a's worker is stopped, so that they all wait in the outbox
     # and the flow (and its clock) starts at once when it starts again
     a.stop_worker()
-    made_in = _make_letters(a, model=model, count=N - 1)
+    made_in = letters_make(a, model=model, count=N - 1)
     assert _by_status(a) == {"delivered": 1, "sending": N - 1}
 
     faults = Faults(a, b)

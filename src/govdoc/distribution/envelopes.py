@@ -147,9 +147,11 @@ def manifest_build(
     recipient: Mapping[str, Any],
     document: Mapping[str, Any],
     files: Sequence[EnvelopeFile],
+    validate: bool = True,
 ) -> bytes:
     """The canonical bytes of a manifest. Raises ValueError if it would break its own schema
-    (a sender never sends what a receiver must refuse)."""
+    (a sender never sends what a receiver must refuse). ``validate=False`` leaves that check to
+    the tests of the caller: for a sender that builds many from fields it has checked."""
     manifest = {
         "format": ENVELOPE_FORMAT,
         "consignment_id": str(consignment_id),
@@ -168,7 +170,7 @@ def manifest_build(
             for f in files
         ],
     }
-    errors = schema_errors(MANIFEST_SCHEMA, manifest)
+    errors = schema_errors(MANIFEST_SCHEMA, manifest) if validate else []
     if errors:
         raise ValueError("the manifest breaks its schema: " + "; ".join(errors))
     return canonical_json(manifest)

@@ -227,3 +227,21 @@ def periodic_tick(*, specs: Sequence[PeriodicSpec]) -> list[str]:
             PeriodicJob.objects.filter(name=spec.name).update(last_task_id=str(result.id))
             enqueued.append(spec.name)
     return enqueued
+
+
+# ---------------------------------------------------------------------------- work done by another
+
+
+def tasks_ready_drop(*, task_path: str, kwarg: str, values: Sequence[str]) -> int:
+    """Delete the waiting (READY) tasks of ``task_path`` whose keyword argument ``kwarg`` is one
+    of ``values``: their work was done by another task, in the caller's transaction (a batch
+    that answered many consignments at once). A task already running is left to find its work
+    done. Not audited: no fact changes. Returns how many were deleted."""
+    if not values:
+        return 0
+    found = DBTaskResult.objects.filter(
+        status=TaskResultStatus.READY,
+        task_path=task_path,
+        **{f"args_kwargs__kwargs__{kwarg}__in": list(values)},
+    )
+    return int(found.delete()[0])
