@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import logging
 import ssl
 import urllib.error
 import urllib.request
@@ -46,6 +47,7 @@ from govdoc.jobs.services import tasks_ready_drop
 from govdoc.signatures import keyring
 
 _SYSTEM = "distribution"
+logger = logging.getLogger(__name__)
 PATH = "/federation/v1/envelopes"
 
 
@@ -606,3 +608,31 @@ def _attempt_failed(consignment: Consignment, why: str, *, leader: bool = True) 
         # The next attempt is a new task row in this transaction: it exists exactly when this
         # failure is recorded. Not audited: an attempt changes no fact; its error is on the row.
         _again_at(locked, locked.next_attempt_at)
+
+
+# ---------------------------------------------------------------------------- repair
+
+# A consignment being sent whose next attempt is this late has lost its task (an unexpected
+# error made the jobs domain give it up): the periodic sweep gives it one again.
+OVERDUE_SECONDS = 3600.0
+
+
+def consignments_overdue_requeue() -> int:
+    """A task again for each consignment being sent whose attempt is more than an hour
+    overdue and that no attempt holds (the periodic job ``federation-overdue``). A task too
+    many is harmless: it finds the consignment answered or claimed. Returns how many."""
+    now = clock.now()
+    late = now - dt.timedelta(seconds=OVERDUE_SECONDS)
+    overdue = list(
+        Consignment.objects.filter(status=ConsignmentStatus.SENDING)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .filter(Q(next_attempt_at__lt=late) | Q(next_attempt_at__isnull=True, first_attempt_at__lt=late))[
+            :1000
+        ]
+    )
+    with transaction.atomic():
+        for consignment in overdue:
+            _again_at(consignment, now)
+    if overdue:
+        logger.warning("%d consignment(s) had lost their task and were queued again", len(overdue))
+    return len(overdue)

@@ -20,3 +20,12 @@ def node_crls_refresh_run() -> dict[str, int]:
     from govdoc.distribution.nodes import node_crls_refresh
 
     return node_crls_refresh()
+
+
+@task()
+def consignments_overdue_run() -> int:
+    """Give a task again to consignments that lost theirs (the periodic job
+    ``federation-overdue``)."""
+    from govdoc.distribution.consignments import consignments_overdue_requeue
+
+    return consignments_overdue_requeue()

@@ -7,6 +7,7 @@ installations, each with its own database and PKI, are exercised in tests/federa
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import socket
 import urllib.error
@@ -16,13 +17,14 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.test import override_settings
+from django_tasks_db.models import DBTaskResult
 
 from govdoc.approvals import services as approvals
 from govdoc.approvals.models import ApprovalStep
 from govdoc.audit.models import AuditEvent
 from govdoc.audit.verification import verify_database
 from govdoc.distribution import envelopes, nodes, selectors, services
-from govdoc.distribution.consignments import consignment_send
+from govdoc.distribution.consignments import consignment_send, consignments_overdue_requeue
 from govdoc.distribution.models import Arrival, Batch, Consignment, Delivery, OutgoingDocument
 from govdoc.distribution.specs import RemoteRecipient
 from govdoc.distribution.tests.conftest import PIN, Offices
@@ -290,3 +292,19 @@ def test_consignments_due_to_one_agency_go_as_one_batch_with_one_seal_and_one_re
     } == first_times
     assert Arrival.objects.count() == 3
     assert verify_database(verify_signature=None).ok
+
+
+@override_settings(GOVDOC_NODE_ID=NODE, GOVDOC_FEDERATION_TIMEOUT=2)
+def test_a_consignment_that_lost_its_task_gets_one_again_from_the_periodic_sweep(offices: Offices) -> None:
+    _trust_self(offices, f"http://127.0.0.1:{_closed_port()}")
+    sent = _approve(offices.draft(recipients=[RemoteRecipient(node=NODE, agency=offices.city.code)]), offices)
+    consignment = Consignment.objects.get(outgoing=sent)
+    assert consignment.status == "sending" and consignment.next_attempt_at is not None
+    DBTaskResult.objects.all().delete()  # as if the jobs domain had given its task up
+    assert consignments_overdue_requeue() == 0  # not overdue yet
+
+    long_ago = consignment.next_attempt_at - dt.timedelta(hours=2)
+    Consignment.objects.filter(pk=consignment.pk).update(next_attempt_at=long_ago, first_attempt_at=long_ago)
+    assert consignments_overdue_requeue() == 1
+    assert run_queued_tasks() == 1
+    assert Consignment.objects.get(pk=consignment.pk).attempts == 2  # it was tried again
