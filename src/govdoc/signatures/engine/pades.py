@@ -225,7 +225,7 @@ def sign_pdf(
     *,
     key: KeyBackend,
     timestamper: TimeStamper | None,
-    field_name: str = "Signature1",
+    field_name: str | None = None,
     reason: str | None = None,
     location: str | None = None,
     certify: bool = False,
@@ -234,6 +234,10 @@ def sign_pdf(
     bytes_reserved: int | None = 16384,
 ) -> bytes:
     """Sign ``pdf`` in an incremental update and return the signed file.
+
+    ``field_name``: the signature field; by default the first of Signature1, Signature2 ...
+    that is not signed yet (a PDF that came signed, e.g. from another agency, is sealed beside
+    its signatures).
 
     ``archive_timestamp`` (with ``embed_validation_info`` and a timestamper) adds a document
     timestamp after the validation data: PAdES B-LTA (ETSI EN 319 142-1 §6.5).
@@ -244,7 +248,7 @@ def sign_pdf(
     """
     writer = _writer_for(pdf)
     meta = signers.PdfSignatureMetadata(
-        field_name=field_name,
+        field_name=field_name or _free_field_name(writer),
         md_algorithm=DIGEST_ALGORITHM,
         reason=reason,
         location=location,
@@ -293,6 +297,18 @@ def sign_pdf(
             else:
                 _material[cache_key] = collected
     return signed
+
+
+def _free_field_name(writer: IncrementalPdfFileWriter) -> str:
+    """The first of Signature1, Signature2 ... that the PDF has not signed yet."""
+    try:
+        signed = {name for name, _value, _ref in fields.enumerate_sig_fields(writer.prev, filled_status=True)}
+    except Exception:  # a damaged form: let the signing itself say what is wrong
+        signed = set()
+    number = 1
+    while f"Signature{number}" in signed:
+        number += 1
+    return f"Signature{number}"
 
 
 def _utcnow() -> datetime:

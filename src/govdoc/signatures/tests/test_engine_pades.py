@@ -400,3 +400,15 @@ def test_an_unreachable_timestamp_authority_raises_signing_error(
 
     with pytest.raises(SigningError, match="could not be signed"):
         sign_pdf(sample_pdf, key=eseal_key, timestamper=unreachable)
+
+
+def test_a_pdf_that_came_signed_is_sealed_beside_its_signature(
+    bt_pdf: bytes, eseal_key: SoftwareKey, timestamper: TimeStamper, trust_config: TrustConfig
+) -> None:
+    """An official may draft from a PDF signed elsewhere: the seal takes the next free field."""
+    sealed = sign_pdf(bt_pdf, key=eseal_key, timestamper=timestamper)
+
+    report = validate_pdf(sealed, trust=trust_config)
+
+    assert report.state is Verdict.AUTHENTIC, report.reasons
+    assert [s.field_name for s in report.signatures] == ["Signature1", "Signature2"]
