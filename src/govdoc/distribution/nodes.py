@@ -243,6 +243,11 @@ def trust_list_signed() -> dict[str, dict[str, Any]]:
     return _verified[cache_key]
 
 
+def trust_list_newest() -> TrustList | None:
+    """The newest signed version of the trust list (what the node publishes), if any."""
+    return TrustList.objects.order_by("-version").first()
+
+
 def peer_trust(node_id: str) -> PeerTrust | None:
     """What the envelope checks trust of an active node (None: the node is not trusted, or
     its entry is not the one the signed trust list holds)."""

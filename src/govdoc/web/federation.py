@@ -4,6 +4,8 @@ schemas of the envelope format. Public and read-only; keys and CRLs are under /p
 
 from __future__ import annotations
 
+import base64
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from govdoc.accounts.selectors import agencies_all
 from govdoc.distribution import envelopes
 from govdoc.distribution.arrivals import Answer, batch_receive, envelope_receive, envelope_too_large
+from govdoc.distribution.nodes import trust_list_newest
 
 API = "/federation/v1"
 
@@ -36,6 +39,7 @@ def capabilities(request: HttpRequest) -> HttpResponse:
                 "batch_receipt": f"{API}/schemas/{envelopes.BATCH_RECEIPT_SCHEMA}",
             },
             "agencies": f"{API}/agencies",
+            "trust_list": f"{API}/trust-list",
             "root_certificate": "/pki/root.pem",
             "crl": "/pki/crl.der",
         }
@@ -57,6 +61,23 @@ def agencies(request: HttpRequest) -> HttpResponse:
         for a in agencies_all().prefetch_related("units").order_by("code")
     ]
     return JsonResponse({"node": settings.GOVDOC_NODE_ID, "agencies": book})
+
+
+@require_safe
+def trust_list(request: HttpRequest) -> HttpResponse:
+    """The newest signed version of this node's trust list: canonical JSON (the nodes it
+    trusts, their endpoints and root CA digests) and the detached CMS signature of the node's
+    own e-seal over it, so that a peer or an auditor can check whom this node trusts."""
+    newest = trust_list_newest()
+    if newest is None:
+        raise Http404("this node trusts no other node yet")
+    return JsonResponse(
+        {
+            "version": newest.version,
+            "trust_list": base64.b64encode(bytes(newest.content)).decode("ascii"),
+            "signature": base64.b64encode(bytes(newest.signature)).decode("ascii"),
+        }
+    )
 
 
 @require_safe

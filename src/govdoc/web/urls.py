@@ -67,6 +67,7 @@ urlpatterns = [
     path("federation/v1/agencies", federation.agencies, name="federation-agencies"),
     path("federation/v1/envelopes", federation.envelopes_receive, name="federation-envelopes"),
     path("federation/v1/batches", federation.batches_receive, name="federation-batches"),
+    path("federation/v1/trust-list", federation.trust_list, name="federation-trust-list"),
     path("federation/v1/schemas/<str:name>", federation.schema, name="federation-schema"),
     path("pki/root.pem", public.root_certificate, name="pki-root"),
     path("pki/crl.der", public.crl, name="pki-crl"),

@@ -3,6 +3,7 @@ the node's published face (capabilities, address book, schemas)."""
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,7 @@ def test_the_node_publishes_what_it_receives_its_agencies_and_the_schemas(agency
     assert manifest.json()["title"] == "GovDoc envelope manifest, version 1"
     assert client.get("/federation/v1/schemas/../settings.py").status_code == 404
     assert client.get("/federation/v1/schemas/nothing.json").status_code == 404
+    assert client.get(capabilities["trust_list"]).status_code == 404  # it trusts nobody yet
 
 
 def _own_root() -> str:
@@ -194,3 +196,27 @@ def test_a_trust_list_kept_before_it_was_signed_is_signed_once_on_first_use(othe
     assert AuditEvent.objects.filter(event="distribution.trust_list_signed").count() == 1
     assert nodes.peer_trust("rs-b.example") is not None
     assert TrustList.objects.count() == 1  # once
+
+
+def test_the_node_publishes_its_signed_trust_list(other_pki: DevPki) -> None:
+    nodes.node_add(
+        node_id="rs-b.example",
+        name="GovDoc B",
+        endpoint="https://rs-b.example",
+        root_certificate=other_pki.root_certificate().public_bytes(Encoding.PEM).decode(),
+        agencies={"beograd": "Gradska uprava grada Beograda"},
+        actor="admin",
+    )
+
+    published = Client().get("/federation/v1/trust-list").json()
+
+    content = base64.b64decode(published["trust_list"])
+    assert published["version"] == 1
+    assert [n["node_id"] for n in json.loads(content)["nodes"]] == ["rs-b.example"]
+    report = detached_verify_trusting(
+        content,
+        base64.b64decode(published["signature"]),
+        roots=(keyring.ensure().root_certificate(),),
+        crls=(keyring.ensure().crl_der(),),
+    )
+    assert report.state is Verdict.AUTHENTIC, report.reasons
