@@ -35,6 +35,7 @@ from govdoc.distribution.constants import DeliveryStatus
 from govdoc.distribution.envelopes import EnvelopeProblem
 from govdoc.distribution.models import Arrival, Batch, Consignment, Delivery, Node
 from govdoc.distribution.nodes import NODE_SEAL_CODE, peer_trust
+from govdoc.documents.models import StoredFile
 from govdoc.documents.storage import files_put
 from govdoc.signatures import keyring
 
@@ -264,34 +265,19 @@ def _keep(
     # The bytes are stored first (content-addressed, written once): a crash before the rows
     # commit leaves only unreferenced files, and the sender's retry finds no arrival.
     stored = files_put([(envelope.files[f["sha256"]], f["media_type"]) for f in named])
-    main = next((i for i, f in enumerate(named) if f["role"] == "main"), 0)
-    sender, document = manifest["sender"], manifest["document"]
     try:
         with transaction.atomic():
-            arrival = Arrival.objects.create(
+            arrival = _arrival_new(
+                manifest,
+                manifest_bytes=envelope.manifest,
                 node=node,
-                consignment_id=manifest["consignment_id"],
-                manifest=envelope.manifest,
-                manifest_sha256=envelope.manifest_sha256,
+                received_at=received_at,
+                stored={f.sha256: f for f in stored},
                 signature=envelope.signature,
                 receipt=receipt.receipt,
                 receipt_signature=receipt.signature,
-                received_at=received_at,
-                sender_agency_code=sender["agency"],
-                sender_agency_name=sender["agency_name"],
-                sender_unit_code=sender.get("unit") or "",
-                sender_registry_number=sender["registry_number"],
-                title=document["title"],
-                kind=document["kind"],
-                classification_code=document["classification_code"],
-                disclosure=document["disclosure"],
-                legal_ground=document.get("legal_ground", ""),
-                retention_years=document["retention_years"],
-                main_file=stored[main],
-                main_file_name=named[main]["name"],
-                files=named,
-                answers=_answered_outgoing(manifest),
             )
+            arrival.save()
             delivery = Delivery.objects.create(
                 arrival=arrival,
                 agency=agency,
@@ -299,20 +285,12 @@ def _keep(
                 status=DeliveryStatus.DELIVERED,
                 delivered_at=received_at,
             )
-            record(
-                "distribution.envelope_received",
-                actor=_SYSTEM,
-                target=delivery,
-                data={
-                    "sender_node": node.node_id,
-                    "sender_agency": sender["agency"],
-                    "sender_registry_number": sender["registry_number"],
-                    "consignment_id": manifest["consignment_id"],
-                    "manifest_sha256": envelope.manifest_sha256,
-                    "receipt_sha256": envelopes.sha256_hex(receipt.receipt),
-                    "agency": agency.code,
-                    "files": len(named),
-                },
+            _record_received(
+                delivery,
+                manifest,
+                node=node,
+                agency=agency,
+                receipt_sha256=envelopes.sha256_hex(receipt.receipt),
             )
     except IntegrityError:
         # The same consignment, sent concurrently, was kept by another request first.
@@ -321,6 +299,64 @@ def _keep(
             raise
         return _answer_repeat(earlier, envelope, manifest, agency)
     return Answer(status=201, receipt=receipt)
+
+
+def _arrival_new(
+    manifest: dict[str, Any],
+    *,
+    manifest_bytes: bytes,
+    node: Node,
+    received_at: Any,
+    stored: Mapping[str, StoredFile],
+    **proof: Any,
+) -> Arrival:
+    """The (unsaved) arrival of a checked manifest whose files are ``stored`` (by SHA-256);
+    ``proof``: its own signature and receipt, or the batch that holds them."""
+    named, sender, document = manifest["files"], manifest["sender"], manifest["document"]
+    main = next((f for f in named if f["role"] == "main"), named[0])
+    return Arrival(
+        node=node,
+        consignment_id=manifest["consignment_id"],
+        manifest=manifest_bytes,
+        manifest_sha256=envelopes.sha256_hex(manifest_bytes),
+        received_at=received_at,
+        sender_agency_code=sender["agency"],
+        sender_agency_name=sender["agency_name"],
+        sender_unit_code=sender.get("unit") or "",
+        sender_registry_number=sender["registry_number"],
+        title=document["title"],
+        kind=document["kind"],
+        classification_code=document["classification_code"],
+        disclosure=document["disclosure"],
+        legal_ground=document.get("legal_ground", ""),
+        retention_years=document["retention_years"],
+        main_file=stored[main["sha256"]],
+        main_file_name=main["name"],
+        files=named,
+        answers=_answered_outgoing(manifest),
+        **proof,
+    )
+
+
+def _record_received(
+    delivery: Delivery, manifest: dict[str, Any], *, node: Node, agency: Agency, **proof: str
+) -> None:
+    """The audit event of an arrival (``proof``: the receipt's digest, or the batch's id)."""
+    record(
+        "distribution.envelope_received",
+        actor=_SYSTEM,
+        target=delivery,
+        data={
+            "sender_node": node.node_id,
+            "sender_agency": manifest["sender"]["agency"],
+            "sender_registry_number": manifest["sender"]["registry_number"],
+            "consignment_id": manifest["consignment_id"],
+            "manifest_sha256": delivery.arrival.manifest_sha256 if delivery.arrival is not None else "",
+            "agency": agency.code,
+            "files": len(manifest["files"]),
+            **proof,
+        },
+    )
 
 
 # ---------------------------------------------------------------------------- batches
@@ -499,34 +535,17 @@ def _store_batch(
             [(files[f["sha256"]], f["media_type"]) for _i, m, files, _u in fresh for f in m["files"]]
         )
         by_sha = {s.sha256: s for s in stored}
-        arrivals: list[Arrival] = []
-        for index, manifest, _files, _unit in fresh:
-            named, sender, document = manifest["files"], manifest["sender"], manifest["document"]
-            main = next((f for f in named if f["role"] == "main"), named[0])
-            arrivals.append(
-                Arrival(
-                    node=node,
-                    consignment_id=manifest["consignment_id"],
-                    manifest=manifests[results[index]["manifest_sha256"]],
-                    manifest_sha256=results[index]["manifest_sha256"],
-                    batch=kept,
-                    received_at=now,
-                    sender_agency_code=sender["agency"],
-                    sender_agency_name=sender["agency_name"],
-                    sender_unit_code=sender.get("unit") or "",
-                    sender_registry_number=sender["registry_number"],
-                    title=document["title"],
-                    kind=document["kind"],
-                    classification_code=document["classification_code"],
-                    disclosure=document["disclosure"],
-                    legal_ground=document.get("legal_ground", ""),
-                    retention_years=document["retention_years"],
-                    main_file=by_sha[main["sha256"]],
-                    main_file_name=main["name"],
-                    files=named,
-                    answers=_answered_outgoing(manifest),
-                )
+        arrivals = [
+            _arrival_new(
+                manifest,
+                manifest_bytes=manifests[results[index]["manifest_sha256"]],
+                node=node,
+                received_at=now,
+                stored=by_sha,
+                batch=kept,
             )
+            for index, manifest, _files, _unit in fresh
+        ]
         Arrival.objects.bulk_create(arrivals)
         deliveries = Delivery.objects.bulk_create(
             [
@@ -537,21 +556,7 @@ def _store_batch(
             ]
         )
         for delivery, (_i, manifest, _f, _u) in zip(deliveries, fresh, strict=True):
-            record(
-                "distribution.envelope_received",
-                actor=_SYSTEM,
-                target=delivery,
-                data={
-                    "sender_node": node.node_id,
-                    "sender_agency": manifest["sender"]["agency"],
-                    "sender_registry_number": manifest["sender"]["registry_number"],
-                    "consignment_id": manifest["consignment_id"],
-                    "manifest_sha256": delivery.arrival.manifest_sha256 if delivery.arrival else "",
-                    "batch_id": content["batch_id"],
-                    "agency": agency.code,
-                    "files": len(manifest["files"]),
-                },
-            )
+            _record_received(delivery, manifest, node=node, agency=agency, batch_id=content["batch_id"])
         for result, consignment in refused:
             problem = result["problem"] or {}
             record(

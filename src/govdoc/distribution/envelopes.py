@@ -472,15 +472,27 @@ def batch_receipt_seal(
 def batch_receipt_check(receipt: Receipt, *, batch: BatchEnvelope, peer: PeerTrust) -> dict[str, Any]:
     """What the sending node checks of a batch's receipt before it keeps it as proof (as
     ``receipt_check``): it answers this very batch, within the receiving node's PKI."""
+    return _receipt_checked(
+        receipt, schema_name=BATCH_RECEIPT_SCHEMA, digest=("batch_sha256", batch.batch_sha256), peer=peer
+    )
+
+
+def _receipt_checked(
+    receipt: Receipt, *, schema_name: str, digest: tuple[str, str], peer: PeerTrust
+) -> dict[str, Any]:
+    """A receipt (of one envelope or of a batch) that keeps ``schema_name``, whose field
+    ``digest[0]`` is ``digest[1]`` (it answers what was sent), names the peer as receiver and
+    is signed within the peer's PKI by one of its agencies or the node. Raises EnvelopeProblem."""
     try:
         content = json.loads(receipt.receipt.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise EnvelopeProblem("receipt-malformed", "the receipt is not UTF-8 JSON") from None
-    errors = schema_errors(BATCH_RECEIPT_SCHEMA, content)
+    errors = schema_errors(schema_name, content)
     if errors:
         raise EnvelopeProblem("receipt-invalid", "; ".join(errors[:5]))
-    if content["batch_sha256"] != batch.batch_sha256:
-        raise EnvelopeProblem("receipt-mismatch", "the receipt answers another batch")
+    field_name, expected = digest
+    if content[field_name] != expected:
+        raise EnvelopeProblem("receipt-mismatch", "the receipt answers something else than was sent")
     if content["receiver"]["node"] != peer.node:
         raise EnvelopeProblem("receipt-mismatch", f"the receipt names node {content['receiver']['node']!r}")
     report = detached_verify_trusting(receipt.receipt, receipt.signature, roots=peer.roots, crls=peer.crls)
@@ -542,21 +554,6 @@ def receipt_check(receipt: Receipt, *, envelope: Envelope, peer: PeerTrust) -> d
     """What the sending node checks of the answer before it keeps it as proof: the receipt
     keeps its schema, answers this very manifest, and is signed within the receiving node's PKI
     by one of its agencies (or the node). Returns its content; raises EnvelopeProblem."""
-    try:
-        content = json.loads(receipt.receipt.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise EnvelopeProblem("receipt-malformed", "the receipt is not UTF-8 JSON") from None
-    errors = schema_errors(RECEIPT_SCHEMA, content)
-    if errors:
-        raise EnvelopeProblem("receipt-invalid", "; ".join(errors[:5]))
-    if content["manifest_sha256"] != envelope.manifest_sha256:
-        raise EnvelopeProblem("receipt-mismatch", "the receipt answers another manifest")
-    if content["receiver"]["node"] != peer.node:
-        raise EnvelopeProblem("receipt-mismatch", f"the receipt names node {content['receiver']['node']!r}")
-    report = detached_verify_trusting(receipt.receipt, receipt.signature, roots=peer.roots, crls=peer.crls)
-    if report.state is not Verdict.AUTHENTIC or not report.signatures:
-        raise EnvelopeProblem("receipt-signature-invalid", " ".join(report.reasons))
-    signer = report.signatures[0].signer_organization
-    if signer not in set(peer.agencies.values()) | {peer.node}:
-        raise EnvelopeProblem("receipt-signer-unknown", f"the receipt is sealed by {signer!r}")
-    return dict(content)
+    return _receipt_checked(
+        receipt, schema_name=RECEIPT_SCHEMA, digest=("manifest_sha256", envelope.manifest_sha256), peer=peer
+    )
