@@ -35,13 +35,17 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Field, Q
+from django.utils.translation import gettext as _
 
+from govdoc.accounts.models import Person
 from govdoc.audit.services import events_batched, record
 from govdoc.core import clock
 from govdoc.distribution import envelopes
 from govdoc.distribution.constants import ConsignmentStatus
+from govdoc.distribution.errors import NotAllowedToResendError
 from govdoc.distribution.models import Batch, Consignment, OutgoingDocument
 from govdoc.distribution.nodes import peer_trust
+from govdoc.distribution.selectors import may_resend
 from govdoc.documents.storage import file_read
 from govdoc.jobs.services import tasks_ready_drop
 from govdoc.signatures import keyring
@@ -66,15 +70,21 @@ def consignments_queue(*, outgoing: OutgoingDocument) -> int:
 
 
 @transaction.atomic
-def consignment_resend(*, consignment: Consignment, actor: Any) -> Consignment:
+def consignment_resend(*, consignment: Consignment, actor: Person) -> Consignment:
     """Send a consignment that did not arrive once more (a new sending time, the same envelope:
-    a receiving node that took it in the meantime answers with its first receipt). Who may is
-    checked by the caller (``selectors.may_resend``)."""
+    a receiving node that took it in the meantime answers with its first receipt). Only a
+    registry clerk of the sending agency or an official of the drafting unit may
+    (``selectors.may_resend``)."""
     from govdoc.distribution.tasks import consignment_send_run
 
-    locked = Consignment.objects.select_for_update().get(pk=consignment.pk)
+    locked = Consignment.objects.select_for_update().select_related("outgoing").get(pk=consignment.pk)
     if locked.status not in (ConsignmentStatus.FAILED, ConsignmentStatus.REFUSED):
         return locked
+    if not may_resend(actor, locked):
+        raise NotAllowedToResendError(
+            _("only a registry clerk of the sending agency or the drafting unit sends it again"),
+            consignment_id=str(locked.pk),
+        )
     before = locked.status
     # A refusal's receipt stays until the next answer replaces it (its digest is in the audit).
     locked.status, locked.first_attempt_at, locked.next_attempt_at = ConsignmentStatus.SENDING, None, None

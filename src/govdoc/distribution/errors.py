@@ -57,6 +57,12 @@ class NotRegistryClerkError(DistributionError, PermissionDeniedError):
     code = "registry-clerk-only"
 
 
+class NotAllowedToResendError(DistributionError, PermissionDeniedError):
+    """Only a registry clerk of the sending agency, or the drafting unit, sends again."""
+
+    code = "resend-not-allowed"
+
+
 class OutgoingStateError(DistributionError, ConflictError):
     """The document is not in a state that allows this (e.g. sent for approval twice)."""
 

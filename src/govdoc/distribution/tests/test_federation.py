@@ -24,7 +24,12 @@ from govdoc.approvals.models import ApprovalStep
 from govdoc.audit.models import AuditEvent
 from govdoc.audit.verification import verify_database
 from govdoc.distribution import envelopes, nodes, selectors, services
-from govdoc.distribution.consignments import consignment_send, consignments_overdue_requeue
+from govdoc.distribution.consignments import (
+    consignment_resend,
+    consignment_send,
+    consignments_overdue_requeue,
+)
+from govdoc.distribution.errors import NotAllowedToResendError
 from govdoc.distribution.models import Arrival, Batch, Consignment, Delivery, OutgoingDocument
 from govdoc.distribution.specs import RemoteRecipient
 from govdoc.distribution.tests.conftest import PIN, Offices
@@ -218,6 +223,10 @@ def test_a_node_that_does_not_answer_is_asked_again_later_then_the_consignment_f
 
     failed = Consignment.objects.get(pk=consignment.pk)
     assert failed.status == "failed" and failed.attempts == 2
+    # only the sending agency's registry clerk or the drafting unit sends it again
+    with pytest.raises(NotAllowedToResendError):
+        consignment_resend(consignment=failed, actor=offices.city_registry)
+    assert Consignment.objects.get(pk=consignment.pk).status == "failed"
     event = AuditEvent.objects.get(event="distribution.consignment_failed")
     assert event.data["attempts"] == 2 and "no answer from" in event.data["why"]
     assert not Arrival.objects.exists()
