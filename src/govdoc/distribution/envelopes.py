@@ -35,11 +35,12 @@ import functools
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 from cryptography import x509
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -88,10 +89,31 @@ def _validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema(name), format_checker=FormatChecker())
 
 
+@functools.cache
+def _compiled(name: str) -> Callable[[object], object]:
+    """The schema ``name`` compiled to Python code (fastjsonschema): the same verdict as the
+    generic validator, about twenty times sooner, which counts for a node that checks every
+    envelope of a batch. It never fills in defaults: what is checked is what was sent."""
+    check: Callable[[object], object] = fastjsonschema.compile(schema(name), use_default=False)
+    return check
+
+
 def schema_errors(name: str, value: object) -> list[str]:
-    """Every way ``value`` breaks the schema ``name``, as "path: message" lines (empty: none)."""
-    found = sorted(_validator(name).iter_errors(value), key=lambda e: [str(p) for p in e.path])
-    return [f"{'/'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in found]
+    """Every way ``value`` breaks the schema ``name``, as "path: message" lines (empty: none).
+
+    The compiled schema answers first; only a value it refuses is walked again by the generic
+    validator, for every reason at once. (The compiled one also checks the formats, such as
+    date-time, that the generic one leaves to optional packages: what it alone refuses is
+    reported with its own message.)"""
+    try:
+        _compiled(name)(value)
+    except fastjsonschema.JsonSchemaValueException as exc:
+        found = sorted(_validator(name).iter_errors(value), key=lambda e: [str(p) for p in e.path])
+        if not found:
+            where = exc.name.removeprefix("data").lstrip(".")
+            return [f"{where or '(top)'}: {exc.message.removeprefix(exc.name).strip()}"]
+        return [f"{'/'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in found]
+    return []
 
 
 @dataclass(frozen=True)
