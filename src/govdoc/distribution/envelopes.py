@@ -110,8 +110,9 @@ def schema_errors(name: str, value: object) -> list[str]:
     except fastjsonschema.JsonSchemaValueException as exc:
         found = sorted(_validator(name).iter_errors(value), key=lambda e: [str(p) for p in e.path])
         if not found:
-            where = exc.name.removeprefix("data").lstrip(".")
-            return [f"{where or '(top)'}: {exc.message.removeprefix(exc.name).strip()}"]
+            name = exc.name or ""
+            where = "/".join(str(step) for step in exc.path[1:])
+            return [f"{where or '(top)'}: {exc.message.removeprefix(name).strip()}"]
         return [f"{'/'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in found]
     return []
 
