@@ -138,6 +138,9 @@ def _local(element: Any) -> str:
     return str(etree.QName(tag).localname) if isinstance(tag, str) else ""
 
 
+_NO_DTD = "a DOCTYPE (DTD, entities) is not allowed in a BPMN file"
+
+
 def _read_xml(xml_bytes: bytes) -> Any:
     """Well-formed XML with no DTD at all: no entities (XXE, billion laughs), no network."""
     if len(xml_bytes) > MAX_BPMN_BYTES:
@@ -148,10 +151,12 @@ def _read_xml(xml_bytes: bytes) -> Any:
     try:
         tree = etree.ElementTree(etree.fromstring(xml_bytes, parser))
     except etree.XMLSyntaxError as exc:
+        if b"<!DOCTYPE" in xml_bytes:  # e.g. an external entity in an attribute: lxml stops there
+            raise BpmnRefusal("dtd", _NO_DTD) from exc
         raise BpmnRefusal("not-xml", str(exc)) from exc
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise BpmnRefusal("dtd", "a DOCTYPE (DTD, entities) is not allowed in a BPMN file")
+        raise BpmnRefusal("dtd", _NO_DTD)
     root = tree.getroot()
     if root.tag != f"{{{BPMN_NS}}}definitions":
         raise BpmnRefusal("not-bpmn", f"the root element is {root.tag}, not BPMN 2.0 definitions")
@@ -274,6 +279,13 @@ def workflow_dump(workflow: Any) -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(_SERIALIZER.serialize_json(workflow)))
 
 
+def _reason(exc: Exception) -> str:
+    """One line for a person: SpiffWorkflow's message and the cause it wraps."""
+    text = (str(exc).splitlines() or [type(exc).__name__])[0].strip()
+    cause = exc.__cause__ or exc.__context__  # SpiffWorkflow wraps the evaluator's error
+    return f"{text} ({cause})" if cause is not None else text
+
+
 def _engine_steps(workflow: Any, fired: list[str] | None = None) -> None:
     def did_complete(task: Any) -> None:
         if fired is not None and isinstance(
@@ -284,7 +296,7 @@ def _engine_steps(workflow: Any, fired: list[str] | None = None) -> None:
     try:
         workflow.do_engine_steps(did_complete_task=did_complete)
     except (SpiffWorkflowException, expressions.ExpressionRefused, expressions.ExpressionFailed) as exc:
-        raise EngineError(str(exc).splitlines()[0]) from exc
+        raise EngineError(_reason(exc)) from exc
 
 
 def open_tasks(workflow: Any) -> list[OpenTask]:
@@ -312,7 +324,7 @@ def task_run(workflow: Any, task_id: str, data: dict[str, Any]) -> None:
     try:
         task.run()
     except (SpiffWorkflowException, expressions.ExpressionRefused, expressions.ExpressionFailed) as exc:
-        raise EngineError(str(exc).splitlines()[0]) from exc
+        raise EngineError(_reason(exc)) from exc
     _engine_steps(workflow)
 
 
@@ -322,7 +334,7 @@ def timers_refresh(workflow: Any) -> list[str]:
     try:
         workflow.refresh_timers()
     except (SpiffWorkflowException, expressions.ExpressionRefused, expressions.ExpressionFailed) as exc:
-        raise EngineError(str(exc).splitlines()[0]) from exc
+        raise EngineError(_reason(exc)) from exc
     _engine_steps(workflow, fired)
     return fired
 
