@@ -16,6 +16,7 @@ from govdoc.procedures.tests.conftest import CERTIFICATE_REQUEST, Office
 GOOD = CERTIFICATE_REQUEST.decode("utf-8")
 PROLOG = '<?xml version="1.0" encoding="UTF-8"?>'
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+END = "</bpmn:definitions>"
 REVIEW = (
     '<bpmn:userTask id="review" name="Review the application"><bpmn:incoming>f1</bpmn:incoming>'
     "<bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>"
@@ -66,7 +67,7 @@ REFUSED: list[tuple[str, Callable[[], bytes], type[errors.DefinitionInvalidError
     ("HTML, not BPMN", lambda: b"<html><body>process</body></html>", errors.DefinitionNotBpmnError,
      "not BPMN 2.0"),
     ("BPMN namespace, invalid schema",
-     lambda: f'{PROLOG}<bpmn:definitions xmlns:bpmn="{BPMN_NS}" id="d"><bpmn:banana/></bpmn:definitions>'.encode(),
+     lambda: f'{PROLOG}<bpmn:definitions xmlns:bpmn="{BPMN_NS}" id="d"><bpmn:banana/>{END}'.encode(),
      errors.DefinitionNotBpmnError, "banana"),
     ("external entity (XXE)",
      lambda: with_doctype('<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
@@ -80,7 +81,7 @@ REFUSED: list[tuple[str, Callable[[], bytes], type[errors.DefinitionInvalidError
     ("external DTD", lambda: with_doctype('<!DOCTYPE d SYSTEM "http://attacker.example/x.dtd">', "", ""),
      errors.DefinitionDtdError, "DTD"),
     ("script task",
-     lambda: changed(CHECK_FEES, '<bpmn:scriptTask id="check_fees" name="Check the fees" scriptFormat="python">'
+     lambda: changed(CHECK_FEES, '<bpmn:scriptTask id="check_fees" scriptFormat="python">'
                      "<bpmn:incoming>f4</bpmn:incoming><bpmn:outgoing>f6</bpmn:outgoing>"
                      "<bpmn:script>fees = 100</bpmn:script></bpmn:scriptTask>"),
      errors.DefinitionScriptError, "scriptTask"),
@@ -122,15 +123,16 @@ REFUSED: list[tuple[str, Callable[[], bytes], type[errors.DefinitionInvalidError
     ("a user task in no lane",
      lambda: changed("<bpmn:flowNodeRef>approve</bpmn:flowNodeRef>", ""),
      errors.DefinitionLaneError, "'Approve the certificate' is in no lane"),
-    ("too large", lambda: GOOD.replace("<bpmn:collaboration", "<!--" + "x" * (2 * 1024 * 1024) + "-->"
-                                       "<bpmn:collaboration").encode(), errors.DefinitionTooLargeError, "too large"),
+    ("too large", lambda: changed("<bpmn:collaboration", f"<!--{'x' * 2**21}--><bpmn:collaboration"),
+     errors.DefinitionTooLargeError, "too large"),
 ]  # fmt: skip
 
 
 def test_a_good_file_becomes_version_1_active_and_audited(office: Office) -> None:
     definition = services.definition_load(xml_bytes=CERTIFICATE_REQUEST, actor=office.admin)
 
-    assert (definition.key, definition.version, definition.name) == ("certificate_request", 1, "Certificate request")
+    assert (definition.key, definition.version) == ("certificate_request", 1)
+    assert definition.name == "Certificate request"
     assert definition.is_active
     assert definition.sha256 == hashlib.sha256(CERTIFICATE_REQUEST).hexdigest()
     assert definition.bpmn_xml.encode("utf-8") == CERTIFICATE_REQUEST
@@ -167,7 +169,11 @@ def test_only_an_administrator_loads_definitions(office: Office) -> None:
 
 @pytest.mark.parametrize(("name", "bad", "error", "phrase"), REFUSED, ids=[case[0] for case in REFUSED])
 def test_a_bad_file_is_refused_with_its_reason_and_nothing_is_kept(
-    office: Office, name: str, bad: Callable[[], bytes], error: type[errors.DefinitionInvalidError], phrase: str
+    office: Office,
+    name: str,
+    bad: Callable[[], bytes],
+    error: type[errors.DefinitionInvalidError],
+    phrase: str,
 ) -> None:
     with pytest.raises(errors.DefinitionInvalidError) as refused:
         services.definition_load(xml_bytes=bad(), actor=office.admin)
@@ -184,7 +190,8 @@ def test_an_external_entity_is_never_read(office: Office, tmp_path: Path) -> Non
     """Not even on the way to the refusal: the file the entity names is not opened."""
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
-    bad = with_doctype(f'<!DOCTYPE d [<!ENTITY xxe SYSTEM "file://{secret}">]>', "Review the application", "&xxe;")
+    doctype = f'<!DOCTYPE d [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+    bad = with_doctype(doctype, "Review the application", "&xxe;")
     with pytest.raises(errors.DefinitionDtdError) as refused:
         services.definition_load(xml_bytes=bad, actor=office.admin)
     assert "TOP-SECRET" not in str(refused.value.details)
