@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
-import json
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
@@ -264,19 +263,20 @@ def workflow_new(parsed: ParsedProcess, data: dict[str, Any]) -> Any:
     return workflow
 
 
-def workflow_load(state: dict[str, Any]) -> Any:
+def workflow_load(state: str) -> Any:
     """A workflow from its stored state, always with the safe engine attached (the serializer
-    gives it SpiffWorkflow's unrestricted default)."""
+    gives it SpiffWorkflow's unrestricted default). ``state`` is the JSON text exactly as
+    ``workflow_dump`` wrote it: SpiffWorkflow depends on the order of its object keys."""
     try:
-        workflow = _SERIALIZER.deserialize_json(json.dumps(state))
+        workflow = _SERIALIZER.deserialize_json(state)
     except Exception as exc:
         raise EngineError(f"stored workflow state cannot be read: {exc}") from exc
     workflow.script_engine = SAFE_ENGINE
     return workflow
 
 
-def workflow_dump(workflow: Any) -> dict[str, Any]:
-    return cast(dict[str, Any], json.loads(_SERIALIZER.serialize_json(workflow)))
+def workflow_dump(workflow: Any) -> str:
+    return cast(str, _SERIALIZER.serialize_json(workflow))
 
 
 def _reason(exc: Exception) -> str:

@@ -48,7 +48,10 @@ class ProcessDefinition(models.Model):
 
 class ProcessInstance(models.Model):
     """One run of a process in one agency. ``state`` is SpiffWorkflow's serialized workflow
-    (process spec, tasks and their data); it is read and written only under the row's lock.
+    (process spec, tasks and their data) as the JSON text it wrote; it is read and written
+    only under the row's lock. Text, not a JSONField: PostgreSQL's jsonb reorders object
+    keys, and SpiffWorkflow 3.2.0 restores a workflow from reordered keys without its data
+    (the process data of a completed workflow came back empty; test_engine checks it).
     ``next_timer_at`` is when its earliest waiting timer is due (``procedures_tick``)."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -59,7 +62,7 @@ class ProcessInstance(models.Model):
         max_length=100, blank=True, help_text="What the process is about, e.g. an application's number."
     )
     status = models.CharField(max_length=16, choices=InstanceStatus.choices, default=InstanceStatus.RUNNING)
-    state: models.JSONField[dict[str, Any], Any] = models.JSONField()
+    state = models.TextField(help_text="SpiffWorkflow's serialized workflow (JSON text, as written).")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

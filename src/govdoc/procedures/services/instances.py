@@ -202,7 +202,7 @@ def instance_start(
         agency=agency,
         title=title[:TITLE_MAX_LENGTH],
         business_key=business_key[:100],
-        state={},
+        state="",
         started_by=actor if isinstance(actor, Person) else None,
         started_at=now,
         updated_at=now,
