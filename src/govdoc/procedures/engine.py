@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import threading
 from dataclasses import dataclass
 from typing import Any, cast
 from uuid import UUID
@@ -45,6 +46,9 @@ EXPRESSION_ELEMENTS = frozenset(
     {"conditionExpression", "condition", "completionCondition", "loopCardinality", "messagePath"}
 )
 TIMER_ELEMENTS = frozenset({"timeDuration", "timeDate", "timeCycle"})
+# Elements SpiffWorkflow parses but GovDoc cannot run: a service task would call an outside
+# service through the script engine (refused there), so its process would stop at it for good.
+UNSUPPORTED_ELEMENTS = frozenset({"serviceTask"})
 
 
 class BpmnRefusal(Exception):
@@ -122,14 +126,15 @@ class ParsedProcess:
     start_lanes: tuple[str | None, ...]  # the lanes of the process's start events
 
 
-_VALIDATOR: BpmnValidator | None = None
+_VALIDATORS = threading.local()
 
 
 def _validator() -> BpmnValidator:
-    global _VALIDATOR
-    if _VALIDATOR is None:
-        _VALIDATOR = BpmnValidator()
-    return _VALIDATOR
+    """The BPMN 2.0 schema, one per thread (an lxml schema keeps its last errors in itself)."""
+    validator: BpmnValidator | None = getattr(_VALIDATORS, "value", None)
+    if validator is None:
+        validator = _VALIDATORS.value = BpmnValidator()
+    return validator
 
 
 def _local(element: Any) -> str:
@@ -171,6 +176,8 @@ def _check_code_free(root: Any) -> None:
         name = _local(element)
         if name in SCRIPT_ELEMENTS:
             raise BpmnRefusal("script", f"<{name} id={element.get('id', '')!r}>")
+        if name in UNSUPPORTED_ELEMENTS:
+            raise BpmnRefusal("unparsable", f"<{name} id={element.get('id', '')!r}> is not supported")
         text = (element.text or "").strip()
         if name in EXPRESSION_ELEMENTS and text:
             try:

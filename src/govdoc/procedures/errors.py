@@ -79,6 +79,12 @@ class NotDefinitionManagerError(ProceduresError, PermissionDeniedError):
     code = "procedure-not-definition-manager"
 
 
+class DefinitionConflictError(ProceduresError, ConflictError):
+    """Two loads of one new process at the same moment; the later one is refused."""
+
+    code = "procedure-definition-conflict"
+
+
 class DefinitionNotFoundError(ProceduresError, NotFoundError):
     code = "procedure-definition-not-found"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import Role
@@ -18,6 +18,7 @@ from govdoc.procedures import engine
 from govdoc.procedures.constants import role_of_lane
 from govdoc.procedures.errors import (
     DefinitionConditionError,
+    DefinitionConflictError,
     DefinitionDtdError,
     DefinitionInvalidError,
     DefinitionLaneError,
@@ -125,16 +126,25 @@ def definition_load(*, xml_bytes: bytes, actor: Person | str) -> ProcessDefiniti
     if active is not None:
         active.is_active = False
         active.save(update_fields=["is_active"])
-    definition = ProcessDefinition.objects.create(
-        key=parsed.key,
-        version=(last.version + 1) if last is not None else 1,
-        name=parsed.name[:200],
-        bpmn_xml=text,
-        sha256=digest,
-        uploaded_by=actor if isinstance(actor, Person) else None,
-        uploaded_at=clock.now(),
-        is_active=True,
-    )
+    version = (last.version + 1) if last is not None else 1
+    try:
+        with transaction.atomic():
+            definition = ProcessDefinition.objects.create(
+                key=parsed.key,
+                version=version,
+                name=parsed.name[:200],
+                bpmn_xml=text,
+                sha256=digest,
+                uploaded_by=actor if isinstance(actor, Person) else None,
+                uploaded_at=clock.now(),
+                is_active=True,
+            )
+    except IntegrityError as exc:  # the first load of a new key, twice at the same moment
+        raise DefinitionConflictError(
+            _("another version of '%(key)s' was loaded at the same moment; load the file again")
+            % {"key": parsed.key},
+            key=parsed.key,
+        ) from exc
     record(
         EventType.PROCEDURE_DEFINITION_LOADED,
         actor=actor,

@@ -107,6 +107,13 @@ def _failed(instance: ProcessInstance, exc: engine.EngineError) -> ProcessStepFa
     )
 
 
+def _load(instance: ProcessInstance) -> Any:
+    try:
+        return engine.workflow_load(instance.state)
+    except engine.EngineError as exc:
+        raise _failed(instance, exc) from exc
+
+
 def _save_state(instance: ProcessInstance, workflow: Any, now: dt.datetime) -> bool:
     """Store the workflow, its timers and its work list; True when the process just ended."""
     instance.state = engine.workflow_dump(workflow)
@@ -232,7 +239,7 @@ def task_complete(
     lane in the instance's agency; ``data`` goes into the process data the next conditions read."""
     instance = _lock(instance.pk)
     _require_running(instance)
-    workflow = engine.workflow_load(instance.state)
+    workflow = _load(instance)
     task = engine.open_task(workflow, task_id)
     if task is None:
         raise TaskNotOpenError(
@@ -335,7 +342,7 @@ def _instance_tick(instance_id: uuid.UUID, now: dt.datetime) -> bool:
     )
     if instance is None:  # moved on meanwhile, or another worker holds it
         return False
-    workflow = engine.workflow_load(instance.state)
+    workflow = _load(instance)
     try:
         fired = engine.timers_refresh(workflow)
     except engine.EngineError as exc:

@@ -116,6 +116,9 @@ REFUSED: list[tuple[str, Callable[[], bytes], type[errors.DefinitionInvalidError
                      '<bpmn:callActivity id="check_register" calledElement="nowhere"><bpmn:incoming>f3'
                      "</bpmn:incoming><bpmn:outgoing>f5</bpmn:outgoing></bpmn:callActivity>"),
      errors.DefinitionUnparsableError, "nowhere"),
+    ("a service task, which would wait for ever",
+     lambda: changed(CHECK_FEES, CHECK_FEES.replace("manualTask", "serviceTask")),
+     errors.DefinitionUnparsableError, "serviceTask"),
     ("a lane that names no role", lambda: changed('name="Head of unit"', 'name="Minister"'),
      errors.DefinitionLaneError, "'Minister' names no GovDoc role"),
     ("a citizen lane", lambda: changed('name="Head of unit"', 'name="citizen"'),

@@ -53,3 +53,15 @@ def test_a_decision_in_time_leaves_no_timer(office: Office, deadline_definition:
     assert (instance.status, instance.next_timer_at) == ("completed", None)
     with clock.frozen(T0 + dt.timedelta(days=30)):
         assert services.procedures_tick() == {"due": 0, "fired": 0, "failed": 0}
+
+
+def test_a_broken_instance_does_not_hold_up_the_others(
+    office: Office, deadline_definition: ProcessDefinition
+) -> None:
+    broken, sound = started(office, deadline_definition), started(office, deadline_definition)
+    ProcessInstance.objects.filter(pk=broken.pk).update(state='{"not": "a workflow"}')
+
+    with clock.frozen(T0 + dt.timedelta(hours=49)):
+        assert services.procedures_tick() == {"due": 2, "fired": 1, "failed": 1}
+    assert office.open_tasks(sound).keys() == {"decide_instead"}
+    assert office.open_tasks(broken).keys() == {"decide"}  # as it was
