@@ -7,6 +7,7 @@ import hashlib
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person
@@ -36,16 +37,25 @@ from govdoc.procedures.models import ProcessDefinition
 
 # The engine's reason codes, the domain error for each and what a person reads.
 _REFUSALS: dict[str, tuple[type[DefinitionInvalidError], str]] = {
-    "too-large": (DefinitionTooLargeError, "the BPMN file is too large (%(detail)s)"),
-    "not-xml": (DefinitionNotXmlError, "the file is not well-formed XML (%(detail)s)"),
-    "dtd": (DefinitionDtdError, "the file declares a DTD or entities, which are not allowed"),
-    "not-bpmn": (DefinitionNotBpmnError, "the file is not BPMN 2.0 (%(detail)s)"),
-    "script": (DefinitionScriptError, "procedures may not contain scripts or script tasks (%(detail)s)"),
-    "condition": (DefinitionConditionError, "a condition is not allowed (%(detail)s)"),
-    "timer": (DefinitionTimerError, "a timer is not a quoted ISO 8601 value (%(detail)s)"),
-    "process-count": (DefinitionProcessCountError, "the file must hold one executable process (%(detail)s)"),
-    "no-start-event": (DefinitionNoStartEventError, "the process has no start event (%(detail)s)"),
-    "unparsable": (DefinitionUnparsableError, "the process cannot be run (%(detail)s)"),
+    "too-large": (DefinitionTooLargeError, gettext_noop("the BPMN file is too large (%(detail)s)")),
+    "not-xml": (DefinitionNotXmlError, gettext_noop("the file is not well-formed XML (%(detail)s)")),
+    "dtd": (DefinitionDtdError, gettext_noop("the file declares a DTD or entities, which are not allowed")),
+    "not-bpmn": (DefinitionNotBpmnError, gettext_noop("the file is not BPMN 2.0 (%(detail)s)")),
+    "script": (
+        DefinitionScriptError,
+        gettext_noop("procedures may not contain scripts or script tasks (%(detail)s)"),
+    ),
+    "condition": (DefinitionConditionError, gettext_noop("a condition is not allowed (%(detail)s)")),
+    "timer": (DefinitionTimerError, gettext_noop("a timer is not a quoted ISO 8601 value (%(detail)s)")),
+    "process-count": (
+        DefinitionProcessCountError,
+        gettext_noop("the file must hold one executable process (%(detail)s)"),
+    ),
+    "no-start-event": (
+        DefinitionNoStartEventError,
+        gettext_noop("the process has no start event (%(detail)s)"),
+    ),
+    "unparsable": (DefinitionUnparsableError, gettext_noop("the process cannot be run (%(detail)s)")),
     "lane": (DefinitionLaneError, "%(detail)s"),
 }
 
