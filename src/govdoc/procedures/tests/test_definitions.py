@@ -212,3 +212,17 @@ def test_a_lane_is_named_after_a_role(office: Office, lane: str, accepted: bool)
     else:
         with pytest.raises(errors.DefinitionLaneError):
             services.definition_load(xml_bytes=bad, actor=office.admin)
+
+
+def test_a_refusal_reads_in_the_language_of_the_request(office: Office) -> None:
+    from django.utils import translation
+
+    for language, phrase in (
+        ("sr-latn", "staza 'Minister' ne imenuje"),
+        ("sr", "стаза 'Minister' не именује"),
+    ):
+        with translation.override(language), pytest.raises(errors.DefinitionLaneError) as refused:
+            services.definition_load(
+                xml_bytes=changed('name="Head of unit"', 'name="Minister"'), actor=office.admin
+            )
+        assert phrase in refused.value.message
