@@ -96,6 +96,9 @@ class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
         # into the database) fails here.
         raise EngineError(f"task {task.task_spec.name}: scripts are not run in GovDoc procedures")
 
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        raise EngineError(f"task {task.task_spec.name}: GovDoc procedures call no outside service")
+
 
 SAFE_ENGINE = SafeScriptEngine()
 
@@ -365,9 +368,3 @@ def next_timer_at(workflow: Any) -> dt.datetime | None:
 
 def is_completed(workflow: Any) -> bool:
     return bool(workflow.completed)
-
-
-def task_title(workflow: Any, task_id: str) -> tuple[str, str, str | None]:
-    """(spec name, title, lane) of any task of the workflow."""
-    spec = workflow.get_task_from_id(UUID(task_id)).task_spec
-    return str(spec.name), str(spec.bpmn_name or spec.name), spec.lane

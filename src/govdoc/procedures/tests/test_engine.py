@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -99,6 +100,12 @@ def test_scripts_and_service_calls_are_refused_by_the_environment(tmp_path: Path
         environment.call_service({}, operation_name="http_get")
     with pytest.raises(ExpressionRefused):
         environment.evaluate("__builtins__", {})
+    # the engine itself does not even hand them to the environment
+    task = SimpleNamespace(task_spec=SimpleNamespace(name="check_fees"), data={})
+    with pytest.raises(engine.EngineError, match="scripts are not run"):
+        engine.SAFE_ENGINE.execute(task, f"open({str(marker)!r}, 'w')")
+    with pytest.raises(engine.EngineError, match="no outside service"):
+        engine.SAFE_ENGINE.call_service(task, operation_name="http_get")
     assert not marker.exists()
 
 
