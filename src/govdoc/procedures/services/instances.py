@@ -79,7 +79,13 @@ def _clean_data(data: JSONObject | None) -> dict[str, Any]:
 
 
 def _lock(instance_id: uuid.UUID) -> ProcessInstance:
-    return ProcessInstance.objects.select_for_update().select_related("agency").get(pk=instance_id)
+    # of=("self",): lock the instance row only, not its agency and definition rows (PostgreSQL
+    # locks every joined row otherwise, and all the agency's processes would take turns).
+    return (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .select_related("agency", "definition")
+        .get(pk=instance_id)
+    )
 
 
 def _require_running(instance: ProcessInstance) -> None:
@@ -335,7 +341,7 @@ def procedures_tick() -> dict[str, int]:
 @transaction.atomic
 def _instance_tick(instance_id: uuid.UUID, now: dt.datetime) -> bool:
     instance = (
-        ProcessInstance.objects.select_for_update(skip_locked=True)
+        ProcessInstance.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("definition")
         .filter(pk=instance_id, status=InstanceStatus.RUNNING, next_timer_at__lte=now)
         .first()

@@ -8,7 +8,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from govdoc.accounts.models import Person
 from govdoc.audit.models import AuditEvent
@@ -78,3 +78,35 @@ def test_one_task_completed_by_two_people_at_once_is_completed_once(
     assert outcomes == {"completed": 1, "not open": 1}
     assert ProcessStep.objects.filter(instance=instance).count() == 1
     assert AuditEvent.objects.filter(event="procedures.task_completed").count() == 1
+
+
+def test_a_process_being_moved_holds_up_no_other_process_of_its_agency(
+    office: Office, definition: ProcessDefinition
+) -> None:
+    """Only the instance row is locked, not the agency and definition rows joined to it."""
+    from govdoc.procedures.services.instances import _lock
+
+    first, second = start(office, definition), start(office, definition)
+    review = office.open_tasks(second)["review"]
+    outcome: list[str] = []
+
+    def complete_the_other() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '3s'")
+            services.task_complete(
+                instance=second, task_id=review, actor=office.handler, data={"complete": False}
+            )
+            outcome.append("completed")
+        except Exception as exc:
+            outcome.append(repr(exc))
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        _lock(first.pk)  # someone is completing a task of the first process right now
+        other = threading.Thread(target=complete_the_other)
+        other.start()
+        other.join(30)
+
+    assert outcome == ["completed"]
