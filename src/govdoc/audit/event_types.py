@@ -128,6 +128,13 @@ class EventType(StrEnum):
     TASK_RETRIED = "jobs.task_retried"
     TASK_RETRIED_BY_ADMINISTRATOR = "jobs.task_retried_by_administrator"
     TASK_GIVEN_UP = "jobs.task_given_up"
+    # procedures: BPMN processes, their instances, tasks and timers
+    PROCEDURE_DEFINITION_LOADED = "procedures.definition_loaded"
+    PROCEDURE_STARTED = "procedures.instance_started"
+    PROCEDURE_TASK_COMPLETED = "procedures.task_completed"
+    PROCEDURE_TIMER_FIRED = "procedures.timer_fired"
+    PROCEDURE_COMPLETED = "procedures.instance_completed"
+    PROCEDURE_CANCELLED = "procedures.instance_cancelled"
     # signatures: keys, certificates, seals
     CERTIFICATE_ISSUED = "signatures.certificate_issued"
     CERTIFICATE_REVOKED = "signatures.certificate_revoked"

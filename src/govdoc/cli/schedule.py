@@ -12,6 +12,7 @@ def periodic_specs() -> list[PeriodicSpec]:
     from govdoc.distribution.tasks import node_crls_refresh_run
     from govdoc.issuance.tasks import archive_renew_run, issued_interrupted_sweep_run
     from govdoc.jobs.tasks import work_recover_run
+    from govdoc.procedures.tasks import procedures_tick_run
     from govdoc.signatures.tasks import audit_checkpoint_make
 
     return [
@@ -22,4 +23,5 @@ def periodic_specs() -> list[PeriodicSpec]:
         PeriodicSpec(
             "federation-crl-refresh", node_crls_refresh_run, settings.GOVDOC_FEDERATION_CRL_INTERVAL
         ),
+        PeriodicSpec("procedures-timers", procedures_tick_run, settings.GOVDOC_PROCEDURES_TICK_INTERVAL),
     ]

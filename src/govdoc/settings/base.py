@@ -49,6 +49,8 @@ GOVDOC_FEDERATION_SEND_SECONDS = float(env("GOVDOC_FEDERATION_SEND_SECONDS", str
 GOVDOC_FEDERATION_BATCH = int(env("GOVDOC_FEDERATION_BATCH", "100"))
 # How often the trusted nodes' CRLs are fetched again (seconds).
 GOVDOC_FEDERATION_CRL_INTERVAL = int(env("GOVDOC_FEDERATION_CRL_INTERVAL", "3600"))
+# How often due timers of running procedures (BPMN timer events) are let fire (seconds).
+GOVDOC_PROCEDURES_TICK_INTERVAL = int(env("GOVDOC_PROCEDURES_TICK_INTERVAL", "60"))
 GOVDOC_FEDERATION_CLIENT_CERT = env("GOVDOC_FEDERATION_CLIENT_CERT", "")
 GOVDOC_FEDERATION_CLIENT_KEY = env("GOVDOC_FEDERATION_CLIENT_KEY", "")
 # Behind a TLS-terminating proxy that checks the other node's client certificate: the request
@@ -74,6 +76,7 @@ INSTALLED_APPS = [
     "govdoc.issuance",
     "govdoc.distribution",
     "govdoc.applications",
+    "govdoc.procedures",
     "govdoc.web",
 ]
 

@@ -1,0 +1,37 @@
+"""Admin: process definitions, instances, their open tasks and steps, read only. They change
+through the services only (loading a definition, completing a task), which check and audit."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from govdoc.audit.admin import ReadOnlyAdmin
+from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep, ProcessTask
+
+
+@admin.register(ProcessDefinition)
+class ProcessDefinitionAdmin(ReadOnlyAdmin):
+    list_display = ["key", "version", "name", "is_active", "uploaded_at", "uploaded_by"]
+    list_filter = ["is_active"]
+    search_fields = ["key", "name"]
+
+
+@admin.register(ProcessInstance)
+class ProcessInstanceAdmin(ReadOnlyAdmin):
+    list_display = ["title", "definition", "agency", "status", "started_at", "updated_at", "next_timer_at"]
+    list_filter = ["status", "agency"]
+    list_select_related = ["definition", "agency"]
+    search_fields = ["title", "business_key"]
+
+
+@admin.register(ProcessTask)
+class ProcessTaskAdmin(ReadOnlyAdmin):
+    list_display = ["title", "role", "instance", "since"]
+    list_filter = ["role"]
+    list_select_related = ["instance__definition"]
+
+
+@admin.register(ProcessStep)
+class ProcessStepAdmin(ReadOnlyAdmin):
+    list_display = ["title", "role", "instance", "completed_by", "completed_at"]
+    list_select_related = ["instance__definition", "completed_by"]

@@ -1,0 +1,24 @@
+"""Writes of the procedures domain: definitions, instances, tasks and timers.
+
+Every write runs in one transaction with its audit event; every move of an instance locks
+its row first, so its stored workflow state never forks.
+"""
+
+from govdoc.procedures.services.definitions import definition_load, parse_checked
+from govdoc.procedures.services.instances import (
+    CANCEL_ROLES,
+    instance_cancel,
+    instance_start,
+    procedures_tick,
+    task_complete,
+)
+
+__all__ = [
+    "CANCEL_ROLES",
+    "definition_load",
+    "instance_cancel",
+    "instance_start",
+    "parse_checked",
+    "procedures_tick",
+    "task_complete",
+]

@@ -1,0 +1,170 @@
+"""Loading a BPMN file as a new version of a process definition."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from govdoc.accounts.constants import Role
+from govdoc.accounts.models import Person
+from govdoc.accounts.selectors import has_role
+from govdoc.audit.event_types import EventType
+from govdoc.audit.services import record
+from govdoc.core import clock
+from govdoc.procedures import engine
+from govdoc.procedures.constants import role_of_lane
+from govdoc.procedures.errors import (
+    DefinitionConditionError,
+    DefinitionConflictError,
+    DefinitionDtdError,
+    DefinitionInvalidError,
+    DefinitionLaneError,
+    DefinitionNoStartEventError,
+    DefinitionNotBpmnError,
+    DefinitionNotXmlError,
+    DefinitionProcessCountError,
+    DefinitionScriptError,
+    DefinitionTimerError,
+    DefinitionTooLargeError,
+    DefinitionUnparsableError,
+    NotDefinitionManagerError,
+)
+from govdoc.procedures.models import ProcessDefinition
+
+# The engine's reason codes, the domain error for each and what a person reads.
+_REFUSALS: dict[str, tuple[type[DefinitionInvalidError], str]] = {
+    "too-large": (DefinitionTooLargeError, gettext_noop("the BPMN file is too large (%(detail)s)")),
+    "not-xml": (DefinitionNotXmlError, gettext_noop("the file is not well-formed XML (%(detail)s)")),
+    "dtd": (DefinitionDtdError, gettext_noop("the file declares a DTD or entities, which are not allowed")),
+    "not-bpmn": (DefinitionNotBpmnError, gettext_noop("the file is not BPMN 2.0 (%(detail)s)")),
+    "script": (
+        DefinitionScriptError,
+        gettext_noop("procedures may not contain scripts or script tasks (%(detail)s)"),
+    ),
+    "condition": (DefinitionConditionError, gettext_noop("a condition is not allowed (%(detail)s)")),
+    "timer": (DefinitionTimerError, gettext_noop("a timer is not a quoted ISO 8601 value (%(detail)s)")),
+    "process-count": (
+        DefinitionProcessCountError,
+        gettext_noop("the file must hold one executable process (%(detail)s)"),
+    ),
+    "no-start-event": (
+        DefinitionNoStartEventError,
+        gettext_noop("the process has no start event (%(detail)s)"),
+    ),
+    "unparsable": (DefinitionUnparsableError, gettext_noop("the process cannot be run (%(detail)s)")),
+    "lane": (DefinitionLaneError, "%(detail)s"),
+}
+
+
+def _refused(reason: str, detail: str) -> DefinitionInvalidError:
+    error_class, message = _REFUSALS[reason]
+    return error_class(_(message) % {"detail": detail}, reason=reason, detail=detail)
+
+
+def _check_lanes(parsed: engine.ParsedProcess) -> None:
+    """Every lane names a role (``constants.role_of_lane``); every user or manual task is in one."""
+    for lane in parsed.lane_names:
+        if role_of_lane(lane) is None:
+            raise _refused(
+                "lane",
+                _("the lane '%(lane)s' names no GovDoc role (a lane is named after a role, e.g. 'handler')")
+                % {"lane": lane},
+            )
+    for _spec_name, title, task_lane in parsed.tasks:
+        if task_lane is None:
+            raise _refused(
+                "lane",
+                _("the task '%(task)s' is in no lane, so nobody could complete it") % {"task": title},
+            )
+
+
+def _require_manager(actor: Person | str) -> None:
+    """An administrator (of any agency) loads definitions; a string names a system actor
+    (set-up, the command line), which no web or API request can be."""
+    if isinstance(actor, str) or actor.is_superuser or has_role(person=actor, role=Role.ADMINISTRATOR):
+        return
+    raise NotDefinitionManagerError(
+        _("only an administrator may load process definitions"), person_id=str(actor.pk)
+    )
+
+
+def parse_checked(xml_bytes: bytes) -> engine.ParsedProcess:
+    """A BPMN file read and checked as ``definition_load`` checks it (refusals as domain errors)."""
+    try:
+        parsed = engine.bpmn_parse(xml_bytes)
+    except engine.BpmnRefusal as refusal:
+        raise _refused(refusal.reason, refusal.detail) from refusal
+    _check_lanes(parsed)
+    return parsed
+
+
+@functools.lru_cache(maxsize=32)
+def parsed_definition(sha256: str, bpmn_xml: str) -> engine.ParsedProcess:
+    """The process of a stored definition, parsed once per process (the spec is never changed
+    by the workflows made from it)."""
+    return parse_checked(bpmn_xml.encode("utf-8"))
+
+
+@transaction.atomic
+def definition_load(*, xml_bytes: bytes, actor: Person | str) -> ProcessDefinition:
+    """Check a BPMN file and keep it as the next version of its process (the active one).
+
+    Refused with a ``DefinitionInvalidError`` subclass naming the reason: too large, not
+    well-formed XML, a DTD or entities, not BPMN 2.0 (schema), a script or script task, a
+    condition or timer the safe evaluator does not accept, not exactly one executable process,
+    no start event, SpiffWorkflow cannot build it, a lane that names no role or a task in no
+    lane. The file is kept byte for byte (it must be UTF-8) with its SHA-256. Loading the
+    file of the active version again changes nothing and returns that version.
+    """
+    _require_manager(actor)
+    try:
+        text = xml_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _refused("not-xml", _("the file must be UTF-8")) from exc
+    parsed = parse_checked(xml_bytes)
+    digest = hashlib.sha256(xml_bytes).hexdigest()
+    # The active version's row is locked, so two loads of one key take turns (the unique
+    # version constraint catches the first load of a new key, which has no row to lock).
+    active = ProcessDefinition.objects.select_for_update().filter(key=parsed.key, is_active=True).first()
+    if active is not None and active.sha256 == digest:
+        return active
+    last = ProcessDefinition.objects.filter(key=parsed.key).order_by("-version").first()
+    if active is not None:
+        active.is_active = False
+        active.save(update_fields=["is_active"])
+    version = (last.version + 1) if last is not None else 1
+    try:
+        with transaction.atomic():
+            definition = ProcessDefinition.objects.create(
+                key=parsed.key,
+                version=version,
+                name=parsed.name[:200],
+                bpmn_xml=text,
+                sha256=digest,
+                uploaded_by=actor if isinstance(actor, Person) else None,
+                uploaded_at=clock.now(),
+                is_active=True,
+            )
+    except IntegrityError as exc:  # the first load of a new key, twice at the same moment
+        raise DefinitionConflictError(
+            _("another version of '%(key)s' was loaded at the same moment; load the file again")
+            % {"key": parsed.key},
+            key=parsed.key,
+        ) from exc
+    record(
+        EventType.PROCEDURE_DEFINITION_LOADED,
+        actor=actor,
+        target=definition,
+        data={
+            "key": definition.key,
+            "version": definition.version,
+            "name": definition.name,
+            "sha256": digest,
+            "replaced_version": active.version if active is not None else None,
+        },
+    )
+    return definition

@@ -1,0 +1,360 @@
+"""Starting a process, completing its tasks, letting its timers fire, cancelling it.
+
+Every move of an instance locks its row, loads the workflow from the stored state (with the
+safe engine, ``engine.workflow_load``), moves it, and saves the new state, the work list, the
+step row and the audit events in that one transaction: two people completing tasks of one
+instance at once take turns, and the second sees the first's result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from govdoc.accounts.constants import Role
+from govdoc.accounts.models import Agency, Person
+from govdoc.accounts.selectors import agency_ids_of, has_role
+from govdoc.audit.event_types import EventType
+from govdoc.audit.services import record
+from govdoc.core import clock
+from govdoc.core.jsontypes import JSONObject, JSONValue
+from govdoc.procedures import engine
+from govdoc.procedures.constants import (
+    DATA_KEY,
+    DATA_MAX_BYTES,
+    INSTANCE_MOVES,
+    TICK_BATCH,
+    TITLE_MAX_LENGTH,
+    InstanceStatus,
+    role_of_lane,
+)
+from govdoc.procedures.errors import (
+    DefinitionInactiveError,
+    InstanceStateError,
+    InvalidProcessDataError,
+    NotAllowedToCancelError,
+    NotAllowedToStartError,
+    NotYourTaskError,
+    ProcessStepFailedError,
+    TaskNotOpenError,
+)
+from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep, ProcessTask
+from govdoc.procedures.services.definitions import parsed_definition
+
+logger = logging.getLogger(__name__)
+
+# Who may cancel a running instance of their agency.
+CANCEL_ROLES = frozenset({Role.HEAD_OF_AGENCY, Role.ADMINISTRATOR})
+
+
+def _clean_data(data: JSONObject | None) -> dict[str, Any]:
+    """A copy of ``data`` in plain JSON types, or a refusal: keys are names a condition can use."""
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidProcessDataError(_("process data must be an object"))
+    bad = [key for key in data if not isinstance(key, str) or not DATA_KEY.fullmatch(key)]
+    if bad:
+        raise InvalidProcessDataError(
+            _("process data names must start with a letter and hold only letters, digits and _: %(keys)s")
+            % {"keys": ", ".join(map(str, bad[:5]))},
+            errors={str(key): _("not a valid name") for key in bad[:20]},
+        )
+    try:
+        encoded = json.dumps(data, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidProcessDataError(_("process data must be JSON values")) from exc
+    if len(encoded.encode("utf-8")) > DATA_MAX_BYTES:
+        raise InvalidProcessDataError(
+            _("process data is larger than %(limit)d bytes") % {"limit": DATA_MAX_BYTES}
+        )
+    loaded: dict[str, Any] = json.loads(encoded)
+    return loaded
+
+
+def _lock(instance_id: uuid.UUID) -> ProcessInstance:
+    # of=("self",): lock the instance row only, not its agency and definition rows (PostgreSQL
+    # locks every joined row otherwise, and all the agency's processes would take turns).
+    return (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .select_related("agency", "definition")
+        .get(pk=instance_id)
+    )
+
+
+def _require_running(instance: ProcessInstance) -> None:
+    if instance.status != InstanceStatus.RUNNING:
+        raise InstanceStateError(
+            _("the process is %(status)s: nothing in it moves any more")
+            % {"status": instance.get_status_display().lower()},
+            instance_id=str(instance.pk),
+            status=str(instance.status),
+        )
+
+
+def _move(instance: ProcessInstance, to: InstanceStatus) -> None:
+    if to not in INSTANCE_MOVES[instance.status]:  # pragma: no cover - guarded by _require_running
+        raise InstanceStateError(
+            f"a {instance.status} instance cannot become {to}", instance_id=str(instance.pk)
+        )
+    instance.status = to
+
+
+def _failed(instance: ProcessInstance, exc: engine.EngineError) -> ProcessStepFailedError:
+    return ProcessStepFailedError(
+        _("the process cannot move on: %(reason)s") % {"reason": str(exc)},
+        instance_id=str(instance.pk),
+    )
+
+
+def _load(instance: ProcessInstance) -> Any:
+    try:
+        return engine.workflow_load(instance.state)
+    except engine.EngineError as exc:
+        raise _failed(instance, exc) from exc
+
+
+def _save_state(instance: ProcessInstance, workflow: Any, now: dt.datetime) -> bool:
+    """Store the workflow, its timers and its work list; True when the process just ended."""
+    instance.state = engine.workflow_dump(workflow)
+    instance.next_timer_at = engine.next_timer_at(workflow)
+    instance.updated_at = now
+    fields = ["state", "next_timer_at", "updated_at"]
+    completed = engine.is_completed(workflow)
+    if completed:
+        _move(instance, InstanceStatus.COMPLETED)
+        instance.completed_at = now
+        instance.next_timer_at = None
+        fields += ["status", "completed_at"]
+    instance.save(update_fields=fields)
+
+    tasks = [] if completed else engine.open_tasks(workflow)
+    wanted = {uuid.UUID(t.task_id): t for t in tasks}
+    ProcessTask.objects.filter(instance=instance).exclude(task_id__in=list(wanted)).delete()
+    kept = set(ProcessTask.objects.filter(instance=instance).values_list("task_id", flat=True))
+    ProcessTask.objects.bulk_create(
+        ProcessTask(
+            instance=instance,
+            task_id=task_id,
+            spec_name=task.spec_name[:200],
+            title=task.title[:TITLE_MAX_LENGTH],
+            lane=task.lane or "",
+            role=str(role_of_lane(task.lane) or ""),
+            since=now,
+        )
+        for task_id, task in wanted.items()
+        if task_id not in kept
+    )
+    if completed:
+        record(EventType.PROCEDURE_COMPLETED, actor=None, target=instance, data={"key": _key(instance)})
+    return completed
+
+
+def _json_list(items: list[str]) -> list[JSONValue]:
+    values: list[JSONValue] = []
+    values.extend(items)
+    return values
+
+
+def _key(instance: ProcessInstance) -> str:
+    return str(instance.definition.key)
+
+
+@transaction.atomic
+def instance_start(
+    *,
+    definition: ProcessDefinition,
+    agency: Agency,
+    actor: Person | str,
+    data: JSONObject | None = None,
+    title: str = "",
+    business_key: str = "",
+) -> ProcessInstance:
+    """Start the active version of a process in ``agency`` with ``data`` as its first data.
+
+    A person must be an official of the agency and, when the start event is drawn in a lane,
+    hold that lane's role there; a string names a system actor (set-up, an agency system).
+    """
+    definition = ProcessDefinition.objects.get(pk=definition.pk)
+    if not definition.is_active:
+        raise DefinitionInactiveError(
+            _("version %(version)d of '%(key)s' was replaced; start the active version")
+            % {"version": definition.version, "key": definition.key},
+            definition_id=str(definition.pk),
+        )
+    parsed = parsed_definition(definition.sha256, definition.bpmn_xml)
+    if isinstance(actor, Person):
+        roles = {role_of_lane(lane) for lane in parsed.start_lanes if lane}
+        allowed = agency.pk in agency_ids_of(person=actor) and all(
+            role is not None and has_role(person=actor, role=role, agency=agency) for role in roles
+        )
+        if not allowed:
+            raise NotAllowedToStartError(
+                _("you may not start '%(name)s' in %(agency)s")
+                % {"name": definition.name, "agency": agency.name},
+                definition_id=str(definition.pk),
+                agency_id=str(agency.pk),
+                person_id=str(actor.pk),
+            )
+    clean = _clean_data(data)
+    now = clock.now()
+    try:
+        workflow = engine.workflow_new(parsed, clean)
+    except engine.EngineError as exc:
+        raise ProcessStepFailedError(
+            _("the process cannot start: %(reason)s") % {"reason": str(exc)}
+        ) from exc
+    instance = ProcessInstance.objects.create(
+        definition=definition,
+        agency=agency,
+        title=title[:TITLE_MAX_LENGTH],
+        business_key=business_key[:100],
+        state="",
+        started_by=actor if isinstance(actor, Person) else None,
+        started_at=now,
+        updated_at=now,
+    )
+    record(
+        EventType.PROCEDURE_STARTED,
+        actor=actor,
+        target=instance,
+        data={
+            "key": definition.key,
+            "version": definition.version,
+            "agency": agency.code,
+            "title": instance.title,
+            "business_key": instance.business_key,
+            "data_keys": _json_list(sorted(clean)),
+        },
+    )
+    _save_state(instance, workflow, now)
+    return instance
+
+
+@transaction.atomic
+def task_complete(
+    *, instance: ProcessInstance, task_id: str, actor: Person, data: JSONObject | None = None
+) -> ProcessStep:
+    """Complete an open task of ``instance`` as ``actor``, who must hold the role of the task's
+    lane in the instance's agency; ``data`` goes into the process data the next conditions read."""
+    instance = _lock(instance.pk)
+    _require_running(instance)
+    workflow = _load(instance)
+    task = engine.open_task(workflow, task_id)
+    if task is None:
+        raise TaskNotOpenError(
+            _("this task is not waiting for anyone (it may have just been completed)"),
+            instance_id=str(instance.pk),
+            task_id=str(task_id),
+        )
+    role = role_of_lane(task.lane)
+    if role is None or not has_role(person=actor, role=role, agency=instance.agency):
+        raise NotYourTaskError(
+            _("the task '%(task)s' is for the %(role)s of %(agency)s")
+            % {"task": task.title, "role": task.lane or "?", "agency": instance.agency.name},
+            instance_id=str(instance.pk),
+            task_id=task.task_id,
+            person_id=str(actor.pk),
+        )
+    clean = _clean_data(data)
+    try:
+        engine.task_run(workflow, task.task_id, clean)
+    except engine.EngineError as exc:
+        raise _failed(instance, exc) from exc
+    now = clock.now()
+    step = ProcessStep.objects.create(
+        instance=instance,
+        task_id=uuid.UUID(task.task_id),
+        spec_name=task.spec_name[:200],
+        title=task.title[:TITLE_MAX_LENGTH],
+        lane=task.lane or "",
+        role=str(role),
+        completed_by=actor,
+        completed_at=now,
+        data=clean,
+    )
+    record(
+        EventType.PROCEDURE_TASK_COMPLETED,
+        actor=actor,
+        target=instance,
+        data={"task_id": task.task_id, "task": task.spec_name, "role": str(role), "step_id": step.pk},
+    )
+    _save_state(instance, workflow, now)
+    return step
+
+
+@transaction.atomic
+def instance_cancel(*, instance: ProcessInstance, actor: Person | str, reason: str) -> ProcessInstance:
+    """Stop a running instance for good (the head of the agency or an administrator)."""
+    instance = _lock(instance.pk)
+    _require_running(instance)
+    if isinstance(actor, Person) and not any(
+        has_role(person=actor, role=role, agency=instance.agency) for role in CANCEL_ROLES
+    ):
+        raise NotAllowedToCancelError(
+            _("only the head of the agency or an administrator may cancel a process"),
+            instance_id=str(instance.pk),
+            person_id=str(actor.pk),
+        )
+    if not reason.strip():
+        raise InvalidProcessDataError(_("say why the process is cancelled"), errors={"reason": _("required")})
+    now = clock.now()
+    _move(instance, InstanceStatus.CANCELLED)
+    instance.cancelled_at, instance.cancel_reason, instance.updated_at = now, reason.strip()[:500], now
+    instance.next_timer_at = None
+    instance.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at", "next_timer_at"])
+    ProcessTask.objects.filter(instance=instance).delete()
+    record(
+        EventType.PROCEDURE_CANCELLED, actor=actor, target=instance, data={"reason": instance.cancel_reason}
+    )
+    return instance
+
+
+def procedures_tick() -> dict[str, int]:
+    """Let due timers fire: each running instance whose earliest timer is due is locked,
+    loaded, its timers refreshed and its engine steps run, and saved, one transaction per
+    instance (a broken one does not hold up the others). The periodic job
+    ``procedures-timers`` runs it."""
+    now = clock.now()
+    due = list(
+        ProcessInstance.objects.filter(status=InstanceStatus.RUNNING, next_timer_at__lte=now)
+        .order_by("next_timer_at")
+        .values_list("pk", flat=True)[:TICK_BATCH]
+    )
+    result = {"due": len(due), "fired": 0, "failed": 0}
+    for pk in due:
+        try:
+            if _instance_tick(pk, now):
+                result["fired"] += 1
+        except ProcessStepFailedError:
+            logger.exception("procedure instance %s: timers could not move it on", pk)
+            result["failed"] += 1
+    return result
+
+
+@transaction.atomic
+def _instance_tick(instance_id: uuid.UUID, now: dt.datetime) -> bool:
+    instance = (
+        ProcessInstance.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("definition")
+        .filter(pk=instance_id, status=InstanceStatus.RUNNING, next_timer_at__lte=now)
+        .first()
+    )
+    if instance is None:  # moved on meanwhile, or another worker holds it
+        return False
+    workflow = _load(instance)
+    try:
+        fired = engine.timers_refresh(workflow)
+    except engine.EngineError as exc:
+        raise _failed(instance, exc) from exc
+    if fired:
+        timers = _json_list(fired)
+        record(EventType.PROCEDURE_TIMER_FIRED, actor=None, target=instance, data={"timers": timers})
+    _save_state(instance, workflow, now)
+    return bool(fired)

@@ -1,0 +1,108 @@
+"""An agency with a handler, a head of unit, a head of agency and an administrator, another
+agency's handler, and the certificate-request procedure (tests/bpmn/certificate_request.bpmn):
+
+    handler lane:      start → review → <complete?> ─yes→ [split] → check_register ─→ [join]
+                                             │                  └→ (head) check_fees ─┘   │
+                                             no                              (head) approve → end
+                                             ↓
+                       request_completion → timer "P8D" → (head) decide_incomplete → end
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.utils import translation
+
+from govdoc.accounts.constants import Role
+from govdoc.accounts.models import Agency, Person, Unit
+from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
+from govdoc.core import clock
+from govdoc.procedures import services
+from govdoc.procedures.models import ProcessDefinition, ProcessInstance
+from govdoc.procedures.services.definitions import parsed_definition
+
+BPMN_DIR = Path(__file__).parent / "bpmn"
+CERTIFICATE_REQUEST = (BPMN_DIR / "certificate_request.bpmn").read_bytes()
+T0 = dt.datetime(2027, 3, 1, 8, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _messages_in_english() -> Iterator[None]:
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _fresh_parse_cache() -> Iterator[None]:
+    """Each test parses its definitions itself (as a new process would)."""
+    parsed_definition.cache_clear()
+    yield
+    parsed_definition.cache_clear()
+
+
+@pytest.fixture
+def at_t0() -> Iterator[dt.datetime]:
+    with clock.frozen(T0) as now:
+        yield now
+
+
+@dataclass
+class Office:
+    agency: Agency
+    unit: Unit
+    handler: Person
+    head: Person  # head of unit
+    chief: Person  # head of agency
+    admin: Person
+    outsider: Person  # a handler of another agency
+
+    def open_tasks(self, instance: ProcessInstance) -> dict[str, str]:
+        """spec name -> task id of the instance's open tasks, as stored."""
+        return {t.spec_name: str(t.task_id) for t in instance.open_tasks.all()}
+
+    def complete(self, instance: ProcessInstance, spec_name: str, actor: Person, **data: object) -> None:
+        task_id = self.open_tasks(instance)[spec_name]
+        services.task_complete(instance=instance, task_id=task_id, actor=actor, data=dict(data))
+
+
+@pytest.fixture
+def office(db: None) -> Office:
+    agency = AgencyFactory(code="mup", name="Ministarstvo unutrašnjih poslova")
+    unit = UnitFactory(agency=agency, code="uprava", name="Uprava za upravne poslove")
+    other = UnitFactory(agency=AgencyFactory(code="rgz", name="Republički geodetski zavod"), code="katastar")
+
+    def official(username: str, role: Role, where: Unit = unit) -> Person:
+        person = PersonFactory(username=username)
+        grant(person, where, role)
+        return person
+
+    return Office(
+        agency=agency,
+        unit=unit,
+        handler=official("marko.handler", Role.HANDLER),
+        head=official("jelena.head", Role.HEAD_OF_UNIT),
+        chief=official("petar.chief", Role.HEAD_OF_AGENCY),
+        admin=official("ana.admin", Role.ADMINISTRATOR),
+        outsider=official("ivan.outsider", Role.HANDLER, other),
+    )
+
+
+@pytest.fixture
+def definition(office: Office) -> ProcessDefinition:
+    return services.definition_load(xml_bytes=CERTIFICATE_REQUEST, actor=office.admin)
+
+
+def start(office: Office, definition: ProcessDefinition, **data: object) -> ProcessInstance:
+    return services.instance_start(
+        definition=definition,
+        agency=office.agency,
+        actor=office.handler,
+        data=dict(data),
+        title="Uverenje o državljanstvu",
+        business_key="APP-2027-000017",
+    )
