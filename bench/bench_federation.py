@@ -18,9 +18,13 @@ verification of the same envelopes, in the same run.
    same call GovDoc makes for an envelope alone) and each signature is verified against the
    node's root CA and CRL: no database, no HTTP, nothing kept.
 
-Printed: both rates and their ratio (GovDoc / bare), and the CPU seconds the node processes and
-their PostgreSQL backends used are not measured here (wall time only; both nodes share the two
-cores with each other and with PostgreSQL).
+Printed: both rates and their ratio (GovDoc / bare); then, as the wall time depends on what
+else the machine runs, the CPU time per envelope that each kind of process of each node spent
+while the envelopes travelled (``govdoc serve``, the workers, the PostgreSQL backends of the
+node's database; read from ``/proc``, Linux only). Both nodes share the cores with each other
+and with PostgreSQL. The clock starts when the transaction that queues the consignments has
+committed (queueing is the outbox's work when documents are approved; its time is printed
+apart).
 
     GOVDOC_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432 \
         .venv/bin/python bench/bench_federation.py -n 1000
@@ -30,6 +34,7 @@ cores with each other and with PostgreSQL).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -80,6 +85,23 @@ def _delivered(a: harness.Node) -> tuple[int, int]:
     return int(rows[0][0]), int(rows[0][1])
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (0 once it has gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_role(nodes: tuple[harness.Node, ...], pids: dict[tuple[str, int], str]) -> dict[str, float]:
+    spent: dict[str, float] = {}
+    for (node_id, pid), role in pids.items():
+        key = f"{node_id} {role}"
+        spent[key] = spent.get(key, 0.0) + _cpu_seconds(pid)
+    return spent
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-n", type=int, default=1000, help="envelopes (letters, one recipient each)")
@@ -106,7 +128,9 @@ def main() -> int:
         print(f"making {args.n - 1} more letters on {a.node_id} ...", flush=True)
         letters_make(a, model=model, count=args.n - 1, queue=False)
         a.start_more_workers(args.workers - 1)
-        time.sleep(3)  # they start and say they are alive
+        time.sleep(1)  # past their first heartbeat: settled into polling for tasks
+        pids = {(n.node_id, pid): role for n in (a, b) for pid, role in n.processes().items()}
+        before = _cpu_by_role((a, b), pids)
         queued, started, queueing = letters_queue(a)
         print(f"queued {queued} in {queueing:.1f} s (one transaction, as the outbox writes them)", flush=True)
         while True:
@@ -115,6 +139,7 @@ def main() -> int:
                 break
             time.sleep(0.05)
         seconds = time.time() - started
+        after = _cpu_by_role((a, b), pids)
         print(f"all answered in {seconds:.1f} s after the queue committed", flush=True)
         arrived = int(b.query("SELECT count(*) FROM distribution_arrival")[0][0])
         refused = int(
@@ -138,6 +163,15 @@ def main() -> int:
     )
     print(f"  (sign {sign_ms:.1f} ms, verify {verify_ms:.1f} ms)")
     print(f"ratio GovDoc / bare: x{rate / bare_rate:.2f}")
+    if Path("/proc/self/stat").exists():
+        print("CPU time per envelope while they travelled (queueing not included):")
+        total = 0.0
+        for key in sorted(after):
+            spent = max(after[key] - before.get(key, 0.0), 0.0)
+            total += spent
+            print(f"  {key:<28} {1000 * spent / queued:6.2f} ms")
+        per_core = queued / total if total else 0.0
+        print(f"  {'all':<28} {1000 * total / queued:6.2f} ms (at most {per_core:.0f} envelopes/s per core)")
     return 0
 
 

@@ -279,11 +279,28 @@ class Node:
         if wait:
             self.wait_worker(timeout=timeout)
 
+    def processes(self) -> dict[int, str]:
+        """The node's running processes, by pid: ``web`` for ``govdoc serve``, ``worker`` for
+        each ``govdoc worker``, ``postgres`` for each PostgreSQL backend serving its database
+        (for a benchmark that reads their CPU time in ``/proc``)."""
+        found = {
+            process.pid: "web" if "serve" in process.args else "worker"  # type: ignore[operator]
+            for process in self._started
+            if process.poll() is None
+        }
+        backends = self.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (self.database_name,),
+        )
+        found.update({int(pid): "postgres" for (pid,) in backends})
+        return found
+
     def start_more_workers(self, count: int) -> None:
         """``count`` more ``govdoc worker`` processes beside the one ``start_worker`` runs (as an
-        installation runs several); stopped with the node."""
-        for index in range(count):
-            self._spawn(f"worker{index + 2}", ["worker"])
+        installation runs several); stopped with the node. Returns once each is alive."""
+        started = [self._spawn(f"worker{index + 2}", ["worker"]) for index in range(count)]
+        for worker in started:
+            self.wait_worker(worker=worker)
 
     def kill_worker(self) -> None:
         """Kill ``govdoc worker`` with SIGKILL, as a crash would: no clean stop, its heartbeat
@@ -298,16 +315,20 @@ class Node:
             stop_process(self.worker)
             self.worker = None
 
-    def wait_worker(self, *, timeout: float = READY_TIMEOUT) -> None:
-        """Until the running worker's heartbeat (which names its pid) is in the database."""
+    def wait_worker(
+        self, *, timeout: float = READY_TIMEOUT, worker: subprocess.Popen[bytes] | None = None
+    ) -> None:
+        """Until the running worker's (or ``worker``'s) heartbeat, which names its pid, is in
+        the database."""
         deadline = time.monotonic() + timeout
         while True:
-            if self.worker is None or self.worker.poll() is not None:
+            process = worker or self.worker
+            if process is None or process.poll() is not None:
                 raise NodeError(self._with_logs("the worker is not running", "worker"))
             with contextlib.suppress(psycopg.Error):  # no tables yet: still migrating
                 if self.query(
                     "SELECT 1 FROM jobs_workerheartbeat WHERE pid = %s AND stopped_at IS NULL",
-                    (self.worker.pid,),
+                    (process.pid,),
                 ):
                     return
             if time.monotonic() > deadline:

@@ -47,7 +47,7 @@ from govdoc.distribution.models import Batch, Consignment, OutgoingDocument
 from govdoc.distribution.nodes import peer_trust
 from govdoc.distribution.selectors import may_resend
 from govdoc.documents.storage import file_read
-from govdoc.jobs.services import tasks_ready_drop
+from govdoc.jobs.services import tasks_ready_defer, tasks_ready_drop
 from govdoc.signatures import keyring
 
 _SYSTEM = "distribution"
@@ -285,6 +285,8 @@ def _claim(consignment: Consignment, now: dt.datetime) -> list[Consignment]:
     """This consignment and up to a batch's worth of others due to the same agency of the
     same node, from the same agency, claimed for this attempt (other workers leave them
     alone until it ends or the claim runs out). Empty: another attempt holds this one."""
+    from govdoc.distribution.tasks import consignment_send_run
+
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + dt.timedelta(seconds=1))
     until = now + dt.timedelta(seconds=_claim_seconds())
@@ -313,6 +315,14 @@ def _claim(consignment: Consignment, now: dt.datetime) -> list[Consignment]:
         ids = [consignment.pk, *others]
         Consignment.objects.filter(pk__in=ids).update(claimed_until=until)
         Consignment.objects.filter(pk__in=ids, first_attempt_at__isnull=True).update(first_attempt_at=now)
+        # their own tasks wait for the claim to end instead of being taken (and put back) by
+        # other workers while this batch travels; it drops them once answered
+        tasks_ready_defer(
+            task_path=consignment_send_run.module_path,
+            kwarg="consignment_id",
+            values=[str(pk) for pk in others],
+            until=until,
+        )
     group = Consignment.objects.select_related(*_RELATED).in_bulk(ids)
     return [group[pk] for pk in ids if pk in group]
 

@@ -26,7 +26,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 from django_tasks.base import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from govdoc.audit.services import record
 from govdoc.core import clock
@@ -230,6 +230,24 @@ def periodic_tick(*, specs: Sequence[PeriodicSpec]) -> list[str]:
 
 
 # ---------------------------------------------------------------------------- work done by another
+
+
+def tasks_ready_defer(*, task_path: str, kwarg: str, values: Sequence[str], until: dt.datetime) -> int:
+    """Hold back until ``until`` the waiting (READY) tasks of ``task_path`` whose keyword
+    argument ``kwarg`` is one of ``values``: a running task has claimed their work until then
+    (a batch that sends many consignments at once). Other workers then do not take them only to
+    find the work claimed; the claiming task drops them when it is done
+    (``tasks_ready_drop``), and should it die they run when its claim ends. A task already due
+    later keeps its time. Not audited: no fact changes. Returns how many were held back."""
+    if not values:
+        return 0
+    found = DBTaskResult.objects.filter(
+        Q(run_after=get_date_max()) | Q(run_after__lt=until),
+        status=TaskResultStatus.READY,
+        task_path=task_path,
+        **{f"args_kwargs__kwargs__{kwarg}__in": list(values)},
+    )
+    return int(found.update(run_after=until))
 
 
 def tasks_ready_drop(*, task_path: str, kwarg: str, values: Sequence[str]) -> int:

@@ -12,6 +12,7 @@ import json
 import socket
 import urllib.error
 import urllib.request
+import uuid
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from govdoc.approvals import services as approvals
 from govdoc.approvals.models import ApprovalStep
 from govdoc.audit.models import AuditEvent
 from govdoc.audit.verification import verify_database
-from govdoc.distribution import envelopes, nodes, selectors, services
+from govdoc.distribution import consignments, envelopes, nodes, selectors, services
 from govdoc.distribution.consignments import (
     consignment_resend,
     consignment_send,
@@ -301,6 +302,49 @@ def test_consignments_due_to_one_agency_go_as_one_batch_with_one_seal_and_one_re
     } == first_times
     assert Arrival.objects.count() == 3
     assert verify_database(verify_signature=None).ok
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_while_a_batch_travels_the_tasks_of_its_other_consignments_wait_for_its_claim(
+    offices: Offices, live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker does not take a consignment's task only to find it in a batch on the way:
+    the task waits until the batch's claim ends, and is dropped once the batch is answered."""
+    _trust_self(offices, live_server.url)
+    to_city = RemoteRecipient(node=NODE, agency=offices.city.code)
+    for outgoing in [offices.draft(recipients=[to_city]) for _ in range(3)]:
+        services.outgoing_send_for_approval(outgoing=outgoing, steps=offices.line(), actor=offices.drafter)
+        line = OutgoingDocument.objects.get(pk=outgoing.pk).approval_line_id
+        approvals.step_decide(
+            step=ApprovalStep.objects.get(line_id=line),
+            actor=offices.head,
+            decision="approve",
+            comment="",
+            pin=PIN,
+        )
+    seen: list[dict[str, Any]] = []
+    real_post = consignments.envelope_post
+
+    def post_and_look(**kwargs: Any) -> tuple[int, bytes]:
+        claims = dict(Consignment.objects.values_list("pk", "claimed_until"))
+        waiting = {
+            task.args_kwargs["kwargs"]["consignment_id"]: task.run_after
+            for task in DBTaskResult.objects.filter(status="READY")
+            if "consignment_id" in task.args_kwargs["kwargs"]
+        }
+        seen.append({"claims": claims, "waiting": waiting})
+        return real_post(**kwargs)
+
+    monkeypatch.setattr(consignments, "envelope_post", post_and_look)
+    run_queued_tasks()
+
+    assert list(Consignment.objects.values_list("status", flat=True)) == ["delivered"] * 3
+    assert len(seen) == 1  # one batch for the three
+    claims, waiting = seen[0]["claims"], seen[0]["waiting"]
+    assert len(waiting) == 2  # the two other consignments' tasks, not taken meanwhile ...
+    for consignment_id, run_after in waiting.items():
+        assert run_after == claims[uuid.UUID(consignment_id)]  # ... held until the claim ends
+    assert not DBTaskResult.objects.filter(status="READY").exists()  # and dropped once answered
 
 
 @override_settings(GOVDOC_NODE_ID=NODE, GOVDOC_FEDERATION_TIMEOUT=2)
