@@ -15,14 +15,12 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import Role
-from govdoc.accounts.errors import AgencyNotFoundError
 from govdoc.accounts.models import Agency, Person
-from govdoc.accounts.selectors import agency_by_code, agency_ids_of, has_role
+from govdoc.accounts.selectors import agency_ids_of, has_role
 from govdoc.audit.event_types import EventType
 from govdoc.audit.services import record
 from govdoc.core import clock
@@ -43,12 +41,11 @@ from govdoc.procedures.errors import (
     NotAllowedToCancelError,
     NotAllowedToStartError,
     NotYourTaskError,
-    PartiesInvalidError,
     ProcessStepFailedError,
     TaskNotOpenError,
     TaskOnOtherNodeError,
 )
-from govdoc.procedures.lanes import Lane, lane_or_none, party_key
+from govdoc.procedures.lanes import lane_or_none
 from govdoc.procedures.models import (
     ProcessDefinition,
     ProcessInstance,
@@ -56,7 +53,8 @@ from govdoc.procedures.models import (
     ProcessStep,
     ProcessTask,
 )
-from govdoc.procedures.services.definitions import parsed_definition, parties_of
+from govdoc.procedures.services.definitions import parsed_definition
+from govdoc.procedures.services.parties import lane_agency, parties_of_instance, parties_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -150,11 +148,11 @@ def _save_state(instance: ProcessInstance, workflow: Any, now: dt.datetime) -> b
     ProcessTask.objects.filter(instance=instance).exclude(task_id__in=list(wanted)).delete()
     kept = set(ProcessTask.objects.filter(instance=instance).values_list("task_id", flat=True))
     new = [(task_id, task) for task_id, task in wanted.items() if task_id not in kept]
-    parties = _parties(instance) if new else {}
+    parties = parties_of_instance(instance) if new else {}
     rows = []
     for task_id, task in new:
         lane = lane_or_none(task.lane)
-        where, party = _lane_agency(instance.agency, lane, parties)
+        where, party = lane_agency(instance.agency, lane, parties)
         rows.append(
             ProcessTask(
                 instance=instance,
@@ -185,87 +183,6 @@ def _key(instance: ProcessInstance) -> str:
     return str(instance.definition.key)
 
 
-def _parties(instance: ProcessInstance) -> dict[str, ProcessParty]:
-    return {p.key: p for p in ProcessParty.objects.filter(instance=instance).select_related("agency")}
-
-
-def _party_where(address: str) -> tuple[Agency | None, str, str] | str:
-    """An address given for a party: (agency here, "", "") or (None, agency code, node), or a
-    message saying what is wrong with it."""
-    code, at, node = address.strip().partition("@")
-    code, node = code.strip(), node.strip().lower()
-    if at and node == str(settings.GOVDOC_NODE_ID).lower():
-        at = ""  # this node's own identifier: an agency here
-    if not code:
-        return _("give an agency code, or agency@node for an agency of another node")
-    if not at:
-        try:
-            return agency_by_code(code), "", ""
-        except AgencyNotFoundError:
-            return _("no agency here has the code '%(code)s'") % {"code": code}
-    from govdoc.distribution.nodes import nodes_all
-
-    found = nodes_all().filter(node_id=node, is_active=True).first()
-    if found is None:
-        return _("'%(node)s' is no trusted node") % {"node": node}
-    if code not in found.agencies:
-        return _("the node %(node)s has no agency '%(code)s'") % {"node": node, "code": code}
-    return None, code, node
-
-
-def _parties_resolve(parsed: engine.ParsedProcess, given: Mapping[str, str] | None) -> list[ProcessParty]:
-    """The instance's parties (unsaved), one for each party its lanes name, or a refusal with
-    one message per party: missing, unknown to the process, or an address that is no agency."""
-    wanted = parties_of(parsed)
-    errors: dict[str, str] = {}
-    chosen: dict[str, tuple[str, str]] = {}
-    for name, address in (given or {}).items():
-        key = party_key(str(name))
-        if key not in wanted:
-            known = ", ".join(sorted(wanted.values())) or _("none")
-            errors[f"parties.{name}"] = _("the process has no party '%(party)s' (its parties: %(known)s)") % {
-                "party": name,
-                "known": known,
-            }
-        elif key in chosen:
-            errors[f"parties.{name}"] = _("the party '%(party)s' is given twice") % {"party": wanted[key]}
-        else:
-            chosen[key] = (wanted[key], str(address))
-    for key, name in wanted.items():
-        if key not in chosen:
-            errors[f"parties.{name}"] = _("say which agency is '%(party)s'") % {"party": name}
-    parties: list[ProcessParty] = []
-    for key, (name, address) in chosen.items():
-        where = _party_where(address)
-        if isinstance(where, str):
-            errors[f"parties.{name}"] = where
-            continue
-        agency, remote_agency, remote_node = where
-        parties.append(
-            ProcessParty(
-                name=name, key=key, agency=agency, remote_agency=remote_agency, remote_node=remote_node
-            )
-        )
-    if errors:
-        first = next(iter(errors.values()))
-        raise PartiesInvalidError(
-            _("the parties of the process are not right: %(first)s") % {"first": first}, errors=errors
-        )
-    return sorted(parties, key=lambda p: p.key)
-
-
-def _lane_agency(
-    instance_agency: Agency, lane: Lane | None, parties: Mapping[str, ProcessParty]
-) -> tuple[Agency | None, ProcessParty | None]:
-    """Where the people of a lane are: the instance's agency, or its party's (None: another node)."""
-    if lane is None or not lane.party:
-        return instance_agency, None
-    party = parties.get(lane.party_key)
-    if party is None:  # pragma: no cover - every party of the lanes is given at the start
-        return None, None
-    return party.agency, party
-
-
 @transaction.atomic
 def instance_start(
     *,
@@ -294,13 +211,13 @@ def instance_start(
             definition_id=str(definition.pk),
         )
     parsed = parsed_definition(definition.sha256, definition.bpmn_xml)
-    chosen = _parties_resolve(parsed, parties)
+    chosen = parties_resolve(parsed, parties)
     by_key = {p.key: p for p in chosen}
     if isinstance(actor, Person):
         allowed = agency.pk in agency_ids_of(person=actor)
         for name in parsed.start_lanes:
             lane = lane_or_none(name)
-            where, _party = _lane_agency(agency, lane, by_key)
+            where, _party = lane_agency(agency, lane, by_key)
             allowed = allowed and (
                 lane is not None
                 and where is not None
@@ -373,7 +290,7 @@ def task_complete(
             task_id=str(task_id),
         )
     lane = lane_or_none(task.lane)
-    where, party = _lane_agency(instance.agency, lane, _parties(instance))
+    where, party = lane_agency(instance.agency, lane, parties_of_instance(instance))
     if party is not None and where is None:
         raise TaskOnOtherNodeError(
             _("the task '%(task)s' is waiting for %(party)s on %(node)s: it is completed there")

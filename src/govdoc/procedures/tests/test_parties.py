@@ -120,3 +120,16 @@ def test_a_process_of_role_lanes_takes_no_parties(office: Office) -> None:
     instance = services.instance_start(definition=definition, agency=office.agency, actor=office.handler)
     task = instance.open_tasks.get()
     assert (task.party, task.agency, task.remote, task.waiting_for()) == ("", office.agency, "", "")
+
+
+def test_the_admin_lists_an_instance_s_parties_and_tasks(
+    countries: Countries, training: ProcessDefinition, admin_client: object
+) -> None:
+    from django.test import Client
+
+    assert isinstance(admin_client, Client)
+    start(countries, training, {HOST: "nia", SENDING: "ite"})
+    for model in ("processparty", "processtask", "processstep"):
+        page = admin_client.get(f"/admin/procedures/{model}/")
+        assert page.status_code == 200, model
+    assert SENDING in admin_client.get("/admin/procedures/processparty/").content.decode()
