@@ -64,3 +64,23 @@ def test_only_an_administrator_installs(office: Office) -> None:
     with pytest.raises(errors.NotDefinitionManagerError):
         services.procedures_install(actor=office.handler)
     assert outcomes(services.procedures_install(actor=office.admin))[0][2] == "installed"
+
+
+@pytest.mark.parametrize("path", services.shipped_files(), ids=lambda p: p.name)
+def test_every_shipped_element_is_drawn_for_a_modeler(path: Path) -> None:
+    """bpmn.io and the pages' viewer draw only what the diagram interchange places: every lane,
+    event, task and gateway has a shape, every flow an edge with its waypoints."""
+    from lxml import etree
+
+    bpmn = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+    root = etree.fromstring(path.read_bytes())
+    process = root.find(f"{bpmn}process")
+    assert process is not None
+    elements = {e.get("id") for e in process.iter() if e.get("id") and e.tag != f"{bpmn}laneSet"}
+    elements -= {
+        e.get("id") for e in process.iter(f"{bpmn}timerEventDefinition", f"{bpmn}terminateEventDefinition")
+    }
+    elements -= {process.get("id")}
+    drawn = {e.get("bpmnElement") for e in root.iter("{*}BPMNShape", "{*}BPMNEdge")}
+    assert elements - drawn == set()
+    assert all(len(edge.findall("{*}waypoint")) >= 2 for edge in root.iter("{*}BPMNEdge"))
