@@ -3,6 +3,8 @@ files refused for a malformed one, and the parties an instance must be given at 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pytest_django import Settings
 
@@ -11,6 +13,7 @@ from govdoc.distribution.models import Node
 from govdoc.procedures import errors, services
 from govdoc.procedures.lanes import Lane, LaneNameError, lane_read
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessParty
+from govdoc.procedures.selectors import tasks_for
 from govdoc.procedures.tests.conftest import SHIPPED_DIR, T0, Countries, Office
 
 TRAINING = (SHIPPED_DIR / "training_programme.bpmn").read_bytes()
@@ -133,3 +136,16 @@ def test_the_admin_lists_an_instance_s_parties_and_tasks(
         page = admin_client.get(f"/admin/procedures/{model}/")
         assert page.status_code == 200, model
     assert SENDING in admin_client.get("/admin/procedures/processparty/").content.decode()
+
+
+def test_a_party_s_work_list_takes_two_queries_however_many_processes(
+    countries: Countries, training: ProcessDefinition, django_assert_num_queries: Any
+) -> None:
+    for _ in range(5):
+        instance = start(countries, training, {HOST: "nia", SENDING: "ite"})
+        countries.complete(instance, "invite", countries("nia", Role.HANDLER))
+    head = countries("ite", Role.HEAD_OF_UNIT)
+    with django_assert_num_queries(2):  # the person's memberships, then the tasks of their agencies
+        waiting = [(t.spec_name, t.party, t.instance.agency.code) for t in tasks_for(person=head)]
+    assert waiting == [("select_trainees", SENDING, "nia")] * 5
+    assert not tasks_for(person=countries("nia", Role.HEAD_OF_UNIT)).exists()  # the host's head: not theirs
