@@ -84,6 +84,8 @@ PEOPLE = (
     DemoPerson("archivist", "Dragan", "Dragić", "beograd", Role.ARCHIVIST, "Arhivar"),
     DemoPerson("handler-pr", "Sanja", "Savić", "pravda", Role.HANDLER, "Savetnik"),
     DemoPerson("head-unit-pr", "Goran", "Gocić", "pravda", Role.HEAD_OF_UNIT, "Načelnik odeljenja"),
+    # Works the procedures the Digital Government Cooperation Center runs (training, projects).
+    DemoPerson("dgcc", "Milan", "Milanović", "ite", Role.HANDLER, "Koordinator saradnje"),
     DemoPerson("citizen", "Ana", "Petrović", None, None, ""),
 )
 
@@ -144,6 +146,7 @@ def _create(progress: Callable[[str], None]) -> None:
 
 def ensure(*, progress: Callable[[str], None]) -> None:
     if Agency.objects.exists():
+        _procedures(progress)  # a newer GovDoc may ship changed procedures
         return
     _create(progress)
     from govdoc.applications.demo_catalogue import ensure_demo_services
@@ -168,6 +171,36 @@ def ensure(*, progress: Callable[[str], None]) -> None:
             actor=SETUP_ACTOR,
             # the demo's PIN is published for the walk-through; a real key's first PIN must change
             pin_change_required=False,
+        )
+    _procedures(progress)
+
+
+def _procedures(progress: Callable[[str], None]) -> None:
+    """The shipped procedures (an unchanged file is no new version) and, once, an invitational
+    training programme whose parties are demo agencies: the Office for IT and eGovernment
+    hosts it (standing in for the Korean host organization) and the Ministry of Interior sends
+    its trainees: the Center's handler has invited the Ministry, whose head of unit finds the
+    selection of trainees waiting."""
+    from govdoc.procedures import selectors as procedures
+    from govdoc.procedures import services as procedure_services
+
+    progress("installing the shipped procedures")
+    with transaction.atomic():
+        procedure_services.procedures_install(actor=SETUP_ACTOR)
+        training = procedures.definition_active(key="training_programme")
+        if training.instances.exists():
+            return
+        instance = procedure_services.instance_start(
+            definition=training,
+            agency=Agency.objects.get(code="ite"),
+            actor=SETUP_ACTOR,
+            title="Invitational training: public data and open data policy",
+            business_key="DGCC-TRAINING-2027",
+            parties={"Host organization (Korea)": "ite", "Sending organization (partner country)": "mup"},
+        )
+        invite = instance.open_tasks.get(spec_name="invite")
+        procedure_services.task_complete(
+            instance=instance, task_id=str(invite.task_id), actor=Person.objects.get(username="dgcc")
         )
 
 

@@ -545,6 +545,20 @@ def cmd_node_remove(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_procedures_install(args: argparse.Namespace) -> int:
+    bootstrap.prepare()
+    from govdoc.procedures.services import procedures_install
+
+    outcomes = {
+        "installed": _("version %(version)d installed"),
+        "unchanged": _("unchanged (version %(version)d)"),
+        "kept": _("kept the agency's own version %(version)d"),
+    }
+    for done in procedures_install(actor="cli"):
+        print(f"{done.key}: {outcomes[done.outcome] % {'version': done.version}}")
+    return EXIT_OK
+
+
 def cmd_system_account_create(args: argparse.Namespace) -> int:
     bootstrap.prepare()
     from govdoc.accounts.selectors import agency_by_code, units_of_agency
@@ -733,6 +747,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = node.add_parser("remove", help=_("stop trusting a node (it stays listed)"))
     p.add_argument("--id", required=True)
     p.set_defaults(func=cmd_node_remove)
+
+    procedures = sub.add_parser("procedures", help=_("BPMN procedures")).add_subparsers(
+        dest="procedures_command", required=True, metavar="ACTION"
+    )
+    p = procedures.add_parser(
+        "install", help=_("load the procedures GovDoc ships (an unchanged file is not a new version)")
+    )
+    p.set_defaults(func=cmd_procedures_install)
 
     pin = sub.add_parser("pin", help=_("officials' signing PINs")).add_subparsers(
         dest="pin_command", required=True, metavar="ACTION"

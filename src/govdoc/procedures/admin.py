@@ -6,7 +6,13 @@ from __future__ import annotations
 from django.contrib import admin
 
 from govdoc.audit.admin import ReadOnlyAdmin
-from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep, ProcessTask
+from govdoc.procedures.models import (
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessParty,
+    ProcessStep,
+    ProcessTask,
+)
 
 
 @admin.register(ProcessDefinition)
@@ -24,14 +30,21 @@ class ProcessInstanceAdmin(ReadOnlyAdmin):
     search_fields = ["title", "business_key"]
 
 
+@admin.register(ProcessParty)
+class ProcessPartyAdmin(ReadOnlyAdmin):
+    list_display = ["name", "agency", "remote_agency", "remote_node", "instance"]
+    list_select_related = ["agency", "instance__definition"]
+    search_fields = ["name", "remote_agency", "remote_node"]
+
+
 @admin.register(ProcessTask)
 class ProcessTaskAdmin(ReadOnlyAdmin):
-    list_display = ["title", "role", "instance", "since"]
+    list_display = ["title", "party", "role", "agency", "remote", "instance", "since"]
     list_filter = ["role"]
-    list_select_related = ["instance__definition"]
+    list_select_related = ["instance__definition", "agency"]
 
 
 @admin.register(ProcessStep)
 class ProcessStepAdmin(ReadOnlyAdmin):
-    list_display = ["title", "role", "instance", "completed_by", "completed_at"]
-    list_select_related = ["instance__definition", "completed_by"]
+    list_display = ["title", "party", "role", "agency", "instance", "completed_by", "completed_at"]
+    list_select_related = ["instance__definition", "completed_by", "agency"]

@@ -1,4 +1,4 @@
-"""Statuses and moves of process instances, limits, and the rule that maps a lane to a role."""
+"""Statuses and moves of process instances, limits, and the roles a lane may name."""
 
 from __future__ import annotations
 
@@ -30,23 +30,18 @@ LANE_ROLES = frozenset(OFFICIAL_ROLES)
 DATA_MAX_BYTES = 64 * 1024
 DATA_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 TITLE_MAX_LENGTH = 200
+# A party's name in a lane (``lanes.py``).
+PARTY_NAME_MAX = 100
 
 # Instances whose timers are due, taken by one run of ``procedures_tick``.
 TICK_BATCH = 200
 
 
 def role_of_lane(name: str | None) -> Role | None:
-    """The role a lane stands for, or None when the name is no such role.
+    """The role a lane stands for, in a role lane (``handler``) or a party lane
+    (``Lead organization (Korea) / head of agency``), or None when the name is neither; the
+    rule is in ``lanes.py``, which also says the lane's party."""
+    from govdoc.procedures.lanes import lane_or_none  # lanes reads this module's limits
 
-    The rule (for whoever draws a process): **a lane's name is a GovDoc role**, written as its
-    code or as its English name, in any case, with spaces or hyphens for the underscores:
-    ``handler``, ``Head of unit``, ``head-of-agency``, ``Registry clerk``, ``archivist``,
-    ``administrator``. Citizens and agency systems are no lanes (they hold no role in a
-    unit). The name is what a modeler shows on the diagram, so the drawing itself says who
-    works where; no mapping table has to be kept beside it. Every user or manual task must
-    sit in such a lane: whoever holds the role in the instance's agency may complete it.
-    """
-    if not name:
-        return None
-    code = re.sub(r"[\s\-]+", "_", name.strip().lower())
-    return Role(code) if code in LANE_ROLES else None
+    lane = lane_or_none(name)
+    return lane.role if lane is not None else None

@@ -137,3 +137,17 @@ class ProcessStepFailedError(ProceduresError, InvalidInputError):
     there, or no outgoing flow of a gateway holds). Nothing was changed."""
 
     code = "procedure-step-failed"
+
+
+class PartiesInvalidError(ProceduresError, InvalidInputError):
+    """The parties given at the start do not fit the process: one its lanes name is missing, a
+    name is none of its parties, or an address is no agency here nor of a trusted node.
+    ``errors`` has one message per party."""
+
+    code = "procedure-parties-invalid"
+
+
+class TaskOnOtherNodeError(ProceduresError, ConflictError):
+    """The task is its party's, whose agency is on another node: it is completed there."""
+
+    code = "procedure-task-on-other-node"

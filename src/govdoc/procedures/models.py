@@ -8,9 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 
 from govdoc.accounts.models import Agency
-from govdoc.procedures.constants import TITLE_MAX_LENGTH, InstanceStatus
+from govdoc.procedures.constants import PARTY_NAME_MAX, TITLE_MAX_LENGTH, InstanceStatus
 
 
 class ProcessDefinition(models.Model):
@@ -91,9 +92,46 @@ class ProcessInstance(models.Model):
         return f"{self.definition_id} {self.title or self.pk}: {self.status}"
 
 
+class ProcessParty(models.Model):
+    """An organization that works an instance's party lanes (``lanes.py``), given when the
+    instance starts: an agency of this installation, or an agency of another node
+    (``agency@node``), whose tasks are completed on that node and arrive through distribution."""
+
+    id = models.BigAutoField(primary_key=True)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="parties")
+    name = models.CharField(max_length=PARTY_NAME_MAX, help_text="The party's name as the lanes draw it.")
+    key = models.CharField(max_length=PARTY_NAME_MAX, help_text="The name without case or repeated spaces.")
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    remote_agency = models.CharField(max_length=32, blank=True, help_text="An agency code of another node.")
+    remote_node = models.CharField(max_length=63, blank=True, help_text="That node's identifier.")
+
+    class Meta:
+        ordering = ["instance", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "key"], name="processparty_once_per_instance"),
+            models.CheckConstraint(
+                condition=(models.Q(agency__isnull=False, remote_agency="", remote_node=""))
+                | (models.Q(agency__isnull=True) & ~models.Q(remote_agency="") & ~models.Q(remote_node="")),
+                name="processparty_here_or_on_a_node",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.address}"
+
+    @property
+    def address(self) -> str:
+        """``code`` of an agency here, ``code@node`` of an agency on another node."""
+        if self.agency is not None:
+            return str(self.agency.code)
+        return f"{self.remote_agency}@{self.remote_node}"
+
+
 class ProcessTask(models.Model):
     """A user or manual task waiting for a person: the work list. Derived from ``state`` and
-    rewritten with it in the same transaction, so the list can be filtered in the database."""
+    rewritten with it in the same transaction, so the list can be filtered in the database.
+    ``agency`` is where its people are (the instance's agency, or its lane's party's); a task
+    of a party on another node has none and names that party's ``remote`` address instead."""
 
     id = models.BigAutoField(primary_key=True)
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="open_tasks")
@@ -102,17 +140,38 @@ class ProcessTask(models.Model):
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     lane = models.CharField(max_length=200)
     role = models.CharField(max_length=32, help_text="The role the lane stands for.")
+    party = models.CharField(max_length=PARTY_NAME_MAX, blank=True, help_text="The lane's party, if any.")
+    agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Whose people complete it here; empty when its party is on another node.",
+    )
+    remote = models.CharField(max_length=100, blank=True, help_text="agency@node of a party elsewhere.")
     since = models.DateTimeField()
 
     class Meta:
         ordering = ["since", "id"]
-        indexes = [models.Index(fields=["role"], name="processtask_role")]
+        indexes = [models.Index(fields=["agency", "role"], name="processtask_agency_role")]
         constraints = [
             models.UniqueConstraint(fields=["instance", "task_id"], name="processtask_once_per_instance")
         ]
 
     def __str__(self) -> str:
-        return f"{self.title} ({self.role})"
+        return f"{self.title} ({self.party + ' / ' if self.party else ''}{self.role})"
+
+    @property
+    def waiting_on_other_node(self) -> bool:
+        return bool(self.remote)
+
+    def waiting_for(self) -> str:
+        """What a person reads beside a task of a party on another node ("" for a task here)."""
+        if not self.remote:
+            return ""
+        node = self.remote.partition("@")[2]
+        return gettext("waiting for %(party)s on %(node)s") % {"party": self.party, "node": node}
 
 
 class ProcessStep(models.Model):
@@ -125,6 +184,15 @@ class ProcessStep(models.Model):
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     lane = models.CharField(max_length=200)
     role = models.CharField(max_length=32)
+    party = models.CharField(max_length=PARTY_NAME_MAX, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Where its role was held.",
+    )
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     completed_at = models.DateTimeField()
     data: models.JSONField[dict[str, Any], Any] = models.JSONField(default=dict, blank=True)

@@ -11,19 +11,25 @@ from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import memberships_current
 from govdoc.procedures.constants import LANE_ROLES, InstanceStatus
 from govdoc.procedures.errors import DefinitionNotFoundError, InstanceNotFoundError
-from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep, ProcessTask
+from govdoc.procedures.models import (
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessParty,
+    ProcessStep,
+    ProcessTask,
+)
 
 
 def tasks_for(*, person: Person) -> QuerySet[ProcessTask]:
     """The open user and manual tasks of running processes that ``person`` may complete: those
-    whose lane's role the person holds today in the process's agency. Two queries, however
-    long the list."""
+    whose lane's role the person holds today in the agency the task is for (the process's
+    agency, or the agency of the lane's party). Two queries, however long the list."""
     held = {(m.unit.agency_id, m.role) for m in memberships_current(person=person) if m.role in LANE_ROLES}
     if not held:
         return ProcessTask.objects.none()
     where = Q()
     for agency_id, role in held:
-        where |= Q(instance__agency_id=agency_id, role=role)
+        where |= Q(agency_id=agency_id, role=role)
     return (
         ProcessTask.objects.filter(where, instance__status=InstanceStatus.RUNNING)
         .select_related("instance", "instance__definition", "instance__agency")
@@ -68,4 +74,10 @@ def instance_steps(*, instance: ProcessInstance) -> QuerySet[ProcessStep]:
 
 
 def instance_open_tasks(*, instance: ProcessInstance) -> QuerySet[ProcessTask]:
-    return ProcessTask.objects.filter(instance=instance).order_by("since", "id")
+    """The tasks the instance waits for, here and (``ProcessTask.waiting_for``) on other nodes."""
+    return ProcessTask.objects.filter(instance=instance).select_related("agency").order_by("since", "id")
+
+
+def instance_parties(*, instance: ProcessInstance) -> QuerySet[ProcessParty]:
+    """The organizations that work the instance's party lanes, by name."""
+    return ProcessParty.objects.filter(instance=instance).select_related("agency").order_by("name")

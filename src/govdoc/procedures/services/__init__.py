@@ -5,6 +5,7 @@ its row first, so its stored workflow state never forks.
 """
 
 from govdoc.procedures.services.definitions import definition_load, parse_checked
+from govdoc.procedures.services.install import Installed, procedures_install, shipped_files
 from govdoc.procedures.services.instances import (
     CANCEL_ROLES,
     instance_cancel,
@@ -15,10 +16,13 @@ from govdoc.procedures.services.instances import (
 
 __all__ = [
     "CANCEL_ROLES",
+    "Installed",
     "definition_load",
     "instance_cancel",
     "instance_start",
     "parse_checked",
+    "procedures_install",
     "procedures_tick",
+    "shipped_files",
     "task_complete",
 ]

@@ -16,7 +16,6 @@ from govdoc.audit.event_types import EventType
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.procedures import engine
-from govdoc.procedures.constants import role_of_lane
 from govdoc.procedures.errors import (
     DefinitionConditionError,
     DefinitionConflictError,
@@ -33,6 +32,7 @@ from govdoc.procedures.errors import (
     DefinitionUnparsableError,
     NotDefinitionManagerError,
 )
+from govdoc.procedures.lanes import Lane, LaneNameError, lane_read
 from govdoc.procedures.models import ProcessDefinition
 
 # The engine's reason codes, the domain error for each and what a person reads.
@@ -65,15 +65,43 @@ def _refused(reason: str, detail: str) -> DefinitionInvalidError:
     return error_class(_(message) % {"detail": detail}, reason=reason, detail=detail)
 
 
+_LANE_PROBLEMS = {
+    "role": gettext_noop(
+        "the lane '%(lane)s' names no GovDoc role (a lane is named after a role, e.g. 'handler', "
+        "or after a party and a role, e.g. 'Lead organization (Korea) / head of agency')"
+    ),
+    "party-empty": gettext_noop("the lane '%(lane)s' names no party before the '/'"),
+    "party-name": gettext_noop(
+        "the party of the lane '%(lane)s' must be at most 100 letters, digits, spaces and ( ) . , ' & -"
+    ),
+    "separators": gettext_noop("the lane '%(lane)s' has more than one '/' (write 'party / role')"),
+}
+
+
+def lanes_of(parsed: engine.ParsedProcess) -> dict[str, Lane]:
+    """Every lane's name and what it stands for, or a refusal naming the first bad lane."""
+    lanes: dict[str, Lane] = {}
+    for name in parsed.lane_names:
+        try:
+            lanes[name] = lane_read(name)
+        except LaneNameError as exc:
+            raise _refused("lane", _(_LANE_PROBLEMS[exc.problem]) % {"lane": name}) from exc
+    return lanes
+
+
+def parties_of(parsed: engine.ParsedProcess) -> dict[str, str]:
+    """The parties the process's lanes name: key (``lanes.party_key``) → name as first drawn."""
+    parties: dict[str, str] = {}
+    for lane in lanes_of(parsed).values():
+        if lane.party:
+            parties.setdefault(lane.party_key, lane.party)
+    return parties
+
+
 def _check_lanes(parsed: engine.ParsedProcess) -> None:
-    """Every lane names a role (``constants.role_of_lane``); every user or manual task is in one."""
-    for lane in parsed.lane_names:
-        if role_of_lane(lane) is None:
-            raise _refused(
-                "lane",
-                _("the lane '%(lane)s' names no GovDoc role (a lane is named after a role, e.g. 'handler')")
-                % {"lane": lane},
-            )
+    """Every lane names a role or a party and a role (``lanes.py``); every user or manual task
+    is in one."""
+    lanes_of(parsed)
     for _spec_name, title, task_lane in parsed.tasks:
         if task_lane is None:
             raise _refused(

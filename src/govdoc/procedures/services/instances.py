@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -32,7 +33,6 @@ from govdoc.procedures.constants import (
     TICK_BATCH,
     TITLE_MAX_LENGTH,
     InstanceStatus,
-    role_of_lane,
 )
 from govdoc.procedures.errors import (
     DefinitionInactiveError,
@@ -43,9 +43,18 @@ from govdoc.procedures.errors import (
     NotYourTaskError,
     ProcessStepFailedError,
     TaskNotOpenError,
+    TaskOnOtherNodeError,
 )
-from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep, ProcessTask
+from govdoc.procedures.lanes import lane_or_none
+from govdoc.procedures.models import (
+    ProcessDefinition,
+    ProcessInstance,
+    ProcessParty,
+    ProcessStep,
+    ProcessTask,
+)
 from govdoc.procedures.services.definitions import parsed_definition
+from govdoc.procedures.services.parties import lane_agency, parties_of_instance, parties_resolve
 
 logger = logging.getLogger(__name__)
 
@@ -138,19 +147,27 @@ def _save_state(instance: ProcessInstance, workflow: Any, now: dt.datetime) -> b
     wanted = {uuid.UUID(t.task_id): t for t in tasks}
     ProcessTask.objects.filter(instance=instance).exclude(task_id__in=list(wanted)).delete()
     kept = set(ProcessTask.objects.filter(instance=instance).values_list("task_id", flat=True))
-    ProcessTask.objects.bulk_create(
-        ProcessTask(
-            instance=instance,
-            task_id=task_id,
-            spec_name=task.spec_name[:200],
-            title=task.title[:TITLE_MAX_LENGTH],
-            lane=task.lane or "",
-            role=str(role_of_lane(task.lane) or ""),
-            since=now,
+    new = [(task_id, task) for task_id, task in wanted.items() if task_id not in kept]
+    parties = parties_of_instance(instance) if new else {}
+    rows = []
+    for task_id, task in new:
+        lane = lane_or_none(task.lane)
+        where, party = lane_agency(instance.agency, lane, parties)
+        rows.append(
+            ProcessTask(
+                instance=instance,
+                task_id=task_id,
+                spec_name=task.spec_name[:200],
+                title=task.title[:TITLE_MAX_LENGTH],
+                lane=task.lane or "",
+                role=str(lane.role) if lane is not None else "",
+                party=party.name if party is not None else "",
+                agency=where,
+                remote=party.address if party is not None and where is None else "",
+                since=now,
+            )
         )
-        for task_id, task in wanted.items()
-        if task_id not in kept
-    )
+    ProcessTask.objects.bulk_create(rows)
     if completed:
         record(EventType.PROCEDURE_COMPLETED, actor=None, target=instance, data={"key": _key(instance)})
     return completed
@@ -175,11 +192,16 @@ def instance_start(
     data: JSONObject | None = None,
     title: str = "",
     business_key: str = "",
+    parties: Mapping[str, str] | None = None,
 ) -> ProcessInstance:
     """Start the active version of a process in ``agency`` with ``data`` as its first data.
 
-    A person must be an official of the agency and, when the start event is drawn in a lane,
-    hold that lane's role there; a string names a system actor (set-up, an agency system).
+    ``parties`` names the agency of every party the process's lanes name (``lanes.py``): party
+    name → agency code here, or ``code@node`` for an agency of a trusted node; a missing or
+    unknown party or a wrong address is refused (``PartiesInvalidError``). A person must be an
+    official of ``agency`` and, when the start event is drawn in a lane, hold that lane's role
+    where the lane's people are (the agency, or the lane's party's agency here); a string names
+    a system actor (set-up, an agency system).
     """
     definition = ProcessDefinition.objects.get(pk=definition.pk)
     if not definition.is_active:
@@ -189,11 +211,18 @@ def instance_start(
             definition_id=str(definition.pk),
         )
     parsed = parsed_definition(definition.sha256, definition.bpmn_xml)
+    chosen = parties_resolve(parsed, parties)
+    by_key = {p.key: p for p in chosen}
     if isinstance(actor, Person):
-        roles = {role_of_lane(lane) for lane in parsed.start_lanes if lane}
-        allowed = agency.pk in agency_ids_of(person=actor) and all(
-            role is not None and has_role(person=actor, role=role, agency=agency) for role in roles
-        )
+        allowed = agency.pk in agency_ids_of(person=actor)
+        for name in parsed.start_lanes:
+            lane = lane_or_none(name)
+            where, _party = lane_agency(agency, lane, by_key)
+            allowed = allowed and (
+                lane is not None
+                and where is not None
+                and has_role(person=actor, role=lane.role, agency=where)
+            )
         if not allowed:
             raise NotAllowedToStartError(
                 _("you may not start '%(name)s' in %(agency)s")
@@ -220,6 +249,10 @@ def instance_start(
         started_at=now,
         updated_at=now,
     )
+    for party in chosen:
+        party.instance = instance
+    ProcessParty.objects.bulk_create(chosen)
+    party_addresses: dict[str, JSONValue] = {p.name: p.address for p in chosen}
     record(
         EventType.PROCEDURE_STARTED,
         actor=actor,
@@ -231,6 +264,7 @@ def instance_start(
             "title": instance.title,
             "business_key": instance.business_key,
             "data_keys": _json_list(sorted(clean)),
+            "parties": party_addresses,
         },
     )
     _save_state(instance, workflow, now)
@@ -242,7 +276,9 @@ def task_complete(
     *, instance: ProcessInstance, task_id: str, actor: Person, data: JSONObject | None = None
 ) -> ProcessStep:
     """Complete an open task of ``instance`` as ``actor``, who must hold the role of the task's
-    lane in the instance's agency; ``data`` goes into the process data the next conditions read."""
+    lane where the lane's people are: the instance's agency, or the agency of the lane's party.
+    A task of a party on another node is completed there (``TaskOnOtherNodeError``). ``data``
+    goes into the process data the next conditions read."""
     instance = _lock(instance.pk)
     _require_running(instance)
     workflow = _load(instance)
@@ -253,11 +289,23 @@ def task_complete(
             instance_id=str(instance.pk),
             task_id=str(task_id),
         )
-    role = role_of_lane(task.lane)
-    if role is None or not has_role(person=actor, role=role, agency=instance.agency):
+    lane = lane_or_none(task.lane)
+    where, party = lane_agency(instance.agency, lane, parties_of_instance(instance))
+    if party is not None and where is None:
+        raise TaskOnOtherNodeError(
+            _("the task '%(task)s' is waiting for %(party)s on %(node)s: it is completed there")
+            % {"task": task.title, "party": party.name, "node": party.remote_node},
+            instance_id=str(instance.pk),
+            task_id=task.task_id,
+        )
+    if lane is None or where is None or not has_role(person=actor, role=lane.role, agency=where):
         raise NotYourTaskError(
             _("the task '%(task)s' is for the %(role)s of %(agency)s")
-            % {"task": task.title, "role": task.lane or "?", "agency": instance.agency.name},
+            % {
+                "task": task.title,
+                "role": lane.role.label.lower() if lane is not None else "?",
+                "agency": where.name if where is not None else "?",
+            },
             instance_id=str(instance.pk),
             task_id=task.task_id,
             person_id=str(actor.pk),
@@ -274,7 +322,9 @@ def task_complete(
         spec_name=task.spec_name[:200],
         title=task.title[:TITLE_MAX_LENGTH],
         lane=task.lane or "",
-        role=str(role),
+        role=str(lane.role),
+        party=party.name if party is not None else "",
+        agency=where,
         completed_by=actor,
         completed_at=now,
         data=clean,
@@ -283,7 +333,14 @@ def task_complete(
         EventType.PROCEDURE_TASK_COMPLETED,
         actor=actor,
         target=instance,
-        data={"task_id": task.task_id, "task": task.spec_name, "role": str(role), "step_id": step.pk},
+        data={
+            "task_id": task.task_id,
+            "task": task.spec_name,
+            "role": str(lane.role),
+            "party": party.name if party is not None else "",
+            "agency": where.code,
+            "step_id": step.pk,
+        },
     )
     _save_state(instance, workflow, now)
     return step
@@ -342,7 +399,7 @@ def procedures_tick() -> dict[str, int]:
 def _instance_tick(instance_id: uuid.UUID, now: dt.datetime) -> bool:
     instance = (
         ProcessInstance.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("definition")
+        .select_related("definition", "agency")
         .filter(pk=instance_id, status=InstanceStatus.RUNNING, next_timer_at__lte=now)
         .first()
     )

@@ -106,3 +106,51 @@ def start(office: Office, definition: ProcessDefinition, **data: object) -> Proc
         title="Uverenje o državljanstvu",
         business_key="APP-2027-000017",
     )
+
+
+# ------------------------------------------------------------- parties of two countries
+
+SHIPPED_DIR = Path(__file__).resolve().parent.parent / "bpmn"
+REMOTE_NODE = "kr.dgcc.example"
+
+
+@dataclass
+class Countries:
+    """Agencies of Korea and of the partner country on this node, each with its officials
+    (``people[(agency code, role)]``), for the shipped procedures whose lanes are parties."""
+
+    agencies: dict[str, Agency]
+    people: dict[tuple[str, Role], Person]
+
+    def __call__(self, code: str, role: Role) -> Person:
+        return self.people[(code, role)]
+
+    def open(self, instance: ProcessInstance) -> set[str]:
+        return {t.spec_name for t in instance.open_tasks.all()}
+
+    def complete(self, instance: ProcessInstance, spec_name: str, actor: Person, **data: object) -> None:
+        task_id = next(str(t.task_id) for t in instance.open_tasks.all() if t.spec_name == spec_name)
+        services.task_complete(instance=instance, task_id=task_id, actor=actor, data=dict(data))
+
+
+# code, name, roles held there (one person each)
+COUNTRY_AGENCIES = (
+    ("mois", "Ministry of the Interior and Safety", (Role.HEAD_OF_AGENCY, Role.HANDLER)),
+    ("mofa", "Ministry of Foreign Affairs", (Role.HANDLER,)),
+    ("nia", "National Information Society Agency", (Role.HANDLER, Role.HEAD_OF_AGENCY, Role.HEAD_OF_UNIT)),
+    ("mduls", "Ministarstvo državne uprave i lokalne samouprave", (Role.HEAD_OF_AGENCY, Role.HANDLER)),
+    ("ite", "Kancelarija za IT i eUpravu", (Role.HEAD_OF_AGENCY, Role.HEAD_OF_UNIT, Role.HANDLER)),
+)
+
+
+@pytest.fixture
+def countries(db: None) -> Countries:
+    agencies: dict[str, Agency] = {}
+    people: dict[tuple[str, Role], Person] = {}
+    for code, name, roles in COUNTRY_AGENCIES:
+        agency = agencies[code] = AgencyFactory(code=code, name=name)
+        unit = UnitFactory(agency=agency, code=f"{code}-main")
+        for role in roles:
+            person = people[(code, role)] = PersonFactory(username=f"{code}.{role}")
+            grant(person, unit, role)
+    return Countries(agencies, people)

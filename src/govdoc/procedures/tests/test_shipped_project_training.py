@@ -1,0 +1,150 @@
+"""The shipped e-government project life cycle (one agency, role lanes) and invitational
+training programme (two parties): every gateway branch, the loops, the reminders, the wrong
+people refused, a restart in the middle."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from govdoc.accounts.constants import Role
+from govdoc.core import clock
+from govdoc.procedures import errors, services
+from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep
+from govdoc.procedures.selectors import instance_get, tasks_for
+from govdoc.procedures.services.definitions import parsed_definition
+from govdoc.procedures.tests.conftest import SHIPPED_DIR, T0, Countries, Office
+
+H, HU, HA = Role.HANDLER, Role.HEAD_OF_UNIT, Role.HEAD_OF_AGENCY
+
+
+def opened(instance: ProcessInstance) -> set[str]:
+    return {t.spec_name for t in instance.open_tasks.all()}
+
+
+@pytest.fixture
+def project(office: Office) -> ProcessDefinition:
+    return services.definition_load(
+        xml_bytes=(SHIPPED_DIR / "egov_project.bpmn").read_bytes(), actor=office.admin
+    )
+
+
+@pytest.mark.parametrize(
+    ("order_type", "project_type", "loops"),
+    [
+        ("integrated", "development", True),
+        ("separate", "maintenance", False),
+        ("separate", "consulting", False),
+    ],
+)
+def test_a_project_runs_its_life_cycle_by_order_and_project_type(
+    office: Office, project: ProcessDefinition, order_type: str, project_type: str, loops: bool
+) -> None:
+    o = office
+    with clock.frozen(T0):
+        instance = services.instance_start(
+            definition=project, agency=o.agency, actor=o.handler, title="eUprava 2027"
+        )
+        o.complete(instance, "plan_project", o.handler, order_type=order_type)
+        o.complete(instance, "approve_plan", o.head)
+        assert opened(instance) == {f"order_{order_type}"}
+        o.complete(instance, f"order_{order_type}", o.handler)
+        o.complete(instance, "evaluate_proposals", o.handler)
+        o.complete(instance, "technical_negotiation", o.handler)
+        o.complete(instance, "sign_contract", o.chief)
+        o.complete(instance, "feasibility_analysis", o.handler, project_type=project_type)
+        assert opened(instance) == {f"method_{project_type}"}
+        o.complete(instance, f"method_{project_type}", o.handler)
+        o.complete(instance, "approve_subcontracting", o.head)
+        o.complete(instance, "manage_progress", o.handler, change_requested=loops)
+        if loops:
+            o.complete(instance, "decide_change", o.head)
+            o.complete(instance, "manage_progress", o.handler, change_requested=False)
+        o.complete(instance, "inspect_deliverables", o.handler, deliverables_accepted=not loops)
+        if loops:
+            assert opened(instance) == {"rework"}
+            o.complete(instance, "rework", o.handler)
+    if loops:  # the inspection waits: after 14 days the head of unit is reminded
+        with clock.frozen(T0 + dt.timedelta(days=14, minutes=1)):
+            services.procedures_tick()
+        assert opened(instance) == {"inspect_deliverables", "follow_up_inspection"}
+        o.complete(instance, "follow_up_inspection", o.head)
+        o.complete(instance, "inspect_deliverables", o.handler, deliverables_accepted=True)
+    o.complete(instance, "evaluate_project", o.head)
+    o.complete(instance, "feedback", o.chief)
+    instance.refresh_from_db()
+    assert (instance.status, opened(instance)) == ("completed", set())
+
+
+def test_a_project_s_tasks_are_refused_to_the_wrong_role_and_it_survives_a_restart(
+    office: Office, project: ProcessDefinition
+) -> None:
+    o = office
+    instance = services.instance_start(definition=project, agency=o.agency, actor=o.handler)
+    o.complete(instance, "plan_project", o.handler, order_type="integrated")
+    for wrong in (o.handler, o.outsider, o.chief):
+        with pytest.raises(errors.NotYourTaskError):
+            o.complete(instance, "approve_plan", wrong)
+    parsed_definition.cache_clear()
+    again = instance_get(instance.pk)
+    o.complete(again, "approve_plan", o.head)
+    assert opened(again) == {"order_integrated"}
+
+
+TRAINING_PARTIES = {"Host organization (Korea)": "nia", "Sending organization (partner country)": "ite"}
+
+
+@pytest.fixture
+def training(countries: Countries) -> ProcessDefinition:
+    return services.definition_load(
+        xml_bytes=(SHIPPED_DIR / "training_programme.bpmn").read_bytes(), actor="test"
+    )
+
+
+def test_the_training_programme_from_the_invitation_to_the_results_report(
+    countries: Countries, training: ProcessDefinition
+) -> None:
+    c = countries
+    with clock.frozen(T0):
+        instance = services.instance_start(
+            definition=training,
+            agency=c.agencies["nia"],
+            actor=c("nia", H),
+            title="Public data and big data policy",
+            parties=TRAINING_PARTIES,
+        )
+        c.complete(instance, "invite", c("nia", H))
+        assert [t.spec_name for t in tasks_for(person=c("ite", HU))] == ["select_trainees"]
+    with clock.frozen(T0 + dt.timedelta(days=21, minutes=1)):  # no nomination after three weeks
+        services.procedures_tick()
+        assert opened(instance) == {"select_trainees", "follow_up_nomination"}
+        c.complete(instance, "follow_up_nomination", c("ite", H))
+        with pytest.raises(errors.NotYourTaskError):  # the host does not choose the partner's people
+            c.complete(instance, "select_trainees", c("nia", HU), senior_count=1, working_level_count=3)
+        c.complete(instance, "select_trainees", c("ite", HU), senior_count=2, working_level_count=2)
+        assert opened(instance) == {"select_trainees"}  # not one senior and three working-level
+        c.complete(
+            instance,
+            "select_trainees",
+            c("ite", HU),
+            trainees=["Senior advisor", "Advisor 1", "Advisor 2", "Advisor 3"],
+            senior_count=1,
+            working_level_count=3,
+        )
+        assert opened(instance) == {"visas", "travel_insurance", "accommodation"}
+        c.complete(instance, "visas", c("ite", H))
+        c.complete(instance, "accommodation", c("nia", H))
+        assert opened(instance) == {"travel_insurance"}
+        c.complete(instance, "travel_insurance", c("nia", H))
+        c.complete(instance, "field_visits", c("nia", H), institutions=["NIA", "KLID", "NAK"])
+        c.complete(instance, "operation_manual", c("nia", H))
+        parsed_definition.cache_clear()
+        instance = instance_get(instance.pk)
+        c.complete(instance, "approve_manual", c("nia", HU))
+        c.complete(instance, "run_training", c("nia", H))
+        c.complete(instance, "results_report", c("nia", H))
+        c.complete(instance, "accept_report", c("ite", HU))
+    instance.refresh_from_db()
+    assert instance.status == "completed"
+    assert ProcessStep.objects.filter(instance=instance, agency__code="ite").count() == 5
