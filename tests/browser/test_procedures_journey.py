@@ -12,7 +12,7 @@ import pytest
 
 from govdoc.accounts.selectors import memberships_current
 from govdoc.procedures import services
-from tests.browser.test_accessibility import _violations, axe_source  # noqa: F401
+from tests.browser.test_accessibility import _check, _session_of, _violations, axe_source  # noqa: F401
 from tests.support import browser_login, person
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -86,3 +86,28 @@ def test_an_official_completes_a_task_and_sees_the_diagram_with_the_current_task
     page.set_viewport_size({"width": 375, "height": 800})  # on a phone nothing scrolls sideways
     assert page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth") <= 2
     context.close()
+
+
+def test_the_procedure_pages_have_no_accessibility_violations(
+    demo: None,
+    live_server: Any,
+    browser: Any,
+    axe_source: str,  # noqa: F811
+) -> None:
+    """My tasks, a task's form (with its decision and a timer's deadline), the agency's
+    procedures with the start form, and the definitions page, on a desk and on a phone."""
+    handler = person("handler")
+    agency = memberships_current(person=handler).first().unit.agency
+    definition = services.definition_load(xml_bytes=PERMIT, actor="test")
+    instance = services.instance_start(definition=definition, agency=agency, actor=handler, title="Dozvola")
+    review = instance.open_tasks.get()
+    base = live_server.url
+    pages = [
+        "/work/procedures/tasks/",
+        f"/work/procedures/{instance.pk}/tasks/{review.task_id}/",
+        "/work/procedures/",
+        "/work/procedures/?procedure=permit_request&status=running",
+    ]
+    problems = _check(browser, axe_source, base, pages, _session_of("handler"))
+    problems |= _check(browser, axe_source, base, ["/work/procedures/definitions/"], _session_of("mup-admin"))
+    assert problems == {}

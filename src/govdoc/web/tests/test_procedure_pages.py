@@ -5,6 +5,7 @@ page for administrators."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -13,7 +14,7 @@ from tests.support import log_in
 
 from govdoc.accounts.models import Person
 from govdoc.audit.models import AuditEvent
-from govdoc.procedures import services
+from govdoc.procedures import selectors, services
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep
 from govdoc.procedures.selectors import task_deadline
 from govdoc.procedures.tests.conftest import CERTIFICATE_REQUEST, Office
@@ -223,3 +224,13 @@ def test_my_tasks_in_every_language(
     text = _client(office.handler, language).get("/work/procedures/tasks/").content.decode()
     assert f"<h1>{heading}</h1>" in text
     assert f">{task_heading}</th>" in text
+
+
+def test_the_agencys_procedures_are_listed_in_few_queries(
+    office: Office, permit: ProcessDefinition, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(5):
+        services.instance_start(definition=permit, agency=office.agency, actor=office.handler, title=f"D{n}")
+    with django_assert_max_num_queries(3):
+        rows = list(selectors.instances_of_agencies(agency_ids={office.agency.pk}))
+        assert sum(len(r.open_tasks.all()) for r in rows) == 5
