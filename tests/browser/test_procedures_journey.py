@@ -12,6 +12,7 @@ import pytest
 
 from govdoc.accounts.selectors import memberships_current
 from govdoc.procedures import services
+from govdoc.procedures.tests.conftest import CERTIFICATE_REQUEST
 from tests.browser.test_accessibility import _check, _session_of, _violations, axe_source  # noqa: F401
 from tests.support import browser_login, person
 
@@ -109,5 +110,19 @@ def test_the_procedure_pages_have_no_accessibility_violations(
         "/work/procedures/?procedure=permit_request&status=running",
     ]
     problems = _check(browser, axe_source, base, pages, _session_of("handler"))
+    assert problems == {}
+    # a file drawn without BPMN DI (the process only): the page says the diagram cannot be drawn
+    undrawn = services.instance_start(
+        definition=services.definition_load(xml_bytes=CERTIFICATE_REQUEST, actor="test"),
+        agency=agency,
+        actor=handler,
+    )
+    context = browser.new_context(locale="sr-Latn-RS")
+    context.add_cookies([{"name": "sessionid", "value": _session_of("handler"), "url": base}])
+    page = context.new_page()
+    page.goto(f"{base}/work/procedures/{undrawn.pk}/")
+    assert page.locator(".diagram-failed").inner_text() == "Dijagram nije mogao da se iscrta."
+    assert "Review the application" in page.locator("#current-tasks").inner_text()
+    context.close()
     problems |= _check(browser, axe_source, base, ["/work/procedures/definitions/"], _session_of("mup-admin"))
     assert problems == {}

@@ -125,8 +125,10 @@ def instances_of_agencies(
 
 
 def definitions_all() -> QuerySet[ProcessDefinition]:
-    """Every version of every process, by key, newest version first."""
-    return ProcessDefinition.objects.select_related("uploaded_by").order_by("key", "-version")
+    """Every version of every process, by key, newest version first (without the files)."""
+    return (
+        ProcessDefinition.objects.select_related("uploaded_by").defer("bpmn_xml").order_by("key", "-version")
+    )
 
 
 def definition_start_roles(*, definition: ProcessDefinition) -> set[Role]:

@@ -34,6 +34,7 @@ from govdoc.procedures.models import ProcessInstance, ProcessTask
 from govdoc.web.staff import official_required
 
 COMMENT_MAX = 2000
+NUMBER_MAX_LENGTH = 30  # digits enough for any amount; a longer text is no number a person means
 YES, NO = "yes", "no"
 
 
@@ -129,6 +130,8 @@ def _read_field(field: DataField, post: Any) -> tuple[JSONValue, str]:
     if field.kind == "items":
         picked = [v for v in post.getlist(key) if v.isdigit() and int(v) < len(field.choices)]
         return [field.choices[int(v)][0] for v in sorted(set(picked), key=int)], ""
+    if len(raw) > NUMBER_MAX_LENGTH:
+        return None, _("Enter a number.")
     try:
         number = Decimal(raw.replace(",", "."))
     except InvalidOperation:
@@ -209,7 +212,7 @@ def instances(request: HttpRequest) -> HttpResponse:
         status = ""
     found = selectors.instances_of_agencies(agency_ids=ids, key=key, status=status)
     listed = Paginator(found, 50).get_page(request.GET.get("page"))
-    keys = sorted({(d.key, d.name) for d in selectors.definitions_all()})
+    keys = sorted(set(selectors.definitions_all().values_list("key", "name")))
     query = "&".join(f"{k}={v}" for k, v in (("procedure", key), ("status", status)) if v)
     return page(
         request,

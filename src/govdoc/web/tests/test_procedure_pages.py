@@ -234,3 +234,17 @@ def test_the_agencys_procedures_are_listed_in_few_queries(
     with django_assert_max_num_queries(3):
         rows = list(selectors.instances_of_agencies(agency_ids={office.agency.pk}))
         assert sum(len(r.open_tasks.all()) for r in rows) == 5
+
+
+def test_a_yes_no_question_and_check_boxes_give_a_flag_and_a_list(office: Office) -> None:
+    certificate = services.definition_load(xml_bytes=CERTIFICATE_REQUEST, actor=office.admin)
+    instance = services.instance_start(definition=certificate, agency=office.agency, actor=office.handler)
+    handler = _client(office.handler)
+    form = handler.get(_task_url(instance, "review")).content.decode()
+    assert 'name="data_complete"' in form and 'type="checkbox" name="data_paid"' in form
+    refused = handler.post(_task_url(instance, "review"), {"data_complete": "maybe"})
+    assert refused.status_code == 400 and "Choose yes or no." in refused.content.decode()
+    done = handler.post(_task_url(instance, "review"), {"data_complete": "yes", "data_paid": ["0", "0", "7"]})
+    assert done.status_code == 302
+    assert ProcessStep.objects.get(instance=instance).data == {"complete": True, "paid": ["fee"]}
+    assert set(instance.open_tasks.values_list("spec_name", flat=True)) == {"check_register", "check_fees"}
