@@ -25,6 +25,7 @@ django.setup()  # the sample PDFs come from the tests' helpers, which need GovDo
 from govdoc.signatures.tests.conftest import make_sample_pdf  # noqa: E402
 
 OUT = Path(__file__).parent / "img"
+PERMIT_BPMN = Path(__file__).parents[1] / "src" / "govdoc" / "web" / "tests" / "bpmn" / "permit_request.bpmn"
 PASSWORD = "demo-govdoc-2026"
 PIN = "123456"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
@@ -69,6 +70,8 @@ def shot(page: Page, name: str, *, languages: bool = True) -> None:
     joiner = "&" if "?" in url else "?"
     for lang, suffix in OTHER_LANGUAGES:
         page.goto(f"{url}{joiner}lang={lang}")
+        if page.locator("#procedure-diagram").count():  # bpmn-js draws after the page loads
+            page.locator("#procedure-diagram[data-rendered=true]").wait_for()
         page.screenshot(path=str(OUT / f"{name}-{suffix}.png"), full_page=True)
         sys.stdout.write(f"docs/img/{name}-{suffix}.png\n")
     page.goto(f"{url}{joiner}lang=sr-latn")
@@ -183,6 +186,29 @@ def main(base: str) -> None:
         arrived.get_by_role("button", name="Zavedi").click()
         clerk.goto(f"{base}/work/registry/")
         shot(clerk, "14-registry")
+
+        # A procedure: the MUP administrator loads a BPMN file, the handler starts it, completes
+        # the review with the gateway's decision, and opens the procedure's page (bpmn-js).
+        admin = login(browser, base, "mup-admin")
+        admin.goto(f"{base}/work/procedures/definitions/")
+        admin.get_by_label("BPMN datoteka").set_input_files(str(PERMIT_BPMN))
+        admin.get_by_role("button", name="Učitaj").click()
+        shot(admin, "15-procedure-definitions")
+        handler.goto(f"{base}/work/procedures/")
+        handler.get_by_label("Naslov").fill("Dozvola za prekop ulice")
+        handler.get_by_label("Na šta se odnosi (npr. broj zahteva)").fill("P-2027-1")
+        handler.get_by_role("button", name="Pokreni").click()
+        handler.goto(f"{base}/work/procedures/tasks/")
+        shot(handler, "16-my-tasks")
+        handler.get_by_role("link", name="Review the request").first.click()
+        handler.get_by_label("Decision").select_option(label="Approve")
+        handler.get_by_label("Komentar (nije obavezan)").fill("Zahtev je uredan.")
+        shot(handler, "17-procedure-task", languages=False)
+        handler.get_by_role("button", name="Završi zadatak").click()
+        handler.goto(f"{base}/work/procedures/")
+        handler.get_by_role("link", name="Permit request: Dozvola za prekop ulice").first.click()
+        handler.locator("#procedure-diagram[data-rendered=true]").wait_for()
+        shot(handler, "18-procedure")
         browser.close()
         del code
 

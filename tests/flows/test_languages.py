@@ -258,3 +258,41 @@ def _check_pages(pages: list[tuple[str, str]], **ids: object) -> dict[str, list[
             if wrong := problems(answer.content.decode(), script, names=NAMES):
                 found[f"{script} {username} {url}"] = wrong
     return found
+
+
+def test_procedure_pages_are_in_the_language_chosen(demo: None) -> None:
+    """A permit request (drawn in English: what the drawing names is shown as drawn, marked
+    ``translate="no"``) after the handler's review: My tasks, the task form, the agency's
+    procedures, the procedure's page and the definitions."""
+    from pathlib import Path
+
+    from govdoc.procedures import services as procedures
+
+    bpmn = Path(__file__).resolve().parents[2] / "src/govdoc/web/tests/bpmn/permit_request.bpmn"
+    handler = Person.objects.get(username="handler")
+    definition = procedures.definition_load(xml_bytes=bpmn.read_bytes(), actor="test")
+    instance = procedures.instance_start(
+        definition=definition,
+        agency=Agency.objects.get(code="mup"),
+        actor=handler,
+        title="Dozvola za prekop ulice",
+        business_key="P-2027-1",
+    )
+    review = instance.open_tasks.get()
+    procedures.task_complete(
+        instance=instance,
+        task_id=str(review.task_id),
+        actor=handler,
+        data={"decision": "approve", "comment": "Zahtev je uredan."},
+    )
+    sign = instance.open_tasks.get()
+    pages = [
+        ("handler", "/work/procedures/tasks/"),
+        ("handler", "/work/procedures/"),
+        ("handler", "/work/procedures/{instance}/"),
+        ("head-unit", "/work/procedures/tasks/"),
+        ("head-unit", "/work/procedures/{instance}/tasks/{task}/"),
+        ("mup-admin", "/work/procedures/definitions/"),
+    ]
+    found = _check_pages(pages, instance=instance.pk, task=sign.task_id)
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())

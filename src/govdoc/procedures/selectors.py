@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import memberships_current
-from govdoc.procedures.constants import LANE_ROLES, InstanceStatus
+from govdoc.procedures import bpmn_facts
+from govdoc.procedures.constants import LANE_ROLES, InstanceStatus, role_of_lane
 from govdoc.procedures.errors import DefinitionNotFoundError, InstanceNotFoundError
 from govdoc.procedures.models import (
     ProcessDefinition,
@@ -81,3 +84,94 @@ def instance_open_tasks(*, instance: ProcessInstance) -> QuerySet[ProcessTask]:
 def instance_parties(*, instance: ProcessInstance) -> QuerySet[ProcessParty]:
     """The organizations that work the instance's party lanes, by name."""
     return ProcessParty.objects.filter(instance=instance).select_related("agency").order_by("name")
+
+
+# ------------------------------------------------------------ for the officials' pages
+
+
+def _facts(definition: ProcessDefinition) -> bpmn_facts.BpmnFacts:
+    return bpmn_facts.facts(definition.sha256, definition.bpmn_xml)
+
+
+def task_fields(*, task: ProcessTask) -> tuple[bpmn_facts.DataField, ...]:
+    """The process data a person gives when completing ``task``: what the conditions of the
+    exclusive gateway right after it test (the rule is in ``bpmn_facts``)."""
+    return _facts(task.instance.definition).fields.get(task.spec_name, ())
+
+
+def task_deadline(*, task: ProcessTask) -> dt.datetime | None:
+    """When the earliest timer drawn on the task's border fires (the task may be taken away or
+    escalated then); None when no timer is drawn there."""
+    timers = _facts(task.instance.definition).timers.get(task.spec_name, ())
+    due = [when for when in (bpmn_facts.timer_due(t, task.since) for t in timers) if when is not None]
+    return min(due) if due else None
+
+
+def task_open(*, instance: ProcessInstance, task_id: uuid.UUID | str) -> ProcessTask | None:
+    """One open task of ``instance`` as the work list stores it (None: not open, or no such id)."""
+    try:
+        return (
+            ProcessTask.objects.select_related("instance", "instance__definition", "instance__agency")
+            .filter(instance=instance, task_id=task_id)
+            .first()
+        )
+    except (ValueError, ValidationError):
+        return None
+
+
+def instances_of_agencies(
+    *, agency_ids: set[object], key: str = "", status: str = ""
+) -> QuerySet[ProcessInstance]:
+    """The instances of these agencies, newest first, optionally of one process and status,
+    with their open tasks (three queries however many)."""
+    qs = ProcessInstance.objects.filter(agency_id__in=agency_ids)
+    if key:
+        qs = qs.filter(definition__key=key)
+    if status:
+        qs = qs.filter(status=status)
+    return (
+        qs.select_related("definition", "agency", "started_by")
+        .prefetch_related("open_tasks")
+        .order_by("-started_at", "id")
+    )
+
+
+def definitions_all() -> QuerySet[ProcessDefinition]:
+    """Every version of every process, by key, newest version first (without the files)."""
+    return (
+        ProcessDefinition.objects.select_related("uploaded_by").defer("bpmn_xml").order_by("key", "-version")
+    )
+
+
+def definition_start_roles(*, definition: ProcessDefinition) -> set[Role]:
+    """The roles a person needs to start the process (the lanes of its start events); empty
+    when its start events are in no lane (any official of the agency may start it)."""
+    roles = {role_of_lane(lane) for lane in _facts(definition).start_lanes if lane}
+    return {role for role in roles if role is not None}
+
+
+def definitions_startable(*, person: Person, agency_ids: set[object]) -> list[ProcessDefinition]:
+    """The active processes ``person`` may start in one of these agencies, as ``instance_start``
+    decides it (which still decides: this only spares a form that would be refused)."""
+    held = {m.role for m in memberships_current(person=person) if m.unit.agency_id in agency_ids}
+    if not held:
+        return []
+    return [d for d in definitions_active() if definition_start_roles(definition=d) <= held]
+
+
+def instance_data(*, instance: ProcessInstance) -> dict[str, object]:
+    """The process data people gave at the completed steps, later values over earlier ones."""
+    merged: dict[str, object] = {}
+    for data in (
+        ProcessStep.objects.filter(instance=instance)
+        .order_by("completed_at", "id")
+        .values_list("data", flat=True)
+    ):
+        if isinstance(data, dict):
+            merged.update(data)
+    return merged
+
+
+def element_names(*, definition: ProcessDefinition) -> dict[str, str]:
+    """BPMN element id -> its drawn name (the id when it has none)."""
+    return dict(_facts(definition).names)

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from govdoc.web import account, citizen, distribution, federation, public, registry, staff, verify
+from govdoc.web import (
+    account,
+    citizen,
+    distribution,
+    federation,
+    procedure_definitions,
+    procedures,
+    public,
+    registry,
+    staff,
+    verify,
+)
 
 app_name = "web"
 
@@ -58,6 +69,17 @@ urlpatterns = [
     path("work/incoming/", distribution.incoming_list, name="incoming-list"),
     path("work/incoming/<uuid:delivery_id>/", distribution.incoming_detail, name="incoming"),
     path("work/incoming/<uuid:delivery_id>/pdf", distribution.incoming_pdf, name="incoming-pdf"),
+    path("work/procedures/", procedures.instances, name="procedures"),
+    path("work/procedures/start/", procedures.start, name="procedure-start"),
+    path("work/procedures/tasks/", procedures.tasks, name="procedure-tasks"),
+    path("work/procedures/definitions/", procedure_definitions.definitions, name="procedure-definitions"),
+    path("work/procedures/<uuid:instance_id>/", procedures.instance, name="procedure"),
+    path("work/procedures/<uuid:instance_id>/diagram.bpmn", procedures.diagram, name="procedure-diagram"),
+    path(
+        "work/procedures/<uuid:instance_id>/tasks/<uuid:task_id>/",
+        procedures.task,
+        name="procedure-task",
+    ),
     path("verify/", verify.verify_form, name="verify"),
     path("verify/file/", verify.verify_file, name="verify-file"),
     path("verify/<str:code>", verify.verify_by_code, name="verify-code"),

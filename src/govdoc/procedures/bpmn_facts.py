@@ -1,0 +1,262 @@
+"""What the officials' pages read from a stored BPMN file, without running it: the data a task's
+decision needs (read from the conditions of the exclusive gateway right after it), the timers
+drawn on a task's border (its deadline), and the lanes of the start events.
+
+The file was checked when it was loaded (``definition_load``); it is read here again with the
+same care (no DTD, no entities, no network). Pure: no Django, no SpiffWorkflow.
+
+**The rule for a task's decision fields** (docs/procedures.md): when a task's outgoing flow
+leads straight into an exclusive gateway, the conditions on the gateway's flows say which
+process data the person completing the task must give:
+
+- ``name == literal`` (or ``!=``) with string or number literals: a choice among those literals,
+  labelled with the name of the flow whose whole condition is that comparison (else the
+  literal itself);
+- ``name == True`` / ``False``, or a bare ``name`` / ``not name``: a yes/no question;
+- ``"literal" in name``: a list of check boxes, one per literal; the value is the list checked;
+- ``name < number`` (``<=``, ``>``, ``>=``): a number.
+
+Anything else a condition tests (subscripts, ``is None``) is not asked: it must come with the
+data the process was started with.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from lxml import etree
+
+from govdoc.procedures import expressions
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+NS = {"bpmn": BPMN_NS}
+
+FieldKind = Literal["choice", "flag", "items", "number"]
+Scalar = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class DataField:
+    """A value of process data asked when a task is completed. ``choices`` are (value, label)."""
+
+    name: str
+    kind: FieldKind
+    choices: tuple[tuple[Scalar, str], ...] = ()
+    label: str = ""  # the gateway's drawn name when it asks this one value, else the name
+
+
+TimerKind = Literal["timeDuration", "timeDate", "timeCycle"]
+_TIMER_KINDS: dict[str, TimerKind] = {
+    "timeDuration": "timeDuration",
+    "timeDate": "timeDate",
+    "timeCycle": "timeCycle",
+}
+
+
+@dataclass(frozen=True)
+class Timer:
+    kind: TimerKind
+    value: str  # the ISO 8601 literal, unquoted
+
+
+@dataclass(frozen=True)
+class BpmnFacts:
+    fields: dict[str, tuple[DataField, ...]]  # task id -> the data its decision needs
+    timers: dict[str, tuple[Timer, ...]]  # task id -> timers on its border
+    start_lanes: tuple[str | None, ...]
+    names: dict[str, str]  # element id -> its drawn name
+
+
+def _tree(xml: str) -> Any:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    return etree.fromstring(xml.encode("utf-8"), parser)
+
+
+def _literal(text: str) -> str | None:
+    try:
+        body = expressions.compile_condition(text.strip()).body
+    except expressions.ExpressionRefused:
+        return None
+    return body.value if isinstance(body, ast.Constant) and isinstance(body.value, str) else None
+
+
+class _Asked:
+    """What the conditions of one gateway test, name by name, in the order first seen."""
+
+    def __init__(self) -> None:
+        self.order: list[str] = []
+        self.equals: dict[str, list[Scalar]] = {}
+        self.labels: dict[tuple[str, Scalar], str] = {}
+        self.flags: set[str] = set()
+        self.items: dict[str, list[str]] = {}
+        self.numbers: set[str] = set()
+
+    def _see(self, name: str) -> None:
+        if name not in self.order:
+            self.order.append(name)
+
+    def condition(self, node: ast.AST, flow_name: str, whole: bool) -> None:
+        if isinstance(node, ast.BoolOp):
+            for value in node.values:
+                self.condition(value, flow_name, False)
+        elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            self.condition(node.operand, flow_name, False)
+        elif isinstance(node, ast.Name):
+            self._see(node.id)
+            self.flags.add(node.id)
+        elif isinstance(node, ast.Compare) and len(node.ops) == 1:
+            self._compare(node.left, node.ops[0], node.comparators[0], flow_name, whole)
+
+    def _compare(self, left: ast.AST, op: ast.cmpop, right: ast.AST, flow_name: str, whole: bool) -> None:
+        if isinstance(left, ast.Constant) and isinstance(right, ast.Name):
+            if isinstance(op, ast.In | ast.NotIn) and isinstance(left.value, str):
+                self._see(right.id)
+                items = self.items.setdefault(right.id, [])
+                if left.value not in items:
+                    items.append(left.value)
+                return
+            left, right = right, left
+        if not (isinstance(left, ast.Name) and isinstance(right, ast.Constant)):
+            return
+        name, value = left.id, right.value
+        if isinstance(op, ast.Eq | ast.NotEq):
+            if isinstance(value, bool):
+                self._see(name)
+                self.flags.add(name)
+            elif isinstance(value, str | int | float):
+                self._see(name)
+                values = self.equals.setdefault(name, [])
+                if value not in values:
+                    values.append(value)
+                if whole and flow_name and isinstance(op, ast.Eq):
+                    self.labels[(name, value)] = flow_name
+        elif isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) and isinstance(value, int | float):
+            self._see(name)
+            self.numbers.add(name)
+
+    def fields(self) -> tuple[DataField, ...]:
+        out: list[DataField] = []
+        for name in self.order:
+            if name in self.equals:
+                choices = tuple((v, self.labels.get((name, v), str(v))) for v in self.equals[name])
+                out.append(DataField(name, "choice", choices))
+            elif name in self.items:
+                out.append(DataField(name, "items", tuple((v, v) for v in self.items[name])))
+            elif name in self.numbers:
+                out.append(DataField(name, "number"))
+            elif name in self.flags:
+                out.append(DataField(name, "flag"))
+        return tuple(out)
+
+
+def _gateway_fields(process: Any, gateway: Any) -> tuple[DataField, ...]:
+    asked = _Asked()
+    gateway_id = gateway.get("id")
+    for flow in process.iterfind("bpmn:sequenceFlow", NS):
+        if flow.get("sourceRef") != gateway_id:
+            continue
+        condition = flow.find("bpmn:conditionExpression", NS)
+        text = (condition.text or "").strip() if condition is not None else ""
+        if not text:
+            continue
+        try:
+            tree = expressions.compile_condition(text)
+        except expressions.ExpressionRefused:
+            continue
+        asked.condition(tree.body, str(flow.get("name") or ""), True)
+    fields = asked.fields()
+    title = str(gateway.get("name") or "").strip()
+    if len(fields) == 1 and title:
+        return (replace(fields[0], label=title),)
+    return tuple(replace(f, label=f.name) for f in fields)
+
+
+@functools.lru_cache(maxsize=64)
+def facts(sha256: str, xml: str) -> BpmnFacts:
+    """The facts of one stored definition (read once per file: ``sha256`` keys the cache)."""
+    root = _tree(xml)
+    process = next(p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "true") == "true")
+    by_id = {el.get("id"): el for el in process.iter() if isinstance(el.tag, str) and el.get("id")}
+    names = {key: str(el.get("name") or key) for key, el in by_id.items()}
+    gateways = {g.get("id"): g for g in process.iterfind("bpmn:exclusiveGateway", NS)}
+    fields: dict[str, tuple[DataField, ...]] = {}
+    for flow in process.iterfind("bpmn:sequenceFlow", NS):
+        gateway = gateways.get(flow.get("targetRef"))
+        source = flow.get("sourceRef")
+        if gateway is not None and source in by_id and etree.QName(by_id[source]).localname.endswith("Task"):
+            fields[str(source)] = fields.get(str(source), ()) + _gateway_fields(process, gateway)
+    timers: dict[str, tuple[Timer, ...]] = {}
+    for event in process.iterfind("bpmn:boundaryEvent", NS):
+        definition = event.find("bpmn:timerEventDefinition", NS)
+        if definition is None:
+            continue
+        for child in definition:
+            kind = str(etree.QName(child).localname) if isinstance(child.tag, str) else ""
+            value = _literal(child.text or "")
+            if kind in _TIMER_KINDS and value is not None:
+                task = str(event.get("attachedToRef"))
+                timers[task] = (*timers.get(task, ()), Timer(_TIMER_KINDS[kind], value))
+    lane_of = {
+        ref.text.strip(): str(lane.get("name") or lane.get("id"))
+        for lane in process.iterfind(".//bpmn:lane", NS)
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS)
+        if ref.text
+    }
+    starts = tuple(lane_of.get(str(s.get("id"))) for s in process.iterfind("bpmn:startEvent", NS))
+    return BpmnFacts(fields=fields, timers=timers, start_lanes=starts, names=names)
+
+
+_DURATION = re.compile(
+    r"P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
+    r"(?:T(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?"
+)
+
+
+def _add_months(when: dt.datetime, months: int) -> dt.datetime:
+    month0 = when.month - 1 + months
+    year, month = when.year + month0 // 12, month0 % 12 + 1
+    for day in range(when.day, 27, -1):  # the 31st of a shorter month is its last day
+        try:
+            return when.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    return when.replace(year=year, month=month, day=min(when.day, 28))
+
+
+def after_duration(start: dt.datetime, text: str) -> dt.datetime | None:
+    """``start`` plus an ISO 8601 duration (``P8D``, ``PT48H``, ``P1Y2M``); None if it is none."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None or text.strip() in ("P", "PT"):
+        return None
+    part = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
+    when = _add_months(start, int(part["years"]) * 12 + int(part["months"]))
+    return when + dt.timedelta(
+        weeks=part["weeks"],
+        days=part["days"],
+        hours=part["hours"],
+        minutes=part["minutes"],
+        seconds=part["seconds"],
+    )
+
+
+def timer_due(timer: Timer, since: dt.datetime) -> dt.datetime | None:
+    """When a timer drawn on a task's border fires, for a task waiting since ``since``: the
+    duration after it, the date itself, or the first repetition of a cycle."""
+    try:
+        if timer.kind == "timeDuration":
+            return after_duration(since, timer.value)
+        if timer.kind == "timeDate":
+            when = dt.datetime.fromisoformat(timer.value)
+            return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+        parts = timer.value.split("/")  # R3/PT1H, R/2027-01-01T00:00:00Z/P1D
+        for part in parts[1:]:
+            if part.startswith("P"):
+                return after_duration(since, part)
+    except ValueError:
+        return None
+    return None

@@ -1,0 +1,295 @@
+"""The officials' pages of procedures (BPMN processes): my tasks and completing one, the running
+procedures of my agency and starting one, a procedure's page with its diagram (bpmn-js, served
+by GovDoc) and history, and the diagram's BPMN file.
+
+Every write is one call of ``procedures.services``; lookups are ``procedures.selectors``. An
+instance of another agency is answered 404, as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from govdoc.accounts.constants import Role
+from govdoc.accounts.models import Agency, Person
+from govdoc.accounts.selectors import agency_ids_of, has_role, memberships_current
+from govdoc.core.errors import GovDocError
+from govdoc.core.jsontypes import JSONObject, JSONValue
+from govdoc.procedures import selectors, services
+from govdoc.procedures.bpmn_facts import DataField
+from govdoc.procedures.constants import InstanceStatus
+from govdoc.procedures.models import ProcessInstance, ProcessTask
+from govdoc.web.staff import official_required
+
+COMMENT_MAX = 2000
+NUMBER_MAX_LENGTH = 30  # digits enough for any amount; a longer text is no number a person means
+YES, NO = "yes", "no"
+
+
+def _me(request: HttpRequest) -> Person:
+    assert isinstance(request.user, Person)
+    return request.user
+
+
+def _agencies(me: Person) -> list[Agency]:
+    """The agencies the official works in today (a current unit membership)."""
+    seen: dict[object, Agency] = {}
+    for membership in memberships_current(person=me):
+        seen.setdefault(membership.unit.agency_id, membership.unit.agency)
+    return sorted(seen.values(), key=lambda agency: agency.name)
+
+
+def _instance_of_mine(request: HttpRequest, instance_id: uuid.UUID) -> ProcessInstance:
+    """The instance, if it belongs to an agency the official works in; 404 otherwise."""
+    try:
+        instance = selectors.instance_get(instance_id)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    if instance.agency_id not in agency_ids_of(person=_me(request)):
+        raise Http404(_("No such procedure."))
+    return instance
+
+
+def may_manage_definitions(person: Person) -> bool:
+    """Who sees the definitions page: the people ``definition_load`` accepts (administrators)."""
+    return bool(person.is_superuser) or has_role(person=person, role=Role.ADMINISTRATOR)
+
+
+def page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+    """A procedures page: the context plus what the pages' navigation needs."""
+    context["may_manage_definitions"] = may_manage_definitions(_me(request))
+    return render(request, template, context, status=status)
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """An open task as a page lists it: with its deadline and whether it is the viewer's."""
+
+    task: ProcessTask
+    deadline: dt.datetime | None
+    mine: bool = True
+
+
+def _row(task: ProcessTask, mine: bool = True) -> TaskRow:
+    return TaskRow(task, selectors.task_deadline(task=task), mine)
+
+
+# ---------------------------------------------------------------------------- my tasks
+
+
+@official_required
+@require_safe
+def tasks(request: HttpRequest) -> HttpResponse:
+    rows = [_row(t) for t in selectors.tasks_for(person=_me(request))]
+    return page(request, "web/procedures/tasks.html", {"tasks": rows})
+
+
+def _field_rows(fields: tuple[DataField, ...], post: Any, errors: dict[str, str]) -> list[dict[str, Any]]:
+    """The form's decision fields with what was chosen (kept after a refusal)."""
+    rows = []
+    for field in fields:
+        key = f"data_{field.name}"
+        chosen = post.getlist(key) if post is not None else []
+        rows.append(
+            {
+                "field": field,
+                "key": key,
+                "choices": [(str(i), label) for i, (_value, label) in enumerate(field.choices)],
+                "chosen": chosen,
+                "value": chosen[0] if chosen else "",
+                "error": errors.get(field.name, ""),
+            }
+        )
+    return rows
+
+
+def _read_field(field: DataField, post: Any) -> tuple[JSONValue, str]:
+    """The value of one decision field as process data, or an error for the person."""
+    key = f"data_{field.name}"
+    raw = post.get(key, "").strip()
+    if field.kind == "flag":
+        if raw not in (YES, NO):
+            return None, _("Choose yes or no.")
+        return raw == YES, ""
+    if field.kind == "choice":
+        if not raw.isdigit() or int(raw) >= len(field.choices):
+            return None, _("Choose one of the offered answers.")
+        return field.choices[int(raw)][0], ""
+    if field.kind == "items":
+        picked = [v for v in post.getlist(key) if v.isdigit() and int(v) < len(field.choices)]
+        return [field.choices[int(v)][0] for v in sorted(set(picked), key=int)], ""
+    if len(raw) > NUMBER_MAX_LENGTH:
+        return None, _("Enter a number.")
+    try:
+        number = Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        return None, _("Enter a number.")
+    if not number.is_finite():
+        return None, _("Enter a number.")
+    return (int(number) if number == number.to_integral_value() else float(number)), ""
+
+
+def _task_data(fields: tuple[DataField, ...], post: Any) -> tuple[JSONObject, dict[str, str]]:
+    data: JSONObject = {}
+    errors: dict[str, str] = {}
+    for field in fields:
+        value, error = _read_field(field, post)
+        if error:
+            errors[field.name] = error
+        else:
+            data[field.name] = value
+    comment = post.get("comment", "").strip()
+    if len(comment) > COMMENT_MAX:
+        errors["comment"] = _("At most %(n)d characters.") % {"n": COMMENT_MAX}
+    elif comment:
+        data["comment"] = comment
+    return data, errors
+
+
+@official_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def task(request: HttpRequest, instance_id: uuid.UUID, task_id: uuid.UUID) -> HttpResponse:
+    me = _me(request)
+    instance = _instance_of_mine(request, instance_id)
+    open_task = selectors.task_open(instance=instance, task_id=task_id)
+    fields = selectors.task_fields(task=open_task) if open_task is not None else ()
+    error, status = "", 200
+    errors: dict[str, str] = {}
+    post = request.POST if request.method == "POST" else None
+    if open_task is None:
+        error, status = (
+            _("This task is not waiting for anyone any more (it may have just been completed)."),
+            409,
+        )
+    if post is not None and open_task is not None:
+        data, errors = _task_data(fields, post)
+        if errors:
+            error, status = _("Please correct the marked fields."), 400
+        else:
+            try:
+                services.task_complete(instance=instance, task_id=str(task_id), actor=me, data=data)
+            except GovDocError as exc:
+                error, status = exc.message, exc.status
+            else:
+                messages.success(request, _("The task “%(task)s” is done.") % {"task": open_task.title})
+                return HttpResponseRedirect(reverse("web:procedure-tasks"))
+    context = {
+        "instance": instance,
+        "row": _row(open_task) if open_task is not None else None,
+        "fields": _field_rows(fields, post, errors),
+        "comment": post.get("comment", "") if post is not None else "",
+        "comment_error": errors.get("comment", ""),
+        "comment_max": COMMENT_MAX,
+        "error": error,
+    }
+    return page(request, "web/procedures/task.html", context, status=status)
+
+
+# ---------------------------------------------------------------- running procedures
+
+
+@official_required
+@require_safe
+def instances(request: HttpRequest) -> HttpResponse:
+    me = _me(request)
+    agencies = _agencies(me)
+    ids: set[object] = {agency.pk for agency in agencies}
+    key = request.GET.get("procedure", "")
+    status = request.GET.get("status", "")
+    if status not in InstanceStatus.values:
+        status = ""
+    found = selectors.instances_of_agencies(agency_ids=ids, key=key, status=status)
+    listed = Paginator(found, 50).get_page(request.GET.get("page"))
+    keys = sorted(set(selectors.definitions_all().values_list("key", "name")))
+    query = "&".join(f"{k}={v}" for k, v in (("procedure", key), ("status", status)) if v)
+    return page(
+        request,
+        "web/procedures/instances.html",
+        {
+            "page": listed,
+            "procedures": keys,
+            "statuses": InstanceStatus.choices,
+            "chosen_procedure": key,
+            "chosen_status": status,
+            "query": query,
+            "startable": selectors.definitions_startable(person=me, agency_ids=ids),
+            "agencies": agencies,
+        },
+    )
+
+
+@official_required
+@require_POST
+def start(request: HttpRequest) -> HttpResponse:
+    """Start the active version of a process in one of the official's agencies."""
+    me = _me(request)
+    agencies = {str(agency.pk): agency for agency in _agencies(me)}
+    agency = agencies.get(request.POST.get("agency", "")) or (
+        next(iter(agencies.values())) if len(agencies) == 1 else None
+    )
+    try:
+        definition = selectors.definition_active(key=request.POST.get("procedure", ""))
+    except GovDocError:
+        definition = None
+    if agency is None or definition is None:
+        messages.error(request, _("Choose a procedure and an agency to start it in."))
+        return HttpResponseRedirect(reverse("web:procedures"))
+    title = request.POST.get("title", "").strip()
+    business_key = request.POST.get("business_key", "").strip()
+    try:
+        instance = services.instance_start(
+            definition=definition, agency=agency, actor=me, title=title, business_key=business_key
+        )
+    except GovDocError as exc:
+        messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("web:procedures"))
+    messages.success(request, _("The procedure “%(name)s” has started.") % {"name": definition.name})
+    return HttpResponseRedirect(reverse("web:procedure", args=[instance.pk]))
+
+
+# ------------------------------------------------------------------ one procedure
+
+
+@official_required
+@require_safe
+def instance(request: HttpRequest, instance_id: uuid.UUID) -> HttpResponse:
+    found = _instance_of_mine(request, instance_id)
+    steps = list(selectors.instance_steps(instance=found))
+    mine = {t.pk for t in selectors.tasks_for(person=_me(request)).filter(instance=found)}
+    open_tasks = [_row(t, t.pk in mine) for t in selectors.instance_open_tasks(instance=found)]
+    done = sorted({s.spec_name for s in steps})
+    return page(
+        request,
+        "web/procedures/instance.html",
+        {
+            "instance": found,
+            "steps": steps,
+            "open_tasks": open_tasks,
+            "data": sorted(selectors.instance_data(instance=found).items()),
+            "current_ids": " ".join(sorted({r.task.spec_name for r in open_tasks})),
+            "done_ids": " ".join(done),
+        },
+    )
+
+
+@official_required
+@require_safe
+def diagram(request: HttpRequest, instance_id: uuid.UUID) -> HttpResponse:
+    """The BPMN file the instance runs, for the page's bpmn-js viewer."""
+    found = _instance_of_mine(request, instance_id)
+    response = HttpResponse(found.definition.bpmn_xml, content_type="application/xml; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

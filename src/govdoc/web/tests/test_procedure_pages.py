@@ -1,0 +1,250 @@
+"""The officials' procedure pages through Django's test client: my tasks, completing a task (and
+its refusals), the agency's procedures, a procedure's page and its BPMN file, the definitions
+page for administrators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from tests.support import log_in
+
+from govdoc.accounts.models import Person
+from govdoc.audit.models import AuditEvent
+from govdoc.procedures import selectors, services
+from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep
+from govdoc.procedures.selectors import task_deadline
+from govdoc.procedures.tests.conftest import CERTIFICATE_REQUEST, Office
+from govdoc.web.language import SESSION_KEY
+
+PERMIT = (Path(__file__).parent / "bpmn" / "permit_request.bpmn").read_bytes()
+
+
+def _client(person: Person, language: str = "en") -> Client:
+    client = log_in(Client(), person)
+    session = client.session
+    session[SESSION_KEY] = language
+    session.save()
+    return client
+
+
+@pytest.fixture
+def permit(office: Office) -> ProcessDefinition:
+    return services.definition_load(xml_bytes=PERMIT, actor=office.admin)
+
+
+@pytest.fixture
+def running(office: Office, permit: ProcessDefinition) -> ProcessInstance:
+    return services.instance_start(
+        definition=permit, agency=office.agency, actor=office.handler, title="Dozvola", business_key="P-7"
+    )
+
+
+def _task_url(instance: ProcessInstance, spec_name: str) -> str:
+    task = instance.open_tasks.get(spec_name=spec_name)
+    return f"/work/procedures/{instance.pk}/tasks/{task.task_id}/"
+
+
+def test_my_tasks_lists_the_tasks_of_my_role_in_my_agency(office: Office, running: ProcessInstance) -> None:
+    page = _client(office.handler).get("/work/procedures/tasks/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Review the request" in text and "Permit request" in text and "P-7" in text
+    # the head of unit has nothing yet; a handler of another agency sees nothing of it
+    assert "Review the request" not in _client(office.head).get("/work/procedures/tasks/").content.decode()
+    assert (
+        "Review the request" not in _client(office.outsider).get("/work/procedures/tasks/").content.decode()
+    )
+
+
+def test_a_handler_decides_and_the_head_sees_the_task_with_its_deadline(
+    office: Office,
+    running: ProcessInstance,
+) -> None:
+    handler = _client(office.handler)
+    form = handler.get(_task_url(running, "review")).content.decode()
+    assert 'name="data_decision"' in form and ">Approve<" in form and ">Reject<" in form
+    response = handler.post(_task_url(running, "review"), {"data_decision": "0", "comment": "Uredno"})
+    assert response.status_code == 302
+    step = ProcessStep.objects.get(instance=running)
+    assert step.data == {"decision": "approve", "comment": "Uredno"}
+    assert step.completed_by == office.handler
+    sign = running.open_tasks.get()
+    assert sign.spec_name == "sign"
+    deadline = task_deadline(task=sign)
+    assert deadline is not None and (deadline - sign.since).days == 5
+    mine = _client(office.head).get("/work/procedures/tasks/").content.decode()
+    assert "Sign the permit" in mine and deadline.astimezone().strftime("%Y") in mine
+    assert 'class="deadline"' in mine
+
+
+def test_a_missing_decision_is_shown_beside_the_field_and_nothing_moves(
+    office: Office,
+    running: ProcessInstance,
+) -> None:
+    response = _client(office.handler).post(
+        _task_url(running, "review"), {"data_decision": "", "comment": "x"}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'id="err_data_decision"' in text and "Choose one of the offered answers." in text
+    assert not ProcessStep.objects.exists()
+    assert running.open_tasks.get().spec_name == "review"
+
+
+def test_someone_without_the_lanes_role_is_refused_beside_the_form(
+    office: Office,
+    running: ProcessInstance,
+) -> None:
+    response = _client(office.head).post(_task_url(running, "review"), {"data_decision": "1"})
+    assert response.status_code == 403
+    assert 'id="task-error"' in response.content.decode()
+    assert "is for the handler" in response.content.decode()
+    assert not ProcessStep.objects.exists()
+
+
+def test_a_task_already_done_is_refused_with_a_clear_message(
+    office: Office, running: ProcessInstance
+) -> None:
+    url = _task_url(running, "review")
+    handler = _client(office.handler)
+    assert handler.post(url, {"data_decision": "1"}).status_code == 302
+    again = handler.post(url, {"data_decision": "0"})
+    assert again.status_code == 409
+    assert "not waiting for anyone any more" in again.content.decode()
+    assert ProcessStep.objects.count() == 1
+
+
+def test_another_agencys_procedure_is_not_found(office: Office, running: ProcessInstance) -> None:
+    outsider = _client(office.outsider)
+    for path in ("/", "/diagram.bpmn", f"/tasks/{running.open_tasks.get().task_id}/"):
+        assert outsider.get(f"/work/procedures/{running.pk}{path}").status_code == 404
+    assert outsider.post(_task_url(running, "review"), {"data_decision": "0"}).status_code == 404
+    assert "Dozvola" not in outsider.get("/work/procedures/").content.decode()
+    assert not ProcessStep.objects.exists()
+
+
+def test_citizens_are_kept_out(office: Office, running: ProcessInstance, citizen: Person) -> None:
+    response = _client(citizen).get(f"/work/procedures/{running.pk}/")
+    assert response.status_code == 302 and response["Location"].startswith("/my/applications/")
+
+
+def test_the_procedure_page_shows_current_tasks_history_data_and_the_diagram_hooks(
+    office: Office,
+    running: ProcessInstance,
+) -> None:
+    handler = _client(office.handler)
+    handler.post(_task_url(running, "review"), {"data_decision": "0", "comment": "Uredno"})
+    text = handler.get(f"/work/procedures/{running.pk}/").content.decode()
+    assert 'data-current="sign"' in text and 'data-done="review"' in text
+    assert "Review the request" in text and office.handler.get_full_name() in text  # history
+    assert "Sign the permit" in text  # current task, listed without JavaScript
+    assert "approve" in text and "Uredno" in text  # the data
+    assert "bpmn-viewer.production.min.js" in text and "<script>" not in text
+    xml = handler.get(f"/work/procedures/{running.pk}/diagram.bpmn")
+    assert xml.status_code == 200 and xml["Content-Type"].startswith("application/xml")
+    assert xml.content == PERMIT
+
+
+def test_the_list_filters_by_procedure_and_status(office: Office, running: ProcessInstance) -> None:
+    certificate = services.definition_load(xml_bytes=CERTIFICATE_REQUEST, actor=office.admin)
+    services.instance_start(
+        definition=certificate, agency=office.agency, actor=office.handler, title="Uverenje"
+    )
+    handler = _client(office.handler)
+    everything = handler.get("/work/procedures/").content.decode()
+    assert "Dozvola" in everything and "Uverenje" in everything
+    only = handler.get("/work/procedures/?procedure=permit_request").content.decode()
+    assert "Dozvola" in only and "Uverenje" not in only
+    assert "Dozvola" not in handler.get("/work/procedures/?status=completed").content.decode()
+
+
+def test_an_official_starts_a_procedure_their_role_may_start(
+    office: Office, permit: ProcessDefinition
+) -> None:
+    handler = _client(office.handler)
+    assert 'id="start"' in handler.get("/work/procedures/").content.decode()
+    response = handler.post(
+        "/work/procedures/start/", {"procedure": "permit_request", "title": "Nova", "business_key": "P-8"}
+    )
+    instance = ProcessInstance.objects.get(title="Nova")
+    assert response.status_code == 302 and response["Location"].startswith(f"/work/procedures/{instance.pk}/")
+    # the start event is in the handler's lane: the head of unit is offered no form and refused
+    head = _client(office.head)
+    assert 'id="start"' not in head.get("/work/procedures/").content.decode()
+    refused = head.post(
+        "/work/procedures/start/", {"procedure": "permit_request", "title": "Ne"}, follow=True
+    )
+    assert "you may not start" in refused.content.decode()
+    assert not ProcessInstance.objects.filter(title="Ne").exists()
+
+
+def test_only_administrators_see_and_load_definitions(office: Office) -> None:
+    assert _client(office.handler).get("/work/procedures/definitions/").status_code == 403
+    admin = _client(office.admin)
+    assert admin.get("/work/procedures/definitions/").status_code == 200
+    upload = SimpleUploadedFile("permit.bpmn", PERMIT, "application/xml")
+    response = admin.post("/work/procedures/definitions/", {"bpmn": upload}, follow=True)
+    assert "is loaded as version 1" in response.content.decode()
+    assert ProcessDefinition.objects.get(key="permit_request").version == 1
+    assert AuditEvent.objects.filter(event="procedures.definition_loaded").count() == 1
+
+
+def test_a_refused_bpmn_file_shows_the_reason_beside_the_field(office: Office) -> None:
+    bad = PERMIT.replace(b'<bpmn:userTask id="review"', b'<bpmn:scriptTask id="review"').replace(
+        b"</bpmn:userTask>", b"</bpmn:scriptTask>", 1
+    )
+    response = _client(office.admin).post(
+        "/work/procedures/definitions/", {"bpmn": SimpleUploadedFile("bad.bpmn", bad, "application/xml")}
+    )
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert 'id="err_bpmn"' in text and "scripts or script tasks" in text
+    assert not ProcessDefinition.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "task_heading"),
+    [
+        ("sr-latn", "Moji zadaci", "Zadatak"),
+        ("sr-cyrl", "Моји задаци", "Задатак"),
+        ("en", "My tasks", "Task"),
+    ],
+)
+def test_my_tasks_in_every_language(
+    office: Office,
+    running: ProcessInstance,
+    language: str,
+    heading: str,
+    task_heading: str,
+) -> None:
+    text = _client(office.handler, language).get("/work/procedures/tasks/").content.decode()
+    assert f"<h1>{heading}</h1>" in text
+    assert f">{task_heading}</th>" in text
+
+
+def test_the_agencys_procedures_are_listed_in_few_queries(
+    office: Office, permit: ProcessDefinition, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(5):
+        services.instance_start(definition=permit, agency=office.agency, actor=office.handler, title=f"D{n}")
+    with django_assert_max_num_queries(3):
+        rows = list(selectors.instances_of_agencies(agency_ids={office.agency.pk}))
+        assert sum(len(r.open_tasks.all()) for r in rows) == 5
+
+
+def test_a_yes_no_question_and_check_boxes_give_a_flag_and_a_list(office: Office) -> None:
+    certificate = services.definition_load(xml_bytes=CERTIFICATE_REQUEST, actor=office.admin)
+    instance = services.instance_start(definition=certificate, agency=office.agency, actor=office.handler)
+    handler = _client(office.handler)
+    form = handler.get(_task_url(instance, "review")).content.decode()
+    assert 'name="data_complete"' in form and 'type="checkbox" name="data_paid"' in form
+    refused = handler.post(_task_url(instance, "review"), {"data_complete": "maybe"})
+    assert refused.status_code == 400 and "Choose yes or no." in refused.content.decode()
+    done = handler.post(_task_url(instance, "review"), {"data_complete": "yes", "data_paid": ["0", "0", "7"]})
+    assert done.status_code == 302
+    assert ProcessStep.objects.get(instance=instance).data == {"complete": True, "paid": ["fee"]}
+    assert set(instance.open_tasks.values_list("spec_name", flat=True)) == {"check_register", "check_fees"}
