@@ -184,9 +184,11 @@ def _procedures(progress: Callable[[str], None]) -> None:
     from govdoc.procedures import selectors as procedures
     from govdoc.procedures import services as procedure_services
 
-    progress("installing the shipped procedures")
     with transaction.atomic():
-        procedure_services.procedures_install(actor=SETUP_ACTOR)
+        done = procedure_services.procedures_install(actor=SETUP_ACTOR)
+        for one in done:
+            if one.outcome == "installed":  # said once, not on every command
+                progress(f"installed the shipped procedure {one.key} (version {one.version})")
         training = procedures.definition_active(key="training_programme")
         if training.instances.exists():
             return
