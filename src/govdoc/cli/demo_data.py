@@ -196,7 +196,7 @@ def _procedures(progress: Callable[[str], None]) -> None:
             definition=training,
             agency=Agency.objects.get(code="ite"),
             actor=SETUP_ACTOR,
-            title="Invitational training: public data and open data policy",
+            title="Obuka po pozivu: politika javnih i otvorenih podataka",
             business_key="DGCC-TRAINING-2027",
             parties={"Host organization (Korea)": "ite", "Sending organization (partner country)": "mup"},
         )

@@ -70,6 +70,7 @@ class BpmnFacts:
     timers: dict[str, tuple[Timer, ...]]  # task id -> timers on its border
     start_lanes: tuple[str | None, ...]
     names: dict[str, str]  # element id -> its drawn name
+    lanes: tuple[str, ...] = ()  # every lane's name, in drawing order
 
 
 def _tree(xml: str) -> Any:
@@ -208,7 +209,8 @@ def facts(sha256: str, xml: str) -> BpmnFacts:
         if ref.text
     }
     starts = tuple(lane_of.get(str(s.get("id"))) for s in process.iterfind("bpmn:startEvent", NS))
-    return BpmnFacts(fields=fields, timers=timers, start_lanes=starts, names=names)
+    lanes = tuple(str(lane.get("name") or "") for lane in process.iterfind(".//bpmn:lane", NS))
+    return BpmnFacts(fields=fields, timers=timers, start_lanes=starts, names=names, lanes=lanes)
 
 
 _DURATION = re.compile(

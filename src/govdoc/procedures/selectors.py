@@ -14,6 +14,7 @@ from govdoc.accounts.selectors import memberships_current
 from govdoc.procedures import bpmn_facts
 from govdoc.procedures.constants import LANE_ROLES, InstanceStatus, role_of_lane
 from govdoc.procedures.errors import DefinitionNotFoundError, InstanceNotFoundError
+from govdoc.procedures.lanes import LaneNameError, lane_read
 from govdoc.procedures.models import (
     ProcessDefinition,
     ProcessInstance,
@@ -141,6 +142,20 @@ def definitions_all() -> QuerySet[ProcessDefinition]:
     return (
         ProcessDefinition.objects.select_related("uploaded_by").defer("bpmn_xml").order_by("key", "-version")
     )
+
+
+def definition_parties(*, definition: ProcessDefinition) -> list[str]:
+    """The parties the process's lanes name (``lanes.py``), each once, as first drawn: the
+    organizations a person starting it says (``instance_start(parties=...)``)."""
+    found: dict[str, str] = {}
+    for name in _facts(definition).lanes:
+        try:
+            lane = lane_read(name)
+        except LaneNameError:
+            continue  # refused when the file was loaded; nothing to ask for
+        if lane.party:
+            found.setdefault(lane.party_key, lane.party)
+    return list(found.values())
 
 
 def definition_start_roles(*, definition: ProcessDefinition) -> set[Role]:

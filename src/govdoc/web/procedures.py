@@ -24,13 +24,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Person
-from govdoc.accounts.selectors import agency_ids_of, has_role, memberships_current
+from govdoc.accounts.selectors import agencies_all, agency_ids_of, has_role, memberships_current
 from govdoc.core.errors import GovDocError
 from govdoc.core.jsontypes import JSONObject, JSONValue
+from govdoc.distribution.selectors import remote_recipients_offered
 from govdoc.procedures import selectors, services
 from govdoc.procedures.bpmn_facts import DataField
 from govdoc.procedures.constants import InstanceStatus
-from govdoc.procedures.models import ProcessInstance, ProcessTask
+from govdoc.procedures.errors import PartiesInvalidError
+from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessTask
 from govdoc.web.staff import official_required
 
 COMMENT_MAX = 2000
@@ -230,10 +232,50 @@ def instances(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _party_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The organizations a party may be, grouped: this node's agencies (by code) and, node by
+    node, the agencies of the trust list (``code@node``)."""
+    here = [(a.code, a.name) for a in agencies_all().order_by("name")]
+    groups = [(_("On this node"), here)]
+    for node, agencies in remote_recipients_offered():
+        named = [(f"{code}@{node.node_id}", f"{name} ({node.node_id})") for code, name in agencies]
+        groups.append((_("On the node %(node)s") % {"node": node.name}, named))
+    return groups
+
+
+def _start_page(
+    request: HttpRequest,
+    *,
+    definition: ProcessDefinition,
+    agency: Agency,
+    parties: list[tuple[str, str, str]],
+    errors: dict[str, str] | None = None,
+) -> HttpResponse:
+    """The start form of one procedure that works with parties: each party's organization
+    (``parties``: field name, party, value given), with a message beside each that is wrong."""
+    return page(
+        request,
+        "web/procedures/start.html",
+        {
+            "definition": definition,
+            "agency": agency,
+            "title": request.POST.get("title", "").strip(),
+            "business_key": request.POST.get("business_key", "").strip(),
+            "parties": [
+                {"field": field, "name": name, "value": value, "error": (errors or {}).get(name, "")}
+                for field, name, value in parties
+            ],
+            "choices": _party_choices(),
+        },
+        status=400 if errors else 200,
+    )
+
+
 @official_required
 @require_POST
 def start(request: HttpRequest) -> HttpResponse:
-    """Start the active version of a process in one of the official's agencies."""
+    """Start the active version of a process in one of the official's agencies. A process
+    whose lanes name parties is started from a second form that asks for their organizations."""
     me = _me(request)
     agencies = {str(agency.pk): agency for agency in _agencies(me)}
     agency = agencies.get(request.POST.get("agency", "")) or (
@@ -248,10 +290,24 @@ def start(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("web:procedures"))
     title = request.POST.get("title", "").strip()
     business_key = request.POST.get("business_key", "").strip()
+    named = selectors.definition_parties(definition=definition)
+    parties = [(f"party-{i}", n, request.POST.get(f"party-{i}", "").strip()) for i, n in enumerate(named)]
+    if parties and "parties" not in request.POST:  # first the organizations that take part
+        return _start_page(request, definition=definition, agency=agency, parties=parties)
     try:
         instance = services.instance_start(
-            definition=definition, agency=agency, actor=me, title=title, business_key=business_key
+            definition=definition,
+            agency=agency,
+            actor=me,
+            title=title,
+            business_key=business_key,
+            parties={name: value for _field, name, value in parties if value} if parties else None,
         )
+    except PartiesInvalidError as exc:
+        found = exc.details.get("errors")
+        listed = found.items() if isinstance(found, dict) else ()
+        by_party = {str(k).removeprefix("parties."): str(v) for k, v in listed}
+        return _start_page(request, definition=definition, agency=agency, parties=parties, errors=by_party)
     except GovDocError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("web:procedures"))

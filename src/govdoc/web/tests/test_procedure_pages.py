@@ -182,6 +182,40 @@ def test_an_official_starts_a_procedure_their_role_may_start(
     assert not ProcessInstance.objects.filter(title="Ne").exists()
 
 
+def test_a_procedure_of_several_organizations_asks_which_agency_is_each(office: Office) -> None:
+    shipped = Path(services.__file__).resolve().parent.parent / "bpmn" / "training_programme.bpmn"
+    services.definition_load(xml_bytes=shipped.read_bytes(), actor=office.admin)
+    handler = _client(office.handler)
+    start = {"procedure": "training_programme", "title": "Obuka", "business_key": "T-1"}
+    asked = handler.post("/work/procedures/start/", start)
+    assert asked.status_code == 200
+    form = asked.content.decode()
+    assert "Host organization (Korea)" in form and "Sending organization (partner country)" in form
+    assert 'value="mup"' in form and 'value="rgz"' in form and 'value="Obuka"' in form
+    assert not ProcessInstance.objects.exists()
+
+    half = handler.post("/work/procedures/start/", {**start, "parties": "1", "party-0": "mup", "party-1": ""})
+    assert half.status_code == 400
+    text = half.content.decode()
+    assert 'id="error_party-1"' in text and "say which agency is" in text
+    assert 'id="error_party-0"' not in text and '<option value="mup" selected>' in text
+    unknown = handler.post(
+        "/work/procedures/start/", {**start, "parties": "1", "party-0": "mup", "party-1": "x"}
+    )
+    assert unknown.status_code == 400 and 'id="error_party-1"' in unknown.content.decode()
+    assert not ProcessInstance.objects.exists()  # nothing started by a wrong form
+
+    done = handler.post(
+        "/work/procedures/start/", {**start, "parties": "1", "party-0": "mup", "party-1": "rgz"}
+    )
+    instance = ProcessInstance.objects.get(title="Obuka")
+    assert done.status_code == 302 and done["Location"].startswith(f"/work/procedures/{instance.pk}/")
+    assert {p.name: p.agency.code for p in selectors.instance_parties(instance=instance)} == {
+        "Host organization (Korea)": "mup",
+        "Sending organization (partner country)": "rgz",
+    }
+
+
 def test_only_administrators_see_and_load_definitions(office: Office) -> None:
     assert _client(office.handler).get("/work/procedures/definitions/").status_code == 403
     admin = _client(office.admin)
