@@ -1,4 +1,6 @@
 from django.db import models
+from django.utils.functional import Promise as StrPromise
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
@@ -15,6 +17,23 @@ class Role(models.TextChoices):
 
 # Roles people hold inside an agency (through a membership of one of its units).
 OFFICIAL_ROLES = frozenset(Role) - {Role.CITIZEN, Role.SYSTEM}
+
+# A role as it reads inside a sentence ("... held by a head of unit of the agency"), in the
+# reader's language: approval policies and procedures say who may act in these words.
+_ROLE_IN_SENTENCE: dict[str, StrPromise] = {
+    Role.HANDLER: pgettext_lazy("role in a sentence", "handler"),
+    Role.HEAD_OF_UNIT: pgettext_lazy("role in a sentence", "head of unit"),
+    Role.HEAD_OF_AGENCY: pgettext_lazy("role in a sentence", "head of agency"),
+    Role.REGISTRY_CLERK: pgettext_lazy("role in a sentence", "registry clerk"),
+    Role.ARCHIVIST: pgettext_lazy("role in a sentence", "archivist"),
+    Role.ADMINISTRATOR: pgettext_lazy("role in a sentence", "administrator"),
+}
+
+
+def role_in_sentence(role: object) -> str:
+    """'head_of_unit' → 'head of unit' in the reader's language (a code it does not know, as
+    given)."""
+    return str(_ROLE_IN_SENTENCE.get(str(role), str(role)))
 
 
 class AccountKind(models.TextChoices):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Literal, TypedDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext_lazy
 
-from govdoc.accounts.constants import OFFICIAL_ROLES, Role
+from govdoc.accounts.constants import OFFICIAL_ROLES, role_in_sentence
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
@@ -78,15 +78,6 @@ class AssigneeRoles:
 # Read by officials on the application's page and in the API's problem details: in the reader's
 # language (gettext when the text is made, during the request).
 
-# A role as it reads inside a sentence ("... held by a head of unit of the agency").
-_ROLE_NAMES: dict[str, StrPromise] = {
-    Role.HANDLER: pgettext_lazy("role in a sentence", "handler"),
-    Role.HEAD_OF_UNIT: pgettext_lazy("role in a sentence", "head of unit"),
-    Role.HEAD_OF_AGENCY: pgettext_lazy("role in a sentence", "head of agency"),
-    Role.REGISTRY_CLERK: pgettext_lazy("role in a sentence", "registry clerk"),
-    Role.ARCHIVIST: pgettext_lazy("role in a sentence", "archivist"),
-    Role.ADMINISTRATOR: pgettext_lazy("role in a sentence", "administrator"),
-}
 _SCOPE_WORDS: dict[str, str] = {
     "unit": gettext_noop("%(role)s of the handling unit"),
     "agency": gettext_noop("%(role)s of the agency"),
@@ -100,7 +91,7 @@ _KIND_NAMES: dict[str, StrPromise] = {
 
 
 def _role_name(role: str) -> str:
-    return str(_ROLE_NAMES.get(role, role))
+    return role_in_sentence(role)
 
 
 def _kind_name(kind: str) -> str:

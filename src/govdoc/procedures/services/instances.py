@@ -18,7 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from govdoc.accounts.constants import Role
+from govdoc.accounts.constants import Role, role_in_sentence
 from govdoc.accounts.models import Agency, Person
 from govdoc.accounts.selectors import agency_ids_of, has_role
 from govdoc.audit.event_types import EventType
@@ -303,7 +303,7 @@ def task_complete(
             _("the task '%(task)s' is for the %(role)s of %(agency)s")
             % {
                 "task": task.title,
-                "role": lane.role.label.lower() if lane is not None else "?",
+                "role": role_in_sentence(lane.role) if lane is not None else "?",
                 "agency": where.name if where is not None else "?",
             },
             instance_id=str(instance.pk),

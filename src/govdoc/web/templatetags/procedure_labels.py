@@ -4,24 +4,12 @@ written, marked ``translate="no"``; roles and process data in the page's languag
 from __future__ import annotations
 
 from django import template
-from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext_lazy
 
-from govdoc.accounts.constants import Role
+from govdoc.accounts.constants import role_in_sentence
 
 register = template.Library()
-
-# A role as it reads inside a sentence (the same words as the approval policies use).
-_ROLES: dict[str, Promise] = {
-    Role.HANDLER: pgettext_lazy("role in a sentence", "handler"),
-    Role.HEAD_OF_UNIT: pgettext_lazy("role in a sentence", "head of unit"),
-    Role.HEAD_OF_AGENCY: pgettext_lazy("role in a sentence", "head of agency"),
-    Role.REGISTRY_CLERK: pgettext_lazy("role in a sentence", "registry clerk"),
-    Role.ARCHIVIST: pgettext_lazy("role in a sentence", "archivist"),
-    Role.ADMINISTRATOR: pgettext_lazy("role in a sentence", "administrator"),
-}
 
 
 @register.simple_tag
@@ -35,8 +23,7 @@ def drawn(text: object) -> str:
 @register.filter
 def role_name(code: object) -> str:
     """'head_of_unit' → 'head of unit' in the page's language."""
-    name = _ROLES.get(str(code))
-    return str(name) if name is not None else str(code)
+    return role_in_sentence(code)
 
 
 @register.simple_tag
