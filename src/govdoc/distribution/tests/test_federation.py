@@ -66,6 +66,20 @@ def _approve(outgoing: OutgoingDocument, offices: Offices) -> OutgoingDocument:
     return OutgoingDocument.objects.get(pk=outgoing.pk)
 
 
+def _approve_all(drafts: list[OutgoingDocument], offices: Offices) -> None:
+    """Send each draft for approval and approve it (its dispatch waits for the worker)."""
+    for outgoing in drafts:
+        services.outgoing_send_for_approval(outgoing=outgoing, steps=offices.line(), actor=offices.drafter)
+        line = OutgoingDocument.objects.get(pk=outgoing.pk).approval_line_id
+        approvals.step_decide(
+            step=ApprovalStep.objects.get(line_id=line),
+            actor=offices.head,
+            decision="approve",
+            comment="",
+            pin=PIN,
+        )
+
+
 def _post(url: str, body: bytes) -> tuple[int, dict[str, Any]]:
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Content-Type": "application/json"}
@@ -243,16 +257,7 @@ def test_consignments_due_to_one_agency_go_as_one_batch_with_one_seal_and_one_re
     drafts = [offices.draft(recipients=[to_city]) for _ in range(3)] + [
         offices.draft(recipients=[to_no_unit])
     ]
-    for outgoing in drafts:  # approved one after the other; the worker runs afterwards
-        services.outgoing_send_for_approval(outgoing=outgoing, steps=offices.line(), actor=offices.drafter)
-        line = OutgoingDocument.objects.get(pk=outgoing.pk).approval_line_id
-        approvals.step_decide(
-            step=ApprovalStep.objects.get(line_id=line),
-            actor=offices.head,
-            decision="approve",
-            comment="",
-            pin=PIN,
-        )
+    _approve_all(drafts, offices)  # one after the other; the worker runs afterwards
     run_queued_tasks()
 
     sent = list(Consignment.objects.order_by("outgoing__created_at"))
@@ -312,16 +317,7 @@ def test_while_a_batch_travels_the_tasks_of_its_other_consignments_wait_for_its_
     the task waits until the batch's claim ends, and is dropped once the batch is answered."""
     _trust_self(offices, live_server.url)
     to_city = RemoteRecipient(node=NODE, agency=offices.city.code)
-    for outgoing in [offices.draft(recipients=[to_city]) for _ in range(3)]:
-        services.outgoing_send_for_approval(outgoing=outgoing, steps=offices.line(), actor=offices.drafter)
-        line = OutgoingDocument.objects.get(pk=outgoing.pk).approval_line_id
-        approvals.step_decide(
-            step=ApprovalStep.objects.get(line_id=line),
-            actor=offices.head,
-            decision="approve",
-            comment="",
-            pin=PIN,
-        )
+    _approve_all([offices.draft(recipients=[to_city]) for _ in range(3)], offices)
     seen: list[dict[str, Any]] = []
     real_post = consignments.envelope_post
 
