@@ -129,9 +129,11 @@ def main() -> int:
         letters_make(a, model=model, count=args.n - 1, queue=False)
         a.start_more_workers(args.workers - 1)
         time.sleep(1)  # past their first heartbeat: settled into polling for tasks
+        queued, started, queueing = letters_queue(a)
+        # read at once, not before the queueing: its inserts and the idle workers' polling in
+        # the meantime are no part of sending (the first moments after the commit are lost)
         pids = {(n.node_id, pid): role for n in (a, b) for pid, role in n.processes().items()}
         before = _cpu_by_role((a, b), pids)
-        queued, started, queueing = letters_queue(a)
         print(f"queued {queued} in {queueing:.1f} s (one transaction, as the outbox writes them)", flush=True)
         while True:
             sending, _answered = _delivered(a)
@@ -139,6 +141,8 @@ def main() -> int:
                 break
             time.sleep(0.05)
         seconds = time.time() - started
+        # backends opened meanwhile (a server thread's first connection) count from their start
+        pids.update({(n.node_id, pid): role for n in (a, b) for pid, role in n.processes().items()})
         after = _cpu_by_role((a, b), pids)
         print(f"all answered in {seconds:.1f} s after the queue committed", flush=True)
         arrived = int(b.query("SELECT count(*) FROM distribution_arrival")[0][0])
