@@ -7,7 +7,7 @@ import re
 from django.db import models
 from django.utils.translation import pgettext_lazy
 
-from govdoc.accounts.constants import OFFICIAL_ROLES, Role
+from govdoc.accounts.constants import OFFICIAL_ROLES
 
 
 class InstanceStatus(models.TextChoices):
@@ -35,13 +35,3 @@ PARTY_NAME_MAX = 100
 
 # Instances whose timers are due, taken by one run of ``procedures_tick``.
 TICK_BATCH = 200
-
-
-def role_of_lane(name: str | None) -> Role | None:
-    """The role a lane stands for, in a role lane (``handler``) or a party lane
-    (``Lead organization (Korea) / head of agency``), or None when the name is neither; the
-    rule is in ``lanes.py``, which also says the lane's party."""
-    from govdoc.procedures.lanes import lane_or_none  # lanes reads this module's limits
-
-    lane = lane_or_none(name)
-    return lane.role if lane is not None else None

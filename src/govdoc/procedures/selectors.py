@@ -12,9 +12,9 @@ from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import memberships_current
 from govdoc.procedures import bpmn_facts
-from govdoc.procedures.constants import LANE_ROLES, InstanceStatus, role_of_lane
+from govdoc.procedures.constants import LANE_ROLES, InstanceStatus
 from govdoc.procedures.errors import DefinitionNotFoundError, InstanceNotFoundError
-from govdoc.procedures.lanes import LaneNameError, lane_read
+from govdoc.procedures.lanes import lane_or_none
 from govdoc.procedures.models import (
     ProcessDefinition,
     ProcessInstance,
@@ -120,12 +120,23 @@ def task_open(*, instance: ProcessInstance, task_id: uuid.UUID | str) -> Process
         return None
 
 
+def _of_agencies(agency_ids: set[object]) -> Q:
+    return Q(agency_id__in=agency_ids) | Q(parties__agency_id__in=agency_ids)
+
+
+def instance_visible_to(*, instance: ProcessInstance, agency_ids: set[object]) -> bool:
+    """Whether officials of these agencies see ``instance``: it runs in one of them, or one of
+    them is one of its parties (whose people work its lanes)."""
+    return ProcessInstance.objects.filter(_of_agencies(agency_ids), pk=instance.pk).exists()
+
+
 def instances_of_agencies(
     *, agency_ids: set[object], key: str = "", status: str = ""
 ) -> QuerySet[ProcessInstance]:
-    """The instances of these agencies, newest first, optionally of one process and status,
-    with their open tasks (three queries however many)."""
-    qs = ProcessInstance.objects.filter(agency_id__in=agency_ids)
+    """The instances these agencies run or take part in (``instance_visible_to``), newest
+    first, optionally of one process and status, with their open tasks (three queries however
+    many)."""
+    qs = ProcessInstance.objects.filter(_of_agencies(agency_ids)).distinct()
     if key:
         qs = qs.filter(definition__key=key)
     if status:
@@ -149,11 +160,8 @@ def definition_parties(*, definition: ProcessDefinition) -> list[str]:
     organizations a person starting it says (``instance_start(parties=...)``)."""
     found: dict[str, str] = {}
     for name in _facts(definition).lanes:
-        try:
-            lane = lane_read(name)
-        except LaneNameError:
-            continue  # refused when the file was loaded; nothing to ask for
-        if lane.party:
+        lane = lane_or_none(name)  # a malformed lane was refused when the file was loaded
+        if lane is not None and lane.party:
             found.setdefault(lane.party_key, lane.party)
     return list(found.values())
 
@@ -161,8 +169,8 @@ def definition_parties(*, definition: ProcessDefinition) -> list[str]:
 def definition_start_roles(*, definition: ProcessDefinition) -> set[Role]:
     """The roles a person needs to start the process (the lanes of its start events); empty
     when its start events are in no lane (any official of the agency may start it)."""
-    roles = {role_of_lane(lane) for lane in _facts(definition).start_lanes if lane}
-    return {role for role in roles if role is not None}
+    lanes = (lane_or_none(name) for name in _facts(definition).start_lanes if name)
+    return {lane.role for lane in lanes if lane is not None}
 
 
 def definitions_startable(*, person: Person, agency_ids: set[object]) -> list[ProcessDefinition]:

@@ -54,12 +54,13 @@ def _agencies(me: Person) -> list[Agency]:
 
 
 def _instance_of_mine(request: HttpRequest, instance_id: uuid.UUID) -> ProcessInstance:
-    """The instance, if it belongs to an agency the official works in; 404 otherwise."""
+    """The instance, if an agency the official works in runs it or is one of its parties; 404
+    otherwise."""
     try:
         instance = selectors.instance_get(instance_id)
     except GovDocError as exc:
         raise Http404(exc.message) from exc
-    if instance.agency_id not in agency_ids_of(person=_me(request)):
+    if not selectors.instance_visible_to(instance=instance, agency_ids=agency_ids_of(person=_me(request))):
         raise Http404(_("No such procedure."))
     return instance
 

@@ -12,7 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from tests.support import log_in
 
+from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person
+from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
 from govdoc.audit.models import AuditEvent
 from govdoc.procedures import selectors, services
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep
@@ -214,6 +216,22 @@ def test_a_procedure_of_several_organizations_asks_which_agency_is_each(office: 
         "Host organization (Korea)": "mup",
         "Sending organization (partner country)": "rgz",
     }
+
+    # the sending organization's people see the procedure and work their party's tasks there,
+    # though it runs in the host's agency; a third agency sees nothing of it
+    head_rgz = PersonFactory(username="rgz.head")
+    grant(head_rgz, office.outsider.memberships.get().unit, Role.HEAD_OF_UNIT)
+    invite = instance.open_tasks.get()
+    services.task_complete(instance=instance, task_id=str(invite.task_id), actor=office.handler)
+    theirs = _client(head_rgz)
+    assert "Obuka" in theirs.get("/work/procedures/").content.decode()
+    assert theirs.get(f"/work/procedures/{instance.pk}/").status_code == 200
+    task_page = theirs.get(_task_url(instance, "select_trainees"))
+    assert task_page.status_code == 200 and "Select the trainees" in task_page.content.decode()
+    stranger = PersonFactory(username="third.head")
+    grant(stranger, UnitFactory(agency=AgencyFactory(code="rfzo"), code="k"), Role.HEAD_OF_UNIT)
+    assert _client(stranger).get(f"/work/procedures/{instance.pk}/").status_code == 404
+    assert "Obuka" not in _client(stranger).get("/work/procedures/").content.decode()
 
 
 def test_only_administrators_see_and_load_definitions(office: Office) -> None:
