@@ -135,6 +135,8 @@ class EventType(StrEnum):
     PROCEDURE_TIMER_FIRED = "procedures.timer_fired"
     PROCEDURE_COMPLETED = "procedures.instance_completed"
     PROCEDURE_CANCELLED = "procedures.instance_cancelled"
+    PROCEDURE_DOCUMENT_DRAFTED = "procedures.document_drafted"
+    PROCEDURE_ANSWER_NOT_COUNTERSIGNED = "procedures.answer_not_countersigned"
     # signatures: keys, certificates, seals
     CERTIFICATE_ISSUED = "signatures.certificate_issued"
     CERTIFICATE_REVOKED = "signatures.certificate_revoked"

@@ -16,6 +16,7 @@ class DocumentKind(models.TextChoices):
     DECISION = "resenje", pgettext_lazy("document kind", "Decision")
     REQUEST = "zahtev", pgettext_lazy("document kind", "Request")
     NOTICE = "obavestenje", pgettext_lazy("document kind", "Notice")
+    AGREEMENT = "sporazum", pgettext_lazy("document kind", "Agreement or memorandum")
 
 
 class OutgoingStatus(models.TextChoices):
@@ -60,6 +61,12 @@ REGISTRY_ROLES = frozenset({Role.REGISTRY_CLERK})
 # head of the drafting unit (the drafter may add reviews and consents).
 DEFAULT_POLICY: ApprovalPolicy = {
     "steps": [{"kind": "approval", "holders": [{"role": "head_of_unit", "scope": "unit"}]}]
+}
+
+# Kinds whose default is another: an agreement or memorandum binds the agency, so its head
+# gives the final approval (a minister, for a ministry).
+DEFAULT_POLICIES: dict[str, ApprovalPolicy] = {
+    "sporazum": {"steps": [{"kind": "approval", "holders": [{"role": "head_of_agency", "scope": "agency"}]}]}
 }
 
 MAX_RECIPIENTS = 50

@@ -56,6 +56,12 @@ class OutgoingDocument(models.Model):
     in_reply_to = models.ForeignKey(
         "Delivery", null=True, blank=True, on_delete=models.PROTECT, related_name="replies"
     )
+    final_approver_role = models.CharField(
+        max_length=32,
+        blank=True,
+        help_text="The role whoever gives the final approval must hold in the agency (set by a "
+        "procedure's task: the role of its lane); empty: the kind's policy alone.",
+    )
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
 

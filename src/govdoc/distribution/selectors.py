@@ -23,6 +23,7 @@ from govdoc.accounts.selectors import (
 from govdoc.approvals import selectors as approval_reads
 from govdoc.approvals.policy import ApprovalPolicy, AssigneeRoles, PolicyStep, holders_text, may_hold
 from govdoc.distribution.constants import (
+    DEFAULT_POLICIES,
     DEFAULT_POLICY,
     DRAFTER_ROLES,
     MAX_RECIPIENTS,
@@ -223,9 +224,10 @@ def readings_of(delivery: Delivery) -> QuerySet[Reading]:
 
 
 def policy_of(*, agency_id: uuid.UUID, kind: str) -> ApprovalPolicy:
-    """The approval policy of ``kind`` in the agency: its own, or ``DEFAULT_POLICY``."""
+    """The approval policy of ``kind`` in the agency: its own, or the kind's default
+    (``DEFAULT_POLICIES``, else ``DEFAULT_POLICY``)."""
     found = KindPolicy.objects.filter(agency_id=agency_id, kind=kind).first()
-    return found.approval_policy if found is not None else DEFAULT_POLICY
+    return found.approval_policy if found is not None else DEFAULT_POLICIES.get(kind, DEFAULT_POLICY)
 
 
 # ---------------------------------------------------------------------------- files

@@ -29,8 +29,9 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from govdoc.accounts.constants import Role, role_in_sentence
 from govdoc.accounts.models import Person, Unit
-from govdoc.accounts.selectors import memberships_current
+from govdoc.accounts.selectors import has_role, memberships_current
 from govdoc.approvals import selectors as approval_reads
 from govdoc.approvals import services as approvals
 from govdoc.approvals.errors import LinePolicyError
@@ -59,6 +60,7 @@ from govdoc.distribution.errors import (
 from govdoc.distribution.models import Consignment, Delivery, Node, OutgoingDocument, Reading
 from govdoc.distribution.selectors import policy_of, sender_name
 from govdoc.distribution.specs import Recipient, RemoteRecipient
+from govdoc.distribution.tasks import answer_registered_announce, outgoing_settled_announce
 from govdoc.documents.constants import Direction, Disclosure
 from govdoc.documents.models import RegistryEntry
 from govdoc.documents.refusals import audited_upload_refusals
@@ -168,9 +170,11 @@ def outgoing_draft(
     filename: str,
     recipients: Sequence[AnyRecipient],
     in_reply_to: Delivery | None = None,
+    final_approver_role: str = "",
 ) -> OutgoingDocument:
     """Draft an official document in ``unit`` (the actor drafts there) from a PDF. Refuses
-    every bad field at once (``InvalidOutgoingError``), nothing written."""
+    every bad field at once (``InvalidOutgoingError``), nothing written. ``final_approver_role``:
+    the role whoever gives its final approval must hold in the agency (a procedure's task)."""
     if not _roles_in(actor, agency_id=unit.agency_id, unit_id=unit.pk) & DRAFTER_ROLES:
         raise NotAllowedToDraftError(
             _("you hold no role in this unit that may draft its documents"), unit_id=str(unit.pk)
@@ -216,6 +220,7 @@ def outgoing_draft(
         kind=kind,
         retention_years=retention_years,
         in_reply_to=in_reply_to,
+        final_approver_role=final_approver_role,
         created_at=clock.now(),
     )
     Delivery.objects.bulk_create(
@@ -254,6 +259,54 @@ def outgoing_draft(
         },
     )
     return outgoing
+
+
+def sender_as_recipient(delivery: Delivery) -> AnyRecipient:
+    """Who sent a delivered document, as a recipient of the answer (the agency and unit it came
+    from, here or on its node)."""
+    if delivery.outgoing is not None:
+        return Recipient(agency=delivery.outgoing.agency, unit=delivery.outgoing.unit)
+    arrival = delivery.arrival
+    assert arrival is not None
+    return RemoteRecipient(
+        node=arrival.node.node_id, agency=arrival.sender_agency_code, unit=arrival.sender_unit_code or None
+    )
+
+
+def outgoing_countersign(
+    *, delivery: Delivery, actor: Person, unit: Unit, title: str = "", final_approver_role: str = ""
+) -> OutgoingDocument:
+    """Draft the countersignature of a registered document (a memorandum, an agreement): an
+    answer to its sender whose content is the received PDF itself, byte for byte, as its
+    sender sealed it. Once this agency's approval line approves it, ``outgoing_finish`` seals it with this
+    agency's e-seal as an incremental update, so the sender's seal stays valid beside this one and
+    both parties hold one PDF signed by both."""
+    delivery = Delivery.objects.select_related(
+        "outgoing__agency", "outgoing__unit", "outgoing__document", "arrival__node", "received_document"
+    ).get(pk=delivery.pk)
+    if delivery.agency_id != unit.agency_id or delivery.status != DeliveryStatus.REGISTERED:
+        raise InvalidOutgoingError(
+            _("Only a document your agency registered can be countersigned."),
+            errors={"in_reply_to": _("Only a document your agency registered can be countersigned.")},
+        )
+    received = delivery.received_document
+    assert received is not None and received.current_version is not None
+    version = received.current_version
+    return outgoing_draft(
+        actor=actor,
+        unit=unit,
+        title=title or delivery.title,
+        kind=delivery.kind,
+        classification_code=received.classification_code,
+        retention_years=delivery.retention_years,
+        disclosure=delivery.disclosure,
+        legal_ground=delivery.legal_ground,
+        content=file_read(version.file),
+        filename=version.filename,
+        recipients=[sender_as_recipient(delivery)],
+        in_reply_to=delivery,
+        final_approver_role=final_approver_role,
+    )
 
 
 def _require_pdf(media_type: str) -> None:
@@ -355,6 +408,7 @@ def outgoing_send_for_approval(
         unit_id=outgoing.unit_id,
         doc_type=outgoing.kind,
     )
+    reasons += _final_approver_refusals(outgoing, steps)
     if reasons:
         raise LinePolicyError(
             _("The approval line breaks the policy for this kind of document: %(reasons)s")
@@ -381,6 +435,27 @@ def outgoing_send_for_approval(
         data={"line_id": str(line.pk), "steps": len(steps)},
     )
     return outgoing
+
+
+def _final_approver_refusals(outgoing: OutgoingDocument, steps: Sequence[approvals.StepSpec]) -> list[str]:
+    """Why the line's final approval is not held by the role the document requires ([] if it is)."""
+    if not outgoing.final_approver_role:
+        return []
+    approvals_ = [s for s in steps if s.kind == "approval"]
+    final = max(approvals_, key=lambda s: s.position, default=None)
+    role = Role(outgoing.final_approver_role)
+    holder = None
+    if final is not None:
+        try:
+            holder = Person.objects.filter(pk=uuid.UUID(str(final.assignee_id))).first()
+        except ValueError:
+            holder = None
+    if holder is not None and has_role(person=holder, role=role, agency=outgoing.agency):
+        return []
+    return [
+        _("the final approval of this document is given by the %(role)s of %(agency)s")
+        % {"role": role_in_sentence(role), "agency": outgoing.agency.name}
+    ]
 
 
 def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str) -> OutgoingDocument:
@@ -458,6 +533,7 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
         # To other nodes: each consignment goes out through the outbox (a task row written in
         # this transaction), so an approved document is sent even if this process dies now.
         consignments_queue(outgoing=outgoing)
+        outgoing_settled_announce.enqueue(outgoing_id=str(outgoing.pk), status=str(OutgoingStatus.SENT))
         record(
             "distribution.outgoing_sent",
             actor=outgoing.drafter,
@@ -613,6 +689,10 @@ def delivery_register(
             "handler": str(handler.pk) if handler is not None else None,
         },
     )
+    if delivery.arrival is not None and delivery.arrival.answers_id is not None:
+        answer_registered_announce.enqueue(
+            delivery_id=str(delivery.pk), answers=str(delivery.arrival.answers_id)
+        )
     return delivery
 
 

@@ -29,3 +29,24 @@ def consignments_overdue_run() -> int:
     from govdoc.distribution.consignments import consignments_overdue_requeue
 
     return consignments_overdue_requeue()
+
+
+@task()
+def outgoing_settled_announce(*, outgoing_id: str, status: str) -> int:
+    """Tell the domains above that an outgoing document was sent (``signals.outgoing_settled``);
+    enqueued in the transaction that sent it. Returns
+    how many receivers heard it."""
+    from govdoc.distribution.models import OutgoingDocument
+    from govdoc.distribution.signals import outgoing_settled
+
+    return len(outgoing_settled.send(sender=OutgoingDocument, outgoing_id=outgoing_id, status=status))
+
+
+@task()
+def answer_registered_announce(*, delivery_id: str, answers: str) -> int:
+    """Tell the domains above that an answer from another node was registered
+    (``signals.answer_registered``); enqueued in the registration's transaction."""
+    from govdoc.distribution.models import Delivery
+    from govdoc.distribution.signals import answer_registered
+
+    return len(answer_registered.send(sender=Delivery, delivery_id=delivery_id, answers=answers))

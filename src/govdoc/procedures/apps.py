@@ -6,3 +6,12 @@ class ProceduresConfig(AppConfig):
     label = "procedures"
     verbose_name = "Procedures"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # A task that produces a document completes when its document is sent, or when the
+        # countersignature of a party on another node is registered here.
+        from govdoc.distribution.signals import answer_registered, outgoing_settled
+        from govdoc.procedures.services.documents import on_answer_registered, on_outgoing_settled
+
+        outgoing_settled.connect(on_outgoing_settled, dispatch_uid="procedures.on_outgoing_settled")
+        answer_registered.connect(on_answer_registered, dispatch_uid="procedures.on_answer_registered")

@@ -26,7 +26,7 @@ import ast
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from lxml import etree
@@ -34,7 +34,9 @@ from lxml import etree
 from govdoc.procedures import expressions
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-NS = {"bpmn": BPMN_NS}
+# GovDoc's extension of a user task (docs/procedures.md): the document the task produces.
+GOVDOC_NS = "https://govdoc.example/bpmn/1"
+NS = {"bpmn": BPMN_NS, "govdoc": GOVDOC_NS}
 
 FieldKind = Literal["choice", "flag", "items", "number"]
 Scalar = str | int | float | bool
@@ -64,6 +66,29 @@ class Timer:
     value: str  # the ISO 8601 literal, unquoted
 
 
+DocumentMode = Literal["draft", "countersign"]
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """The official document a user task produces; the task waits until it is sent.
+
+    ``draft``: drafted from ``template`` (``procedures.letters``) as a document of ``kind``,
+    addressed to the agencies of the parties named in ``to``, approved on an e-Approval line,
+    registered, sealed with the agency's e-seal and dispatched. ``countersign``: the document
+    that task ``source`` sent to this task's party, sealed again by this party's agency after its
+    own approval line (both signatures stay valid) and sent back to the sender."""
+
+    mode: DocumentMode
+    template: str = ""
+    kind: str = ""
+    to: tuple[str, ...] = ()
+    classification: str = ""
+    retention: str = ""
+    disclosure: str = ""
+    source: str = ""
+
+
 @dataclass(frozen=True)
 class BpmnFacts:
     fields: dict[str, tuple[DataField, ...]]  # task id -> the data its decision needs
@@ -71,6 +96,59 @@ class BpmnFacts:
     start_lanes: tuple[str | None, ...]
     names: dict[str, str]  # element id -> its drawn name
     lanes: tuple[str, ...] = ()  # every lane's name, in drawing order
+    documents: dict[str, DocumentSpec] = field(default_factory=dict)  # task id -> its document
+
+
+def _document_spec(task: Any) -> DocumentSpec | None:
+    """The ``govdoc:draft`` or ``govdoc:countersign`` element of a task, if it has one (the
+    first; ``documents_check`` refuses a task with more)."""
+    for element in task.iterfind("bpmn:extensionElements/*", NS):
+        if not isinstance(element.tag, str) or etree.QName(element).namespace != GOVDOC_NS:
+            continue
+        name = etree.QName(element).localname
+        if name == "draft":
+            return DocumentSpec(
+                mode="draft",
+                template=str(element.get("template") or "").strip(),
+                kind=str(element.get("kind") or "").strip(),
+                to=tuple(t.strip() for t in str(element.get("to") or "").split(";") if t.strip()),
+                classification=str(element.get("classification") or "").strip(),
+                retention=str(element.get("retention") or "").strip(),
+                disclosure=str(element.get("disclosure") or "").strip(),
+            )
+        if name == "countersign":
+            return DocumentSpec(mode="countersign", source=str(element.get("task") or "").strip())
+    return None
+
+
+@dataclass(frozen=True)
+class GovdocElement:
+    """A GovDoc extension element as drawn: where it is and what it is."""
+
+    owner_id: str  # the id of the element whose extensionElements hold it
+    owner_kind: str  # that element's BPMN kind, e.g. "userTask"
+    name: str  # "draft", "countersign", or a name GovDoc does not know
+    count: int  # how many GovDoc elements that owner has
+
+
+def govdoc_elements(xml: str) -> list[GovdocElement]:
+    """Every GovDoc extension element of the file, for the checks made when it is loaded."""
+    found: list[GovdocElement] = []
+    for element in _tree(xml).iter():
+        if not isinstance(element.tag, str) or etree.QName(element).namespace != GOVDOC_NS:
+            continue
+        holder = element.getparent()
+        owner = holder.getparent() if holder is not None else None
+        mine = [e for e in holder if isinstance(e.tag, str) and etree.QName(e).namespace == GOVDOC_NS]
+        found.append(
+            GovdocElement(
+                owner_id=str(owner.get("id") or "") if owner is not None else "",
+                owner_kind=str(etree.QName(owner).localname) if owner is not None else "",
+                name=str(etree.QName(element).localname),
+                count=len(mine),
+            )
+        )
+    return found
 
 
 def _tree(xml: str) -> Any:
@@ -210,7 +288,15 @@ def facts(sha256: str, xml: str) -> BpmnFacts:
     }
     starts = tuple(lane_of.get(str(s.get("id"))) for s in process.iterfind("bpmn:startEvent", NS))
     lanes = tuple(str(lane.get("name") or "") for lane in process.iterfind(".//bpmn:lane", NS))
-    return BpmnFacts(fields=fields, timers=timers, start_lanes=starts, names=names, lanes=lanes)
+    documents = {
+        str(task.get("id")): spec
+        for kind in ("userTask", "manualTask")
+        for task in process.iterfind(f"bpmn:{kind}", NS)
+        if (spec := _document_spec(task)) is not None
+    }
+    return BpmnFacts(
+        fields=fields, timers=timers, start_lanes=starts, names=names, lanes=lanes, documents=documents
+    )
 
 
 _DURATION = re.compile(

@@ -73,6 +73,13 @@ class DefinitionLaneError(DefinitionInvalidError):
     code = "procedure-definition-lane"
 
 
+class DefinitionDocumentError(DefinitionInvalidError):
+    """A task's document (``govdoc:draft``, ``govdoc:countersign``) names an unknown template,
+    kind or party, or is drawn where no person completes a task."""
+
+    code = "procedure-definition-document"
+
+
 class NotDefinitionManagerError(ProceduresError, PermissionDeniedError):
     """Only administrators load process definitions."""
 
@@ -151,3 +158,21 @@ class TaskOnOtherNodeError(ProceduresError, ConflictError):
     """The task is its party's, whose agency is on another node: it is completed there."""
 
     code = "procedure-task-on-other-node"
+
+
+class TaskWaitsForDocumentError(ProceduresError, ConflictError):
+    """The task produces a document: it completes when that document is sent, not by hand."""
+
+    code = "procedure-task-waits-for-document"
+
+
+class TaskDocumentError(ProceduresError, InvalidInputError):
+    """The task's document cannot be drafted now; ``details["errors"]`` names the fields."""
+
+    code = "procedure-task-document"
+
+
+class TaskDocumentPendingError(ProceduresError, ConflictError):
+    """The task's document is already drafted and not yet sent or rejected."""
+
+    code = "procedure-task-document-pending"

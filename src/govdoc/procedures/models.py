@@ -193,7 +193,17 @@ class ProcessStep(models.Model):
         related_name="+",
         help_text="Where its role was held.",
     )
-    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who completed it here; empty when its party completed it on another node.",
+    )
+    completed_elsewhere = models.CharField(
+        max_length=100, blank=True, help_text="agency@node of the party that completed it there."
+    )
     completed_at = models.DateTimeField()
     data: models.JSONField[dict[str, Any], Any] = models.JSONField(default=dict, blank=True)
 
@@ -203,3 +213,46 @@ class ProcessStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} by {self.completed_by_id}"
+
+
+class TaskDocument(models.Model):
+    """An official document a task of a procedure produces (``govdoc:draft``,
+    ``govdoc:countersign`` in the BPMN file): the outgoing document drafted from the task, which
+    the task waits for until it is sent; or, for a party on another node, the answer that party
+    sent back (``answer``, a registered delivery here). A rejected draft stays listed; the task
+    then drafts another."""
+
+    id = models.BigAutoField(primary_key=True)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="documents")
+    task_id = models.UUIDField(help_text="SpiffWorkflow's task id.")
+    spec_name = models.CharField(max_length=200, help_text="The BPMN id of the task.")
+    mode = models.CharField(max_length=16, help_text="draft or countersign.")
+    outgoing = models.OneToOneField(
+        "distribution.OutgoingDocument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="procedure_task",
+    )
+    answer = models.OneToOneField(
+        "distribution.Delivery",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="procedure_task",
+        help_text="The registered answer of a party on another node.",
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["instance", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(outgoing__isnull=False, answer__isnull=True)
+                | models.Q(outgoing__isnull=True, answer__isnull=False),
+                name="taskdocument_outgoing_or_answer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.spec_name}: {self.outgoing_id or self.answer_id}"

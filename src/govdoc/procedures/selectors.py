@@ -11,7 +11,9 @@ from django.db.models import Q, QuerySet
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import memberships_current
-from govdoc.procedures import bpmn_facts
+from govdoc.distribution.constants import OutgoingStatus
+from govdoc.distribution.models import Delivery
+from govdoc.procedures import bpmn_facts, lanes
 from govdoc.procedures.constants import LANE_ROLES, InstanceStatus
 from govdoc.procedures.errors import DefinitionNotFoundError, InstanceNotFoundError
 from govdoc.procedures.lanes import lane_or_none
@@ -21,6 +23,7 @@ from govdoc.procedures.models import (
     ProcessParty,
     ProcessStep,
     ProcessTask,
+    TaskDocument,
 )
 
 
@@ -198,3 +201,53 @@ def instance_data(*, instance: ProcessInstance) -> dict[str, object]:
 def element_names(*, definition: ProcessDefinition) -> dict[str, str]:
     """BPMN element id -> its drawn name (the id when it has none)."""
     return dict(_facts(definition).names)
+
+
+def task_document_spec(*, task: ProcessTask) -> bpmn_facts.DocumentSpec | None:
+    """The document ``task`` produces (``govdoc:draft`` / ``govdoc:countersign``), if any."""
+    return _facts(task.instance.definition).documents.get(task.spec_name)
+
+
+def task_documents(
+    *, instance: ProcessInstance, task_id: uuid.UUID | str | None = None
+) -> QuerySet[TaskDocument]:
+    """The documents the instance's tasks drafted or received (of one task, if given), oldest
+    first, with their outgoing documents and registry entries."""
+    found = TaskDocument.objects.filter(instance=instance).select_related(
+        "outgoing__registry_entry", "outgoing__document", "answer__arrival"
+    )
+    return found.filter(task_id=task_id) if task_id is not None else found
+
+
+def countersign_source(instance: ProcessInstance, spec: bpmn_facts.DocumentSpec) -> TaskDocument | None:
+    """The sent document of the task a ``govdoc:countersign`` names (its latest), if any."""
+    return (
+        TaskDocument.objects.filter(
+            instance=instance, spec_name=spec.source, outgoing__status=OutgoingStatus.SENT
+        )
+        .select_related("outgoing")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def countersign_delivery(
+    instance: ProcessInstance, spec: bpmn_facts.DocumentSpec, agency_id: uuid.UUID
+) -> Delivery | None:
+    """The copy of that document the countersigning party's agency (here) received."""
+    source = countersign_source(instance, spec)
+    if source is None:
+        return None
+    return Delivery.objects.filter(outgoing=source.outgoing, agency_id=agency_id).first()
+
+
+def document_recipients(*, instance: ProcessInstance, spec: bpmn_facts.DocumentSpec) -> list[str]:
+    """Whom a ``govdoc:draft`` document goes to, as a person reads it: "party: agency"."""
+    parties = {p.key: p for p in ProcessParty.objects.filter(instance=instance).select_related("agency")}
+    out = []
+    for name in spec.to:
+        party = parties.get(lanes.party_key(name))
+        if party is not None:
+            where = party.agency.name if party.agency is not None else party.address
+            out.append(f"{party.name}: {where}")
+    return out

@@ -548,6 +548,16 @@ def incoming_detail(request: HttpRequest, delivery_id: uuid.UUID) -> HttpRespons
             elif action == "return":
                 services.delivery_return(delivery=delivery, actor=me, reason=values["reason"])
                 messages.success(request, _("The document is returned to the sender."))
+            elif action == "countersign":
+                units = [u for u in selectors.drafting_units(me) if u.agency_id == delivery.agency_id]
+                if not units:
+                    raise Http404("no drafting unit")
+                answer = services.outgoing_countersign(delivery=delivery, actor=me, unit=units[0])
+                messages.success(
+                    request,
+                    _("Countersignature drafted. Propose its approval line; once approved it goes back."),
+                )
+                return HttpResponseRedirect(reverse("web:outgoing", args=[answer.pk]))
             else:
                 raise Http404("unknown action")
             return HttpResponseRedirect(request.path)

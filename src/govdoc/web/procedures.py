@@ -22,20 +22,21 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from govdoc.accounts.constants import Role
+from govdoc.accounts.constants import Role, Script, role_in_sentence
 from govdoc.accounts.models import Agency, Person
 from govdoc.accounts.selectors import agencies_all, agency_ids_of, has_role, memberships_current
 from govdoc.core.errors import GovDocError
 from govdoc.core.jsontypes import JSONObject, JSONValue
-from govdoc.distribution.selectors import remote_recipients_offered
-from govdoc.procedures import selectors, services
-from govdoc.procedures.bpmn_facts import DataField
+from govdoc.distribution.selectors import drafting_units, remote_recipients_offered
+from govdoc.procedures import letters, selectors, services
+from govdoc.procedures.bpmn_facts import DataField, DocumentSpec
 from govdoc.procedures.constants import InstanceStatus
 from govdoc.procedures.errors import PartiesInvalidError
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessTask
 from govdoc.web.staff import official_required
 
 COMMENT_MAX = 2000
+PENDING = ("draft", "in_approval")  # an outgoing document neither sent nor rejected
 NUMBER_MAX_LENGTH = 30  # digits enough for any amount; a longer text is no number a person means
 YES, NO = "yes", "no"
 
@@ -167,6 +168,9 @@ def task(request: HttpRequest, instance_id: uuid.UUID, task_id: uuid.UUID) -> Ht
     me = _me(request)
     instance = _instance_of_mine(request, instance_id)
     open_task = selectors.task_open(instance=instance, task_id=task_id)
+    spec = selectors.task_document_spec(task=open_task) if open_task is not None else None
+    if open_task is not None and spec is not None:
+        return _document_task(request, me, instance, open_task, spec)
     fields = selectors.task_fields(task=open_task) if open_task is not None else ()
     error, status = "", 200
     errors: dict[str, str] = {}
@@ -198,6 +202,89 @@ def task(request: HttpRequest, instance_id: uuid.UUID, task_id: uuid.UUID) -> Ht
         "error": error,
     }
     return page(request, "web/procedures/task.html", context, status=status)
+
+
+# A task that produces a document: it is drafted (or countersigned) here, approved and sent from
+# the outgoing document's page, and the task completes when the document is sent.
+
+
+def _document_task(
+    request: HttpRequest, me: Person, instance: ProcessInstance, open_task: ProcessTask, spec: DocumentSpec
+) -> HttpResponse:
+    units = [u for u in drafting_units(me) if u.agency_id == open_task.agency_id]
+    post = request.POST if request.method == "POST" else None
+    error, status = "", 200
+    errors: dict[str, str] = {}
+    values = {
+        "unit": str(units[0].pk) if units else "",
+        "title": open_task.title,
+        "text": "",
+        "script": str(me.preferred_script),
+        "classification_code": spec.classification,
+    }
+    if post is not None:
+        values.update({key: str(post.get(key, "")).strip() for key in values if key != "text"})
+        values["text"] = str(post.get("text", ""))
+        unit = next((u for u in units if str(u.pk) == values["unit"]), None)
+        if unit is None:
+            errors["unit"] = _("Choose one of the offered units.")
+        if values["script"] not in Script.values:
+            errors["script"] = _("Choose one of the offered scripts.")
+        if errors:
+            error, status = _("Please correct the marked fields."), 400
+        else:
+            assert unit is not None
+            try:
+                if spec.mode == "draft":
+                    made = services.task_document_draft(
+                        instance=instance,
+                        task_id=str(open_task.task_id),
+                        actor=me,
+                        unit=unit,
+                        title=values["title"],
+                        text=values["text"],
+                        script=values["script"],
+                        classification_code=values["classification_code"],
+                    )
+                else:
+                    made = services.task_document_countersign(
+                        instance=instance, task_id=str(open_task.task_id), actor=me, unit=unit
+                    )
+            except GovDocError as exc:
+                error, status = exc.message, exc.status
+                found = exc.details.get("errors")
+                errors = {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+            else:
+                messages.success(
+                    request,
+                    _("Drafted. Propose its approval line here; the task is done once it is sent."),
+                )
+                return HttpResponseRedirect(reverse("web:outgoing", args=[made.outgoing_id]))
+    delivery = (
+        selectors.countersign_delivery(instance, spec, open_task.agency_id)
+        if spec.mode == "countersign" and open_task.agency_id is not None
+        else None
+    )
+    documents = list(selectors.task_documents(instance=instance, task_id=open_task.task_id))
+    context = {
+        "instance": instance,
+        "row": _row(open_task),
+        "spec": spec,
+        "documents": documents,
+        "pending": any(
+            d.outgoing is not None and d.outgoing.status in ("draft", "in_approval") for d in documents
+        ),
+        "units": units,
+        "values": values,
+        "errors": errors,
+        "error": error,
+        "scripts": Script.choices,
+        "recipients": selectors.document_recipients(instance=instance, spec=spec),
+        "template_name": letters.TEMPLATES.get(spec.template, ""),
+        "final_approver": role_in_sentence(Role(open_task.role)) if open_task.role else "",
+        "delivery": delivery,
+    }
+    return page(request, "web/procedures/task_document.html", context, status=status)
 
 
 # ---------------------------------------------------------------- running procedures

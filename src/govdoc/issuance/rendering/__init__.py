@@ -68,6 +68,7 @@ __all__ = [
     "date_text",
     "document_pdf",
     "draft_pdf",
+    "letter_pdf",
     "renderer_sha256",
     "template_check",
 ]
@@ -253,6 +254,7 @@ def _render(
     data_json: bytes | None,
     draft: bool,
     created_at: dt.datetime,
+    seal_block: bool = True,
 ) -> bytes:
     template_check(template)
     lang, region = _LANG.get(script, _LANG[Script.LATIN])
@@ -306,7 +308,8 @@ def _render(
         "draft": draft,
         "seal": seal_inputs,
         "qr_size_mm": qr_size,
-        "template_places_seal": "security_block" in template,
+        # no block after the body when the template places it, or when none is wanted (a letter)
+        "template_places_seal": "security_block" in template or not seal_block,
         "data_json": None if data_json is None else data_json.decode("utf-8"),
     }
     try:
@@ -373,4 +376,33 @@ def draft_pdf(
         data_json=None,
         draft=True,
         created_at=created_at or clock.now(),
+    )
+
+
+def letter_pdf(
+    *,
+    template: str,
+    context: dict[str, Any],
+    script: str,
+    reference: str,
+    title: str,
+    created_at: dt.datetime | None = None,
+) -> bytes:
+    """An official's document drafted from a template (a letter, a memorandum): the same page,
+    fonts and transliteration as every GovDoc document, PDF/A-3b, with no draft mark, no QR code
+    and no seal block: what the approvers read is what the agency's e-seal signs once it is
+    approved (PAdES, over these bytes), so nothing on the page may change after approval.
+    ``reference`` stands where a registry number would (the number is taken at approval and
+    kept in the registry and the seal's reason)."""
+    return _render(
+        template=template,
+        context=context,
+        script=script,
+        title=title,
+        reference=reference,
+        seal=None,
+        data_json=None,
+        draft=False,
+        created_at=created_at or clock.now(),
+        seal_block=False,
     )

@@ -5,6 +5,7 @@ its row first, so its stored workflow state never forks.
 """
 
 from govdoc.procedures.services.definitions import definition_load, parse_checked
+from govdoc.procedures.services.documents import task_document_countersign, task_document_draft
 from govdoc.procedures.services.install import Installed, procedures_install, shipped_files
 from govdoc.procedures.services.instances import (
     CANCEL_ROLES,
@@ -25,4 +26,6 @@ __all__ = [
     "procedures_tick",
     "shipped_files",
     "task_complete",
+    "task_document_countersign",
+    "task_document_draft",
 ]

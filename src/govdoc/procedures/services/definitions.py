@@ -15,10 +15,13 @@ from govdoc.accounts.selectors import has_role
 from govdoc.audit.event_types import EventType
 from govdoc.audit.services import record
 from govdoc.core import clock
-from govdoc.procedures import engine
+from govdoc.distribution.constants import RETENTION_YEARS, DocumentKind
+from govdoc.documents.constants import Disclosure
+from govdoc.procedures import bpmn_facts, engine, letters
 from govdoc.procedures.errors import (
     DefinitionConditionError,
     DefinitionConflictError,
+    DefinitionDocumentError,
     DefinitionDtdError,
     DefinitionInvalidError,
     DefinitionLaneError,
@@ -32,7 +35,7 @@ from govdoc.procedures.errors import (
     DefinitionUnparsableError,
     NotDefinitionManagerError,
 )
-from govdoc.procedures.lanes import Lane, LaneNameError, lane_read
+from govdoc.procedures.lanes import Lane, LaneNameError, lane_or_none, lane_read, party_key
 from govdoc.procedures.models import ProcessDefinition
 
 # The engine's reason codes, the domain error for each and what a person reads.
@@ -57,6 +60,7 @@ _REFUSALS: dict[str, tuple[type[DefinitionInvalidError], str]] = {
     ),
     "unparsable": (DefinitionUnparsableError, gettext_noop("the process cannot be run (%(detail)s)")),
     "lane": (DefinitionLaneError, "%(detail)s"),
+    "document": (DefinitionDocumentError, "%(detail)s"),
 }
 
 
@@ -110,6 +114,75 @@ def _check_lanes(parsed: engine.ParsedProcess) -> None:
             )
 
 
+def _document_problem(spec: bpmn_facts.DocumentSpec, parties: dict[str, str]) -> str:
+    """What is wrong with a ``govdoc:draft`` (as a sentence), or ""."""
+    if spec.template not in letters.TEMPLATES:
+        return _("names the template '%(template)s'; GovDoc has %(known)s") % {
+            "template": spec.template,
+            "known": ", ".join(sorted(letters.TEMPLATES)),
+        }
+    if spec.kind not in DocumentKind.values:
+        return _("names the kind '%(kind)s'; a kind is one of %(known)s") % {
+            "kind": spec.kind,
+            "known": ", ".join(DocumentKind.values),
+        }
+    if not spec.to:
+        return _("names no recipient party in 'to'")
+    unknown = [name for name in spec.to if party_key(name) not in parties]
+    if unknown:
+        return _("sends to '%(party)s', which no lane of the process names") % {"party": unknown[0]}
+    if spec.retention not in ("", "permanent", *map(str, RETENTION_YEARS)):
+        return _("keeps the document for '%(value)s'; retention is 'permanent' or one of %(known)s years") % {
+            "value": spec.retention,
+            "known": ", ".join(map(str, RETENTION_YEARS)),
+        }
+    if spec.disclosure not in ("", *Disclosure.values):
+        return _("has the disclosure level '%(value)s'; it is one of %(known)s") % {
+            "value": spec.disclosure,
+            "known": ", ".join(Disclosure.values),
+        }
+    return ""
+
+
+def _check_documents(parsed: engine.ParsedProcess, xml_bytes: bytes) -> None:
+    """Every ``govdoc:`` element is a ``draft`` or ``countersign`` of a user or manual task (one
+    per task); a draft names a template and a kind GovDoc has and the parties it goes to; a
+    countersignature names a draft task whose document goes to the countersigning task's party."""
+    text = xml_bytes.decode("utf-8", errors="replace")
+    for element in bpmn_facts.govdoc_elements(text):
+        where = element.owner_id or "?"
+        if element.name not in ("draft", "countersign"):
+            detail = _("'%(element)s' in '%(where)s' is not a GovDoc element (draft, countersign)")
+            raise _refused("document", detail % {"element": element.name, "where": where})
+        if element.owner_kind not in ("userTask", "manualTask") or element.count != 1:
+            detail = _(
+                "'%(where)s' may hold one govdoc:draft or govdoc:countersign, in a user or manual task"
+            )
+            raise _refused("document", detail % {"where": where})
+    facts = bpmn_facts.facts(hashlib.sha256(xml_bytes).hexdigest(), text)
+    parties = parties_of(parsed)
+    lanes = {spec_name: task_lane for spec_name, _title, task_lane in parsed.tasks}
+    for task_id, spec in facts.documents.items():
+        problem = ""
+        if spec.mode == "draft":
+            problem = _document_problem(spec, parties)
+        else:
+            source = facts.documents.get(spec.source)
+            lane = lane_or_none(lanes.get(task_id))
+            if source is None or source.mode != "draft":
+                problem = _("countersigns '%(task)s', which is not a task that drafts a document") % {
+                    "task": spec.source
+                }
+            elif lane is None or not lane.party or lane.party_key not in {party_key(t) for t in source.to}:
+                problem = _(
+                    "countersigns the document of '%(task)s', which is not sent to this task's party"
+                ) % {"task": spec.source}
+        if problem:
+            raise _refused(
+                "document", _("the task '%(task)s' %(problem)s") % {"task": task_id, "problem": problem}
+            )
+
+
 def _require_manager(actor: Person | str) -> None:
     """An administrator (of any agency) loads definitions; a string names a system actor
     (set-up, the command line), which no web or API request can be."""
@@ -127,6 +200,7 @@ def parse_checked(xml_bytes: bytes) -> engine.ParsedProcess:
     except engine.BpmnRefusal as refusal:
         raise _refused(refusal.reason, refusal.detail) from refusal
     _check_lanes(parsed)
+    _check_documents(parsed, xml_bytes)
     return parsed
 
 

@@ -13,6 +13,7 @@ import json
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -25,7 +26,7 @@ from govdoc.audit.event_types import EventType
 from govdoc.audit.services import record
 from govdoc.core import clock
 from govdoc.core.jsontypes import JSONObject, JSONValue
-from govdoc.procedures import engine
+from govdoc.procedures import bpmn_facts, engine
 from govdoc.procedures.constants import (
     DATA_KEY,
     DATA_MAX_BYTES,
@@ -44,8 +45,9 @@ from govdoc.procedures.errors import (
     ProcessStepFailedError,
     TaskNotOpenError,
     TaskOnOtherNodeError,
+    TaskWaitsForDocumentError,
 )
-from govdoc.procedures.lanes import lane_or_none
+from govdoc.procedures.lanes import Lane, lane_or_none
 from govdoc.procedures.models import (
     ProcessDefinition,
     ProcessInstance,
@@ -87,7 +89,7 @@ def _clean_data(data: JSONObject | None) -> dict[str, Any]:
     return loaded
 
 
-def _lock(instance_id: uuid.UUID) -> ProcessInstance:
+def instance_lock(instance_id: uuid.UUID) -> ProcessInstance:
     # of=("self",): lock the instance row only, not its agency and definition rows (PostgreSQL
     # locks every joined row otherwise, and all the agency's processes would take turns).
     return (
@@ -97,7 +99,7 @@ def _lock(instance_id: uuid.UUID) -> ProcessInstance:
     )
 
 
-def _require_running(instance: ProcessInstance) -> None:
+def require_running(instance: ProcessInstance) -> None:
     if instance.status != InstanceStatus.RUNNING:
         raise InstanceStateError(
             _("the process is %(status)s: nothing in it moves any more")
@@ -108,7 +110,7 @@ def _require_running(instance: ProcessInstance) -> None:
 
 
 def _move(instance: ProcessInstance, to: InstanceStatus) -> None:
-    if to not in INSTANCE_MOVES[instance.status]:  # pragma: no cover - guarded by _require_running
+    if to not in INSTANCE_MOVES[instance.status]:  # pragma: no cover - guarded by require_running
         raise InstanceStateError(
             f"a {instance.status} instance cannot become {to}", instance_id=str(instance.pk)
         )
@@ -271,16 +273,19 @@ def instance_start(
     return instance
 
 
-@transaction.atomic
-def task_complete(
-    *, instance: ProcessInstance, task_id: str, actor: Person, data: JSONObject | None = None
-) -> ProcessStep:
-    """Complete an open task of ``instance`` as ``actor``, who must hold the role of the task's
-    lane where the lane's people are: the instance's agency, or the agency of the lane's party.
-    A task of a party on another node is completed there (``TaskOnOtherNodeError``). ``data``
-    goes into the process data the next conditions read."""
-    instance = _lock(instance.pk)
-    _require_running(instance)
+@dataclass(frozen=True)
+class OpenTaskHere:
+    """An open task of a locked instance, with the lane it is drawn in and where its people are."""
+
+    instance: ProcessInstance
+    workflow: Any
+    task: engine.OpenTask
+    lane: Lane
+    where: Agency
+    party: ProcessParty | None
+
+
+def task_open(instance: ProcessInstance, task_id: str) -> tuple[Any, engine.OpenTask]:
     workflow = _load(instance)
     task = engine.open_task(workflow, task_id)
     if task is None:
@@ -289,6 +294,20 @@ def task_complete(
             instance_id=str(instance.pk),
             task_id=str(task_id),
         )
+    return workflow, task
+
+
+def task_for_actor(
+    *, instance: ProcessInstance, task_id: str, actor: Person, drafting: bool = False
+) -> OpenTaskHere:
+    """Lock ``instance`` and return its open task ``task_id`` if ``actor`` holds the role of the
+    task's lane where the lane's people are (the instance's agency, or the agency of the lane's
+    party); refused otherwise, and for a task of a party on another node (completed there).
+    ``drafting``: the task's document is drafted, by any official there (the lane's role gives
+    its final approval). Call inside a transaction."""
+    instance = instance_lock(instance.pk)
+    require_running(instance)
+    workflow, task = task_open(instance, task_id)
     lane = lane_or_none(task.lane)
     where, party = lane_agency(instance.agency, lane, parties_of_instance(instance))
     if party is not None and where is None:
@@ -298,7 +317,13 @@ def task_complete(
             instance_id=str(instance.pk),
             task_id=task.task_id,
         )
-    if lane is None or where is None or not has_role(person=actor, role=lane.role, agency=where):
+    if drafting:
+        allowed = where is not None and where.pk in agency_ids_of(person=actor)
+    else:
+        allowed = (
+            lane is not None and where is not None and has_role(person=actor, role=lane.role, agency=where)
+        )
+    if not allowed or lane is None or where is None:
         raise NotYourTaskError(
             _("the task '%(task)s' is for the %(role)s of %(agency)s")
             % {
@@ -310,24 +335,42 @@ def task_complete(
             task_id=task.task_id,
             person_id=str(actor.pk),
         )
-    clean = _clean_data(data)
+    return OpenTaskHere(instance, workflow, task, lane, where, party)
+
+
+def task_done(
+    *,
+    instance: ProcessInstance,
+    workflow: Any,
+    task: engine.OpenTask,
+    data: dict[str, Any],
+    actor: Person | None,
+    where: Agency | None,
+    party: ProcessParty | None,
+) -> ProcessStep:
+    """Run an open task of a locked ``instance`` with ``data``, keep the step and its audit
+    event and save the instance, in the caller's transaction. ``actor`` None and ``where`` None:
+    the task's ``party``, on another node, completed it there (what it sent back says so)."""
     try:
-        engine.task_run(workflow, task.task_id, clean)
+        engine.task_run(workflow, task.task_id, data)
     except engine.EngineError as exc:
         raise _failed(instance, exc) from exc
     now = clock.now()
+    lane = lane_or_none(task.lane)
+    elsewhere = party.address if party is not None and where is None else ""
     step = ProcessStep.objects.create(
         instance=instance,
         task_id=uuid.UUID(task.task_id),
         spec_name=task.spec_name[:200],
         title=task.title[:TITLE_MAX_LENGTH],
         lane=task.lane or "",
-        role=str(lane.role),
+        role=str(lane.role) if lane is not None else "",
         party=party.name if party is not None else "",
         agency=where,
         completed_by=actor,
+        completed_elsewhere=elsewhere,
         completed_at=now,
-        data=clean,
+        data=data,
     )
     record(
         EventType.PROCEDURE_TASK_COMPLETED,
@@ -336,9 +379,9 @@ def task_complete(
         data={
             "task_id": task.task_id,
             "task": task.spec_name,
-            "role": str(lane.role),
+            "role": str(lane.role) if lane is not None else "",
             "party": party.name if party is not None else "",
-            "agency": where.code,
+            "agency": where.code if where is not None else elsewhere,
             "step_id": step.pk,
         },
     )
@@ -347,10 +390,44 @@ def task_complete(
 
 
 @transaction.atomic
+def task_complete(
+    *, instance: ProcessInstance, task_id: str, actor: Person, data: JSONObject | None = None
+) -> ProcessStep:
+    """Complete an open task of ``instance`` as ``actor``, who must hold the role of the task's
+    lane where the lane's people are: the instance's agency, or the agency of the lane's party.
+    A task of a party on another node is completed there (``TaskOnOtherNodeError``); a task that
+    produces a document completes when its document is sent (``TaskWaitsForDocumentError``).
+    ``data`` goes into the process data the next conditions read."""
+    found = task_for_actor(instance=instance, task_id=task_id, actor=actor)
+    if document_spec(found.instance, found.task.spec_name) is not None:
+        raise TaskWaitsForDocumentError(
+            _("the task '%(task)s' is completed when its document is approved and sent")
+            % {"task": found.task.title},
+            instance_id=str(found.instance.pk),
+            task_id=found.task.task_id,
+        )
+    return task_done(
+        instance=found.instance,
+        workflow=found.workflow,
+        task=found.task,
+        data=_clean_data(data),
+        actor=actor,
+        where=found.where,
+        party=found.party,
+    )
+
+
+def document_spec(instance: ProcessInstance, spec_name: str) -> bpmn_facts.DocumentSpec | None:
+    """The document the task ``spec_name`` of ``instance``'s process produces, if any."""
+    definition = instance.definition
+    return bpmn_facts.facts(definition.sha256, definition.bpmn_xml).documents.get(spec_name)
+
+
+@transaction.atomic
 def instance_cancel(*, instance: ProcessInstance, actor: Person | str, reason: str) -> ProcessInstance:
     """Stop a running instance for good (the head of the agency or an administrator)."""
-    instance = _lock(instance.pk)
-    _require_running(instance)
+    instance = instance_lock(instance.pk)
+    require_running(instance)
     if isinstance(actor, Person) and not any(
         has_role(person=actor, role=role, agency=instance.agency) for role in CANCEL_ROLES
     ):

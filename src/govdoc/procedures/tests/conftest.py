@@ -21,10 +21,18 @@ from django.utils import translation
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Agency, Person, Unit
 from govdoc.accounts.tests.factories import AgencyFactory, PersonFactory, UnitFactory, grant
+from govdoc.approvals.models import ApprovalStep
+from govdoc.approvals.services import StepSpec, step_decide
 from govdoc.core import clock
+from govdoc.distribution.models import Delivery, OutgoingDocument
+from govdoc.distribution.services import delivery_register, outgoing_send_for_approval
+from govdoc.jobs.tests.worker import run_queued_tasks
 from govdoc.procedures import services
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance
 from govdoc.procedures.services.definitions import parsed_definition
+from govdoc.procedures.services.instances import document_spec
+from govdoc.signatures.selectors import has_signing_key
+from govdoc.signatures.services import person_certificate_issue
 
 BPMN_DIR = Path(__file__).parent / "bpmn"
 CERTIFICATE_REQUEST = (BPMN_DIR / "certificate_request.bpmn").read_bytes()
@@ -129,17 +137,79 @@ class Countries:
         return {t.spec_name for t in instance.open_tasks.all()}
 
     def complete(self, instance: ProcessInstance, spec_name: str, actor: Person, **data: object) -> None:
-        task_id = next(str(t.task_id) for t in instance.open_tasks.all() if t.spec_name == spec_name)
-        services.task_complete(instance=instance, task_id=task_id, actor=actor, data=dict(data))
+        services.task_complete(
+            instance=instance, task_id=self.task_id(instance, spec_name), actor=actor, data=dict(data)
+        )
+
+    def task_id(self, instance: ProcessInstance, spec_name: str) -> str:
+        return next(str(t.task_id) for t in instance.open_tasks.all() if t.spec_name == spec_name)
+
+    def sign(
+        self, instance: ProcessInstance, spec_name: str, drafter: Person, approver: Person, text: str = ""
+    ) -> OutgoingDocument:
+        """The task's document for real: drafted from its template (or, for a countersignature,
+        the received PDF), approved by ``approver`` on a signed line, numbered, sealed, sent;
+        the worker's tasks run, so the task completes as GovDoc's worker would complete it."""
+        task_id = self.task_id(instance, spec_name)
+        unit = drafter.memberships.select_related("unit").first().unit  # type: ignore[union-attr]
+        spec = document_spec(instance, spec_name)
+        assert spec is not None
+        if spec.mode == "draft":
+            made = services.task_document_draft(
+                instance=instance,
+                task_id=task_id,
+                actor=drafter,
+                unit=unit,
+                title="",
+                text=text or "The Parties agree to cooperate in digital government.\n\nArticle 2.",
+                script="en",
+            )
+        else:
+            made = services.task_document_countersign(
+                instance=instance, task_id=task_id, actor=drafter, unit=unit
+            )
+        assert made.outgoing is not None
+        if not has_signing_key(person=approver):
+            person_certificate_issue(
+                person=approver,
+                pin=PIN,
+                organization=approver.username,
+                actor="test",
+                pin_change_required=False,
+            )
+        outgoing_send_for_approval(
+            outgoing=made.outgoing, steps=[StepSpec("approval", approver.pk, 1)], actor=drafter
+        )
+        line_id = OutgoingDocument.objects.get(pk=made.outgoing.pk).approval_line_id
+        step_decide(
+            step=ApprovalStep.objects.get(line_id=line_id), actor=approver, decision="approve", pin=PIN
+        )
+        run_queued_tasks()
+        return OutgoingDocument.objects.get(pk=made.outgoing.pk)
+
+    def register(self, code: str) -> list[Delivery]:
+        """Every document delivered to agency ``code``, registered by its registry clerk."""
+        clerk = self(code, Role.REGISTRY_CLERK)
+        unit = clerk.memberships.select_related("unit").first().unit  # type: ignore[union-attr]
+        return [
+            delivery_register(delivery=d, actor=clerk, unit=unit)
+            for d in Delivery.objects.filter(agency__code=code, status="delivered")
+        ]
 
 
+PIN = "123456"
+CLERK = Role.REGISTRY_CLERK
 # code, name, roles held there (one person each)
 COUNTRY_AGENCIES = (
-    ("mois", "Ministry of the Interior and Safety", (Role.HEAD_OF_AGENCY, Role.HANDLER)),
+    ("mois", "Ministry of the Interior and Safety", (Role.HEAD_OF_AGENCY, Role.HANDLER, CLERK)),
     ("mofa", "Ministry of Foreign Affairs", (Role.HANDLER,)),
-    ("nia", "National Information Society Agency", (Role.HANDLER, Role.HEAD_OF_AGENCY, Role.HEAD_OF_UNIT)),
-    ("mduls", "Ministarstvo državne uprave i lokalne samouprave", (Role.HEAD_OF_AGENCY, Role.HANDLER)),
-    ("ite", "Kancelarija za IT i eUpravu", (Role.HEAD_OF_AGENCY, Role.HEAD_OF_UNIT, Role.HANDLER)),
+    (
+        "nia",
+        "National Information Society Agency",
+        (Role.HANDLER, Role.HEAD_OF_AGENCY, Role.HEAD_OF_UNIT, CLERK),
+    ),
+    ("mduls", "Ministarstvo državne uprave i lokalne samouprave", (Role.HEAD_OF_AGENCY, Role.HANDLER, CLERK)),
+    ("ite", "Kancelarija za IT i eUpravu", (Role.HEAD_OF_AGENCY, Role.HEAD_OF_UNIT, Role.HANDLER, CLERK)),
 )
 
 

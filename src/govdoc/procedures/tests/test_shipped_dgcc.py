@@ -61,9 +61,12 @@ def up_to_the_committee(c: Countries, instance: ProcessInstance) -> None:
     c.complete(instance, "review_documents", c("nia", H))
     c.complete(instance, "on_site_visit", c("nia", H))
     assert c.open(instance) == {"sign_mou_korea", "sign_mou_partner"}
-    c.complete(instance, "sign_mou_partner", c("mduls", HA))
-    assert c.open(instance) == {"sign_mou_korea"}  # the MOU needs both signatures
-    c.complete(instance, "sign_mou_korea", c("mois", HA))
+    mou = c.sign(instance, "sign_mou_korea", drafter=c("mois", H), approver=c("mois", HA))
+    assert mou.status == "sent"
+    assert c.open(instance) == {"sign_mou_partner"}  # the MOU needs both signatures
+    c.register("mduls")
+    countersigned = c.sign(instance, "sign_mou_partner", drafter=c("mduls", H), approver=c("mduls", HA))
+    assert countersigned.status == "sent"
     assert c.open(instance) == {"committee_members_korea", "committee_members_partner"}
     c.complete(
         instance, "committee_members_korea", c("mois", H), members_korea=["MOIS", "NIA", "KOICA", "MOFA"]
@@ -75,15 +78,18 @@ def test_the_whole_procedure_with_the_agreement_and_a_yearly_approval(
     countries: Countries, dgcc: ProcessDefinition
 ) -> None:
     c = countries
+    # Documents are sealed at the real time (a seal made at a frozen future moment would carry
+    # certificates and a CRL from the future); the clock is frozen for the yearly timer only.
+    instance = start(c, dgcc)
+    assert c.open(instance) == {"propose_candidates"}
+    up_to_the_committee(c, instance)
+    c.complete(instance, "committee_constituted", c("mduls", HA), agreement_needed=True)
+    c.complete(instance, "prepare_agreement", c("nia", H))
+    assert c.open(instance) == {"sign_agreement_korea", "sign_agreement_partner"}
+    c.sign(instance, "sign_agreement_korea", drafter=c("nia", H), approver=c("nia", HA))
+    c.register("ite")
+    c.sign(instance, "sign_agreement_partner", drafter=c("ite", H), approver=c("ite", HA))
     with clock.frozen(T0):
-        instance = start(c, dgcc)
-        assert c.open(instance) == {"propose_candidates"}
-        up_to_the_committee(c, instance)
-        c.complete(instance, "committee_constituted", c("mduls", HA), agreement_needed=True)
-        c.complete(instance, "prepare_agreement", c("nia", H))
-        assert c.open(instance) == {"sign_agreement_korea", "sign_agreement_partner"}
-        c.complete(instance, "sign_agreement_korea", c("nia", HA))
-        c.complete(instance, "sign_agreement_partner", c("ite", HA))
         c.complete(instance, "designate_place", c("mduls", HA), place="Nemanjina 11, Beograd")
         c.complete(instance, "establish_center", c("ite", HU))
         c.complete(instance, "submit_plan", c("ite", HU))

@@ -300,3 +300,49 @@ def test_a_yes_no_question_and_check_boxes_give_a_flag_and_a_list(office: Office
     assert done.status_code == 302
     assert ProcessStep.objects.get(instance=instance).data == {"complete": True, "paid": ["fee"]}
     assert set(instance.open_tasks.values_list("spec_name", flat=True)) == {"check_register", "check_fees"}
+
+
+# ------------------------------------------------------------- a task that produces a document
+
+
+def test_a_document_task_is_drafted_from_its_page_and_waits_for_its_document(countries: Any) -> None:
+    from govdoc.distribution.models import OutgoingDocument
+    from govdoc.procedures.tests.conftest import SHIPPED_DIR
+    from govdoc.procedures.tests.test_shipped_dgcc import PARTIES
+    from govdoc.procedures.tests.test_task_documents import at_the_mou
+
+    c = countries
+    dgcc = services.definition_load(
+        xml_bytes=(SHIPPED_DIR / "dgcc_operation.bpmn").read_bytes(), actor="test"
+    )
+    instance = at_the_mou(c, dgcc, PARTIES)
+    url = _task_url(instance, "sign_mou_korea")
+    drafter = _client(c("mois", Role.HANDLER))
+
+    form = drafter.get(url).content.decode()
+    assert 'id="task-document-form"' in form and "Memorandum of understanding" in form
+    assert "Lead organization (partner country): Ministarstvo državne uprave i lokalne samouprave" in form
+    assert "The final approval is given by the head of agency of Ministry of the Interior and Safety." in form
+    assert "Complete the task" not in form  # it is done by sending its document
+
+    empty = drafter.post(url, {"unit": "", "title": "MOU", "text": "", "script": "en"})
+    assert empty.status_code == 400
+    assert 'id="err_unit"' in empty.content.decode()
+    unit = c("mois", Role.HANDLER).memberships.get().unit
+    no_text = drafter.post(url, {"unit": str(unit.pk), "title": "MOU", "text": "  ", "script": "en"})
+    assert no_text.status_code == 400 and "Write the document&#x27;s text." in no_text.content.decode()
+    assert not OutgoingDocument.objects.exists()
+
+    done = drafter.post(
+        url,
+        {"unit": str(unit.pk), "title": "MOU on digital government", "text": "Article 1.", "script": "en"},
+    )
+    outgoing = OutgoingDocument.objects.get()
+    assert done.status_code == 302 and done["Location"].startswith(f"/work/outgoing/{outgoing.pk}/")
+    assert outgoing.document.title == "MOU on digital government" and outgoing.kind == "sporazum"
+    again = drafter.get(url).content.decode()
+    assert 'id="task-document-pending"' in again and "MOU on digital government" in again
+    # the partner's countersignature waits for the Memorandum to arrive
+    partner = _client(c("mduls", Role.HANDLER)).get(_task_url(instance, "sign_mou_partner")).content.decode()
+    assert "The document to countersign has not arrived yet." in partner
+    assert 'id="task-document-form"' in partner and " disabled>" in partner

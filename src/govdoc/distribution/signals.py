@@ -1,0 +1,16 @@
+"""What the distribution domain announces to the domains above it (procedures). Each signal is
+sent by a task (``tasks.py``) that the service wrote into its own transaction (an outbox row), so
+an announcement is made if and only if the fact committed; receivers run in the worker, must be
+idempotent, and an error in one fails the task, which is retried."""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# An outgoing document was sent (approved, registered, sealed, dispatched):
+# kwargs outgoing_id (str), status ("sent").
+outgoing_settled = Signal()
+
+# A document that arrived from another node answering an outgoing document of this node was
+# registered: kwargs delivery_id (str), answers (the answered outgoing document's id, str).
+answer_registered = Signal()
