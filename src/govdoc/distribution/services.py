@@ -26,6 +26,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 
+from cryptography import x509
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -58,6 +59,7 @@ from govdoc.distribution.errors import (
     OutgoingStateError,
 )
 from govdoc.distribution.models import Consignment, Delivery, Node, OutgoingDocument, Reading
+from govdoc.distribution.nodes import peer_trust
 from govdoc.distribution.selectors import policy_of, sender_name
 from govdoc.distribution.specs import Recipient, RemoteRecipient
 from govdoc.distribution.tasks import answer_registered_announce, outgoing_settled_announce
@@ -507,6 +509,7 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
         agency=outgoing.agency,
         actor=outgoing.drafter,
         reason=f"Outgoing document {entry.registry_number}",
+        also_trusted=_sender_trust(outgoing),
     )
     with transaction.atomic():
         outgoing = (
@@ -547,6 +550,16 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
             },
         )
     return outgoing
+
+
+def _sender_trust(outgoing: OutgoingDocument) -> tuple[tuple[x509.Certificate, ...], tuple[bytes, ...]]:
+    """The root and CRL of the node an answered document came from: a countersignature seals
+    that node's sealed PDF again, and the new seal's validation data covers its timestamps."""
+    answered = outgoing.in_reply_to
+    if answered is None or answered.arrival is None:
+        return (), ()
+    peer = peer_trust(answered.arrival.node.node_id)
+    return (peer.roots, peer.crls) if peer is not None else ((), ())
 
 
 def _case_of(outgoing: OutgoingDocument) -> RegistryEntry | None:

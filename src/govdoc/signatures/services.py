@@ -6,11 +6,13 @@ transaction; the audit event that records it is written right after, in its own 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import itertools
 import re
 
+from cryptography import x509
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,6 +25,7 @@ from govdoc.signatures import keyring
 from govdoc.signatures.engine import archive, cms, pades
 from govdoc.signatures.engine.errors import CorruptPdfError, KeyBackendError, NotAPdfError
 from govdoc.signatures.engine.keys import KeyBackend
+from govdoc.signatures.engine.validation import TrustConfig
 from govdoc.signatures.errors import (
     CertificateNotFoundError,
     PinBlockedError,
@@ -45,11 +48,16 @@ def pdf_seal(
     reason: str | None = None,
     certify: bool = False,
     progress: Progress | None = None,
+    also_trusted: tuple[tuple[x509.Certificate, ...], tuple[bytes, ...]] = ((), ()),
 ) -> bytes:
     """Seal a PDF with the agency's e-seal as PAdES B-LTA: a signature timestamp, the
     validation data (certificates, CRLs) in the document security store, and a document
     timestamp over it all, so the seal can be checked at its proven time for decades
     (renewed by :func:`archive_timestamp_renew`). A PDF 1.x input keeps its version (ADR 0009).
+
+    ``also_trusted``: root certificates and CRLs trusted besides this installation's, for a
+    PDF that came sealed from another node (a countersignature): the validation data of its
+    last timestamp, which the new archive timestamp must cover, chains to that node's root.
     """
     key = keyring.eseal_key(agency.code, name=agency.name, progress=progress)
     try:
@@ -60,7 +68,7 @@ def pdf_seal(
             reason=reason or f"Electronic seal of {agency.name}",
             location=SEAL_LOCATION,
             certify=certify,
-            embed_validation_info=keyring.trust_now(),
+            embed_validation_info=_trust_with(keyring.trust_now(), also_trusted),
             archive_timestamp=True,
         )
     except (NotAPdfError, CorruptPdfError) as exc:
@@ -89,6 +97,15 @@ def pdf_seal(
             },
         )
     return signed
+
+
+def _trust_with(
+    trust: TrustConfig, also: tuple[tuple[x509.Certificate, ...], tuple[bytes, ...]]
+) -> TrustConfig:
+    roots, crls = also
+    if not roots and not crls:
+        return trust
+    return dataclasses.replace(trust, roots=(*trust.roots, *roots), crls=(*trust.crls, *crls))
 
 
 def archive_timestamp_renew(pdf: bytes) -> bytes:
