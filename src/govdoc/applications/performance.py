@@ -9,9 +9,9 @@ Only the services of these agencies count (the applications their units handle).
   period; a stay in a status it has not left yet is not a time taken, and is left out;
 - deadlines: the legal deadline (``due_date``, in working days; a completion by the applicant
   starts it again, and the application keeps the latest) against the decision (``decided_at``),
-  counted in the handling unit and the month of the deadline: met (decided by that day), missed
-  (decided later) or overdue (still undecided after it). Withdrawn applications without a
-  decision have no outcome and do not count.
+  counted in the handling unit: met (decided by that day) or missed (decided later) in the
+  month of the decision; overdue (open and undecided after it) in the month the deadline fell
+  in. Withdrawn applications without a decision have no outcome and do not count.
 
 Counts are made in the database; medians in Python over the rows of the period.
 """
@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -134,28 +133,25 @@ def _stage_times(of_services: Q, names: dict[str, str], period: Period) -> list[
 
 
 def _deadlines(of_services: Q, period: Period) -> list[DeadlineTally]:
-    rows = (
-        Application.objects.filter(of_services, due_date__gte=period.first, due_date__lt=period.end_date)
-        .exclude(status=ApplicationStatus.WITHDRAWN, decided_at__isnull=True)
-        .values_list("unit__code", "unit__name", "agency__code", "due_date", "decided_at", "status")
-    )
     today = clock.today_local()
+    decided = Q(decided_at__gte=period.start, decided_at__lt=period.end)
+    overdue = Q(
+        decided_at__isnull=True,
+        status__in=OPEN_STATUSES,
+        due_date__gte=period.first,
+        due_date__lt=min(period.end_date, today),
+    )
+    rows = (
+        Application.objects.filter(of_services)
+        .filter(decided | overdue)
+        .values_list("unit__code", "unit__name", "agency__code", "due_date", "decided_at")
+    )
     counter = DeadlineCounter()
-    for unit_code, unit_name, agency_code, due_date, decided_at, status in rows:
-        outcome = _outcome(due_date, decided_at, status, today)
-        if outcome:
-            counter.add(
-                unit_key=f"{agency_code}/{unit_code}",
-                unit=unit_name,
-                month=month_of(due_date),
-                outcome=outcome,
-            )
+    for unit_code, unit_name, agency_code, due_date, decided_at in rows:
+        if decided_at is None:
+            outcome, month = "overdue", month_of(due_date)
+        else:
+            on_time = decided_at.astimezone(DISPLAY_TZ).date() <= due_date
+            outcome, month = ("met" if on_time else "missed"), month_of(decided_at)
+        counter.add(unit_key=f"{agency_code}/{unit_code}", unit=unit_name, month=month, outcome=outcome)
     return counter.tallies()
-
-
-def _outcome(due_date: dt.date, decided_at: dt.datetime | None, status: Any, today: dt.date) -> str:
-    if decided_at is not None:
-        return "met" if decided_at.astimezone(DISPLAY_TZ).date() <= due_date else "missed"
-    if status in OPEN_STATUSES and due_date < today:
-        return "overdue"
-    return ""  # still within the deadline

@@ -8,9 +8,11 @@ Only the instances these agencies run or take part in count (``selectors.instanc
   work-list row's ``since``) to its completion, for the steps completed in the period; steps
   completed before ``ready_at`` was kept have none and are left out;
 - deadlines: a task's deadline is the earliest timer drawn on its border (``task_deadline``),
-  counted in the unit whose people had the task (its agency, or its party on another node) and
-  the month the deadline fell in: met (completed by then), missed (completed later, or taken
-  away by an interrupting timer: ``ProcessTaskLapse``) or overdue (still open past it).
+  counted in the unit whose people had the task (its agency, or its party on another node):
+  met (completed by then) or missed (completed later, or taken away by an interrupting timer:
+  ``ProcessTaskLapse``) in the month it was completed or taken away; overdue (still open past
+  it) in the month the deadline fell in. Steps completed before ``ready_at`` was kept have no
+  known deadline and are left out.
 
 Counts are made in the database; medians and deadlines in Python over the rows of the period.
 """
@@ -158,8 +160,9 @@ def _unit(agency_code: str | None, agency_name: str | None, party: str, remote: 
 def _deadlines(visible: QuerySet[Any], period: Period) -> list[Any]:
     facts, timed = _timed_tasks(visible)
     counter = DeadlineCounter()
-    # A deadline is never before the task became ready: rows ready after the period cannot count.
-    steps = ProcessStep.objects.filter(timed, instance__in=visible, ready_at__lt=period.end).values_list(
+    steps = ProcessStep.objects.filter(
+        timed, instance__in=visible, completed_at__gte=period.start, completed_at__lt=period.end
+    ).values_list(
         "instance__definition_id",
         "spec_name",
         "ready_at",
@@ -169,30 +172,19 @@ def _deadlines(visible: QuerySet[Any], period: Period) -> list[Any]:
         "party",
     )
     for definition_id, spec, ready_at, completed_at, code, name, party in steps:
-        if ready_at is None:  # pragma: no cover - filtered out above (ready_at__lt)
-            continue
-        due = _deadline(facts.get(definition_id), spec, ready_at)
-        if due is not None and period.holds(due):
+        due = _deadline(facts.get(definition_id), spec, ready_at) if ready_at is not None else None
+        if due is not None:
             unit_key, unit = _unit(code, name, party)
             outcome = "met" if completed_at <= due else "missed"
-            counter.add(unit_key=unit_key, unit=unit, month=month_of(due), outcome=outcome)
+            counter.add(unit_key=unit_key, unit=unit, month=month_of(completed_at), outcome=outcome)
     lapses = ProcessTaskLapse.objects.filter(
-        timed, instance__in=visible, ready_at__lt=period.end
-    ).values_list(
-        "instance__definition_id",
-        "spec_name",
-        "ready_at",
-        "lapsed_at",
-        "agency__code",
-        "agency__name",
-        "party",
-    )
-    for definition_id, spec, ready_at, lapsed_at, code, name, party in lapses:
-        due = _deadline(facts.get(definition_id), spec, ready_at) or lapsed_at
-        if period.holds(due):
-            unit_key, unit = _unit(code, name, party)
-            counter.add(unit_key=unit_key, unit=unit, month=month_of(due), outcome="missed")
+        timed, instance__in=visible, lapsed_at__gte=period.start, lapsed_at__lt=period.end
+    ).values_list("lapsed_at", "agency__code", "agency__name", "party")
+    for lapsed_at, code, name, party in lapses:
+        unit_key, unit = _unit(code, name, party)
+        counter.add(unit_key=unit_key, unit=unit, month=month_of(lapsed_at), outcome="missed")
     now = clock.now()
+    # A deadline is never before the task became ready: tasks ready after the period cannot count.
     open_tasks = ProcessTask.objects.filter(
         timed, instance__in=visible, instance__status=InstanceStatus.RUNNING, since__lt=period.end
     ).values_list(
