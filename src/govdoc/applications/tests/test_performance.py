@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from govdoc.accounts.models import Agency, Person
@@ -111,3 +113,19 @@ def test_another_agency_sees_none_of_the_figures(applications: None, other_agenc
 def test_services_are_named_in_the_pages_script(applications: None, agency: Agency) -> None:
     figures = services_performance(agency_ids={agency.pk}, period=MARCH, script="sr-cyrl")
     assert figures.running[0].subject == "Уверење о пребивалишту"
+
+
+def _queries(agency: Agency) -> int:
+    with CaptureQueriesContext(connection) as queries, clock.frozen(T0 + 19 * DAY):
+        services_performance(agency_ids={agency.pk}, period=MARCH)
+    return len(queries)
+
+
+def test_the_figures_take_as_many_queries_however_many_applications(
+    service: Service, citizen: Person, head: Person, handler: Person, agency: Agency
+) -> None:
+    _decided(service, citizen, head, handler, assign=1, send=2, decide=3)
+    few = _queries(agency)
+    for days in (4, 5, 6):
+        _decided(service, citizen, head, handler, assign=1, send=2, decide=days)
+    assert _queries(agency) == few

@@ -116,3 +116,14 @@ def test_the_page_is_linked_from_the_procedures_and_the_workspace(office: Office
     client = _client(office.head)
     assert 'href="/work/performance/' in client.get("/work/procedures/").content.decode()
     assert 'href="/work/performance/' in client.get("/work/").content.decode()
+
+
+def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(
+    office: Office, files_dir: Path
+) -> None:
+    service = make_service(unit=office.unit, actor=office.admin, name_en='=HYPERLINK("http://x.example")')
+    with clock.frozen(T0):
+        submit(service, PersonFactory(username="citizen", is_citizen=True))
+    response = _get(office.head, f"{MARCH}&format=csv&table=services-running")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))  # type: ignore[attr-defined]
+    assert rows[1] == ['\'=HYPERLINK("http://x.example")', "1"]
