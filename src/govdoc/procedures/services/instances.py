@@ -448,7 +448,18 @@ def _instance_tick(instance_id: uuid.UUID, now: dt.datetime) -> bool:
     except engine.EngineError as exc:
         raise _failed(instance, exc) from exc
     if fired:
-        timers = _json_list(fired)
-        record(EventType.PROCEDURE_TIMER_FIRED, actor=None, target=instance, data={"timers": timers})
+        # The open tasks the timers took away (kept as ``ProcessTaskLapse`` by ``_save_state``).
+        still = set() if engine.is_completed(workflow) else {t.task_id for t in engine.open_tasks(workflow)}
+        taken = sorted(
+            spec
+            for task_id, spec in ProcessTask.objects.filter(instance=instance).values_list(
+                "task_id", "spec_name"
+            )
+            if str(task_id) not in still
+        )
+        data: JSONObject = {"timers": _json_list(fired)}
+        if taken:
+            data["taken_away"] = _json_list(taken)
+        record(EventType.PROCEDURE_TIMER_FIRED, actor=None, target=instance, data=data)
     _save_state(instance, workflow, now, gone_lapsed=True)
     return bool(fired)

@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from govdoc.audit.models import AuditEvent
 from govdoc.core import clock
 from govdoc.core.performance import DeadlineTally, Period, Running, Waiting
 from govdoc.procedures import services
@@ -77,6 +78,8 @@ def test_deadlines_met_missed_taken_away_and_open_past_them(office: Office) -> N
         assert services.procedures_tick()["fired"] == 1
     lapse = ProcessTaskLapse.objects.get(instance=taken_away)
     assert (lapse.spec_name, lapse.ready_at, lapse.agency_id) == ("decide", T0, office.agency.pk)
+    fired = AuditEvent.objects.get(event="procedures.timer_fired")
+    assert fired.data["taken_away"] == ["decide"]
 
     open_late = started()  # no tick has taken its task away yet
     with clock.frozen(T0 + 50 * H):
