@@ -127,3 +127,17 @@ def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(
     response = _get(office.head, f"{MARCH}&format=csv&table=services-running")
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))  # type: ignore[attr-defined]
     assert rows[1] == ['\'=HYPERLINK("http://x.example")', "1"]
+
+
+@pytest.mark.parametrize(
+    ("query", "shown"),
+    [
+        ("", ("2026-04", "2027-03")),  # the last twelve months, this one included
+        ("from=2027-03&to=2026-12", ("2026-12", "2027-03")),  # the wrong way round
+        ("from=March&to=2027-13", ("2026-04", "2027-03")),  # not months: the default
+        ("from=1990-01&to=2027-03", ("2017-04", "2027-03")),  # at most ten years
+    ],
+)
+def test_the_period_is_whole_months(office: Office, query: str, shown: tuple[str, str]) -> None:
+    page = _get(office.head, query).content.decode()  # type: ignore[attr-defined]
+    assert f'name="from" value="{shown[0]}"' in page and f'name="to" value="{shown[1]}"' in page
