@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -47,15 +48,15 @@ def figures(office: Office, files_dir: Path) -> None:
         submit(service, PersonFactory(username="citizen", is_citizen=True))
 
 
-def _get(person: Person, query: str = MARCH, language: str = "en") -> object:
+def _get(person: Person, query: str = MARCH, language: str = "en") -> Any:
     with clock.frozen(NOW):
         return _client(person, language).get(f"/work/performance/?{query}")
 
 
 def test_an_official_sees_each_figure_as_a_chart_and_a_table(office: Office, figures: None) -> None:
     response = _get(office.head)
-    assert response.status_code == 200  # type: ignore[attr-defined]
-    page = response.content.decode()  # type: ignore[attr-defined]
+    assert response.status_code == 200
+    page = response.content.decode()
     for table in ("procedures-running", "procedures-waiting", "procedures-stages", "services-running"):
         assert f'id="t-{table}"' in page and f"table={table}" in page
     # the chart is SVG drawn on the server, labelled by its heading and described by its table
@@ -66,19 +67,19 @@ def test_an_official_sees_each_figure_as_a_chart_and_a_table(office: Office, fig
     assert cells == ["Certificate request", "Review the application", "1", "2 h 0 min", "2 h 0 min"]
     assert "Certificate of residence" in page
     # the strict CSP holds: nothing inline
-    assert "unsafe-inline" not in response["Content-Security-Policy"]  # type: ignore[index]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
     assert not re.search(r"\sstyle\s*=|<script(?![^>]*\bsrc=)", page)
 
 
 def test_each_table_downloads_as_csv_for_a_spreadsheet(office: Office, figures: None) -> None:
     response = _get(office.head, f"{MARCH}&format=csv&table=procedures-stages")
-    assert response.status_code == 200  # type: ignore[attr-defined]
-    assert response["Content-Type"] == "text/csv; charset=utf-8"  # type: ignore[index]
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert (
-        response["Content-Disposition"]  # type: ignore[index]
+        response["Content-Disposition"]
         == 'attachment; filename="govdoc-procedures-stages-2027-03-2027-03.csv"'
     )
-    body = response.content  # type: ignore[attr-defined]
+    body = response.content
     assert body.startswith(b"\xef\xbb\xbf")  # UTF-8 BOM: spreadsheets read Serbian letters
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows == [
@@ -89,12 +90,12 @@ def test_each_table_downloads_as_csv_for_a_spreadsheet(office: Office, figures: 
 
 def test_the_csv_speaks_the_pages_language(office: Office, figures: None) -> None:
     response = _get(office.head, f"{MARCH}&format=csv&table=services-running", language="sr-cyrl")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows == [["Услуга", "Број"], ["Уверење о пребивалишту", "1"]]
 
 
 def test_an_unknown_table_is_not_found(office: Office, figures: None) -> None:
-    assert _get(office.head, "format=csv&table=salaries").status_code == 404  # type: ignore[attr-defined]
+    assert _get(office.head, "format=csv&table=salaries").status_code == 404
 
 
 def test_citizens_and_strangers_get_no_figures(figures: None) -> None:
@@ -105,10 +106,10 @@ def test_citizens_and_strangers_get_no_figures(figures: None) -> None:
 
 
 def test_another_agencys_official_sees_none_of_these_figures(office: Office, figures: None) -> None:
-    page = _get(office.outsider).content.decode()  # type: ignore[attr-defined]
+    page = _get(office.outsider).content.decode()
     assert "Review the application" not in page and "Certificate of residence" not in page
     assert "No figures for this choice." in page
-    csv_rows = _get(office.outsider, f"{MARCH}&format=csv&table=procedures-running").content  # type: ignore[attr-defined]
+    csv_rows = _get(office.outsider, f"{MARCH}&format=csv&table=procedures-running").content
     assert csv_rows.decode("utf-8-sig").splitlines() == ["Procedure,Count"]
 
 
@@ -125,7 +126,7 @@ def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(
     with clock.frozen(T0):
         submit(service, PersonFactory(username="citizen", is_citizen=True))
     response = _get(office.head, f"{MARCH}&format=csv&table=services-running")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))  # type: ignore[attr-defined]
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[1] == ['\'=HYPERLINK("http://x.example")', "1"]
 
 
@@ -139,5 +140,5 @@ def test_a_name_a_spreadsheet_would_run_as_a_formula_is_exported_as_text(
     ],
 )
 def test_the_period_is_whole_months(office: Office, query: str, shown: tuple[str, str]) -> None:
-    page = _get(office.head, query).content.decode()  # type: ignore[attr-defined]
+    page = _get(office.head, query).content.decode()
     assert f'name="from" value="{shown[0]}"' in page and f'name="to" value="{shown[1]}"' in page
