@@ -195,6 +195,7 @@ def main(base: str) -> None:
         admin.get_by_role("button", name="Učitaj").click()
         shot(admin, "15-procedure-definitions")
         handler.goto(f"{base}/work/procedures/")
+        handler.locator("#id_start_procedure").select_option(label="Permit request (1)")  # not a shipped one
         handler.get_by_label("Naslov").fill("Dozvola za prekop ulice")
         handler.get_by_label("Na šta se odnosi (npr. broj zahteva)").fill("P-2027-1")
         handler.get_by_role("button", name="Pokreni").click()
@@ -209,6 +210,9 @@ def main(base: str) -> None:
         handler.get_by_role("link", name="Permit request: Dozvola za prekop ulice").first.click()
         handler.locator("#procedure-diagram[data-rendered=true]").wait_for()
         shot(handler, "18-procedure")
+        # The performance of the agency's procedures and services: charts, tables, CSV links.
+        handler.goto(f"{base}/work/performance/")
+        shot(handler, "19-performance")
         browser.close()
         del code
 

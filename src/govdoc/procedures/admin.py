@@ -12,6 +12,7 @@ from govdoc.procedures.models import (
     ProcessParty,
     ProcessStep,
     ProcessTask,
+    ProcessTaskLapse,
 )
 
 
@@ -48,3 +49,9 @@ class ProcessTaskAdmin(ReadOnlyAdmin):
 class ProcessStepAdmin(ReadOnlyAdmin):
     list_display = ["title", "party", "role", "agency", "instance", "completed_by", "completed_at"]
     list_select_related = ["instance__definition", "completed_by", "agency"]
+
+
+@admin.register(ProcessTaskLapse)
+class ProcessTaskLapseAdmin(ReadOnlyAdmin):
+    list_display = ["title", "party", "role", "agency", "instance", "ready_at", "lapsed_at"]
+    list_select_related = ["instance__definition", "agency"]

@@ -204,6 +204,12 @@ class ProcessStep(models.Model):
     completed_elsewhere = models.CharField(
         max_length=100, blank=True, help_text="agency@node of the party that completed it there."
     )
+    ready_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the task became ready (its work-list row's 'since'); empty for steps "
+        "completed before GovDoc kept it.",
+    )
     completed_at = models.DateTimeField()
     data: models.JSONField[dict[str, Any], Any] = models.JSONField(default=dict, blank=True)
 
@@ -256,3 +262,36 @@ class TaskDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.spec_name}: {self.outgoing_id or self.answer_id}"
+
+
+class ProcessTaskLapse(models.Model):
+    """A task a timer took away before anyone completed it (an interrupting timer boundary
+    event fired): its deadline was missed. Written by ``procedures_tick`` in the transaction
+    that moves the instance on; the work list forgets the task, this row keeps the fact for
+    the performance figures (``performance.py``)."""
+
+    id = models.BigAutoField(primary_key=True)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.PROTECT, related_name="lapses")
+    task_id = models.UUIDField()
+    spec_name = models.CharField(max_length=200)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    lane = models.CharField(max_length=200)
+    role = models.CharField(max_length=32)
+    party = models.CharField(max_length=PARTY_NAME_MAX, blank=True)
+    agency = models.ForeignKey(
+        Agency,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Whose people had the task; empty when its party is on another node.",
+    )
+    ready_at = models.DateTimeField(help_text="When the task became ready.")
+    lapsed_at = models.DateTimeField(help_text="When the timer took it away.")
+
+    class Meta:
+        ordering = ["instance", "lapsed_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["instance", "task_id"], name="processtasklapse_once")]
+
+    def __str__(self) -> str:
+        return f"{self.title} lapsed {self.lapsed_at:%Y-%m-%d %H:%M}"

@@ -54,6 +54,7 @@ from govdoc.procedures.models import (
     ProcessParty,
     ProcessStep,
     ProcessTask,
+    ProcessTaskLapse,
 )
 from govdoc.procedures.services.definitions import parsed_definition
 from govdoc.procedures.services.parties import lane_agency, parties_of_instance, parties_resolve
@@ -131,8 +132,12 @@ def _load(instance: ProcessInstance) -> Any:
         raise _failed(instance, exc) from exc
 
 
-def _save_state(instance: ProcessInstance, workflow: Any, now: dt.datetime) -> bool:
-    """Store the workflow, its timers and its work list; True when the process just ended."""
+def _save_state(
+    instance: ProcessInstance, workflow: Any, now: dt.datetime, *, gone_lapsed: bool = False
+) -> bool:
+    """Store the workflow, its timers and its work list; True when the process just ended.
+    ``gone_lapsed``: the open tasks that leave the work list now were taken away by a timer
+    (``procedures_tick``: nobody completed them), and are kept as ``ProcessTaskLapse`` rows."""
     instance.state = engine.workflow_dump(workflow)
     instance.next_timer_at = engine.next_timer_at(workflow)
     instance.updated_at = now
@@ -147,7 +152,10 @@ def _save_state(instance: ProcessInstance, workflow: Any, now: dt.datetime) -> b
 
     tasks = [] if completed else engine.open_tasks(workflow)
     wanted = {uuid.UUID(t.task_id): t for t in tasks}
-    ProcessTask.objects.filter(instance=instance).exclude(task_id__in=list(wanted)).delete()
+    gone = ProcessTask.objects.filter(instance=instance).exclude(task_id__in=list(wanted))
+    if gone_lapsed:
+        _lapses_keep(instance, list(gone), now)
+    gone.delete()
     kept = set(ProcessTask.objects.filter(instance=instance).values_list("task_id", flat=True))
     new = [(task_id, task) for task_id, task in wanted.items() if task_id not in kept]
     parties = parties_of_instance(instance) if new else {}
@@ -173,6 +181,27 @@ def _save_state(instance: ProcessInstance, workflow: Any, now: dt.datetime) -> b
     if completed:
         record(EventType.PROCEDURE_COMPLETED, actor=None, target=instance, data={"key": _key(instance)})
     return completed
+
+
+def _lapses_keep(instance: ProcessInstance, gone: list[ProcessTask], now: dt.datetime) -> None:
+    ProcessTaskLapse.objects.bulk_create(
+        [
+            ProcessTaskLapse(
+                instance=instance,
+                task_id=task.task_id,
+                spec_name=task.spec_name,
+                title=task.title,
+                lane=task.lane,
+                role=task.role,
+                party=task.party,
+                agency_id=task.agency_id,
+                ready_at=task.since,
+                lapsed_at=now,
+            )
+            for task in gone
+        ],
+        ignore_conflicts=True,  # a task id lapses once; a second write of it changes nothing
+    )
 
 
 def _json_list(items: list[str]) -> list[JSONValue]:
@@ -358,6 +387,13 @@ def task_done(
     now = clock.now()
     lane = lane_or_none(task.lane)
     elsewhere = party.address if party is not None and where is None else ""
+    # When the task became ready is its work-list row's ``since`` (None only if the work list
+    # missed the task, which ``_save_state`` never lets happen).
+    ready_at = (
+        ProcessTask.objects.filter(instance=instance, task_id=task.task_id)
+        .values_list("since", flat=True)
+        .first()
+    )
     step = ProcessStep.objects.create(
         instance=instance,
         task_id=uuid.UUID(task.task_id),
@@ -369,6 +405,7 @@ def task_done(
         agency=where,
         completed_by=actor,
         completed_elsewhere=elsewhere,
+        ready_at=ready_at,
         completed_at=now,
         data=data,
     )
@@ -488,7 +525,18 @@ def _instance_tick(instance_id: uuid.UUID, now: dt.datetime) -> bool:
     except engine.EngineError as exc:
         raise _failed(instance, exc) from exc
     if fired:
-        timers = _json_list(fired)
-        record(EventType.PROCEDURE_TIMER_FIRED, actor=None, target=instance, data={"timers": timers})
-    _save_state(instance, workflow, now)
+        # The open tasks the timers took away (kept as ``ProcessTaskLapse`` by ``_save_state``).
+        still = set() if engine.is_completed(workflow) else {t.task_id for t in engine.open_tasks(workflow)}
+        taken = sorted(
+            spec
+            for task_id, spec in ProcessTask.objects.filter(instance=instance).values_list(
+                "task_id", "spec_name"
+            )
+            if str(task_id) not in still
+        )
+        data: JSONObject = {"timers": _json_list(fired)}
+        if taken:
+            data["taken_away"] = _json_list(taken)
+        record(EventType.PROCEDURE_TIMER_FIRED, actor=None, target=instance, data=data)
+    _save_state(instance, workflow, now, gone_lapsed=True)
     return bool(fired)
