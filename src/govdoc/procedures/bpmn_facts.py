@@ -38,7 +38,7 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 GOVDOC_NS = "https://govdoc.example/bpmn/1"
 NS = {"bpmn": BPMN_NS, "govdoc": GOVDOC_NS}
 
-FieldKind = Literal["choice", "flag", "items", "number"]
+FieldKind = Literal["choice", "flag", "items", "number", "lines"]
 Scalar = str | int | float | bool
 
 
@@ -90,6 +90,17 @@ class DocumentSpec:
 
 
 @dataclass(frozen=True)
+class StartSpec:
+    """Procedures a task starts when it is completed (``govdoc:start``): one instance of the
+    active version of ``process`` for each line of the list ``each`` the person gives (its
+    title), in the agency of ``party`` (or of the starting instance)."""
+
+    process: str
+    each: str
+    party: str = ""
+
+
+@dataclass(frozen=True)
 class BpmnFacts:
     fields: dict[str, tuple[DataField, ...]]  # task id -> the data its decision needs
     timers: dict[str, tuple[Timer, ...]]  # task id -> timers on its border
@@ -97,6 +108,7 @@ class BpmnFacts:
     names: dict[str, str]  # element id -> its drawn name
     lanes: tuple[str, ...] = ()  # every lane's name, in drawing order
     documents: dict[str, DocumentSpec] = field(default_factory=dict)  # task id -> its document
+    starts: dict[str, StartSpec] = field(default_factory=dict)  # task id -> what it starts
 
 
 def _document_spec(task: Any) -> DocumentSpec | None:
@@ -118,6 +130,16 @@ def _document_spec(task: Any) -> DocumentSpec | None:
             )
         if name == "countersign":
             return DocumentSpec(mode="countersign", source=str(element.get("task") or "").strip())
+    return None
+
+
+def _start_spec(task: Any) -> StartSpec | None:
+    for element in task.iterfind("bpmn:extensionElements/govdoc:start", NS):
+        return StartSpec(
+            process=str(element.get("process") or "").strip(),
+            each=str(element.get("each") or "").strip(),
+            party=str(element.get("party") or "").strip(),
+        )
     return None
 
 
@@ -294,8 +316,20 @@ def facts(sha256: str, xml: str) -> BpmnFacts:
         for task in process.iterfind(f"bpmn:{kind}", NS)
         if (spec := _document_spec(task)) is not None
     }
+    user_tasks = [t for kind in ("userTask", "manualTask") for t in process.iterfind(f"bpmn:{kind}", NS)]
+    started = {str(t.get("id")): begun for t in user_tasks if (begun := _start_spec(t)) is not None}
+    for task_id, start in started.items():  # the list of titles is asked when the task is done
+        if start.each:
+            asked = DataField(start.each, "lines", label=start.each)
+            fields[task_id] = (*fields.get(task_id, ()), asked)
     return BpmnFacts(
-        fields=fields, timers=timers, start_lanes=starts, names=names, lanes=lanes, documents=documents
+        fields=fields,
+        timers=timers,
+        start_lanes=starts,
+        names=names,
+        lanes=lanes,
+        documents=documents,
+        starts=started,
     )
 
 

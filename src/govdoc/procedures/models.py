@@ -73,6 +73,14 @@ class ProcessInstance(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
     next_timer_at = models.DateTimeField(null=True, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The procedure whose task started this one (govdoc:start), if any.",
+    )
 
     class Meta:
         ordering = ["-started_at", "id"]

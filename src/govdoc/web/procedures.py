@@ -37,6 +37,7 @@ from govdoc.web.staff import official_required
 
 COMMENT_MAX = 2000
 PENDING = ("draft", "in_approval")  # an outgoing document neither sent nor rejected
+LINES_MAX, TITLE_LINE_MAX = 20, 200  # a list of titles: each starts a procedure
 NUMBER_MAX_LENGTH = 30  # digits enough for any amount; a longer text is no number a person means
 YES, NO = "yes", "no"
 
@@ -113,6 +114,7 @@ def _field_rows(fields: tuple[DataField, ...], post: Any, errors: dict[str, str]
                 "choices": [(str(i), label) for i, (_value, label) in enumerate(field.choices)],
                 "chosen": chosen,
                 "value": chosen[0] if chosen else "",
+                "hint": _("One per line; each starts a new procedure.") if field.kind == "lines" else "",
                 "error": errors.get(field.name, ""),
             }
         )
@@ -134,6 +136,15 @@ def _read_field(field: DataField, post: Any) -> tuple[JSONValue, str]:
     if field.kind == "items":
         picked = [v for v in post.getlist(key) if v.isdigit() and int(v) < len(field.choices)]
         return [field.choices[int(v)][0] for v in sorted(set(picked), key=int)], ""
+    if field.kind == "lines":
+        lines = [" ".join(line.split()) for line in str(post.get(key, "")).splitlines()]
+        given: list[JSONValue] = [line for line in lines if line]
+        if len(given) > LINES_MAX or any(len(str(line)) > TITLE_LINE_MAX for line in given):
+            return None, _("At most %(n)d lines of at most %(m)d characters.") % {
+                "n": LINES_MAX,
+                "m": TITLE_LINE_MAX,
+            }
+        return given, ""
     if len(raw) > NUMBER_MAX_LENGTH:
         return None, _("Enter a number.")
     try:

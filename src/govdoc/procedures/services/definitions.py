@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from govdoc.core import clock
 from govdoc.distribution.constants import RETENTION_YEARS, DocumentKind
 from govdoc.documents.constants import Disclosure
 from govdoc.procedures import bpmn_facts, engine, letters
+from govdoc.procedures.constants import DATA_KEY
 from govdoc.procedures.errors import (
     DefinitionConditionError,
     DefinitionConflictError,
@@ -37,6 +39,9 @@ from govdoc.procedures.errors import (
 )
 from govdoc.procedures.lanes import Lane, LaneNameError, lane_or_none, lane_read, party_key
 from govdoc.procedures.models import ProcessDefinition
+
+# A BPMN process id (an XML NCName, as the procedures GovDoc ships and bpmn.io draw them).
+PROCESS_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}")
 
 # The engine's reason codes, the domain error for each and what a person reads.
 _REFUSALS: dict[str, tuple[type[DefinitionInvalidError], str]] = {
@@ -151,13 +156,11 @@ def _check_documents(parsed: engine.ParsedProcess, xml_bytes: bytes) -> None:
     text = xml_bytes.decode("utf-8", errors="replace")
     for element in bpmn_facts.govdoc_elements(text):
         where = element.owner_id or "?"
-        if element.name not in ("draft", "countersign"):
-            detail = _("'%(element)s' in '%(where)s' is not a GovDoc element (draft, countersign)")
+        if element.name not in ("draft", "countersign", "start"):
+            detail = _("'%(element)s' in '%(where)s' is not a GovDoc element (draft, countersign, start)")
             raise _refused("document", detail % {"element": element.name, "where": where})
         if element.owner_kind not in ("userTask", "manualTask") or element.count != 1:
-            detail = _(
-                "'%(where)s' may hold one govdoc:draft or govdoc:countersign, in a user or manual task"
-            )
+            detail = _("'%(where)s' may hold one GovDoc element (draft, countersign, start), in a user task")
             raise _refused("document", detail % {"where": where})
     facts = bpmn_facts.facts(hashlib.sha256(xml_bytes).hexdigest(), text)
     parties = parties_of(parsed)
@@ -177,6 +180,20 @@ def _check_documents(parsed: engine.ParsedProcess, xml_bytes: bytes) -> None:
                 problem = _(
                     "countersigns the document of '%(task)s', which is not sent to this task's party"
                 ) % {"task": spec.source}
+        if problem:
+            raise _refused(
+                "document", _("the task '%(task)s' %(problem)s") % {"task": task_id, "problem": problem}
+            )
+    for task_id, start in facts.starts.items():
+        problem = ""
+        if not PROCESS_KEY.fullmatch(start.process):
+            problem = _("starts '%(process)s', which is no process id") % {"process": start.process}
+        elif not DATA_KEY.fullmatch(start.each):
+            problem = _("names '%(each)s' in 'each', which is no data name") % {"each": start.each}
+        elif start.party and party_key(start.party) not in parties:
+            problem = _("starts procedures for '%(party)s', which no lane of the process names") % {
+                "party": start.party
+            }
         if problem:
             raise _refused(
                 "document", _("the task '%(task)s' %(problem)s") % {"task": task_id, "problem": problem}

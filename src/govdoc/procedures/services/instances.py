@@ -47,7 +47,7 @@ from govdoc.procedures.errors import (
     TaskOnOtherNodeError,
     TaskWaitsForDocumentError,
 )
-from govdoc.procedures.lanes import Lane, lane_or_none
+from govdoc.procedures.lanes import Lane, lane_or_none, party_key
 from govdoc.procedures.models import (
     ProcessDefinition,
     ProcessInstance,
@@ -224,6 +224,7 @@ def instance_start(
     title: str = "",
     business_key: str = "",
     parties: Mapping[str, str] | None = None,
+    parent: ProcessInstance | None = None,
 ) -> ProcessInstance:
     """Start the active version of a process in ``agency`` with ``data`` as its first data.
 
@@ -277,6 +278,7 @@ def instance_start(
         business_key=business_key[:100],
         state="",
         started_by=actor if isinstance(actor, Person) else None,
+        parent=parent,
         started_at=now,
         updated_at=now,
     )
@@ -296,6 +298,7 @@ def instance_start(
             "business_key": instance.business_key,
             "data_keys": _json_list(sorted(clean)),
             "parties": party_addresses,
+            "parent": str(parent.pk) if parent is not None else None,
         },
     )
     _save_state(instance, workflow, now)
@@ -422,8 +425,50 @@ def task_done(
             "step_id": step.pk,
         },
     )
+    _children_start(instance, task, data)
     _save_state(instance, workflow, now)
     return step
+
+
+def _children_start(instance: ProcessInstance, task: engine.OpenTask, data: dict[str, Any]) -> None:
+    """The procedures the task starts (``govdoc:start``): one instance of the active version of
+    the named process per title in ``data[each]``, in the party's agency here (or the
+    instance's), started by the procedure itself; refused, with nothing written, when that
+    process is not installed or the party is on another node."""
+    definition = instance.definition
+    start = bpmn_facts.facts(definition.sha256, definition.bpmn_xml).starts.get(task.spec_name)
+    if start is None:
+        return
+    titles = [str(t).strip() for t in data.get(start.each) or [] if str(t).strip()]
+    if not titles:
+        return
+    child = ProcessDefinition.objects.filter(key=start.process, is_active=True).first()
+    if child is None:
+        raise ProcessStepFailedError(
+            _("the task starts the procedure '%(key)s', which is not installed") % {"key": start.process},
+            instance_id=str(instance.pk),
+        )
+    agency = instance.agency
+    if start.party:
+        party = parties_of_instance(instance).get(party_key(start.party))
+        if party is None or party.agency is None:
+            raise ProcessStepFailedError(
+                _("the task starts procedures for %(party)s, which is on another node")
+                % {"party": start.party},
+                instance_id=str(instance.pk),
+            )
+        agency = party.agency
+    prefix = instance.business_key or f"{definition.key}-{str(instance.pk)[:8]}"
+    done = ProcessInstance.objects.filter(parent=instance).count()
+    for n, title in enumerate(titles, start=done + 1):
+        instance_start(
+            definition=child,
+            agency=agency,
+            actor=f"procedure:{instance.pk}",
+            title=title,
+            business_key=f"{prefix}/{n}",
+            parent=instance,
+        )
 
 
 @transaction.atomic

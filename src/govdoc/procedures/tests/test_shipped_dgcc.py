@@ -96,7 +96,29 @@ def test_the_whole_procedure_with_the_agreement_and_a_yearly_approval(
         c.complete(instance, "approve_plan", c("mduls", HA), decision="returned")
         assert c.open(instance) == {"submit_plan"}  # returned for correction
         c.complete(instance, "submit_plan", c("ite", HU))
-        c.complete(instance, "approve_plan", c("mduls", HA), decision="approved")
+        with pytest.raises(errors.ProcessStepFailedError, match="'egov_project', which is not installed"):
+            c.complete(instance, "approve_plan", c("mduls", HA), decision="approved", projects=["eID"])
+        assert c.open(instance) == {"approve_plan"}  # refused: nothing moved
+        services.definition_load(xml_bytes=(SHIPPED_DIR / "egov_project.bpmn").read_bytes(), actor="test")
+        c.complete(
+            instance,
+            "approve_plan",
+            c("mduls", HA),
+            decision="approved",
+            projects=["Electronic identity for citizens", "e-Archive"],
+        )
+    # the Committee's cooperation projects: each an e-government project the Center carries out
+    projects = list(ProcessInstance.objects.filter(parent=instance).order_by("business_key"))
+    assert [(p.definition.key, p.agency.code, p.title, p.business_key) for p in projects] == [
+        (
+            "egov_project",
+            "ite",
+            "Electronic identity for citizens",
+            f"dgcc_operation-{str(instance.pk)[:8]}/1",
+        ),
+        ("egov_project", "ite", "e-Archive", f"dgcc_operation-{str(instance.pk)[:8]}/2"),
+    ]
+    assert all(p.open_tasks.exists() for p in projects)
     instance.refresh_from_db()
     assert c.open(instance) == set()  # the Center works; next year's plan is due in a year
     assert instance.next_timer_at == T0.replace(year=2028)  # P1Y: a calendar year

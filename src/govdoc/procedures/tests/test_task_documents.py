@@ -307,6 +307,13 @@ def _variant(old: str, new: str) -> bytes:
             "not sent to this task's party",
         ),
         (
+            'each="projects" party="Cooperation Center"',
+            'each="projects" party="Ministry of Magic"',
+            "starts procedures for 'Ministry of Magic', which no lane of the process names",
+        ),
+        ('process="egov_project"', 'process="egov project"', "starts 'egov project', which is no process id"),
+        ('each="projects"', 'each="2 projects"', "names '2 projects' in 'each', which is no data name"),
+        (
             '<govdoc:countersign task="sign_mou_korea" />',
             "<govdoc:stamp />",
             "'stamp' in 'sign_mou_partner' is not a GovDoc element",

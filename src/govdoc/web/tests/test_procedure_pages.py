@@ -346,3 +346,53 @@ def test_a_document_task_is_drafted_from_its_page_and_waits_for_its_document(cou
     partner = _client(c("mduls", Role.HANDLER)).get(_task_url(instance, "sign_mou_partner")).content.decode()
     assert "The document to countersign has not arrived yet." in partner
     assert 'id="task-document-form"' in partner and " disabled>" in partner
+
+
+PROGRAMME = b"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:govdoc="https://govdoc.example/bpmn/1" id="D" targetNamespace="http://govdoc.example/bpmn">
+  <bpmn:process id="permit_programme" name="Permit programme" isExecutable="true">
+    <bpmn:laneSet id="L"><bpmn:lane id="L1" name="handler">
+      <bpmn:flowNodeRef>s</bpmn:flowNodeRef><bpmn:flowNodeRef>plan</bpmn:flowNodeRef><bpmn:flowNodeRef>e</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="s"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="plan" name="Plan the permits">
+      <bpmn:extensionElements>
+        <govdoc:start process="permit_request" each="permits" />
+      </bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="e"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="plan" />
+    <bpmn:sequenceFlow id="f2" sourceRef="plan" targetRef="e" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_task_that_starts_procedures_asks_one_title_per_line(
+    office: Office, permit: ProcessDefinition
+) -> None:
+    programme = services.definition_load(xml_bytes=PROGRAMME, actor=office.admin)
+    running = services.instance_start(definition=programme, agency=office.agency, actor=office.handler)
+    handler = _client(office.handler)
+    form = handler.get(_task_url(running, "plan")).content.decode()
+    assert '<textarea id="id_data_permits"' in form and "One per line; each starts a new procedure." in form
+
+    too_long = handler.post(_task_url(running, "plan"), {"data_permits": "x" * 201})
+    assert too_long.status_code == 400 and 'id="err_data_permits"' in too_long.content.decode()
+    assert not ProcessInstance.objects.filter(parent=running).exists()
+
+    done = handler.post(
+        _task_url(running, "plan"), {"data_permits": "Kiosk, Knez Mihailova 5\n\n  Terasa   Skadarlija "}
+    )
+    assert done.status_code == 302
+    started = ProcessInstance.objects.filter(parent=running).order_by("business_key")
+    assert [(p.definition.key, p.title) for p in started] == [
+        ("permit_request", "Kiosk, Knez Mihailova 5"),
+        ("permit_request", "Terasa Skadarlija"),
+    ]
+    assert ProcessStep.objects.get(instance=running).data["permits"] == [
+        "Kiosk, Knez Mihailova 5",
+        "Terasa Skadarlija",
+    ]
