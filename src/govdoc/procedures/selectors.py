@@ -251,3 +251,10 @@ def document_recipients(*, instance: ProcessInstance, spec: bpmn_facts.DocumentS
             where = party.agency.name if party.agency is not None else party.address
             out.append(f"{party.name}: {where}")
     return out
+
+
+def instances_related(*, instance: ProcessInstance) -> list[ProcessInstance]:
+    """The procedure that started ``instance`` (``govdoc:start``) and those it started."""
+    related = ProcessInstance.objects.select_related("definition", "agency")
+    parent = [related.get(pk=instance.parent_id)] if instance.parent_id is not None else []
+    return parent + list(related.filter(parent=instance).order_by("started_at", "business_key"))

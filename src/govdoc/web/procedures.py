@@ -425,11 +425,19 @@ def instance(request: HttpRequest, instance_id: uuid.UUID) -> HttpResponse:
     mine = {t.pk for t in selectors.tasks_for(person=_me(request)).filter(instance=found)}
     open_tasks = [_row(t, t.pk in mine) for t in selectors.instance_open_tasks(instance=found)]
     done = sorted({s.spec_name for s in steps})
+    ids: set[object] = {agency.pk for agency in _agencies(_me(request))}
+    related = [
+        p
+        for p in selectors.instances_related(instance=found)
+        if selectors.instance_visible_to(instance=p, agency_ids=ids)
+    ]
     return page(
         request,
         "web/procedures/instance.html",
         {
             "instance": found,
+            "documents": list(selectors.task_documents(instance=found)),
+            "related": related,
             "steps": steps,
             "open_tasks": open_tasks,
             "data": sorted(selectors.instance_data(instance=found).items()),

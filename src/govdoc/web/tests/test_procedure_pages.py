@@ -342,6 +342,8 @@ def test_a_document_task_is_drafted_from_its_page_and_waits_for_its_document(cou
     assert outgoing.document.title == "MOU on digital government" and outgoing.kind == "sporazum"
     again = drafter.get(url).content.decode()
     assert 'id="task-document-pending"' in again and "MOU on digital government" in again
+    procedure = drafter.get(f"/work/procedures/{instance.pk}/").content.decode()
+    assert 'id="procedure-documents"' in procedure and f"/work/outgoing/{outgoing.pk}/" in procedure
     # the partner's countersignature waits for the Memorandum to arrive
     partner = _client(c("mduls", Role.HANDLER)).get(_task_url(instance, "sign_mou_partner")).content.decode()
     assert "The document to countersign has not arrived yet." in partner
