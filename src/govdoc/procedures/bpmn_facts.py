@@ -74,8 +74,9 @@ class DocumentSpec:
     """The official document a user task produces; the task waits until it is sent.
 
     ``draft``: drafted from ``template`` (``procedures.letters``) as a document of ``kind``,
-    addressed to the agencies of the parties named in ``to``, approved on an e-Approval line,
-    registered, sealed with the agency's e-seal and dispatched. ``countersign``: the document
+    addressed to the agencies of the parties named in ``to``, approved on an e-Approval line
+    (whose final approval someone holding ``approved_by`` gives, if it is named), registered,
+    sealed with the agency's e-seal and dispatched. ``countersign``: the document
     that task ``source`` sent to this task's party, sealed again by this party's agency after its
     own approval line (both signatures stay valid) and sent back to the sender."""
 
@@ -87,6 +88,7 @@ class DocumentSpec:
     retention: str = ""
     disclosure: str = ""
     source: str = ""
+    approved_by: str = ""  # the role that gives the final approval, as drawn ("head of agency")
 
 
 @dataclass(frozen=True)
@@ -127,9 +129,14 @@ def _document_spec(task: Any) -> DocumentSpec | None:
                 classification=str(element.get("classification") or "").strip(),
                 retention=str(element.get("retention") or "").strip(),
                 disclosure=str(element.get("disclosure") or "").strip(),
+                approved_by=str(element.get("approved-by") or "").strip(),
             )
         if name == "countersign":
-            return DocumentSpec(mode="countersign", source=str(element.get("task") or "").strip())
+            return DocumentSpec(
+                mode="countersign",
+                source=str(element.get("task") or "").strip(),
+                approved_by=str(element.get("approved-by") or "").strip(),
+            )
     return None
 
 

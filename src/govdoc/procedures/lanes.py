@@ -57,6 +57,11 @@ def party_key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def role_read(text: str) -> Role | None:
+    """The role a drawn name stands for ("head of agency", "Head-of-unit"), or None."""
+    return _role(text)
+
+
 def _role(text: str) -> Role | None:
     code = re.sub(r"[\s\-]+", "_", text.strip().lower())
     return Role(code) if code in LANE_ROLES else None

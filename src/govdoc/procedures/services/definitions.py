@@ -37,7 +37,7 @@ from govdoc.procedures.errors import (
     DefinitionUnparsableError,
     NotDefinitionManagerError,
 )
-from govdoc.procedures.lanes import Lane, LaneNameError, lane_or_none, lane_read, party_key
+from govdoc.procedures.lanes import Lane, LaneNameError, lane_or_none, lane_read, party_key, role_read
 from govdoc.procedures.models import ProcessDefinition
 
 # A BPMN process id (an XML NCName, as the procedures GovDoc ships and bpmn.io draw them).
@@ -119,6 +119,10 @@ def _check_lanes(parsed: engine.ParsedProcess) -> None:
             )
 
 
+def _approver_problem(spec: bpmn_facts.DocumentSpec) -> str:
+    return _("names '%(role)s' in 'approved-by', which is no GovDoc role") % {"role": spec.approved_by}
+
+
 def _document_problem(spec: bpmn_facts.DocumentSpec, parties: dict[str, str]) -> str:
     """What is wrong with a ``govdoc:draft`` (as a sentence), or ""."""
     if spec.template not in letters.TEMPLATES:
@@ -141,6 +145,8 @@ def _document_problem(spec: bpmn_facts.DocumentSpec, parties: dict[str, str]) ->
             "value": spec.retention,
             "known": ", ".join(map(str, RETENTION_YEARS)),
         }
+    if spec.approved_by and role_read(spec.approved_by) is None:
+        return _approver_problem(spec)
     if spec.disclosure not in ("", *Disclosure.values):
         return _("has the disclosure level '%(value)s'; it is one of %(known)s") % {
             "value": spec.disclosure,
@@ -172,7 +178,9 @@ def _check_documents(parsed: engine.ParsedProcess, xml_bytes: bytes) -> None:
         else:
             source = facts.documents.get(spec.source)
             lane = lane_or_none(lanes.get(task_id))
-            if source is None or source.mode != "draft":
+            if spec.approved_by and role_read(spec.approved_by) is None:
+                problem = _approver_problem(spec)
+            elif source is None or source.mode != "draft":
                 problem = _("countersigns '%(task)s', which is not a task that drafts a document") % {
                     "task": spec.source
                 }

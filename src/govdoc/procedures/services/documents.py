@@ -40,7 +40,7 @@ from govdoc.issuance.rendering import date_text, letter_pdf
 from govdoc.procedures import bpmn_facts, engine, letters
 from govdoc.procedures.constants import InstanceStatus
 from govdoc.procedures.errors import TaskDocumentError, TaskDocumentPendingError
-from govdoc.procedures.lanes import lane_or_none, party_key
+from govdoc.procedures.lanes import lane_or_none, party_key, role_read
 from govdoc.procedures.models import ProcessInstance, ProcessParty, TaskDocument
 from govdoc.procedures.selectors import countersign_delivery
 from govdoc.procedures.services.instances import (
@@ -110,6 +110,12 @@ def _retention(spec: bpmn_facts.DocumentSpec, chosen: int | str | None) -> int |
     return int(spec.retention)
 
 
+def _approver(spec: bpmn_facts.DocumentSpec) -> str:
+    """The role whose holder must give the final approval ("" : the kind's policy alone)."""
+    role = role_read(spec.approved_by) if spec.approved_by else None
+    return str(role) if role is not None else ""
+
+
 def _created(found: OpenTaskHere, mode: str, outgoing: OutgoingDocument, actor: Person) -> TaskDocument:
     document = TaskDocument.objects.create(
         instance=found.instance,
@@ -150,7 +156,8 @@ def task_document_draft(
     legal_ground: str = "",
 ) -> TaskDocument:
     """Draft the document of a ``govdoc:draft`` task from its template, as ``actor`` (who may
-    draft in the task's agency) in ``unit`` of it; the lane's role gives the final approval.
+    draft in the task's agency) in ``unit`` of it; ``approved-by`` names who gives the final
+    approval.
     Empty fields take the BPMN file's values. Refused with every field's reason
     (``TaskDocumentError`` or distribution's ``InvalidOutgoingError``), nothing written; refused
     while an earlier draft of the task is neither sent nor rejected (``TaskDocumentPendingError``)."""
@@ -203,7 +210,7 @@ def task_document_draft(
         content=pdf,
         filename=f"{spec.template}.pdf",
         recipients=recipients,
-        final_approver_role=str(found.lane.role),
+        final_approver_role=_approver(spec),
     )
     return _created(found, "draft", outgoing, actor)
 
@@ -230,7 +237,7 @@ def task_document_countersign(
         message = _("Draft it in a unit of %(agency)s.") % {"agency": found.where.name}
         raise TaskDocumentError(message, errors={"unit": message})
     outgoing = outgoing_countersign(
-        delivery=delivery, actor=actor, unit=unit, final_approver_role=str(found.lane.role)
+        delivery=delivery, actor=actor, unit=unit, final_approver_role=_approver(spec)
     )
     return _created(found, "countersign", outgoing, actor)
 

@@ -143,8 +143,12 @@ def test_the_training_programme_from_the_invitation_to_the_results_report(
         instance = instance_get(instance.pk)
         c.complete(instance, "approve_manual", c("nia", HU))
         c.complete(instance, "run_training", c("nia", H))
-        c.complete(instance, "results_report", c("nia", H))
-        c.complete(instance, "accept_report", c("ite", HU))
+    # the report is a document: drafted, approved by the host's head of unit, sealed and sent
+    # (at the real time: a seal made at a frozen future moment would carry a CRL from the future)
+    report = c.sign(instance, "results_report", drafter=c("nia", H), approver=c("nia", HU))
+    assert (report.status, report.kind, report.final_approver_role) == ("sent", "dopis", "head_of_unit")
+    assert report.deliveries.get().agency == c.agencies["ite"]
+    c.complete(instance, "accept_report", c("ite", HU))
     instance.refresh_from_db()
     assert instance.status == "completed"
     assert ProcessStep.objects.filter(instance=instance, agency__code="ite").count() == 5

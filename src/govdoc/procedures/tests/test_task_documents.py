@@ -296,13 +296,14 @@ def _variant(old: str, new: str) -> bytes:
             "sends to 'Ministry of Magic', which no lane of the process names",
         ),
         ('retention="permanent"', 'retention="forever"', "keeps the document for 'forever'"),
+        ('approved-by="head of agency" />', 'approved-by="minister" />', "names 'minister' in 'approved-by'"),
         (
-            '<govdoc:countersign task="sign_mou_korea" />',
+            '<govdoc:countersign task="sign_mou_korea" approved-by="head of agency" />',
             '<govdoc:countersign task="on_site_visit" />',
             "which is not a task that drafts",
         ),
         (
-            '<govdoc:countersign task="sign_mou_korea" />',
+            '<govdoc:countersign task="sign_mou_korea" approved-by="head of agency" />',
             '<govdoc:countersign task="sign_agreement_korea" />',
             "not sent to this task's party",
         ),
@@ -314,7 +315,7 @@ def _variant(old: str, new: str) -> bytes:
         ('process="egov_project"', 'process="egov project"', "starts 'egov project', which is no process id"),
         ('each="projects"', 'each="2 projects"', "names '2 projects' in 'each', which is no data name"),
         (
-            '<govdoc:countersign task="sign_mou_korea" />',
+            '<govdoc:countersign task="sign_mou_korea" approved-by="head of agency" />',
             "<govdoc:stamp />",
             "'stamp' in 'sign_mou_partner' is not a GovDoc element",
         ),
