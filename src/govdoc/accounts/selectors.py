@@ -108,11 +108,14 @@ def people_by_ids(ids: list[str]) -> QuerySet[Person]:
     return Person.objects.filter(pk__in=ids)
 
 
-def officials_of_agency(*, agency_id: uuid.UUID | str) -> QuerySet[Person]:
-    """People who hold a current membership in a unit of the agency (e.g. to choose approvers)."""
+def officials_of_agency(*, agency_id: uuid.UUID | str, role: str = "") -> QuerySet[Person]:
+    """People who hold a current membership in a unit of the agency (e.g. to choose approvers);
+    with ``role``, a current membership with that role."""
     today = clock.today_local()
+    with_role = {"memberships__role": role} if role else {}
     return (
         Person.objects.filter(
+            **with_role,
             memberships__unit__agency_id=agency_id,
             memberships__valid_from__lte=today,
             is_active=True,

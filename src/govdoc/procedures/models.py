@@ -158,6 +158,9 @@ class ProcessTask(models.Model):
         help_text="Whose people complete it here; empty when its party is on another node.",
     )
     remote = models.CharField(max_length=100, blank=True, help_text="agency@node of a party elsewhere.")
+    document = models.BooleanField(
+        default=False, help_text="It produces a document: any drafter of its agency may prepare it."
+    )
     since = models.DateTimeField()
 
     class Meta:

@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import memberships_current
-from govdoc.distribution.constants import OutgoingStatus
+from govdoc.distribution.constants import DRAFTER_ROLES, OutgoingStatus
 from govdoc.distribution.models import Delivery
 from govdoc.procedures import bpmn_facts, lanes
 from govdoc.procedures.constants import LANE_ROLES, InstanceStatus
@@ -30,11 +30,15 @@ from govdoc.procedures.models import (
 def tasks_for(*, person: Person) -> QuerySet[ProcessTask]:
     """The open user and manual tasks of running processes that ``person`` may complete: those
     whose lane's role the person holds today in the agency the task is for (the process's
-    agency, or the agency of the lane's party). Two queries, however long the list."""
-    held = {(m.unit.agency_id, m.role) for m in memberships_current(person=person) if m.role in LANE_ROLES}
-    if not held:
+    agency, or the agency of the lane's party), and the tasks that produce a document in an
+    agency where the person drafts (any drafter prepares it; its approval line ends with whom
+    the BPMN file names). Two queries, however long the list."""
+    current = list(memberships_current(person=person))
+    held = {(m.unit.agency_id, m.role) for m in current if m.role in LANE_ROLES}
+    drafts = {m.unit.agency_id for m in current if m.role in DRAFTER_ROLES}
+    if not held and not drafts:
         return ProcessTask.objects.none()
-    where = Q()
+    where = Q(document=True, agency_id__in=drafts) if drafts else Q()
     for agency_id, role in held:
         where |= Q(agency_id=agency_id, role=role)
     return (

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_safe
 
+from govdoc.accounts.constants import Role, role_in_sentence
 from govdoc.accounts.models import Person, Unit
 from govdoc.accounts.selectors import officials_of_agency, units_of_agency
 from govdoc.approvals import selectors as approvals
@@ -372,7 +373,13 @@ def _outgoing_context(outgoing: OutgoingDocument, me: Person, script: str) -> di
         except GovDocError:
             line = None
     policy = selectors.policy_of(agency_id=outgoing.agency_id, kind=outgoing.kind)
-    heads = list(selectors.heads_of_unit(outgoing.unit))
+    required = outgoing.final_approver_role  # a procedure's document names who approves it
+    finals = (
+        officials_of_agency(agency_id=outgoing.agency_id, role=required).exclude(pk=me.pk)
+        if may_send and required
+        else None
+    )
+    heads = list(finals) if finals is not None else list(selectors.heads_of_unit(outgoing.unit))
     deliveries = [
         {"delivery": d, "label": _recipient_label(d, script)} for d in selectors.deliveries_of(outgoing)
     ]
@@ -393,6 +400,8 @@ def _outgoing_context(outgoing: OutgoingDocument, me: Person, script: str) -> di
         "line": line,
         "may_send": may_send,
         "officials": officials_of_agency(agency_id=outgoing.agency_id).exclude(pk=me.pk) if may_send else [],
+        "final_officials": finals,
+        "final_role": role_in_sentence(Role(required)) if required else "",
         "default_approver": str(heads[0].pk) if heads else "",
         "extra_steps": range(EXTRA_STEPS),
         "policy": [

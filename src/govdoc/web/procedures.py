@@ -239,7 +239,7 @@ def _document_task(
         unit = next((u for u in units if str(u.pk) == values["unit"]), None)
         if unit is None:
             errors["unit"] = _("Choose one of the offered units.")
-        if values["script"] not in Script.values:
+        if spec.mode == "draft" and values["script"] not in Script.values:
             errors["script"] = _("Choose one of the offered scripts.")
         if errors:
             error, status = _("Please correct the marked fields."), 400

@@ -159,6 +159,9 @@ def _save_state(
     kept = set(ProcessTask.objects.filter(instance=instance).values_list("task_id", flat=True))
     new = [(task_id, task) for task_id, task in wanted.items() if task_id not in kept]
     parties = parties_of_instance(instance) if new else {}
+    documents = (
+        bpmn_facts.facts(instance.definition.sha256, instance.definition.bpmn_xml).documents if new else {}
+    )
     rows = []
     for task_id, task in new:
         lane = lane_or_none(task.lane)
@@ -174,6 +177,7 @@ def _save_state(
                 party=party.name if party is not None else "",
                 agency=where,
                 remote=party.address if party is not None and where is None else "",
+                document=task.spec_name in documents,
                 since=now,
             )
         )
