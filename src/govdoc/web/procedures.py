@@ -420,7 +420,12 @@ def start(request: HttpRequest) -> HttpResponse:
 @official_required
 @require_safe
 def instance(request: HttpRequest, instance_id: uuid.UUID) -> HttpResponse:
-    found = _instance_of_mine(request, instance_id)
+    return _instance_page(request, _instance_of_mine(request, instance_id))
+
+
+def _instance_page(
+    request: HttpRequest, found: ProcessInstance, *, cancel_error: str = "", status: int = 200
+) -> HttpResponse:
     steps = list(selectors.instance_steps(instance=found))
     mine = {t.pk for t in selectors.tasks_for(person=_me(request)).filter(instance=found)}
     open_tasks = [_row(t, t.pk in mine) for t in selectors.instance_open_tasks(instance=found)]
@@ -437,6 +442,9 @@ def instance(request: HttpRequest, instance_id: uuid.UUID) -> HttpResponse:
         {
             "instance": found,
             "documents": list(selectors.task_documents(instance=found)),
+            "may_cancel": may_cancel(_me(request), found),
+            "cancel_error": cancel_error,
+            "cancel_reason": request.POST.get("reason", "") if request.method == "POST" else "",
             "related": related,
             "steps": steps,
             "open_tasks": open_tasks,
@@ -444,7 +452,28 @@ def instance(request: HttpRequest, instance_id: uuid.UUID) -> HttpResponse:
             "current_ids": " ".join(sorted({r.task.spec_name for r in open_tasks})),
             "done_ids": " ".join(done),
         },
+        status=status,
     )
+
+
+def may_cancel(person: Person, instance: ProcessInstance) -> bool:
+    return instance.status == InstanceStatus.RUNNING and any(
+        has_role(person=person, role=role, agency=instance.agency) for role in services.CANCEL_ROLES
+    )
+
+
+@official_required
+@require_POST
+def cancel(request: HttpRequest, instance_id: uuid.UUID) -> HttpResponse:
+    """The head of the agency or an administrator stops a running procedure, with the reason."""
+    found = _instance_of_mine(request, instance_id)
+    try:
+        services.instance_cancel(instance=found, actor=_me(request), reason=request.POST.get("reason", ""))
+    except GovDocError as exc:
+        found = _instance_of_mine(request, instance_id)
+        return _instance_page(request, found, cancel_error=exc.message, status=exc.status)
+    messages.success(request, _("The procedure is cancelled."))
+    return HttpResponseRedirect(reverse("web:procedure", args=[found.pk]))
 
 
 @official_required

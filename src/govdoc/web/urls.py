@@ -77,6 +77,7 @@ urlpatterns = [
     path("work/procedures/definitions/", procedure_definitions.definitions, name="procedure-definitions"),
     path("work/procedures/<uuid:instance_id>/", procedures.instance, name="procedure"),
     path("work/procedures/<uuid:instance_id>/diagram.bpmn", procedures.diagram, name="procedure-diagram"),
+    path("work/procedures/<uuid:instance_id>/cancel", procedures.cancel, name="procedure-cancel"),
     path(
         "work/procedures/<uuid:instance_id>/tasks/<uuid:task_id>/",
         procedures.task,

@@ -398,3 +398,24 @@ def test_a_task_that_starts_procedures_asks_one_title_per_line(
         "Kiosk, Knez Mihailova 5",
         "Terasa Skadarlija",
     ]
+
+
+def test_the_head_of_the_agency_cancels_a_procedure_with_the_reason(
+    office: Office, running: ProcessInstance
+) -> None:
+    url = f"/work/procedures/{running.pk}/"
+    assert 'id="cancel-form"' not in _client(office.handler).get(url).content.decode()
+    refused = _client(office.handler).post(f"{url}cancel", {"reason": "Nije potrebno."})
+    assert refused.status_code == 403
+    chief = _client(office.chief)
+    assert 'id="cancel-form"' in chief.get(url).content.decode()
+    no_reason = chief.post(f"{url}cancel", {"reason": "  "})
+    assert no_reason.status_code == 400 and 'id="err_reason"' in no_reason.content.decode()
+    assert ProcessInstance.objects.get(pk=running.pk).status == "running"
+    done = chief.post(f"{url}cancel", {"reason": "Podnosilac je odustao."})
+    assert done.status_code == 302
+    cancelled = ProcessInstance.objects.get(pk=running.pk)
+    assert (cancelled.status, cancelled.cancel_reason) == ("cancelled", "Podnosilac je odustao.")
+    page = chief.get(url).content.decode()
+    assert "Podnosilac je odustao." in page and 'id="cancel-form"' not in page
+    assert _client(office.outsider).post(f"{url}cancel", {"reason": "x"}).status_code == 404
