@@ -133,6 +133,7 @@ class EventType(StrEnum):
     PROCEDURE_STARTED = "procedures.instance_started"
     PROCEDURE_TASK_COMPLETED = "procedures.task_completed"
     PROCEDURE_TIMER_FIRED = "procedures.timer_fired"
+    PROCEDURE_TIMER_FAILED = "procedures.timer_failed"
     PROCEDURE_COMPLETED = "procedures.instance_completed"
     PROCEDURE_CANCELLED = "procedures.instance_cancelled"
     PROCEDURE_DOCUMENT_DRAFTED = "procedures.document_drafted"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.db import models
@@ -35,3 +36,7 @@ PARTY_NAME_MAX = 100
 
 # Instances whose timers are due, taken by one run of ``procedures_tick``.
 TICK_BATCH = 200
+# A running instance whose due timers cannot move it on is tried again later: after 5 minutes,
+# then twice as long each time, at most once a day (every failure is audited).
+TIMER_RETRY_FIRST = dt.timedelta(minutes=5)
+TIMER_RETRY_MAX = dt.timedelta(days=1)

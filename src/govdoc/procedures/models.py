@@ -73,6 +73,9 @@ class ProcessInstance(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
     next_timer_at = models.DateTimeField(null=True, blank=True)
+    timer_failures = models.PositiveSmallIntegerField(
+        default=0, help_text="Failed attempts to let its due timers fire, since the last success."
+    )
     parent = models.ForeignKey(
         "self",
         null=True,

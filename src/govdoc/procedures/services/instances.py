@@ -32,6 +32,8 @@ from govdoc.procedures.constants import (
     DATA_MAX_BYTES,
     INSTANCE_MOVES,
     TICK_BATCH,
+    TIMER_RETRY_FIRST,
+    TIMER_RETRY_MAX,
     TITLE_MAX_LENGTH,
     InstanceStatus,
 )
@@ -552,10 +554,38 @@ def procedures_tick() -> dict[str, int]:
         try:
             if _instance_tick(pk, now):
                 result["fired"] += 1
-        except ProcessStepFailedError:
+        except ProcessStepFailedError as exc:
             logger.exception("procedure instance %s: timers could not move it on", pk)
+            _timer_back_off(pk, now, exc.message)
             result["failed"] += 1
     return result
+
+
+@transaction.atomic
+def _timer_back_off(instance_id: uuid.UUID, now: dt.datetime, reason: str) -> None:
+    """An instance whose due timers failed waits before it is tried again (``TIMER_RETRY_*``),
+    so a broken one is not retried, and logged, on every tick; the failure is audited."""
+    instance = (
+        ProcessInstance.objects.select_for_update(of=("self",))
+        .filter(pk=instance_id, status=InstanceStatus.RUNNING)
+        .first()
+    )
+    if instance is None:
+        return
+    instance.timer_failures += 1
+    delay = min(TIMER_RETRY_FIRST * 2 ** min(instance.timer_failures - 1, 20), TIMER_RETRY_MAX)
+    instance.next_timer_at = now + delay
+    instance.save(update_fields=["timer_failures", "next_timer_at"])
+    record(
+        EventType.PROCEDURE_TIMER_FAILED,
+        actor=None,
+        target=instance,
+        data={
+            "failures": instance.timer_failures,
+            "reason": reason[:500],
+            "retry_at": instance.next_timer_at.isoformat(),
+        },
+    )
 
 
 @transaction.atomic
@@ -587,5 +617,8 @@ def _instance_tick(instance_id: uuid.UUID, now: dt.datetime) -> bool:
         if taken:
             data["taken_away"] = _json_list(taken)
         record(EventType.PROCEDURE_TIMER_FIRED, actor=None, target=instance, data=data)
+    if instance.timer_failures:
+        instance.timer_failures = 0
+        instance.save(update_fields=["timer_failures"])
     _save_state(instance, workflow, now, gone_lapsed=True)
     return bool(fired)

@@ -65,3 +65,32 @@ def test_a_broken_instance_does_not_hold_up_the_others(
         assert services.procedures_tick() == {"due": 2, "fired": 1, "failed": 1}
     assert office.open_tasks(sound).keys() == {"decide_instead"}
     assert office.open_tasks(broken).keys() == {"decide"}  # as it was
+
+
+# Its timer leads to a gateway whose conditions read data nobody gave: the tick cannot move on.
+BROKEN_TIMER = (BPMN_DIR / "broken_timer.bpmn").read_bytes()
+
+
+def test_a_timer_that_cannot_move_its_procedure_on_is_tried_again_later_not_every_minute(
+    office: Office,
+) -> None:
+    from govdoc.audit.models import AuditEvent
+
+    definition = services.definition_load(xml_bytes=BROKEN_TIMER, actor=office.admin)
+    instance = started(office, definition)
+    due = T0 + dt.timedelta(hours=1, seconds=1)
+    with clock.frozen(due):
+        assert services.procedures_tick() == {"due": 1, "fired": 0, "failed": 1}
+        assert services.procedures_tick() == {"due": 0, "fired": 0, "failed": 0}  # it waits
+    instance.refresh_from_db()
+    assert (instance.status, instance.timer_failures) == ("running", 1)
+    assert instance.next_timer_at == due + dt.timedelta(minutes=5)
+    with clock.frozen(due + dt.timedelta(minutes=5)):
+        assert services.procedures_tick()["failed"] == 1
+    instance.refresh_from_db()
+    assert instance.next_timer_at == due + dt.timedelta(minutes=15)  # then 10 minutes later
+    failed = AuditEvent.objects.filter(event="procedures.timer_failed", target_id=str(instance.pk))
+    assert [e.data["failures"] for e in failed.order_by("seq")] == [1, 2]
+    assert "escalate" in failed.first().data["reason"]  # type: ignore[union-attr]
+    # the task is still there to be answered
+    assert office.open_tasks(instance).keys() == {"wait"}
