@@ -7,10 +7,11 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person
-from govdoc.accounts.selectors import memberships_current
+from govdoc.accounts.selectors import agency_ids_of, memberships_current
 from govdoc.distribution.constants import DRAFTER_ROLES, OutgoingStatus
 from govdoc.distribution.models import Delivery
 from govdoc.procedures import bpmn_facts, lanes
@@ -71,7 +72,7 @@ def instance_get(instance_id: uuid.UUID | str) -> ProcessInstance:
     except (ValueError, ValidationError):
         instance = None
     if instance is None:
-        raise InstanceNotFoundError(f"no process instance {instance_id}", instance_id=str(instance_id))
+        raise InstanceNotFoundError(_("no such procedure"), instance_id=str(instance_id))
     return instance
 
 
@@ -262,3 +263,12 @@ def instances_related(*, instance: ProcessInstance) -> list[ProcessInstance]:
     related = ProcessInstance.objects.select_related("definition", "agency")
     parent = [related.get(pk=instance.parent_id)] if instance.parent_id is not None else []
     return parent + list(related.filter(parent=instance).order_by("started_at", "business_key"))
+
+
+def instance_for(*, person: Person, instance_id: uuid.UUID | str) -> ProcessInstance:
+    """The instance, if an agency ``person`` works in runs it or is one of its parties;
+    ``InstanceNotFoundError`` otherwise (as if it did not exist)."""
+    instance = instance_get(instance_id)
+    if not instance_visible_to(instance=instance, agency_ids=agency_ids_of(person=person)):
+        raise InstanceNotFoundError(_("no such procedure"), instance_id=str(instance_id))
+    return instance

@@ -17,6 +17,7 @@ from govdoc.api.v1.distribution import router as distribution_router
 from govdoc.api.v1.documents import router as documents_router
 from govdoc.api.v1.issued import router as issued_router
 from govdoc.api.v1.people import router as people_router
+from govdoc.api.v1.procedures import router as procedures_router
 from govdoc.api.v1.signatures import router as signatures_router
 from govdoc.api.v1.verification import router as verification_router
 
@@ -79,5 +80,6 @@ api.add_router("/", distribution_router)
 api.add_router("/documents", documents_router)
 api.add_router("/issued", issued_router)
 api.add_router("/", people_router)
+api.add_router("/", procedures_router)
 api.add_router("/signatures", signatures_router)
 api.add_router("/verify", verification_router)

@@ -361,6 +361,14 @@ def task_for_actor(
         allowed = (
             lane is not None and where is not None and has_role(person=actor, role=lane.role, agency=where)
         )
+    if drafting and not allowed and where is not None:
+        raise NotYourTaskError(
+            _("the document of the task '%(task)s' is drafted by an official of %(agency)s")
+            % {"task": task.title, "agency": where.name},
+            instance_id=str(instance.pk),
+            task_id=task.task_id,
+            person_id=str(actor.pk),
+        )
     if not allowed or lane is None or where is None:
         raise NotYourTaskError(
             _("the task '%(task)s' is for the %(role)s of %(agency)s")
@@ -486,6 +494,19 @@ def task_complete(
     A task of a party on another node is completed there (``TaskOnOtherNodeError``); a task that
     produces a document completes when its document is sent (``TaskWaitsForDocumentError``).
     ``data`` goes into the process data the next conditions read."""
+    as_uuid = _uuid_or_none(task_id)
+    listed = (
+        ProcessTask.objects.filter(instance_id=instance.pk, task_id=as_uuid).first()
+        if as_uuid is not None
+        else None
+    )
+    if listed is not None and listed.document:  # said to anyone who sees it: no one ticks it off
+        raise TaskWaitsForDocumentError(
+            _("the task '%(task)s' is completed when its document is approved and sent")
+            % {"task": listed.title},
+            instance_id=str(instance.pk),
+            task_id=str(task_id),
+        )
     found = task_for_actor(instance=instance, task_id=task_id, actor=actor)
     if document_spec(found.instance, found.task.spec_name) is not None:
         raise TaskWaitsForDocumentError(
@@ -503,6 +524,13 @@ def task_complete(
         where=found.where,
         party=found.party,
     )
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
 
 
 def document_spec(instance: ProcessInstance, spec_name: str) -> bpmn_facts.DocumentSpec | None:
