@@ -55,6 +55,7 @@ STATUS_OF = {
     "unknown-sender-agency": 403,
     "signer-not-sender": 403,
     "consignment-conflict": 409,
+    "body-format-unsupported": 415,
 }
 
 
@@ -375,15 +376,21 @@ def _refusal_result(
     }
 
 
-def batch_receive(body: bytes, *, client_node: str | None = None) -> Answer:
-    """Check, keep and answer a batch (``POST /federation/v1/batches``). A batch that fails as
+def batch_receive(
+    body: bytes, *, client_node: str | None = None, content_type: str = envelopes.JSON_BODY
+) -> Answer:
+    """Check, keep and answer a batch (``POST /federation/v1/batches``; ``content_type``: the
+    request's, ``envelopes.CBOR_BODY`` for a CBOR body, else JSON). A batch that fails as
     a whole (malformed, untrusted, not sealed by the agency it names) is refused with one
     receipt, as an envelope is; otherwise every envelope gets its own result in one receipt
     signed by the recipient agency: delivered (kept now, or a repeat of one kept before) or
     refused (nothing kept of it). What is kept is kept in one transaction."""
     empty = envelopes.Envelope(manifest=b"", signature=b"")
     try:
-        batch = envelopes.batch_from_json(json.loads(body))
+        if content_type == envelopes.CBOR_BODY:
+            batch = envelopes.batch_from_cbor(body)
+        else:
+            batch = envelopes.batch_from_json(json.loads(body))
         content = envelopes.batch_parse(batch.batch)
     except ValueError:
         problem = EnvelopeProblem("envelope-malformed", "the body is not a JSON batch")

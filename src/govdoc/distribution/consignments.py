@@ -27,6 +27,7 @@ import datetime as dt
 import json
 import logging
 import ssl
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -215,7 +216,49 @@ def envelope_url(endpoint: str, what: str = "envelopes") -> str:
     return (base if base.endswith("/federation/v1") else base + "/federation/v1") + "/" + what
 
 
-def envelope_post(*, endpoint: str, root_pem: str, body: bytes, what: str = "envelopes") -> tuple[int, bytes]:
+# What each node's /batches takes, as its capabilities said (per process: endpoint →
+# (monotonic time of asking, CBOR taken)). Asked again after a while, as a node may be upgraded.
+_takes_cbor: dict[str, tuple[float, bool]] = {}
+CAPABILITIES_SECONDS = 600.0
+
+
+def takes_cbor(*, endpoint: str, root_pem: str) -> bool:
+    """Whether the node at ``endpoint`` takes batches in CBOR (``envelopes.CBOR_BODY`` listed in
+    its capabilities' ``batch_bodies``, of the format this node writes). A node that does not
+    answer, or an older one, gets JSON, which every node takes; the question is asked again
+    after ``CAPABILITIES_SECONDS`` (a minute when it was not answered)."""
+    now = time.monotonic()
+    known = _takes_cbor.get(endpoint)
+    if known is not None and now - known[0] < CAPABILITIES_SECONDS:
+        return known[1]
+    url = envelope_url(endpoint, "capabilities")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+    context = _ssl_context(root_pem) if url.startswith("https:") else None
+    try:
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.GOVDOC_FEDERATION_TIMEOUT, context=context
+        ) as answer:
+            said = json.loads(answer.read(envelopes.MAX_ANSWER_BYTES))
+        cbor = (
+            isinstance(said, dict)
+            and envelopes.CBOR_BODY in (said.get("batch_bodies") or [])
+            and said.get("batch_body_cbor_format") == envelopes.BATCH_BODY_FORMAT
+        )
+    except (urllib.error.URLError, OSError, ValueError):
+        _takes_cbor[endpoint] = (now - CAPABILITIES_SECONDS + 60.0, False)
+        return False
+    _takes_cbor[endpoint] = (now, cbor)
+    return cbor
+
+
+def envelope_post(
+    *,
+    endpoint: str,
+    root_pem: str,
+    body: bytes,
+    what: str = "envelopes",
+    content_type: str = envelopes.JSON_BODY,
+) -> tuple[int, bytes]:
     """POST an envelope (or a batch); the HTTP status and the answer's bytes. Raises
     SendFailed when no answer came."""
     url = envelope_url(endpoint, what)
@@ -224,7 +267,7 @@ def envelope_post(*, endpoint: str, root_pem: str, body: bytes, what: str = "env
         data=body,
         method="POST",
         headers={
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "Accept": "application/json",
             "X-GovDoc-Node": settings.GOVDOC_NODE_ID,
         },
@@ -410,11 +453,27 @@ def _send_batch(group: list[Consignment], peer: envelopes.PeerTrust) -> None:
         manifests=[manifest for manifest, _contents in items],
     )
     sealed = envelopes.batch_seal(batch, items, key=keyring.eseal_key(agency.code, name=agency.name))
-    body = json.dumps(sealed.to_json(), separators=(",", ":")).encode("ascii")
+    node = first.node
     try:
-        status, answer = envelope_post(
-            endpoint=first.node.endpoint, root_pem=first.node.root_certificate, body=body, what="batches"
-        )
+        cbor = takes_cbor(endpoint=node.endpoint, root_pem=node.root_certificate)
+        status, answer = 415, b""
+        if cbor:
+            status, answer = envelope_post(
+                endpoint=node.endpoint,
+                root_pem=node.root_certificate,
+                body=sealed.to_cbor(),
+                what="batches",
+                content_type=envelopes.CBOR_BODY,
+            )
+        if status == 415:  # no CBOR, or no longer this format: JSON, which every node takes
+            if cbor:
+                _takes_cbor[node.endpoint] = (time.monotonic(), False)
+            status, answer = envelope_post(
+                endpoint=node.endpoint,
+                root_pem=node.root_certificate,
+                body=json.dumps(sealed.to_json(), separators=(",", ":")).encode("ascii"),
+                what="batches",
+            )
         if status in (404, 405, 501):
             raise BatchRefused  # a node that takes envelopes one by one only
         if _transient(status):
