@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from govdoc.accounts.models import Agency, Unit
 from govdoc.audit.services import events_batched, record
 from govdoc.core import clock
+from govdoc.core.rows import rows_insert
 from govdoc.distribution import envelopes
 from govdoc.distribution.constants import DeliveryStatus
 from govdoc.distribution.envelopes import EnvelopeProblem
@@ -553,14 +554,15 @@ def _store_batch(
             )
             for index, manifest, _files, _unit in fresh
         ]
-        Arrival.objects.bulk_create(arrivals)
-        deliveries = Delivery.objects.bulk_create(
+        rows_insert(Arrival, arrivals)
+        deliveries = rows_insert(
+            Delivery,
             [
                 Delivery(
                     arrival=a, agency=agency, unit=unit, status=DeliveryStatus.DELIVERED, delivered_at=now
                 )
                 for a, (_i, _m, _f, unit) in zip(arrivals, fresh, strict=True)
-            ]
+            ],
         )
         for delivery, (_i, manifest, _f, _u) in zip(deliveries, fresh, strict=True):
             _record_received(delivery, manifest, node=node, agency=agency, batch_id=content["batch_id"])
