@@ -1,5 +1,5 @@
-"""Inserting many new rows at once, for work that writes hundreds in one transaction (a batch of
-envelopes from another node, the audit events of a batch).
+"""Inserting and updating many rows at once, for work that writes hundreds in one transaction (a
+batch of envelopes from another node, the audit events of a batch, the answers to a batch).
 
 ``rows_insert`` is ``bulk_create`` for rows whose primary key is already set (UUIDs made in
 Python, a natural key): on PostgreSQL it streams them with ``COPY ... FROM STDIN``, which
@@ -9,6 +9,10 @@ Every value goes through its field as ``bulk_create`` sends it (``pre_save``,
 ``get_db_prep_save``), and the database checks every constraint as for an INSERT (a duplicate
 raises Django's ``IntegrityError``). No conflict handling: a caller that needs ``ON CONFLICT``
 keeps ``bulk_create``.
+
+``rows_update`` sets each row's own values in one statement (``UPDATE ... FROM unnest(...)`` on
+PostgreSQL; ``executemany`` elsewhere): the ORM's ``bulk_update`` builds a CASE expression per
+field with a branch per row, which costs more than the rows themselves.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models, router
+from django.db.models import Field
 
 M = TypeVar("M", bound=models.Model)
 
@@ -48,3 +53,50 @@ def rows_insert(model: type[M], rows: Sequence[M]) -> list[M]:
         row._state.adding = False
         row._state.db = alias
     return rows
+
+
+def rows_update(
+    model: type[models.Model], fields: Sequence[str], rows: Sequence[tuple[Any, ...]], *, unless: str = ""
+) -> list[Any] | None:
+    """Set ``fields`` of many rows of ``model`` in the caller's transaction: each row of
+    ``rows`` is (primary key, a value for each field), values as the model's fields take them.
+    ``unless``: a column that must be NULL for a row to change (the first writer wins). Returns
+    the primary keys of the rows changed on PostgreSQL, None elsewhere (not known)."""
+    if not rows:
+        return []
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    meta = model._meta
+    columns: list[Field[Any, Any]] = []
+    for name in (meta.pk.name, *fields):
+        found = meta.get_field(name)
+        assert isinstance(found, Field)
+        columns.append(found)
+    prepared = [
+        tuple(f.get_db_prep_save(value, connection) for f, value in zip(columns, row, strict=True))
+        for row in rows
+    ]
+    quote = connection.ops.quote_name
+    table, key = quote(meta.db_table), quote(columns[0].column)
+    guard = ""
+    if unless:
+        guarded = meta.get_field(unless)
+        assert isinstance(guarded, Field)
+        guard = f" AND {table}.{quote(guarded.column)} IS NULL"
+    with connection.cursor() as cursor:
+        if connection.vendor != "postgresql":
+            sets = ", ".join(f"{quote(f.column)} = %s" for f in columns[1:])
+            cursor.executemany(
+                f"UPDATE {table} SET {sets} WHERE {key} = %s{guard}",  # noqa: S608 - names from the model
+                [(*row[1:], row[0]) for row in prepared],
+            )
+            return None
+        sets = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in columns[1:])
+        arrays = ", ".join(f"%s::{f.db_type(connection)}[]" for f in columns)
+        names = ", ".join(quote(f.column) for f in columns)
+        cursor.execute(
+            f"UPDATE {table} SET {sets} FROM unnest({arrays}) AS v({names})"  # noqa: S608 - names from the model
+            f" WHERE {table}.{key} = v.{key}{guard} RETURNING {table}.{key}",
+            [list(column) for column in zip(*prepared, strict=True)],
+        )
+        return [found for (found,) in cursor.fetchall()]

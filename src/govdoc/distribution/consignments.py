@@ -34,13 +34,14 @@ import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Field, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Person
 from govdoc.audit.services import events_batched, record
 from govdoc.core import clock
+from govdoc.core.rows import rows_update
 from govdoc.distribution import envelopes
 from govdoc.distribution.constants import ConsignmentStatus
 from govdoc.distribution.errors import NotAllowedToResendError
@@ -528,17 +529,19 @@ def _manifests_kept(
     group: list[Consignment], files: dict[uuid.UUID, list[envelopes.EnvelopeFile]]
 ) -> dict[uuid.UUID, bytes]:
     """The manifests of a batch's consignments (``_manifest_kept`` for many): those not built
-    yet are built and kept in one statement, the first kept winning, then read back."""
+    yet are built and kept in one statement, the first kept winning (one kept meanwhile by a
+    racing attempt is read back)."""
     built = {c.pk: manifest_of(c, files[c.pk]) for c in group if c.manifest is None}
     if built:
-        _rows_update(
-            "UPDATE {table} SET manifest = %s WHERE id = %s AND manifest IS NULL",
-            [(manifest, _db(Consignment, "id", pk)) for pk, manifest in built.items()],
-        )
-        kept = dict(Consignment.objects.filter(pk__in=list(built)).values_list("pk", "manifest"))
+        changed = rows_update(Consignment, ["manifest"], list(built.items()), unless="manifest")
+        won = set(changed) if changed is not None else set()
+        late = [pk for pk in built if pk not in won]
+        kept = dict(Consignment.objects.filter(pk__in=late).values_list("pk", "manifest")) if late else {}
         for c in group:
             if c.pk in kept:
                 c.manifest = kept[c.pk]
+            elif c.pk in built:
+                c.manifest = built[c.pk]
     return {c.pk: bytes(c.manifest or b"") for c in group}
 
 
@@ -557,39 +560,35 @@ def _answered_all(
         result = results[one.pk]
         _apply_answer(one, result, now=now, batch=batch)
         _record_answer(one, result, node=nodes[one.pk], receipt_sha256=proof)
-    _rows_update(
-        "UPDATE {table} SET status = %s, batch_id = %s, answered_at = %s, problem_type = %s,"
-        " problem_detail = %s, attempts = %s, last_attempt_at = %s, next_attempt_at = NULL,"
-        " claimed_until = NULL WHERE id = %s",
+    rows_update(
+        Consignment,
+        [
+            "status",
+            "batch",
+            "answered_at",
+            "problem_type",
+            "problem_detail",
+            "attempts",
+            "last_attempt_at",
+            "next_attempt_at",
+            "claimed_until",
+        ],
         [
             (
+                one.pk,
                 one.status,
-                _db(Consignment, "batch", batch.pk),
-                _db(Consignment, "answered_at", one.answered_at),
+                batch.pk,
+                one.answered_at,
                 one.problem_type,
                 one.problem_detail,
                 one.attempts,
-                _db(Consignment, "last_attempt_at", one.last_attempt_at),
-                _db(Consignment, "id", one.pk),
+                one.last_attempt_at,
+                None,
+                None,
             )
             for one in locked
         ],
     )
-
-
-def _db(model: type[Consignment], field: str, value: Any) -> Any:
-    """``value`` as the database takes it for ``model.field`` (a UUID, a time)."""
-    found = model._meta.get_field(field)
-    assert isinstance(found, Field)
-    return found.get_db_prep_value(value, connection, prepared=False)
-
-
-def _rows_update(sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """One UPDATE statement for many rows (``executemany``: pipelined by psycopg): the ORM's
-    CASE expressions for a hundred rows cost more than the statements themselves."""
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql.format(table=Consignment._meta.db_table), rows)
 
 
 def _apply_answer(

@@ -1,4 +1,4 @@
-"""``core.rows.rows_insert`` (COPY on PostgreSQL, ``bulk_create`` elsewhere), as the receiving
+"""``core.rows`` (COPY and one UPDATE for many rows on PostgreSQL), as the receiving
 node keeps a batch's arrivals with it: what is read back is what was given, every byte and
 character, and the database's constraints hold as for an INSERT."""
 
@@ -10,7 +10,7 @@ import uuid
 import pytest
 from django.db import IntegrityError, transaction
 
-from govdoc.core.rows import rows_insert
+from govdoc.core.rows import rows_insert, rows_update
 from govdoc.distribution.models import Arrival, Node
 from govdoc.documents.models import StoredFile
 
@@ -82,3 +82,22 @@ def test_a_row_against_a_constraint_is_refused_and_nothing_is_kept(kept: tuple[N
     assert not Arrival.objects.exists()
     with pytest.raises(ValueError, match="primary keys"):
         rows_insert(Arrival, [_arrival(*kept, id=None)])
+
+
+def test_rows_update_sets_each_rows_own_values_where_the_guarded_column_is_still_empty(
+    kept: tuple[Node, StoredFile],
+) -> None:
+    empty, set_before = _arrival(*kept), _arrival(*kept, retention_years=10)
+    with transaction.atomic():
+        rows_insert(Arrival, [empty, set_before])
+        changed = rows_update(
+            Arrival,
+            ["title", "retention_years"],
+            [(empty.pk, TRICKY + "1", 5), (set_before.pk, TRICKY + "2", 7)],
+            unless="retention_years",
+        )
+    assert changed is None or changed == [empty.pk]  # known on PostgreSQL
+    back = dict(Arrival.objects.values_list("pk", "retention_years"))
+    assert back == {empty.pk: 5, set_before.pk: 10}  # the first writer wins
+    assert Arrival.objects.get(pk=empty.pk).title == TRICKY + "1"
+    assert Arrival.objects.get(pk=set_before.pk).title == TRICKY
