@@ -302,14 +302,14 @@ def _receipt_from(status: int, answer: bytes) -> envelopes.Receipt:
 
 # ---------------------------------------------------------------------------- one attempt
 
-_RELATED = (
-    "outgoing__agency",
+# What an attempt reads of each consignment it sends (besides its node and sending agency,
+# which the claimed group shares).
+_PER_CONSIGNMENT = (
     "outgoing__unit",
     "outgoing__document",
     "outgoing__registry_entry",
     "outgoing__sealed_version__file",
     "outgoing__in_reply_to__arrival__node",
-    "node",
 )
 
 
@@ -367,7 +367,13 @@ def _claim(consignment: Consignment, now: dt.datetime) -> list[Consignment]:
             values=[str(pk) for pk in others],
             until=until,
         )
-    group = Consignment.objects.select_related(*_RELATED).in_bulk(ids)
+    # The node and the sending agency are the same for the whole group (the claim's filter):
+    # read once and shared, not joined and built again for every consignment.
+    node, agency = consignment.node, consignment.outgoing.agency
+    group = Consignment.objects.select_related(*_PER_CONSIGNMENT).in_bulk(ids)
+    for one in group.values():
+        one.node = node
+        one.outgoing.agency = agency
     return [group[pk] for pk in ids if pk in group]
 
 
@@ -375,7 +381,9 @@ def consignment_send(*, consignment_id: uuid.UUID | str) -> str:
     """One attempt to send a consignment (the task body), together with others due to the
     same agency of the same node when there are (a batch, one e-seal for all); returns its
     status afterwards."""
-    consignment = Consignment.objects.select_related(*_RELATED).filter(pk=consignment_id).first()
+    consignment = (
+        Consignment.objects.select_related("node", "outgoing__agency").filter(pk=consignment_id).first()
+    )
     if consignment is None or consignment.status != ConsignmentStatus.SENDING:
         return consignment.status if consignment is not None else "gone"
     now = clock.now()
