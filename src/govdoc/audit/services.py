@@ -19,6 +19,7 @@ from govdoc.audit.event_types import KNOWN, EventType
 from govdoc.audit.models import AuditCheckpoint, AuditEvent, AuditHead
 from govdoc.core import clock
 from govdoc.core.jsontypes import JSONObject, JSONValue
+from govdoc.core.rows import rows_insert
 
 _NO_ORIGIN = Origin(address="")
 
@@ -146,7 +147,7 @@ class _Batch:
             return prev_hash
 
         prev_seq, final = _advance_head_by(len(rows), chain_from)
-        AuditEvent.objects.bulk_create(rows)
+        rows_insert(AuditEvent, rows)
         _last_head.value = (connection.alias, prev_seq + len(rows), final)
         return len(rows)
 

@@ -30,6 +30,7 @@ from django.db import IntegrityError, transaction
 from govdoc.accounts.models import Agency, Unit
 from govdoc.audit.services import events_batched, record
 from govdoc.core import clock
+from govdoc.core.rows import rows_insert
 from govdoc.distribution import envelopes
 from govdoc.distribution.constants import DeliveryStatus
 from govdoc.distribution.envelopes import EnvelopeProblem
@@ -55,6 +56,7 @@ STATUS_OF = {
     "unknown-sender-agency": 403,
     "signer-not-sender": 403,
     "consignment-conflict": 409,
+    "body-format-unsupported": 415,
 }
 
 
@@ -375,15 +377,21 @@ def _refusal_result(
     }
 
 
-def batch_receive(body: bytes, *, client_node: str | None = None) -> Answer:
-    """Check, keep and answer a batch (``POST /federation/v1/batches``). A batch that fails as
+def batch_receive(
+    body: bytes, *, client_node: str | None = None, content_type: str = envelopes.JSON_BODY
+) -> Answer:
+    """Check, keep and answer a batch (``POST /federation/v1/batches``; ``content_type``: the
+    request's, ``envelopes.CBOR_BODY`` for a CBOR body, else JSON). A batch that fails as
     a whole (malformed, untrusted, not sealed by the agency it names) is refused with one
     receipt, as an envelope is; otherwise every envelope gets its own result in one receipt
     signed by the recipient agency: delivered (kept now, or a repeat of one kept before) or
     refused (nothing kept of it). What is kept is kept in one transaction."""
     empty = envelopes.Envelope(manifest=b"", signature=b"")
     try:
-        batch = envelopes.batch_from_json(json.loads(body))
+        if content_type == envelopes.CBOR_BODY:
+            batch = envelopes.batch_from_cbor(body)
+        else:
+            batch = envelopes.batch_from_json(json.loads(body))
         content = envelopes.batch_parse(batch.batch)
     except ValueError:
         problem = EnvelopeProblem("envelope-malformed", "the body is not a JSON batch")
@@ -546,14 +554,15 @@ def _store_batch(
             )
             for index, manifest, _files, _unit in fresh
         ]
-        Arrival.objects.bulk_create(arrivals)
-        deliveries = Delivery.objects.bulk_create(
+        rows_insert(Arrival, arrivals)
+        deliveries = rows_insert(
+            Delivery,
             [
                 Delivery(
                     arrival=a, agency=agency, unit=unit, status=DeliveryStatus.DELIVERED, delivered_at=now
                 )
                 for a, (_i, _m, _f, unit) in zip(arrivals, fresh, strict=True)
-            ]
+            ],
         )
         for delivery, (_i, manifest, _f, _u) in zip(deliveries, fresh, strict=True):
             _record_received(delivery, manifest, node=node, agency=agency, batch_id=content["batch_id"])

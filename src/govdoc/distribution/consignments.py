@@ -27,19 +27,21 @@ import datetime as dt
 import json
 import logging
 import ssl
+import time
 import urllib.error
 import urllib.request
 import uuid
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Field, Q
+from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Person
 from govdoc.audit.services import events_batched, record
 from govdoc.core import clock
+from govdoc.core.rows import rows_update
 from govdoc.distribution import envelopes
 from govdoc.distribution.constants import ConsignmentStatus
 from govdoc.distribution.errors import NotAllowedToResendError
@@ -215,7 +217,49 @@ def envelope_url(endpoint: str, what: str = "envelopes") -> str:
     return (base if base.endswith("/federation/v1") else base + "/federation/v1") + "/" + what
 
 
-def envelope_post(*, endpoint: str, root_pem: str, body: bytes, what: str = "envelopes") -> tuple[int, bytes]:
+# What each node's /batches takes, as its capabilities said (per process: endpoint →
+# (monotonic time of asking, CBOR taken)). Asked again after a while, as a node may be upgraded.
+_takes_cbor: dict[str, tuple[float, bool]] = {}
+CAPABILITIES_SECONDS = 600.0
+
+
+def takes_cbor(*, endpoint: str, root_pem: str) -> bool:
+    """Whether the node at ``endpoint`` takes batches in CBOR (``envelopes.CBOR_BODY`` listed in
+    its capabilities' ``batch_bodies``, of the format this node writes). A node that does not
+    answer, or an older one, gets JSON, which every node takes; the question is asked again
+    after ``CAPABILITIES_SECONDS`` (a minute when it was not answered)."""
+    now = time.monotonic()
+    known = _takes_cbor.get(endpoint)
+    if known is not None and now - known[0] < CAPABILITIES_SECONDS:
+        return known[1]
+    url = envelope_url(endpoint, "capabilities")
+    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
+    context = _ssl_context(root_pem) if url.startswith("https:") else None
+    try:
+        with urllib.request.urlopen(  # noqa: S310
+            request, timeout=settings.GOVDOC_FEDERATION_TIMEOUT, context=context
+        ) as answer:
+            said = json.loads(answer.read(envelopes.MAX_ANSWER_BYTES))
+        cbor = (
+            isinstance(said, dict)
+            and envelopes.CBOR_BODY in (said.get("batch_bodies") or [])
+            and said.get("batch_body_cbor_format") == envelopes.BATCH_BODY_FORMAT
+        )
+    except (urllib.error.URLError, OSError, ValueError):
+        _takes_cbor[endpoint] = (now - CAPABILITIES_SECONDS + 60.0, False)
+        return False
+    _takes_cbor[endpoint] = (now, cbor)
+    return cbor
+
+
+def envelope_post(
+    *,
+    endpoint: str,
+    root_pem: str,
+    body: bytes,
+    what: str = "envelopes",
+    content_type: str = envelopes.JSON_BODY,
+) -> tuple[int, bytes]:
     """POST an envelope (or a batch); the HTTP status and the answer's bytes. Raises
     SendFailed when no answer came."""
     url = envelope_url(endpoint, what)
@@ -224,7 +268,7 @@ def envelope_post(*, endpoint: str, root_pem: str, body: bytes, what: str = "env
         data=body,
         method="POST",
         headers={
-            "Content-Type": "application/json",
+            "Content-Type": content_type,
             "Accept": "application/json",
             "X-GovDoc-Node": settings.GOVDOC_NODE_ID,
         },
@@ -258,14 +302,14 @@ def _receipt_from(status: int, answer: bytes) -> envelopes.Receipt:
 
 # ---------------------------------------------------------------------------- one attempt
 
-_RELATED = (
-    "outgoing__agency",
+# What an attempt reads of each consignment it sends (besides its node and sending agency,
+# which the claimed group shares).
+_PER_CONSIGNMENT = (
     "outgoing__unit",
     "outgoing__document",
     "outgoing__registry_entry",
     "outgoing__sealed_version__file",
     "outgoing__in_reply_to__arrival__node",
-    "node",
 )
 
 
@@ -323,7 +367,13 @@ def _claim(consignment: Consignment, now: dt.datetime) -> list[Consignment]:
             values=[str(pk) for pk in others],
             until=until,
         )
-    group = Consignment.objects.select_related(*_RELATED).in_bulk(ids)
+    # The node and the sending agency are the same for the whole group (the claim's filter):
+    # read once and shared, not joined and built again for every consignment.
+    node, agency = consignment.node, consignment.outgoing.agency
+    group = Consignment.objects.select_related(*_PER_CONSIGNMENT).in_bulk(ids)
+    for one in group.values():
+        one.node = node
+        one.outgoing.agency = agency
     return [group[pk] for pk in ids if pk in group]
 
 
@@ -331,7 +381,9 @@ def consignment_send(*, consignment_id: uuid.UUID | str) -> str:
     """One attempt to send a consignment (the task body), together with others due to the
     same agency of the same node when there are (a batch, one e-seal for all); returns its
     status afterwards."""
-    consignment = Consignment.objects.select_related(*_RELATED).filter(pk=consignment_id).first()
+    consignment = (
+        Consignment.objects.select_related("node", "outgoing__agency").filter(pk=consignment_id).first()
+    )
     if consignment is None or consignment.status != ConsignmentStatus.SENDING:
         return consignment.status if consignment is not None else "gone"
     now = clock.now()
@@ -410,11 +462,27 @@ def _send_batch(group: list[Consignment], peer: envelopes.PeerTrust) -> None:
         manifests=[manifest for manifest, _contents in items],
     )
     sealed = envelopes.batch_seal(batch, items, key=keyring.eseal_key(agency.code, name=agency.name))
-    body = json.dumps(sealed.to_json(), separators=(",", ":")).encode("ascii")
+    node = first.node
     try:
-        status, answer = envelope_post(
-            endpoint=first.node.endpoint, root_pem=first.node.root_certificate, body=body, what="batches"
-        )
+        cbor = takes_cbor(endpoint=node.endpoint, root_pem=node.root_certificate)
+        status, answer = 415, b""
+        if cbor:
+            status, answer = envelope_post(
+                endpoint=node.endpoint,
+                root_pem=node.root_certificate,
+                body=sealed.to_cbor(),
+                what="batches",
+                content_type=envelopes.CBOR_BODY,
+            )
+        if status == 415:  # no CBOR, or no longer this format: JSON, which every node takes
+            if cbor:
+                _takes_cbor[node.endpoint] = (time.monotonic(), False)
+            status, answer = envelope_post(
+                endpoint=node.endpoint,
+                root_pem=node.root_certificate,
+                body=json.dumps(sealed.to_json(), separators=(",", ":")).encode("ascii"),
+                what="batches",
+            )
         if status in (404, 405, 501):
             raise BatchRefused  # a node that takes envelopes one by one only
         if _transient(status):
@@ -469,17 +537,19 @@ def _manifests_kept(
     group: list[Consignment], files: dict[uuid.UUID, list[envelopes.EnvelopeFile]]
 ) -> dict[uuid.UUID, bytes]:
     """The manifests of a batch's consignments (``_manifest_kept`` for many): those not built
-    yet are built and kept in one statement, the first kept winning, then read back."""
+    yet are built and kept in one statement, the first kept winning (one kept meanwhile by a
+    racing attempt is read back)."""
     built = {c.pk: manifest_of(c, files[c.pk]) for c in group if c.manifest is None}
     if built:
-        _rows_update(
-            "UPDATE {table} SET manifest = %s WHERE id = %s AND manifest IS NULL",
-            [(manifest, _db(Consignment, "id", pk)) for pk, manifest in built.items()],
-        )
-        kept = dict(Consignment.objects.filter(pk__in=list(built)).values_list("pk", "manifest"))
+        changed = rows_update(Consignment, ["manifest"], list(built.items()), unless="manifest")
+        won = set(changed) if changed is not None else set()
+        late = [pk for pk in built if pk not in won]
+        kept = dict(Consignment.objects.filter(pk__in=late).values_list("pk", "manifest")) if late else {}
         for c in group:
             if c.pk in kept:
                 c.manifest = kept[c.pk]
+            elif c.pk in built:
+                c.manifest = built[c.pk]
     return {c.pk: bytes(c.manifest or b"") for c in group}
 
 
@@ -498,39 +568,35 @@ def _answered_all(
         result = results[one.pk]
         _apply_answer(one, result, now=now, batch=batch)
         _record_answer(one, result, node=nodes[one.pk], receipt_sha256=proof)
-    _rows_update(
-        "UPDATE {table} SET status = %s, batch_id = %s, answered_at = %s, problem_type = %s,"
-        " problem_detail = %s, attempts = %s, last_attempt_at = %s, next_attempt_at = NULL,"
-        " claimed_until = NULL WHERE id = %s",
+    rows_update(
+        Consignment,
+        [
+            "status",
+            "batch",
+            "answered_at",
+            "problem_type",
+            "problem_detail",
+            "attempts",
+            "last_attempt_at",
+            "next_attempt_at",
+            "claimed_until",
+        ],
         [
             (
+                one.pk,
                 one.status,
-                _db(Consignment, "batch", batch.pk),
-                _db(Consignment, "answered_at", one.answered_at),
+                batch.pk,
+                one.answered_at,
                 one.problem_type,
                 one.problem_detail,
                 one.attempts,
-                _db(Consignment, "last_attempt_at", one.last_attempt_at),
-                _db(Consignment, "id", one.pk),
+                one.last_attempt_at,
+                None,
+                None,
             )
             for one in locked
         ],
     )
-
-
-def _db(model: type[Consignment], field: str, value: Any) -> Any:
-    """``value`` as the database takes it for ``model.field`` (a UUID, a time)."""
-    found = model._meta.get_field(field)
-    assert isinstance(found, Field)
-    return found.get_db_prep_value(value, connection, prepared=False)
-
-
-def _rows_update(sql: str, rows: list[tuple[Any, ...]]) -> None:
-    """One UPDATE statement for many rows (``executemany``: pipelined by psycopg): the ORM's
-    CASE expressions for a hundred rows cost more than the statements themselves."""
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql.format(table=Consignment._meta.db_table), rows)
 
 
 def _apply_answer(

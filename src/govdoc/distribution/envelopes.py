@@ -33,6 +33,7 @@ import base64
 import binascii
 import functools
 import hashlib
+import io
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -40,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import cbor2
 import fastjsonschema
 from cryptography import x509
 from jsonschema import Draft202012Validator, FormatChecker
@@ -60,6 +62,13 @@ BATCH_RECEIPT_FORMAT = "govdoc.batch-receipt/1"
 BATCH_SCHEMA = "batch.schema.json"
 BATCH_RECEIPT_SCHEMA = "batch-receipt.schema.json"
 PUBLISHED_SCHEMAS = (MANIFEST_SCHEMA, RECEIPT_SCHEMA, BATCH_SCHEMA, BATCH_RECEIPT_SCHEMA)
+# A batch on the wire: JSON with base64 (the first form, every node takes it), or CBOR
+# (RFC 8949) carrying the same bytes as byte strings, ``BATCH_BODY_FORMAT``, described in CDDL
+# (RFC 8610) by ``BATCH_BODY_CDDL``. A node lists the bodies it takes in its capabilities.
+JSON_BODY = "application/json"
+CBOR_BODY = "application/cbor"
+BATCH_BODY_FORMAT = "govdoc.batch-body/1"
+BATCH_BODY_CDDL = "batch-body.cddl"
 # Envelopes in one batch, at most (the schema allows 200; a sender sends fewer).
 MAX_BATCH = 200
 # An envelope's files together, at most (the receiving node refuses a larger body before
@@ -82,6 +91,12 @@ def schema(name: str) -> dict[str, Any]:
         raise KeyError(name)
     loaded: dict[str, Any] = json.loads((SCHEMAS / name).read_text(encoding="utf-8"))
     return loaded
+
+
+@functools.cache
+def batch_body_cddl() -> str:
+    """The CDDL of the CBOR batch body (``BATCH_BODY_FORMAT``), as served."""
+    return (SCHEMAS / BATCH_BODY_CDDL).read_text(encoding="utf-8")
 
 
 @functools.cache
@@ -218,15 +233,16 @@ def _b64(value: object, what: str) -> bytes:
         raise EnvelopeProblem("envelope-malformed", f"{what} is not valid base64") from None
 
 
-def envelope_from_json(body: object) -> Envelope:
-    """An envelope as it came over the wire (a parsed JSON object); raises EnvelopeProblem."""
-    if not isinstance(body, dict) or set(body) != {"manifest", "signature", "files"}:
-        raise EnvelopeProblem(
-            "envelope-malformed", "the envelope holds exactly manifest, signature and files"
-        )
-    raw_files = body["files"]
+def _raw(value: object, what: str) -> bytes:
+    if not isinstance(value, bytes):
+        raise EnvelopeProblem("envelope-malformed", f"{what} must be a byte string")
+    return value
+
+
+def _files_from(raw_files: object, as_bytes: Callable[[object, str], bytes], where: str) -> dict[str, bytes]:
+    """The files of one envelope on the wire (``as_bytes``: how its contents are carried)."""
     if not isinstance(raw_files, list) or len(raw_files) > 20:
-        raise EnvelopeProblem("envelope-malformed", "files must be a list of at most 20")
+        raise EnvelopeProblem("envelope-malformed", f"{where}files must be a list of at most 20")
     files: dict[str, bytes] = {}
     for index, item in enumerate(raw_files):
         if (
@@ -234,8 +250,20 @@ def envelope_from_json(body: object) -> Envelope:
             or set(item) != {"sha256", "content"}
             or not isinstance(item["sha256"], str)
         ):
-            raise EnvelopeProblem("envelope-malformed", f"files[{index}] holds exactly sha256 and content")
-        files[item["sha256"]] = _b64(item["content"], f"files[{index}].content")
+            raise EnvelopeProblem(
+                "envelope-malformed", f"{where}files[{index}] holds exactly sha256 and content"
+            )
+        files[item["sha256"]] = as_bytes(item["content"], f"{where}files[{index}].content")
+    return files
+
+
+def envelope_from_json(body: object) -> Envelope:
+    """An envelope as it came over the wire (a parsed JSON object); raises EnvelopeProblem."""
+    if not isinstance(body, dict) or set(body) != {"manifest", "signature", "files"}:
+        raise EnvelopeProblem(
+            "envelope-malformed", "the envelope holds exactly manifest, signature and files"
+        )
+    files = _files_from(body["files"], _b64, "")
     if sum(len(c) for c in files.values()) > MAX_FILES_BYTES:
         raise EnvelopeProblem("envelope-too-large", f"the files exceed {MAX_FILES_BYTES} bytes")
     return Envelope(
@@ -364,6 +392,26 @@ class BatchEnvelope:
             ],
         }
 
+    def to_cbor(self) -> bytes:
+        """The batch as a CBOR body (``BATCH_BODY_FORMAT``): the same bytes as ``to_json``
+        without base64, so a node neither inflates the files by a third nor decodes them."""
+        return cbor2.dumps(
+            {
+                "format": BATCH_BODY_FORMAT,
+                "batch": self.batch,
+                "signature": self.signature,
+                "envelopes": [
+                    {
+                        "manifest": manifest,
+                        "files": [
+                            {"sha256": sha, "content": content} for sha, content in sorted(files.items())
+                        ],
+                    }
+                    for manifest, files in self.items
+                ],
+            }
+        )
+
 
 def batch_build(
     *,
@@ -395,10 +443,9 @@ def batch_seal(
     return BatchEnvelope(batch=batch, signature=detached_seal(data=batch, key=key), items=list(items))
 
 
-def batch_from_json(body: object) -> BatchEnvelope:
-    """A batch as it came over the wire (a parsed JSON object); raises EnvelopeProblem."""
-    if not isinstance(body, dict) or set(body) != {"batch", "signature", "envelopes"}:
-        raise EnvelopeProblem("envelope-malformed", "the batch holds exactly batch, signature and envelopes")
+def _batch_from(body: object, as_bytes: Callable[[object, str], bytes], keys: set[str]) -> BatchEnvelope:
+    if not isinstance(body, dict) or set(body) != keys:
+        raise EnvelopeProblem("envelope-malformed", f"the batch holds exactly {', '.join(sorted(keys))}")
     raw = body["envelopes"]
     if not isinstance(raw, list) or not raw or len(raw) > MAX_BATCH:
         raise EnvelopeProblem("envelope-malformed", f"envelopes must be a list of 1 to {MAX_BATCH}")
@@ -409,14 +456,39 @@ def batch_from_json(body: object) -> BatchEnvelope:
             raise EnvelopeProblem(
                 "envelope-malformed", f"envelopes[{index}] holds exactly manifest and files"
             )
-        one = envelope_from_json({"manifest": item["manifest"], "signature": "", "files": item["files"]})
-        total += sum(len(c) for c in one.files.values())
-        items.append((one.manifest, one.files))
+        files = _files_from(item["files"], as_bytes, f"envelopes[{index}].")
+        total += sum(len(c) for c in files.values())
+        items.append((as_bytes(item["manifest"], f"envelopes[{index}].manifest"), files))
     if total > MAX_FILES_BYTES:
         raise EnvelopeProblem("envelope-too-large", f"the files exceed {MAX_FILES_BYTES} bytes")
     return BatchEnvelope(
-        batch=_b64(body["batch"], "batch"), signature=_b64(body["signature"], "signature"), items=items
+        batch=as_bytes(body["batch"], "batch"),
+        signature=as_bytes(body["signature"], "signature"),
+        items=items,
     )
+
+
+def batch_from_json(body: object) -> BatchEnvelope:
+    """A batch as it came over the wire (a parsed JSON object); raises EnvelopeProblem."""
+    return _batch_from(body, _b64, {"batch", "signature", "envelopes"})
+
+
+def batch_from_cbor(body: bytes) -> BatchEnvelope:
+    """A batch as it came over the wire in CBOR (``BATCH_BODY_FORMAT``, the request's bytes);
+    raises EnvelopeProblem: ``envelope-malformed`` for what is not one CBOR item of that form,
+    ``body-format-unsupported`` for a CBOR body of another format (a later version)."""
+    stream = io.BytesIO(body)
+    try:
+        item = cbor2.CBORDecoder(stream).decode()
+    except Exception:  # whatever the decoder makes of hostile bytes is a refusal
+        raise EnvelopeProblem("envelope-malformed", "the body is not CBOR") from None
+    if stream.tell() != len(body):
+        raise EnvelopeProblem("envelope-malformed", "the body has bytes after its CBOR item")
+    if isinstance(item, dict) and "format" in item and item["format"] != BATCH_BODY_FORMAT:
+        raise EnvelopeProblem(
+            "body-format-unsupported", f"this node takes CBOR batches of format {BATCH_BODY_FORMAT} only"
+        )
+    return _batch_from(item, _raw, {"format", "batch", "signature", "envelopes"})
 
 
 def batch_parse(batch: bytes) -> dict[str, Any]:

@@ -31,12 +31,16 @@ def capabilities(request: HttpRequest) -> HttpResponse:
             "envelopes": f"{API}/envelopes",
             "batches": f"{API}/batches",
             "max_batch": envelopes.MAX_BATCH,
+            # the bodies /batches takes (CBOR: ``batch_body_cbor_format``, schema ``batch_body``)
+            "batch_bodies": [envelopes.JSON_BODY, envelopes.CBOR_BODY],
+            "batch_body_cbor_format": envelopes.BATCH_BODY_FORMAT,
             "max_files_bytes": envelopes.MAX_FILES_BYTES,
             "schemas": {
                 "manifest": f"{API}/schemas/{envelopes.MANIFEST_SCHEMA}",
                 "receipt": f"{API}/schemas/{envelopes.RECEIPT_SCHEMA}",
                 "batch": f"{API}/schemas/{envelopes.BATCH_SCHEMA}",
                 "batch_receipt": f"{API}/schemas/{envelopes.BATCH_RECEIPT_SCHEMA}",
+                "batch_body": f"{API}/schemas/{envelopes.BATCH_BODY_CDDL}",
             },
             "agencies": f"{API}/agencies",
             "trust_list": f"{API}/trust-list",
@@ -82,6 +86,8 @@ def trust_list(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def schema(request: HttpRequest, name: str) -> HttpResponse:
+    if name == envelopes.BATCH_BODY_CDDL:
+        return HttpResponse(envelopes.batch_body_cddl(), content_type="application/cddl; charset=utf-8")
     try:
         published = envelopes.schema(name)
     except KeyError:
@@ -133,4 +139,6 @@ def batches_receive(request: HttpRequest) -> HttpResponse:
     body = _body(request)
     if body is None:
         return _answer(envelope_too_large())
-    return _answer(batch_receive(body, client_node=_client_node(request)))
+    return _answer(
+        batch_receive(body, client_node=_client_node(request), content_type=request.content_type or "")
+    )

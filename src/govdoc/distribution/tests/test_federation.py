@@ -10,6 +10,7 @@ import base64
 import datetime as dt
 import json
 import socket
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -357,3 +358,35 @@ def test_a_consignment_that_lost_its_task_gets_one_again_from_the_periodic_sweep
     assert consignments_overdue_requeue() == 1
     assert run_queued_tasks() == 1
     assert Consignment.objects.get(pk=consignment.pk).attempts == 2  # it was tried again
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_a_batch_travels_in_cbor_to_a_node_that_takes_it_and_in_json_to_one_that_does_not(
+    offices: Offices, live_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _trust_self(offices, live_server.url)
+    to_city = RemoteRecipient(node=NODE, agency=offices.city.code)
+    sent_as: list[str] = []
+    real_post = consignments.envelope_post
+
+    def post_and_note(**kwargs: Any) -> tuple[int, bytes]:
+        sent_as.append(kwargs.get("content_type", envelopes.JSON_BODY))
+        return real_post(**kwargs)
+
+    monkeypatch.setattr(consignments, "envelope_post", post_and_note)
+    # this node's capabilities list the CBOR body; an address with no GovDoc behind it does not
+    assert consignments.takes_cbor(endpoint=live_server.url, root_pem="")
+    assert not consignments.takes_cbor(endpoint=live_server.url + "/nowhere", root_pem="")
+
+    _approve_all([offices.draft(recipients=[to_city]) for _ in range(2)], offices)
+    run_queued_tasks()
+    assert sent_as == [envelopes.CBOR_BODY]
+
+    # a node that answers (as an older GovDoc) without CBOR in its capabilities gets JSON
+    monkeypatch.setitem(consignments._takes_cbor, live_server.url, (time.monotonic(), False))
+    _approve_all([offices.draft(recipients=[to_city]) for _ in range(2)], offices)
+    run_queued_tasks()
+    assert sent_as == [envelopes.CBOR_BODY, envelopes.JSON_BODY]
+
+    assert list(Consignment.objects.values_list("status", flat=True)) == ["delivered"] * 4
+    assert Batch.objects.filter(direction="in").count() == 2 and Arrival.objects.count() == 4

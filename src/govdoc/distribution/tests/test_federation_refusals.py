@@ -1,6 +1,7 @@
 """Bad envelopes at ``POST /federation/v1/envelopes``: each is refused with a signed receipt
 that names the problem (a problem+json answer), nothing is registered, and the refusal is
-audited; and the same envelope sent five times at once is registered once."""
+audited; and the same envelope sent five times at once is registered once. Then batches in
+CBOR at ``POST /federation/v1/batches``: kept as a JSON batch is, and refused as it is."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import urllib.request
 import uuid
 from typing import Any
 
+import cbor2
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.db import connection
@@ -89,9 +91,11 @@ def _wire(envelope: envelopes.Envelope) -> bytes:
     return json.dumps(envelope.to_json()).encode()
 
 
-def _refused(body: bytes, status: int, problem: str) -> dict[str, Any]:
+def _refused(
+    body: bytes, status: int, problem: str, *, url: str = URL, content_type: str = "application/json"
+) -> dict[str, Any]:
     """Post ``body``; the answer is refused with ``problem``, signed; nothing was kept."""
-    response = Client().post(URL, data=body, content_type="application/json")
+    response = Client().post(url, data=body, content_type=content_type)
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     answer = response.json()
@@ -226,3 +230,109 @@ def test_the_same_envelope_sent_five_times_at_once_is_registered_once(
     assert len({receipt for _, receipt in answers}) == 1  # every sender got the one receipt
     assert Arrival.objects.count() == 1 and Delivery.objects.count() == 1
     assert AuditEvent.objects.filter(event="distribution.envelope_received").count() == 1
+
+
+# ---------------------------------------------------------------------------- CBOR batch bodies
+
+BATCHES = "/federation/v1/batches"
+
+
+def _batch(count: int = 2) -> envelopes.BatchEnvelope:
+    """A batch of ``count`` envelopes from ``mup`` of ``SENDER`` to ``gbg`` of this node."""
+    items = [(_envelope().manifest, {envelopes.sha256_hex(PDF): PDF}) for _ in range(count)]
+    batch = envelopes.batch_build(
+        batch_id=uuid.uuid4(),
+        created_at="2026-11-29T10:00:00+00:00",
+        sender={"node": SENDER, "agency": "mup"},
+        recipient={"node": NODE, "agency": "gbg"},
+        manifests=[manifest for manifest, _files in items],
+    )
+    return envelopes.batch_seal(batch, items, key=keyring.eseal_key("mup", name=MUP))
+
+
+def _cbor_body(batch: envelopes.BatchEnvelope, **changes: Any) -> bytes:
+    body = cbor2.loads(batch.to_cbor())
+    body.update(changes)
+    return bytes(cbor2.dumps(body))
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_a_batch_in_cbor_is_kept_and_answered_as_one_in_json(trusted: Agency) -> None:
+    sealed = _batch(2)
+    response = Client().post(BATCHES, data=sealed.to_cbor(), content_type=envelopes.CBOR_BODY)
+    assert response.status_code == 200, response.content
+    answer = response.json()
+    receipt = base64.b64decode(answer["receipt"])
+    report = detached_verify_trusting(
+        receipt,
+        base64.b64decode(answer["signature"]),
+        roots=(keyring.ensure().root_certificate(),),
+        crls=(keyring.ensure().crl_der(),),
+    )
+    assert report.state is Verdict.AUTHENTIC, report.reasons
+    content = json.loads(receipt)
+    assert content["batch_sha256"] == sealed.batch_sha256  # the signed batch is the same bytes
+    assert [r["status"] for r in content["results"]] == ["delivered", "delivered"]
+    assert Arrival.objects.count() == 2 and Delivery.objects.count() == 2
+    kept = {bytes(m) for m in Arrival.objects.values_list("manifest", flat=True)}
+    assert kept == {manifest for manifest, _files in sealed.items}
+
+    # the same batch in JSON is the same batch: a repeat, with the first results
+    again = Client().post(BATCHES, data=json.dumps(sealed.to_json()), content_type="application/json")
+    assert again.status_code == 200
+    results = json.loads(base64.b64decode(again.json()["receipt"]))["results"]
+    assert [(r["status"], r["received_at"]) for r in results] == [
+        (r["status"], r["received_at"]) for r in content["results"]
+    ]
+    assert Arrival.objects.count() == 2
+    assert AuditEvent.objects.filter(event="distribution.envelope_received").count() == 2
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_a_cbor_body_that_is_no_batch_of_its_format_is_refused(trusted: Agency) -> None:
+    sealed = _batch(1)
+    cbor = envelopes.CBOR_BODY
+    _refused(b"\xff\x00", 400, "envelope-malformed", url=BATCHES, content_type=cbor)  # not CBOR
+    _refused(sealed.to_cbor() + b"\x00", 400, "envelope-malformed", url=BATCHES, content_type=cbor)
+    _refused(json.dumps(sealed.to_json()).encode(), 400, "envelope-malformed", url=BATCHES, content_type=cbor)
+    # base64 text where the CBOR body carries bytes
+    as_text = bytes(cbor2.dumps({"format": envelopes.BATCH_BODY_FORMAT, **sealed.to_json()}))
+    _refused(as_text, 400, "envelope-malformed", url=BATCHES, content_type=cbor)
+    without_format = cbor2.loads(sealed.to_cbor())
+    del without_format["format"]
+    _refused(bytes(cbor2.dumps(without_format)), 400, "envelope-malformed", url=BATCHES, content_type=cbor)
+    _refused(_cbor_body(sealed, extra=1), 400, "envelope-malformed", url=BATCHES, content_type=cbor)
+    _refused(_cbor_body(sealed, envelopes=[]), 400, "envelope-malformed", url=BATCHES, content_type=cbor)
+    item = cbor2.loads(sealed.to_cbor())["envelopes"][0]
+    too_many = [item] * (envelopes.MAX_BATCH + 1)
+    _refused(
+        _cbor_body(sealed, envelopes=too_many), 400, "envelope-malformed", url=BATCHES, content_type=cbor
+    )
+    # a later version of the body: 415, so that its sender can send JSON instead
+    later = _cbor_body(sealed, format="govdoc.batch-body/2")
+    _refused(later, 415, "body-format-unsupported", url=BATCHES, content_type=cbor)
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_a_cbor_batch_goes_through_every_check_of_a_json_one(trusted: Agency) -> None:
+    sealed = _batch(1)
+    cbor = envelopes.CBOR_BODY
+    other = _batch(1)  # another batch's signature over this batch's bytes
+    _refused(
+        _cbor_body(sealed, signature=other.signature),
+        422,
+        "signature-invalid",
+        url=BATCHES,
+        content_type=cbor,
+    )
+    listed_twice = _cbor_body(sealed, envelopes=cbor2.loads(sealed.to_cbor())["envelopes"] * 2)
+    _refused(listed_twice, 422, "batch-mismatch", url=BATCHES, content_type=cbor)
+    nodes.node_deactivate(node_id=SENDER, actor="admin")
+    _refused(sealed.to_cbor(), 403, "unknown-sender-node", url=BATCHES, content_type=cbor)
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_an_oversize_cbor_batch_is_refused(trusted: Agency, monkeypatch: pytest.MonkeyPatch) -> None:
+    sealed = _batch(2)
+    monkeypatch.setattr(envelopes, "MAX_FILES_BYTES", len(PDF) + 1)
+    _refused(sealed.to_cbor(), 413, "envelope-too-large", url=BATCHES, content_type=envelopes.CBOR_BODY)

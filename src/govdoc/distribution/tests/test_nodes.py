@@ -96,6 +96,12 @@ def test_the_node_publishes_what_it_receives_its_agencies_and_the_schemas(agency
     manifest = client.get(capabilities["schemas"]["manifest"])
     assert manifest["Content-Type"] == "application/schema+json"
     assert manifest.json()["title"] == "GovDoc envelope manifest, version 1"
+    # batches in JSON and in CBOR, whose body is published in CDDL
+    assert capabilities["batch_bodies"] == ["application/json", "application/cbor"]
+    assert capabilities["batch_body_cbor_format"] == "govdoc.batch-body/1"
+    cddl = client.get(capabilities["schemas"]["batch_body"])
+    assert cddl["Content-Type"] == "application/cddl; charset=utf-8"
+    assert 'format: "govdoc.batch-body/1"' in cddl.content.decode()
     assert client.get("/federation/v1/schemas/../settings.py").status_code == 404
     assert client.get("/federation/v1/schemas/nothing.json").status_code == 404
     assert client.get(capabilities["trust_list"]).status_code == 404  # it trusts nobody yet
