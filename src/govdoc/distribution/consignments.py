@@ -35,7 +35,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from govdoc.accounts.models import Person
@@ -357,8 +358,10 @@ def _claim(consignment: Consignment, now: dt.datetime) -> list[Consignment]:
             .values_list("pk", flat=True)[: settings.GOVDOC_FEDERATION_BATCH - 1]
         )
         ids = [consignment.pk, *others]
-        Consignment.objects.filter(pk__in=ids).update(claimed_until=until)
-        Consignment.objects.filter(pk__in=ids, first_attempt_at__isnull=True).update(first_attempt_at=now)
+        Consignment.objects.filter(pk__in=ids).update(
+            claimed_until=until,
+            first_attempt_at=Coalesce(F("first_attempt_at"), Value(now, output_field=DateTimeField())),
+        )
         # their own tasks wait for the claim to end instead of being taken (and put back) by
         # other workers while this batch travels; it drops them once answered
         tasks_ready_defer(

@@ -10,6 +10,7 @@ again periodically (``node_crls_refresh``); a CRL is checked against the node's 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
@@ -164,8 +165,14 @@ def node_deactivate(*, node_id: str, actor: object) -> Node:
     return node
 
 
+@functools.lru_cache(maxsize=64)
+def _root(pem: str) -> x509.Certificate:
+    """A node's root CA from its PEM (parsed once per process: every batch checks its sender)."""
+    return x509.load_pem_x509_certificate(pem.encode("ascii"))
+
+
 def _entry(node: Node) -> dict[str, JSONValue]:
-    root = x509.load_pem_x509_certificate(node.root_certificate.encode("ascii"))
+    root = _root(node.root_certificate)
     agencies: dict[str, JSONValue] = {code: str(name) for code, name in sorted(node.agencies.items())}
     return {
         "node_id": node.node_id,
@@ -257,10 +264,9 @@ def peer_trust(node_id: str) -> PeerTrust | None:
     if trust_list_signed().get(node.node_id) != json.loads(canonical_json(_entry(node))):
         logger.error("the entry of node %s is not the one the signed trust list holds", node.node_id)
         return None
-    root = x509.load_pem_x509_certificate(node.root_certificate.encode("ascii"))
     return PeerTrust(
         node=node.node_id,
-        roots=(root,),
+        roots=(_root(node.root_certificate),),
         crls=(bytes(node.crl),) if node.crl else (),
         agencies=dict(node.agencies),
     )
