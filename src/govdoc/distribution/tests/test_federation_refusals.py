@@ -294,6 +294,8 @@ def test_a_cbor_body_that_is_no_batch_of_its_format_is_refused(trusted: Agency) 
     cbor = envelopes.CBOR_BODY
     _refused(b"\xff\x00", 400, "envelope-malformed", url=BATCHES, content_type=cbor)  # not CBOR
     _refused(sealed.to_cbor() + b"\x00", 400, "envelope-malformed", url=BATCHES, content_type=cbor)
+    _refused(b"\x81" * 100_000 + b"\x00", 400, "envelope-malformed", url=BATCHES, content_type=cbor)  # nested
+    _refused(b"\x5b" + (2**40).to_bytes(8, "big"), 400, "envelope-malformed", url=BATCHES, content_type=cbor)
     _refused(json.dumps(sealed.to_json()).encode(), 400, "envelope-malformed", url=BATCHES, content_type=cbor)
     # base64 text where the CBOR body carries bytes
     as_text = bytes(cbor2.dumps({"format": envelopes.BATCH_BODY_FORMAT, **sealed.to_json()}))
