@@ -36,6 +36,7 @@ from govdoc.procedures.models import ProcessDefinition, ProcessInstance, Process
 from govdoc.web.staff import official_required
 
 COMMENT_MAX = 2000
+TASKS_PER_PAGE = 50
 PENDING = ("draft", "in_approval")  # an outgoing document neither sent nor rejected
 LINES_MAX, TITLE_LINE_MAX = 20, 200  # a list of titles: each starts a procedure
 NUMBER_MAX_LENGTH = 30  # digits enough for any amount; a longer text is no number a person means
@@ -97,8 +98,11 @@ def _row(task: ProcessTask, mine: bool = True) -> TaskRow:
 @official_required
 @require_safe
 def tasks(request: HttpRequest) -> HttpResponse:
-    rows = [_row(t) for t in selectors.tasks_for(person=_me(request))]
-    return page(request, "web/procedures/tasks.html", {"tasks": rows})
+    listed = Paginator(selectors.tasks_for(person=_me(request)), TASKS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = [_row(t) for t in listed]
+    return page(request, "web/procedures/tasks.html", {"tasks": rows, "page": listed, "query": ""})
 
 
 def _field_rows(fields: tuple[DataField, ...], post: Any, errors: dict[str, str]) -> list[dict[str, Any]]:

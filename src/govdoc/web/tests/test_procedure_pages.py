@@ -419,3 +419,19 @@ def test_the_head_of_the_agency_cancels_a_procedure_with_the_reason(
     page = chief.get(url).content.decode()
     assert "Podnosilac je odustao." in page and 'id="cancel-form"' not in page
     assert _client(office.outsider).post(f"{url}cancel", {"reason": "x"}).status_code == 404
+
+
+def test_my_tasks_come_fifty_to_a_page(office: Office, permit: ProcessDefinition) -> None:
+    for n in range(51):
+        services.instance_start(
+            definition=ProcessDefinition.objects.get(key="permit_request"),
+            agency=office.agency,
+            actor=office.handler,
+            business_key=f"P-{n:03}",
+        )
+    handler = _client(office.handler)
+    first = handler.get("/work/procedures/tasks/").content.decode()
+    assert first.count('data-task="review"') == 50 and "1 / 2" in first and "P-000" in first
+    second = handler.get("/work/procedures/tasks/?page=2").content.decode()
+    assert second.count('data-task="review"') == 1 and "P-050" in second
+    assert handler.get("/work/procedures/tasks/?page=x").status_code == 200  # the first page
