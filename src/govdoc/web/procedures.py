@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from govdoc.accounts.constants import Role, Script, role_in_sentence
 from govdoc.accounts.models import Agency, Person
-from govdoc.accounts.selectors import agencies_all, agency_ids_of, has_role, memberships_current
+from govdoc.accounts.selectors import agencies_all, has_role, memberships_current
 from govdoc.core.errors import GovDocError
 from govdoc.core.jsontypes import JSONObject, JSONValue
 from govdoc.distribution.selectors import drafting_units, remote_recipients_offered
@@ -60,12 +60,9 @@ def _instance_of_mine(request: HttpRequest, instance_id: uuid.UUID) -> ProcessIn
     """The instance, if an agency the official works in runs it or is one of its parties; 404
     otherwise."""
     try:
-        instance = selectors.instance_get(instance_id)
+        return selectors.instance_for(person=_me(request), instance_id=instance_id)
     except GovDocError as exc:
         raise Http404(exc.message) from exc
-    if not selectors.instance_visible_to(instance=instance, agency_ids=agency_ids_of(person=_me(request))):
-        raise Http404(_("No such procedure."))
-    return instance
 
 
 def may_manage_definitions(person: Person) -> bool:

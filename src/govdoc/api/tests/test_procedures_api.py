@@ -37,6 +37,9 @@ def test_an_official_starts_a_procedure_sees_the_task_and_completes_it(office: O
     assert task["spec_name"] == "review" and task["document"] is None
     assert task["fields"][0]["kind"] == "choice"
     url = f"/procedures/{task['instance_id']}/tasks/{task['task_id']}/complete"
+    no_document = api.post(url.replace("/complete", "/document"), {"text": "Tekst."})
+    assert no_document.status_code == 400
+    assert no_document.json()["type"].endswith("procedure-task-document")
 
     # a value the gateway cannot use: refused, nothing moved
     wrong = api.post(url, {"data": {"decision": 7}})

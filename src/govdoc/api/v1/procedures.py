@@ -14,18 +14,17 @@ import uuid
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from pydantic import Field
 
-from govdoc.accounts.models import Person, Unit
+from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import agency_by_code, agency_ids_of, memberships_current
 from govdoc.api.auth import api_auth
 from govdoc.api.errors import problems
 from govdoc.api.schemas import StrictSchema
 from govdoc.core.jsontypes import JSONObject
+from govdoc.distribution.selectors import drafting_unit_find
 from govdoc.procedures import selectors, services
-from govdoc.procedures.errors import TaskDocumentError, TaskNotOpenError, TaskOnOtherNodeError
 from govdoc.procedures.models import ProcessInstance, ProcessTask
 
 router = Router(tags=["procedures"], auth=api_auth)
@@ -261,17 +260,6 @@ def _instance(instance: ProcessInstance, me: Person) -> ProcedureOut:
     )
 
 
-def _unit(me: Person, code: str, agency_id: object) -> Unit:
-    units = [m.unit for m in memberships_current(person=me) if m.unit.agency_id == agency_id]
-    code = code.strip()
-    found = [u for u in units if code in (u.code, f"{u.agency.code}/{u.code}")] if code else units
-    unique = {u.pk: u for u in found}
-    if len(unique) != 1:
-        message = _("Name one of your units in this agency (agency/unit).")
-        raise TaskDocumentError(message, errors={"unit": message})
-    return next(iter(unique.values()))
-
-
 # ---------------------------------------------------------------------------- operations
 
 
@@ -357,21 +345,10 @@ def document(
     found = selectors.instance_for(person=me, instance_id=instance_id)
     task = selectors.task_open(instance=found, task_id=task_id)
     spec = selectors.task_document_spec(task=task) if task is not None else None
-    if task is None:
-        raise TaskNotOpenError(_("this task is not waiting for anyone"), task_id=str(task_id))
-    if spec is None:
-        raise TaskDocumentError(
-            _("the task '%(task)s' does not produce a document this way") % {"task": task.title},
-            errors={"task": _("This task has no document to produce this way.")},
-        )
-    if task.agency_id is None:
-        raise TaskOnOtherNodeError(
-            _("the task '%(task)s' is waiting for %(party)s on %(node)s: it is completed there")
-            % {"task": task.title, "party": task.party, "node": task.remote.partition("@")[2]},
-            task_id=str(task_id),
-        )
-    unit = _unit(me, body.unit, task.agency_id)
-    if spec.mode == "draft":
+    # The services refuse what is wrong (the task not open, on another node, producing no
+    # document, a unit of another agency) with the pages' own reasons.
+    unit = drafting_unit_find(person=me, code=body.unit)
+    if spec is None or spec.mode == "draft":
         made = services.task_document_draft(
             instance=found,
             task_id=str(task_id),
