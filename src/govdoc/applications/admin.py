@@ -33,6 +33,7 @@ _CHECKED = (
     "approval_policy",
     "direct_issuance",
     "direct_issuance_legal_basis",
+    "handling_procedure",
     "deadline_working_days",
     "validity_days",
     "output_template",

@@ -65,6 +65,37 @@ class EventKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class HandlingStep(models.TextChoices):
+    """What happens to an application, as the procedure that handles it hears of it
+    (``signals.handling_step``). A task of that procedure waits for one or more of them
+    (``<govdoc:application on="...">``)."""
+
+    RECEIVED = "received", _("Received")
+    ASSIGNED = "assigned", _("Assigned to a handler")
+    REVIEWED = "reviewed", _("Found complete by the handler")
+    COMPLETION_REQUESTED = "completion_requested", _("Completion requested")
+    COMPLETED = "completed", _("Completed by the applicant")
+    SENT_TO_APPROVAL = "sent_to_approval", _("Decision sent for approval")
+    DECIDED = "decided", _("Decided by the approval line")
+    ISSUED = "issued", _("Document issued")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Steps an official chooses to take: refused while the application's procedure waits for
+# something else. The others (the applicant's, the approval line's, issuing) are never refused.
+OFFICIAL_STEPS = frozenset(
+    {
+        HandlingStep.ASSIGNED,
+        HandlingStep.REVIEWED,
+        HandlingStep.COMPLETION_REQUESTED,
+        HandlingStep.SENT_TO_APPROVAL,
+    }
+)
+# Steps a task of the procedure may wait for (it starts on ``received`` and is stopped on
+# ``withdrawn``).
+AWAITABLE_STEPS = frozenset(HandlingStep) - {HandlingStep.RECEIVED, HandlingStep.WITHDRAWN}
+
+
 # Django's language for each script a person chooses (Django's ``sr`` catalogue is Cyrillic).
 LANGUAGE_OF_SCRIPT: dict[str, str] = {Script.LATIN: "sr-latn", Script.CYRILLIC: "sr", Script.ENGLISH: "en"}
 

@@ -260,6 +260,8 @@ DEMO_SERVICES: list[dict[str, Any]] = [
     {
         "agency": "pravda",
         "code": "uverenje-da-se-ne-vodi-krivicni-postupak",
+        # Handled step by step by the shipped BPMN procedure (procedures/bpmn/application_handling.bpmn).
+        "handling_procedure": "application_handling",
         "name": "Uverenje da se ne vodi krivični postupak",
         "name_en": "Certificate that no criminal proceedings are pending",
         "description": (
@@ -355,6 +357,7 @@ def ensure_demo_services(*, actor: Person | str) -> list[Service]:
                 approval_policy=spec.get("approval_policy", _UNIT_HEAD_POLICY),
                 direct_issuance=bool(spec.get("direct_issuance_legal_basis")),
                 direct_issuance_legal_basis=spec.get("direct_issuance_legal_basis", ""),
+                handling_procedure=spec.get("handling_procedure", ""),
                 actor=actor,
             )
         )

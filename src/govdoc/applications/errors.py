@@ -100,6 +100,13 @@ class IllegalTransitionError(ApplicationsError, ConflictError):
     code = "illegal-transition"
 
 
+class StepNotDueError(ApplicationsError, ConflictError):
+    """The procedure that handles the application does not wait for this step now (the
+    message names what it waits for)."""
+
+    code = "handling-step-not-due"
+
+
 class CompletionRequestOpenError(ApplicationsError, ConflictError):
     code = "completion-request-open"
 

@@ -57,6 +57,12 @@ class Service(models.Model):
         blank=True,
         help_text="The law and article that allow issuing without an application (required to opt in).",
     )
+    handling_procedure = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text="The BPMN process (its id) that handles this service's applications, step by "
+        "step; empty: GovDoc's built-in handling.",
+    )
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()

@@ -51,6 +51,7 @@ class EventType(StrEnum):
     SERVICE_UPDATED = "applications.service_updated"
     APPLICATION_SUBMITTED = "applications.application_submitted"
     APPLICATION_ASSIGNED = "applications.application_assigned"
+    APPLICATION_REVIEWED = "applications.application_reviewed"
     COMPLETION_REQUESTED = "applications.completion_requested"
     APPLICATION_COMPLETED = "applications.application_completed"
     DECISION_DRAFTED = "applications.decision_drafted"
@@ -138,6 +139,7 @@ class EventType(StrEnum):
     PROCEDURE_CANCELLED = "procedures.instance_cancelled"
     PROCEDURE_DOCUMENT_DRAFTED = "procedures.document_drafted"
     PROCEDURE_ANSWER_NOT_COUNTERSIGNED = "procedures.answer_not_countersigned"
+    PROCEDURE_HANDLING_MISSING = "procedures.handling_procedure_missing"
     # signatures: keys, certificates, seals
     CERTIFICATE_ISSUED = "signatures.certificate_issued"
     CERTIFICATE_REVOKED = "signatures.certificate_revoked"

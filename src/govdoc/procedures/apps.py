@@ -15,3 +15,9 @@ class ProceduresConfig(AppConfig):
 
         outgoing_settled.connect(on_outgoing_settled, dispatch_uid="procedures.on_outgoing_settled")
         answer_registered.connect(on_answer_registered, dispatch_uid="procedures.on_answer_registered")
+        # A service's applications may be handled by a procedure: each step of an application
+        # moves it, in the step's own transaction (and the procedure may refuse the step).
+        from govdoc.applications.signals import handling_step
+        from govdoc.procedures.services.handling import on_handling_step
+
+        handling_step.connect(on_handling_step, dispatch_uid="procedures.on_handling_step")

@@ -111,6 +111,8 @@ class BpmnFacts:
     lanes: tuple[str, ...] = ()  # every lane's name, in drawing order
     documents: dict[str, DocumentSpec] = field(default_factory=dict)  # task id -> its document
     starts: dict[str, StartSpec] = field(default_factory=dict)  # task id -> what it starts
+    # task id -> the steps of the handled application it waits for (``govdoc:application``)
+    awaits: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _document_spec(task: Any) -> DocumentSpec | None:
@@ -147,6 +149,12 @@ def _start_spec(task: Any) -> StartSpec | None:
             each=str(element.get("each") or "").strip(),
             party=str(element.get("party") or "").strip(),
         )
+    return None
+
+
+def _awaited(task: Any) -> tuple[str, ...] | None:
+    for element in task.iterfind("bpmn:extensionElements/govdoc:application", NS):
+        return tuple(str(element.get("on") or "").split())
     return None
 
 
@@ -325,6 +333,7 @@ def facts(sha256: str, xml: str) -> BpmnFacts:
     }
     user_tasks = [t for kind in ("userTask", "manualTask") for t in process.iterfind(f"bpmn:{kind}", NS)]
     started = {str(t.get("id")): begun for t in user_tasks if (begun := _start_spec(t)) is not None}
+    awaits = {str(t.get("id")): steps for t in user_tasks if (steps := _awaited(t)) is not None}
     for task_id, start in started.items():  # the list of titles is asked when the task is done
         if start.each:
             asked = DataField(start.each, "lines", label=start.each)
@@ -337,6 +346,7 @@ def facts(sha256: str, xml: str) -> BpmnFacts:
         lanes=lanes,
         documents=documents,
         starts=started,
+        awaits=awaits,
     )
 
 

@@ -166,6 +166,13 @@ class TaskWaitsForDocumentError(ProceduresError, ConflictError):
     code = "procedure-task-waits-for-document"
 
 
+class TaskDoneOnApplicationError(ProceduresError, ConflictError):
+    """The task waits for a step of the application it handles: it completes when that step is
+    taken on the application, not by hand."""
+
+    code = "procedure-task-done-on-application"
+
+
 class TaskDocumentError(ProceduresError, InvalidInputError):
     """The task's document cannot be drafted now; ``details["errors"]`` names the fields."""
 

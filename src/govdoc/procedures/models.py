@@ -84,6 +84,14 @@ class ProcessInstance(models.Model):
         related_name="children",
         help_text="The procedure whose task started this one (govdoc:start), if any.",
     )
+    application = models.OneToOneField(
+        "applications.Application",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The citizen's application this procedure handles, if any.",
+    )
 
     class Meta:
         ordering = ["-started_at", "id"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
@@ -106,6 +107,11 @@ def task_fields(*, task: ProcessTask) -> tuple[bpmn_facts.DataField, ...]:
     """The process data a person gives when completing ``task``: what the conditions of the
     exclusive gateway right after it test (the rule is in ``bpmn_facts``)."""
     return _facts(task.instance.definition).fields.get(task.spec_name, ())
+
+
+def task_application_steps(*, task: ProcessTask) -> tuple[str, ...]:
+    """The steps of the handled application ``task`` waits for (none: an ordinary task)."""
+    return _facts(task.instance.definition).awaits.get(task.spec_name, ())
 
 
 def task_deadline(*, task: ProcessTask) -> dt.datetime | None:
@@ -272,3 +278,47 @@ def instance_for(*, person: Person, instance_id: uuid.UUID | str) -> ProcessInst
     if not instance_visible_to(instance=instance, agency_ids=agency_ids_of(person=person)):
         raise InstanceNotFoundError(_("no such procedure"), instance_id=str(instance_id))
     return instance
+
+
+# ------------------------------------------------------------ applications handled by a procedure
+
+
+@dataclass(frozen=True)
+class HandlingTask:
+    """An open task of the procedure that handles an application, as its page shows it."""
+
+    task: ProcessTask
+    steps: tuple[str, ...]  # the application's steps it waits for (none: done in the work list)
+
+    @property
+    def on_application(self) -> bool:
+        return bool(self.steps)
+
+
+@dataclass(frozen=True)
+class Handling:
+    instance: ProcessInstance
+    tasks: list[HandlingTask]
+
+    def waits_for(self, step: str) -> bool:
+        return any(step in t.steps for t in self.tasks)
+
+    @property
+    def waits_for_review(self) -> bool:
+        return self.waits_for("reviewed")
+
+
+def handling_of(*, application_id: uuid.UUID | str) -> Handling | None:
+    """The procedure that handles the application (the newest, if any) and what it waits for.
+    The caller has checked that the viewer may see the application."""
+    instance = (
+        ProcessInstance.objects.filter(application_id=application_id).select_related("definition").first()
+    )
+    if instance is None:
+        return None
+    awaits = _facts(instance.definition).awaits
+    tasks = [
+        HandlingTask(task=t, steps=awaits.get(t.spec_name, ()))
+        for t in instance_open_tasks(instance=instance).select_related("instance__definition")
+    ]
+    return Handling(instance=instance, tasks=tasks)

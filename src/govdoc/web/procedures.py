@@ -183,6 +183,9 @@ def task(request: HttpRequest, instance_id: uuid.UUID, task_id: uuid.UUID) -> Ht
     spec = selectors.task_document_spec(task=open_task) if open_task is not None else None
     if open_task is not None and spec is not None:
         return _document_task(request, me, instance, open_task, spec)
+    if open_task is not None and instance.application_id and selectors.task_application_steps(task=open_task):
+        # A step of the application the procedure handles: taken on the application's page.
+        return HttpResponseRedirect(reverse("web:work-application", args=[instance.application_id]))
     fields = selectors.task_fields(task=open_task) if open_task is not None else ()
     error, status = "", 200
     errors: dict[str, str] = {}

@@ -39,6 +39,7 @@ from govdoc.distribution import selectors as distribution
 from govdoc.documents import selectors as documents
 from govdoc.issuance import selectors as issuance
 from govdoc.issuance import services as issuance_services
+from govdoc.procedures import selectors as procedure_selectors
 from govdoc.signatures import selectors as signatures
 from govdoc.signatures import services as signature_services
 from govdoc.signatures.errors import PinInvalidError
@@ -196,6 +197,7 @@ def application(request: HttpRequest, application_id: str) -> HttpResponse:
             }
             for step in app.service.approval_policy.get("steps", [])
         ],
+        "handling": procedure_selectors.handling_of(application_id=app.pk),
         "error": error,
         "errors": errors,
     }
@@ -266,6 +268,9 @@ def _act(request: HttpRequest, app: Any, me: Person, action: str) -> None:
         handler = apps.handler_get(application=app, person_id=post.get("handler", ""))
         app_services.application_assign(application=app, handler=handler, actor=me)
         messages.success(request, _("The application is assigned."))
+    elif action == "review":
+        app_services.application_review(application=app, actor=me)
+        messages.success(request, _("The application is found complete."))
     elif action == "request_completion":
         app_services.completion_request_create(
             application=app,

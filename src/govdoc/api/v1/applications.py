@@ -300,6 +300,19 @@ def assign(request: HttpRequest, application_id: uuid.UUID, body: AssignIn) -> A
 
 
 @router.post(
+    "/applications/{application_id}/review",
+    response={200: ApplicationDetailOut, **problems(403, 404, 409)},
+    summary="The handler finds the application complete",
+    description="The step a procedure that handles the application may wait for before the decision "
+    "is drafted (409 handling-step-not-due when it waits for something else first).",
+)
+def review(request: HttpRequest, application_id: uuid.UUID) -> ApplicationDetailOut:
+    me = _me(request)
+    app = apps.application_get(viewer=me, application_id=application_id)
+    return _detail(app_services.application_review(application=app, actor=me), me)
+
+
+@router.post(
     "/applications/{application_id}/completion-requests",
     response={201: ApplicationDetailOut, **problems(400, 403, 404, 409)},
 )

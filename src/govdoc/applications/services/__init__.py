@@ -3,6 +3,7 @@
 from govdoc.applications.services.applications import (
     application_assign,
     application_complete,
+    application_review,
     application_submit,
     application_withdraw,
     completion_request_create,
@@ -32,6 +33,7 @@ __all__ = [
     "application_mark_issued",
     "application_mark_rejected",
     "application_return_to_handler",
+    "application_review",
     "application_submit",
     "application_withdraw",
     "completion_request_create",

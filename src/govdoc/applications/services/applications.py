@@ -20,6 +20,7 @@ from govdoc.applications.constants import (
     LANGUAGE_OF_SCRIPT,
     ApplicationStatus,
     EventKind,
+    HandlingStep,
 )
 from govdoc.applications.errors import (
     CompletionRequestOpenError,
@@ -41,7 +42,7 @@ from govdoc.applications.models import (
 from govdoc.applications.numbering import receipt_number_format, receipt_number_take
 from govdoc.applications.receipts import receipt_html
 from govdoc.applications.services.inbox import inbox_deliver
-from govdoc.applications.services.transitions import event_add, locked, move
+from govdoc.applications.services.transitions import event_add, locked, move, step_taken
 from govdoc.applications.specs import AttachmentRule, FieldErrors, UploadedFileData
 from govdoc.applications.working_days import add_working_days
 from govdoc.audit.services import record
@@ -302,6 +303,7 @@ def _application_submit(
             "receipt_sha256": receipt.file_id,
         },
     )
+    step_taken(application, HandlingStep.RECEIVED, actor=actor)
     return application
 
 
@@ -321,6 +323,7 @@ def application_withdraw(*, application: Application, actor: Person, reason: str
         target=application,
         data={"receipt_number": application.receipt_number, "reason": reason.strip()[:1000]},
     )
+    step_taken(application, HandlingStep.WITHDRAWN, actor=actor, reason=reason.strip()[:500])
     return application
 
 
@@ -357,6 +360,7 @@ def application_assign(*, application: Application, handler: Person, actor: Pers
             action="be assigned",
             extra_fields=fields,
         )
+        step_taken(application, HandlingStep.ASSIGNED, actor=actor, handler=handler.get_username())
     elif application.status in {ApplicationStatus.ASSIGNED, ApplicationStatus.AWAITING_COMPLETION}:
         application.updated_at = application.assigned_at
         application.save(update_fields=[*fields, "updated_at"])
@@ -377,6 +381,31 @@ def application_assign(*, application: Application, handler: Person, actor: Pers
             "previous_handler": str(previous_handler) if previous_handler else "",
         },
     )
+    return application
+
+
+@transaction.atomic
+def application_review(*, application: Application, actor: Person) -> Application:
+    """The handler finds the application complete: the step a procedure that handles the
+    application may wait for before the decision is drafted (``HandlingStep.REVIEWED``). Not a
+    move: the application stays with its handler."""
+    application = locked(application)
+    require_handling_official(application, actor, action="review the application")
+    if application.status != ApplicationStatus.ASSIGNED:
+        raise IllegalTransitionError(
+            translation.gettext("only an application with its handler can be reviewed"),
+            application_id=str(application.pk),
+            status=application.status,
+        )
+    application.updated_at = clock.now()
+    application.save(update_fields=["updated_at"])
+    record(
+        "applications.application_reviewed",
+        actor=actor,
+        target=application,
+        data={"receipt_number": application.receipt_number},
+    )
+    step_taken(application, HandlingStep.REVIEWED, actor=actor)
     return application
 
 
@@ -448,6 +477,7 @@ def completion_request_create(
             "attachments": list(request.attachment_keys),
         },
     )
+    step_taken(application, HandlingStep.COMPLETION_REQUESTED, actor=actor)
     return request
 
 
@@ -536,4 +566,5 @@ def _application_complete(
             "due_date": application.due_date.isoformat(),
         },
     )
+    step_taken(application, HandlingStep.COMPLETED, actor=actor)
     return application

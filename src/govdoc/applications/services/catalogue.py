@@ -28,6 +28,8 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _KEY = re.compile(r"^[a-z0-9][a-z0-9_]{0,63}$")
 _DOC_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
 _CLASSIFICATION = re.compile(r"^[\w./-]{1,32}$")
+# A BPMN process id (an XML NCName, as the procedures domain loads it).
+_PROCESS_KEY = re.compile(r"^[A-Za-z_][\w.-]{0,199}$")
 
 
 class ServiceChanges(TypedDict, total=False):
@@ -54,6 +56,7 @@ class ServiceChanges(TypedDict, total=False):
     approval_policy: ApprovalPolicy
     direct_issuance: bool
     direct_issuance_legal_basis: str
+    handling_procedure: str
     is_active: bool
 
 
@@ -203,6 +206,10 @@ def service_definition_errors(values: dict[str, Any], *, agency: Agency) -> Fiel
         errors["output_doc_type"] = "must be a short code (letters, digits, '.', '_', '-'; at most 32)"
     if "classification_code" in values and not _CLASSIFICATION.match(str(values["classification_code"])):
         errors["classification_code"] = "must be 1 to 32 letters, digits, '.', '/', '-' or '_'"
+    if "handling_procedure" in values:
+        key = values["handling_procedure"]
+        if not isinstance(key, str) or (key and not _PROCESS_KEY.match(key)):
+            errors["handling_procedure"] = "must be empty or the id of a BPMN process"
     return errors
 
 
@@ -248,6 +255,7 @@ def service_create(
     approval_policy: ApprovalPolicy,
     direct_issuance: bool = False,
     direct_issuance_legal_basis: str = "",
+    handling_procedure: str = "",
     validity_days: int | None = None,
     description: str = "",
     description_cyrl: str = "",
@@ -279,6 +287,7 @@ def service_create(
         "approval_policy": approval_policy,
         "direct_issuance": direct_issuance,
         "direct_issuance_legal_basis": direct_issuance_legal_basis.strip(),
+        "handling_procedure": handling_procedure,
         "is_active": is_active,
     }
     errors = service_definition_errors(values, agency=agency)
@@ -312,6 +321,7 @@ def service_create(
             "approval_policy": json.loads(json.dumps(approval_policy)),
             "direct_issuance": direct_issuance,
             "direct_issuance_legal_basis": direct_issuance_legal_basis.strip(),
+            "handling_procedure": handling_procedure,
         },
     )
     return service

@@ -22,7 +22,7 @@ from govdoc.accounts.models import Membership, Person
 from govdoc.applications import integration
 from govdoc.applications.access import require_handling_official
 from govdoc.applications.binding import content_sha256_of
-from govdoc.applications.constants import LANGUAGE_OF_SCRIPT, ApplicationStatus, EventKind
+from govdoc.applications.constants import LANGUAGE_OF_SCRIPT, ApplicationStatus, EventKind, HandlingStep
 from govdoc.applications.errors import (
     IllegalTransitionError,
     InvalidDecisionError,
@@ -31,7 +31,7 @@ from govdoc.applications.errors import (
 from govdoc.applications.models import Application
 from govdoc.applications.output import draft_pdf, output_context, valid_until, valid_until_moment
 from govdoc.applications.services.inbox import inbox_deliver
-from govdoc.applications.services.transitions import locked, move
+from govdoc.applications.services.transitions import locked, move, step_taken
 from govdoc.applications.specs import STEP_KINDS, LineStep
 from govdoc.approvals.errors import LinePolicyError
 from govdoc.audit.services import record
@@ -309,6 +309,7 @@ def _send_to_approval(
             ],
         },
     )
+    step_taken(application, HandlingStep.SENT_TO_APPROVAL, actor=actor, line=str(line_id))
     return application
 
 
@@ -417,6 +418,7 @@ def application_mark_issued(
         target=application,
         data={"issued_document_id": str(issued_document_id)},
     )
+    step_taken(application, HandlingStep.ISSUED, actor=actor, issued_document=str(issued_document_id))
     return application
 
 
@@ -496,6 +498,16 @@ def decision_outcome_record(*, application_id: uuid.UUID, line_id: uuid.UUID, ou
             application = application_mark_rejected(application=application)
         elif waiting and outcome in {"returned", "withdrawn"}:
             application = application_return_to_handler(application=application, outcome=outcome)
+        if waiting:
+            # What the procedure hears: approved, rejected or returned (a line withdrawn, or one
+            # whose approved content no longer matches, is returned to the handler too).
+            heard = {ApplicationStatus.APPROVED: "approved", ApplicationStatus.REJECTED: "rejected"}
+            step_taken(
+                application,
+                HandlingStep.DECIDED,
+                actor=_SYSTEM,
+                outcome=heard.get(ApplicationStatus(application.status), "returned"),
+            )
     if application.status == ApplicationStatus.APPROVED and application.approval_line_id == line_id:
         application = application_issue(application=application)
     return application

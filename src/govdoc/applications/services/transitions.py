@@ -10,16 +10,20 @@ import uuid
 
 from django.utils import translation
 
+from govdoc.accounts.models import Person
 from govdoc.applications.constants import (
     LANGUAGE_OF_SCRIPT,
     PUBLIC_MESSAGES,
     TRANSITIONS,
     ApplicationStatus,
     EventKind,
+    HandlingStep,
 )
 from govdoc.applications.errors import IllegalTransitionError
 from govdoc.applications.models import Application, ApplicationEvent
+from govdoc.applications.signals import handling_step
 from govdoc.core import clock
+from govdoc.core.jsontypes import JSONValue
 
 
 def locked(application: Application | uuid.UUID) -> Application:
@@ -86,3 +90,11 @@ def move(
         extra_fields = (*extra_fields, "closed_at")
     application.save(update_fields=["status", "updated_at", *extra_fields])
     return event_add(application, kind=kind, status_from=previous, status_to=to, **values)
+
+
+def step_taken(
+    application: Application, step: HandlingStep, *, actor: Person | str, **values: JSONValue
+) -> None:
+    """Tell the procedure that handles ``application`` (if any) that ``step`` was taken, in the
+    caller's transaction; it may refuse the step (``errors.StepNotDueError``)."""
+    handling_step.send(sender=Application, application=application, step=step, actor=actor, values=values)

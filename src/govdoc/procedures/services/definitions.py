@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from govdoc.accounts.constants import Role
 from govdoc.accounts.models import Person
 from govdoc.accounts.selectors import has_role
+from govdoc.applications.constants import AWAITABLE_STEPS
 from govdoc.audit.event_types import EventType
 from govdoc.audit.services import record
 from govdoc.core import clock
@@ -155,6 +156,9 @@ def _document_problem(spec: bpmn_facts.DocumentSpec, parties: dict[str, str]) ->
     return ""
 
 
+GOVDOC_ELEMENTS = ("draft", "countersign", "start", "application")
+
+
 def _check_documents(parsed: engine.ParsedProcess, xml_bytes: bytes) -> None:
     """Every ``govdoc:`` element is a ``draft`` or ``countersign`` of a user or manual task (one
     per task); a draft names a template and a kind GovDoc has and the parties it goes to; a
@@ -162,11 +166,17 @@ def _check_documents(parsed: engine.ParsedProcess, xml_bytes: bytes) -> None:
     text = xml_bytes.decode("utf-8", errors="replace")
     for element in bpmn_facts.govdoc_elements(text):
         where = element.owner_id or "?"
-        if element.name not in ("draft", "countersign", "start"):
-            detail = _("'%(element)s' in '%(where)s' is not a GovDoc element (draft, countersign, start)")
+        if element.name not in GOVDOC_ELEMENTS:
+            detail = _(
+                "'%(element)s' in '%(where)s' is not a GovDoc element "
+                "(draft, countersign, start, application)"
+            )
             raise _refused("document", detail % {"element": element.name, "where": where})
         if element.owner_kind not in ("userTask", "manualTask") or element.count != 1:
-            detail = _("'%(where)s' may hold one GovDoc element (draft, countersign, start), in a user task")
+            detail = _(
+                "'%(where)s' may hold one GovDoc element (draft, countersign, start, application), "
+                "in a user task"
+            )
             raise _refused("document", detail % {"where": where})
     facts = bpmn_facts.facts(hashlib.sha256(xml_bytes).hexdigest(), text)
     parties = parties_of(parsed)
@@ -189,6 +199,16 @@ def _check_documents(parsed: engine.ParsedProcess, xml_bytes: bytes) -> None:
                     "countersigns the document of '%(task)s', which is not sent to this task's party"
                 ) % {"task": spec.source}
         if problem:
+            raise _refused(
+                "document", _("the task '%(task)s' %(problem)s") % {"task": task_id, "problem": problem}
+            )
+    for task_id, steps in facts.awaits.items():
+        unknown = [step for step in steps if step not in AWAITABLE_STEPS]
+        if unknown or not steps:
+            problem = _("waits for the application step '%(step)s'; a step is one of %(known)s") % {
+                "step": unknown[0] if unknown else "",
+                "known": ", ".join(sorted(AWAITABLE_STEPS)),
+            }
             raise _refused(
                 "document", _("the task '%(task)s' %(problem)s") % {"task": task_id, "problem": problem}
             )

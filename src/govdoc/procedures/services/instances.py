@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from govdoc.accounts.constants import Role, role_in_sentence
 from govdoc.accounts.models import Agency, Person
 from govdoc.accounts.selectors import agency_ids_of, has_role
+from govdoc.applications.models import Application
 from govdoc.audit.event_types import EventType
 from govdoc.audit.services import record
 from govdoc.core import clock
@@ -45,6 +46,7 @@ from govdoc.procedures.errors import (
     NotAllowedToStartError,
     NotYourTaskError,
     ProcessStepFailedError,
+    TaskDoneOnApplicationError,
     TaskNotOpenError,
     TaskOnOtherNodeError,
     TaskWaitsForDocumentError,
@@ -231,6 +233,7 @@ def instance_start(
     business_key: str = "",
     parties: Mapping[str, str] | None = None,
     parent: ProcessInstance | None = None,
+    application: Application | None = None,
 ) -> ProcessInstance:
     """Start the active version of a process in ``agency`` with ``data`` as its first data.
 
@@ -285,6 +288,7 @@ def instance_start(
         state="",
         started_by=actor if isinstance(actor, Person) else None,
         parent=parent,
+        application=application,
         started_at=now,
         updated_at=now,
     )
@@ -305,6 +309,7 @@ def instance_start(
             "data_keys": _json_list(sorted(clean)),
             "parties": party_addresses,
             "parent": str(parent.pk) if parent is not None else None,
+            "application": application.receipt_number if application is not None else None,
         },
     )
     _save_state(instance, workflow, now)
@@ -508,6 +513,13 @@ def task_complete(
             task_id=str(task_id),
         )
     found = task_for_actor(instance=instance, task_id=task_id, actor=actor)
+    if application_steps(found.instance, found.task.spec_name):
+        raise TaskDoneOnApplicationError(
+            _("the task '%(task)s' is done on the page of the application it handles")
+            % {"task": found.task.title},
+            instance_id=str(found.instance.pk),
+            task_id=found.task.task_id,
+        )
     if document_spec(found.instance, found.task.spec_name) is not None:
         raise TaskWaitsForDocumentError(
             _("the task '%(task)s' is completed when its document is approved and sent")
@@ -537,6 +549,13 @@ def document_spec(instance: ProcessInstance, spec_name: str) -> bpmn_facts.Docum
     """The document the task ``spec_name`` of ``instance``'s process produces, if any."""
     definition = instance.definition
     return bpmn_facts.facts(definition.sha256, definition.bpmn_xml).documents.get(spec_name)
+
+
+def application_steps(instance: ProcessInstance, spec_name: str) -> tuple[str, ...]:
+    """The steps of the handled application the task ``spec_name`` waits for (none: an
+    ordinary task)."""
+    definition = instance.definition
+    return bpmn_facts.facts(definition.sha256, definition.bpmn_xml).awaits.get(spec_name, ())
 
 
 @transaction.atomic
