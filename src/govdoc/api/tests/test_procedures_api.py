@@ -86,3 +86,20 @@ def test_a_task_that_produces_a_document_is_drafted_not_completed(countries: Cou
     shown = drafter.get(f"/procedures/{instance.pk}").json()
     assert shown["documents"][0]["outgoing_id"] == made.json()["outgoing_id"]
     assert ProcessInstance.objects.get(pk=instance.pk).status == "running"
+
+
+def test_my_tasks_come_a_page_at_a_time_with_the_total(office: Office, permit: None) -> None:
+    api = ApiClient(office.handler.username)
+    for n in range(3):
+        assert (
+            api.post(
+                "/procedures", {"procedure": "permit_request", "agency": "mup", "title": f"Uverenje {n}"}
+            ).status_code
+            == 201
+        )
+    first = api.get("/procedures/tasks?limit=2")
+    assert (first.status_code, first["X-Total-Count"]) == (200, "3")
+    second = api.get("/procedures/tasks?limit=2&offset=2")
+    titles = [t["procedure_title"] for t in first.json() + second.json()]
+    assert sorted(titles) == ["Uverenje 0", "Uverenje 1", "Uverenje 2"]
+    assert api.get("/procedures/tasks?limit=501").status_code == 422

@@ -13,8 +13,8 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from govdoc.accounts.models import Person
@@ -263,9 +263,24 @@ def _instance(instance: ProcessInstance, me: Person) -> ProcedureOut:
 # ---------------------------------------------------------------------------- operations
 
 
-@router.get("/procedures/tasks", response={200: list[ProcedureTaskOut], **problems()}, summary="My tasks")
-def tasks(request: HttpRequest) -> list[ProcedureTaskOut]:
-    return [_task(t) for t in selectors.tasks_for(person=_me(request))[:500]]
+class ProcedureTaskPageIn(Schema):
+    limit: int = Field(default=100, ge=1, le=500)
+    offset: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+@router.get(
+    "/procedures/tasks",
+    response={200: list[ProcedureTaskOut], **problems()},
+    summary="My tasks",
+    description="Oldest first, `limit` at a time from `offset`; the header X-Total-Count says how many "
+    "there are in all.",
+)
+def tasks(
+    request: HttpRequest, response: HttpResponse, page: Query[ProcedureTaskPageIn]
+) -> list[ProcedureTaskOut]:
+    mine = selectors.tasks_for(person=_me(request))
+    response["X-Total-Count"] = str(mine.count())
+    return [_task(t) for t in mine[page.offset : page.offset + page.limit]]
 
 
 @router.get(
