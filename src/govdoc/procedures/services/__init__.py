@@ -11,9 +11,9 @@ from govdoc.procedures.services.instances import (
     CANCEL_ROLES,
     instance_cancel,
     instance_start,
-    procedures_tick,
     task_complete,
 )
+from govdoc.procedures.services.timers import procedures_tick
 
 __all__ = [
     "CANCEL_ROLES",

@@ -46,11 +46,11 @@ from govdoc.procedures.selectors import countersign_delivery
 from govdoc.procedures.services.instances import (
     OpenTaskHere,
     document_spec,
-    instance_lock,
     task_done,
     task_for_actor,
 )
 from govdoc.procedures.services.parties import lane_agency, parties_of_instance
+from govdoc.procedures.services.state import instance_lock
 from govdoc.signatures.selectors import pdf_verify
 
 TEXT_MAX = 20_000

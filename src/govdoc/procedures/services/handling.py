@@ -33,14 +33,12 @@ from govdoc.procedures.constants import InstanceStatus
 from govdoc.procedures.lanes import lane_or_none
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance
 from govdoc.procedures.services.instances import (
-    _clean_data,
-    _load,
     application_steps,
     instance_cancel,
-    instance_lock,
     instance_start,
     task_done,
 )
+from govdoc.procedures.services.state import clean_data, instance_lock, workflow_of
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +109,7 @@ def _advance(
     actor: Person | str,
     values: dict[str, Any],
 ) -> None:
-    workflow = _load(instance)
+    workflow = workflow_of(instance)
     waiting = [t for t in engine.open_tasks(workflow) if step in application_steps(instance, t.spec_name)]
     if not waiting:
         if step in OFFICIAL_STEPS:
@@ -129,7 +127,7 @@ def _advance(
         instance=instance,
         workflow=workflow,
         task=task,
-        data=_clean_data({"step": step, **values}),
+        data=clean_data({"step": step, **values}),
         actor=actor if isinstance(actor, Person) else None,
         where=instance.agency,
         party=None,

@@ -1,4 +1,4 @@
-"""Starting a process, completing its tasks, letting its timers fire, cancelling it.
+"""Starting a process, completing its tasks, cancelling it (its timers: ``timers``).
 
 Every move of an instance locks its row, loads the workflow from the stored state (with the
 safe engine, ``engine.workflow_load``), moves it, and saves the new state, the work list, the
@@ -8,9 +8,6 @@ instance at once take turns, and the second sees the first's result.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-import logging
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,18 +26,11 @@ from govdoc.core import clock
 from govdoc.core.jsontypes import JSONObject, JSONValue
 from govdoc.procedures import bpmn_facts, engine
 from govdoc.procedures.constants import (
-    DATA_KEY,
-    DATA_MAX_BYTES,
-    INSTANCE_MOVES,
-    TICK_BATCH,
-    TIMER_RETRY_FIRST,
-    TIMER_RETRY_MAX,
     TITLE_MAX_LENGTH,
     InstanceStatus,
 )
 from govdoc.procedures.errors import (
     DefinitionInactiveError,
-    InstanceStateError,
     InvalidProcessDataError,
     NotAllowedToCancelError,
     NotAllowedToStartError,
@@ -58,168 +48,22 @@ from govdoc.procedures.models import (
     ProcessParty,
     ProcessStep,
     ProcessTask,
-    ProcessTaskLapse,
 )
 from govdoc.procedures.services.definitions import parsed_definition
 from govdoc.procedures.services.parties import lane_agency, parties_of_instance, parties_resolve
-
-logger = logging.getLogger(__name__)
+from govdoc.procedures.services.state import (
+    clean_data,
+    instance_lock,
+    json_list,
+    require_running,
+    state_save,
+    status_move,
+    step_failed,
+    workflow_of,
+)
 
 # Who may cancel a running instance of their agency.
 CANCEL_ROLES = frozenset({Role.HEAD_OF_AGENCY, Role.ADMINISTRATOR})
-
-
-def _clean_data(data: JSONObject | None) -> dict[str, Any]:
-    """A copy of ``data`` in plain JSON types, or a refusal: keys are names a condition can use."""
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InvalidProcessDataError(_("process data must be an object"))
-    bad = [key for key in data if not isinstance(key, str) or not DATA_KEY.fullmatch(key)]
-    if bad:
-        raise InvalidProcessDataError(
-            _("process data names must start with a letter and hold only letters, digits and _: %(keys)s")
-            % {"keys": ", ".join(map(str, bad[:5]))},
-            errors={str(key): _("not a valid name") for key in bad[:20]},
-        )
-    try:
-        encoded = json.dumps(data, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InvalidProcessDataError(_("process data must be JSON values")) from exc
-    if len(encoded.encode("utf-8")) > DATA_MAX_BYTES:
-        raise InvalidProcessDataError(
-            _("process data is larger than %(limit)d bytes") % {"limit": DATA_MAX_BYTES}
-        )
-    loaded: dict[str, Any] = json.loads(encoded)
-    return loaded
-
-
-def instance_lock(instance_id: uuid.UUID) -> ProcessInstance:
-    # of=("self",): lock the instance row only, not its agency and definition rows (PostgreSQL
-    # locks every joined row otherwise, and all the agency's processes would take turns).
-    return (
-        ProcessInstance.objects.select_for_update(of=("self",))
-        .select_related("agency", "definition")
-        .get(pk=instance_id)
-    )
-
-
-def require_running(instance: ProcessInstance) -> None:
-    if instance.status != InstanceStatus.RUNNING:
-        raise InstanceStateError(
-            _("the process is %(status)s: nothing in it moves any more")
-            % {"status": instance.get_status_display().lower()},
-            instance_id=str(instance.pk),
-            status=str(instance.status),
-        )
-
-
-def _move(instance: ProcessInstance, to: InstanceStatus) -> None:
-    if to not in INSTANCE_MOVES[instance.status]:  # pragma: no cover - guarded by require_running
-        raise InstanceStateError(
-            f"a {instance.status} instance cannot become {to}", instance_id=str(instance.pk)
-        )
-    instance.status = to
-
-
-def _failed(instance: ProcessInstance, exc: engine.EngineError) -> ProcessStepFailedError:
-    return ProcessStepFailedError(
-        _("the process cannot move on: %(reason)s") % {"reason": str(exc)},
-        instance_id=str(instance.pk),
-    )
-
-
-def _load(instance: ProcessInstance) -> Any:
-    try:
-        return engine.workflow_load(instance.state)
-    except engine.EngineError as exc:
-        raise _failed(instance, exc) from exc
-
-
-def _save_state(
-    instance: ProcessInstance, workflow: Any, now: dt.datetime, *, gone_lapsed: bool = False
-) -> bool:
-    """Store the workflow, its timers and its work list; True when the process just ended.
-    ``gone_lapsed``: the open tasks that leave the work list now were taken away by a timer
-    (``procedures_tick``: nobody completed them), and are kept as ``ProcessTaskLapse`` rows."""
-    instance.state = engine.workflow_dump(workflow)
-    instance.next_timer_at = engine.next_timer_at(workflow)
-    instance.updated_at = now
-    fields = ["state", "next_timer_at", "updated_at"]
-    completed = engine.is_completed(workflow)
-    if completed:
-        _move(instance, InstanceStatus.COMPLETED)
-        instance.completed_at = now
-        instance.next_timer_at = None
-        fields += ["status", "completed_at"]
-    instance.save(update_fields=fields)
-
-    tasks = [] if completed else engine.open_tasks(workflow)
-    wanted = {uuid.UUID(t.task_id): t for t in tasks}
-    gone = ProcessTask.objects.filter(instance=instance).exclude(task_id__in=list(wanted))
-    if gone_lapsed:
-        _lapses_keep(instance, list(gone), now)
-    gone.delete()
-    kept = set(ProcessTask.objects.filter(instance=instance).values_list("task_id", flat=True))
-    new = [(task_id, task) for task_id, task in wanted.items() if task_id not in kept]
-    parties = parties_of_instance(instance) if new else {}
-    documents = (
-        bpmn_facts.facts(instance.definition.sha256, instance.definition.bpmn_xml).documents if new else {}
-    )
-    rows = []
-    for task_id, task in new:
-        lane = lane_or_none(task.lane)
-        where, party = lane_agency(instance.agency, lane, parties)
-        rows.append(
-            ProcessTask(
-                instance=instance,
-                task_id=task_id,
-                spec_name=task.spec_name[:200],
-                title=task.title[:TITLE_MAX_LENGTH],
-                lane=task.lane or "",
-                role=str(lane.role) if lane is not None else "",
-                party=party.name if party is not None else "",
-                agency=where,
-                remote=party.address if party is not None and where is None else "",
-                document=task.spec_name in documents,
-                since=now,
-            )
-        )
-    ProcessTask.objects.bulk_create(rows)
-    if completed:
-        record(EventType.PROCEDURE_COMPLETED, actor=None, target=instance, data={"key": _key(instance)})
-    return completed
-
-
-def _lapses_keep(instance: ProcessInstance, gone: list[ProcessTask], now: dt.datetime) -> None:
-    ProcessTaskLapse.objects.bulk_create(
-        [
-            ProcessTaskLapse(
-                instance=instance,
-                task_id=task.task_id,
-                spec_name=task.spec_name,
-                title=task.title,
-                lane=task.lane,
-                role=task.role,
-                party=task.party,
-                agency_id=task.agency_id,
-                ready_at=task.since,
-                lapsed_at=now,
-            )
-            for task in gone
-        ],
-        ignore_conflicts=True,  # a task id lapses once; a second write of it changes nothing
-    )
-
-
-def _json_list(items: list[str]) -> list[JSONValue]:
-    values: list[JSONValue] = []
-    values.extend(items)
-    return values
-
-
-def _key(instance: ProcessInstance) -> str:
-    return str(instance.definition.key)
 
 
 @transaction.atomic
@@ -272,7 +116,7 @@ def instance_start(
                 agency_id=str(agency.pk),
                 person_id=str(actor.pk),
             )
-    clean = _clean_data(data)
+    clean = clean_data(data)
     now = clock.now()
     try:
         workflow = engine.workflow_new(parsed, clean)
@@ -306,13 +150,13 @@ def instance_start(
             "agency": agency.code,
             "title": instance.title,
             "business_key": instance.business_key,
-            "data_keys": _json_list(sorted(clean)),
+            "data_keys": json_list(sorted(clean)),
             "parties": party_addresses,
             "parent": str(parent.pk) if parent is not None else None,
             "application": application.receipt_number if application is not None else None,
         },
     )
-    _save_state(instance, workflow, now)
+    state_save(instance, workflow, now)
     return instance
 
 
@@ -329,7 +173,7 @@ class OpenTaskHere:
 
 
 def task_open(instance: ProcessInstance, task_id: str) -> tuple[Any, engine.OpenTask]:
-    workflow = _load(instance)
+    workflow = workflow_of(instance)
     task = engine.open_task(workflow, task_id)
     if task is None:
         raise TaskNotOpenError(
@@ -405,12 +249,12 @@ def task_done(
     try:
         engine.task_run(workflow, task.task_id, data)
     except engine.EngineError as exc:
-        raise _failed(instance, exc) from exc
+        raise step_failed(instance, exc) from exc
     now = clock.now()
     lane = lane_or_none(task.lane)
     elsewhere = party.address if party is not None and where is None else ""
     # When the task became ready is its work-list row's ``since`` (None only if the work list
-    # missed the task, which ``_save_state`` never lets happen).
+    # missed the task, which ``state_save`` never lets happen).
     ready_at = (
         ProcessTask.objects.filter(instance=instance, task_id=task.task_id)
         .values_list("since", flat=True)
@@ -445,7 +289,7 @@ def task_done(
         },
     )
     _children_start(instance, task, data)
-    _save_state(instance, workflow, now)
+    state_save(instance, workflow, now)
     return step
 
 
@@ -531,7 +375,7 @@ def task_complete(
         instance=found.instance,
         workflow=found.workflow,
         task=found.task,
-        data=_clean_data(data),
+        data=clean_data(data),
         actor=actor,
         where=found.where,
         party=found.party,
@@ -574,7 +418,7 @@ def instance_cancel(*, instance: ProcessInstance, actor: Person | str, reason: s
     if not reason.strip():
         raise InvalidProcessDataError(_("say why the process is cancelled"), errors={"reason": _("required")})
     now = clock.now()
-    _move(instance, InstanceStatus.CANCELLED)
+    status_move(instance, InstanceStatus.CANCELLED)
     instance.cancelled_at, instance.cancel_reason, instance.updated_at = now, reason.strip()[:500], now
     instance.next_timer_at = None
     instance.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at", "next_timer_at"])
@@ -583,89 +427,3 @@ def instance_cancel(*, instance: ProcessInstance, actor: Person | str, reason: s
         EventType.PROCEDURE_CANCELLED, actor=actor, target=instance, data={"reason": instance.cancel_reason}
     )
     return instance
-
-
-def procedures_tick() -> dict[str, int]:
-    """Let due timers fire: each running instance whose earliest timer is due is locked,
-    loaded, its timers refreshed and its engine steps run, and saved, one transaction per
-    instance (a broken one does not hold up the others). The periodic job
-    ``procedures-timers`` runs it."""
-    now = clock.now()
-    due = list(
-        ProcessInstance.objects.filter(status=InstanceStatus.RUNNING, next_timer_at__lte=now)
-        .order_by("next_timer_at")
-        .values_list("pk", flat=True)[:TICK_BATCH]
-    )
-    result = {"due": len(due), "fired": 0, "failed": 0}
-    for pk in due:
-        try:
-            if _instance_tick(pk, now):
-                result["fired"] += 1
-        except ProcessStepFailedError as exc:
-            logger.exception("procedure instance %s: timers could not move it on", pk)
-            _timer_back_off(pk, now, exc.message)
-            result["failed"] += 1
-    return result
-
-
-@transaction.atomic
-def _timer_back_off(instance_id: uuid.UUID, now: dt.datetime, reason: str) -> None:
-    """An instance whose due timers failed waits before it is tried again (``TIMER_RETRY_*``),
-    so a broken one is not retried, and logged, on every tick; the failure is audited."""
-    instance = (
-        ProcessInstance.objects.select_for_update(of=("self",))
-        .filter(pk=instance_id, status=InstanceStatus.RUNNING)
-        .first()
-    )
-    if instance is None:
-        return
-    instance.timer_failures += 1
-    delay = min(TIMER_RETRY_FIRST * 2 ** min(instance.timer_failures - 1, 20), TIMER_RETRY_MAX)
-    instance.next_timer_at = now + delay
-    instance.save(update_fields=["timer_failures", "next_timer_at"])
-    record(
-        EventType.PROCEDURE_TIMER_FAILED,
-        actor=None,
-        target=instance,
-        data={
-            "failures": instance.timer_failures,
-            "reason": reason[:500],
-            "retry_at": instance.next_timer_at.isoformat(),
-        },
-    )
-
-
-@transaction.atomic
-def _instance_tick(instance_id: uuid.UUID, now: dt.datetime) -> bool:
-    instance = (
-        ProcessInstance.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("definition", "agency")
-        .filter(pk=instance_id, status=InstanceStatus.RUNNING, next_timer_at__lte=now)
-        .first()
-    )
-    if instance is None:  # moved on meanwhile, or another worker holds it
-        return False
-    workflow = _load(instance)
-    try:
-        fired = engine.timers_refresh(workflow)
-    except engine.EngineError as exc:
-        raise _failed(instance, exc) from exc
-    if fired:
-        # The open tasks the timers took away (kept as ``ProcessTaskLapse`` by ``_save_state``).
-        still = set() if engine.is_completed(workflow) else {t.task_id for t in engine.open_tasks(workflow)}
-        taken = sorted(
-            spec
-            for task_id, spec in ProcessTask.objects.filter(instance=instance).values_list(
-                "task_id", "spec_name"
-            )
-            if str(task_id) not in still
-        )
-        data: JSONObject = {"timers": _json_list(fired)}
-        if taken:
-            data["taken_away"] = _json_list(taken)
-        record(EventType.PROCEDURE_TIMER_FIRED, actor=None, target=instance, data=data)
-    if instance.timer_failures:
-        instance.timer_failures = 0
-        instance.save(update_fields=["timer_failures"])
-    _save_state(instance, workflow, now, gone_lapsed=True)
-    return bool(fired)

@@ -84,7 +84,7 @@ def test_a_process_being_moved_holds_up_no_other_process_of_its_agency(
     office: Office, definition: ProcessDefinition
 ) -> None:
     """Only the instance row is locked, not the agency and definition rows joined to it."""
-    from govdoc.procedures.services.instances import instance_lock
+    from govdoc.procedures.services.state import instance_lock
 
     first, second = start(office, definition), start(office, definition)
     review = office.open_tasks(second)["review"]
