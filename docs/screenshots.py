@@ -213,6 +213,28 @@ def main(base: str) -> None:
         # The performance of the agency's procedures and services: charts, tables, CSV links.
         handler.goto(f"{base}/work/performance/")
         shot(handler, "19-performance")
+        # An application that a BPMN procedure handles (the Ministry of Justice's certificate):
+        # its page says what the procedure waits for and offers the review it asks for.
+        citizen.goto(f"{base}/services/")
+        citizen.get_by_role("link", name="Uverenje da se ne vodi krivični postupak").click()
+        citizen.get_by_label("Ime i prezime").fill("Ana Petrović")
+        citizen.get_by_label("JMBG").fill("0101990710006")
+        citizen.get_by_label("Ime oca").fill("Petar")
+        citizen.get_by_label("Adresa prebivališta").fill("Bulevar kralja Aleksandra 73")
+        citizen.get_by_label("Svrha izdavanja").fill("radi zaposlenja")
+        citizen.get_by_label("Skenirana lična karta").set_input_files(str(scan))
+        citizen.get_by_label("Dokaz o uplati administrativne takse").set_input_files(str(scan))
+        citizen.get_by_role("button", name="Podnesi zahtev").click()
+        handled = citizen.locator("#receipt-number").inner_text()
+        head_pr = login(browser, base, "head-unit-pr")
+        head_pr.goto(f"{base}/work/")
+        head_pr.get_by_role("link", name=handled).click()
+        head_pr.get_by_label("Obrađivač", exact=True).select_option(label="Sanja Savić")
+        head_pr.get_by_role("button", name="Dodeli").click()
+        handler_pr = login(browser, base, "handler-pr")
+        handler_pr.goto(f"{base}/work/")
+        handler_pr.get_by_role("link", name=handled).click()
+        shot(handler_pr, "20-application-procedure")
         browser.close()
         del code
 
