@@ -227,6 +227,9 @@ def _document_task(
     post = request.POST if request.method == "POST" else None
     error, status = "", 200
     errors: dict[str, str] = {}
+    # a document task that leads into a gateway gives its decision with the draft
+    fields = selectors.task_fields(task=open_task) if spec.mode == "draft" else ()
+    data: JSONObject = {}
     values = {
         "unit": str(units[0].pk) if units else "",
         "title": open_task.title,
@@ -242,6 +245,9 @@ def _document_task(
             errors["unit"] = _("Choose one of the offered units.")
         if spec.mode == "draft" and values["script"] not in Script.values:
             errors["script"] = _("Choose one of the offered scripts.")
+        if fields:
+            data, field_errors = _task_data(fields, post)
+            errors |= field_errors
         if errors:
             error, status = _("Please correct the marked fields."), 400
         else:
@@ -257,6 +263,7 @@ def _document_task(
                         text=values["text"],
                         script=values["script"],
                         classification_code=values["classification_code"],
+                        data=data,
                     )
                 else:
                     made = services.task_document_countersign(
@@ -295,6 +302,7 @@ def _document_task(
         "template_name": letters.TEMPLATES.get(spec.template, ""),
         "final_approver": role_in_sentence(Role(open_task.role)) if open_task.role else "",
         "delivery": delivery,
+        "fields": _field_rows(fields, post, errors),
     }
     return page(request, "web/procedures/task_document.html", context, status=status)
 
