@@ -166,9 +166,10 @@ class OutgoingIn(StrictSchema):
     in_reply_to: str = Field(
         default="", max_length=64, description="The received document (delivery id) it answers"
     )
-    internal: bool = Field(
-        default=False,
-        description="An internal document (a plan, an analysis, a report the agency keeps): no "
+    internal: str = Field(
+        default="",
+        pattern="^(true|false)?$",
+        description="true: an internal document (a plan, an analysis, a report the agency keeps): no "
         "recipients; once approved it is registered, sealed and filed. Without it, a draft with no "
         "recipients is refused.",
     )
@@ -553,7 +554,7 @@ def outgoing_create(
         filename=file.name or "document.pdf",
         recipients=found.recipients,
         in_reply_to=found.in_reply_to,
-        internal=payload.internal,
+        internal=payload.internal == "true",
     )
     return Status(201, _outgoing_detail(selectors.outgoing_get(viewer=me, outgoing_id=outgoing.pk), me))
 
