@@ -126,3 +126,51 @@ def test_the_procedure_pages_have_no_accessibility_violations(
     context.close()
     problems |= _check(browser, axe_source, base, ["/work/procedures/definitions/"], _session_of("mup-admin"))
     assert problems == {}
+
+
+def test_the_e_government_project_s_diagram_with_its_stage_documents_is_drawn_by_bpmn_js(
+    demo: None, live_server: Any, browser: Any
+) -> None:
+    """The shipped file, with its govdoc:draft elements and conditions, imports into bpmn-js:
+    every task is drawn where its shape says, the plan's task marked current."""
+    from govdoc.procedures.tests.conftest import SHIPPED_DIR
+
+    base = live_server.url
+    handler = person("handler")
+    agency = memberships_current(person=handler).first().unit.agency
+    definition = services.definition_load(
+        xml_bytes=(SHIPPED_DIR / "egov_project.bpmn").read_bytes(), actor="test"
+    )
+    instance = services.instance_start(definition=definition, agency=agency, actor=handler, title="eUprava")
+    context = browser.new_context(locale="sr-Latn-RS", viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: (
+            problems.append(m.text)
+            if m.type in ("error", "warning") and "Permissions-Policy" not in m.text  # Chromium's, not ours
+            else None
+        ),
+    )
+    browser_login(page, base, "handler")
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/work/procedures/{instance.pk}/")
+    page.locator("#procedure-diagram[data-rendered=true]").wait_for()
+    for task in (
+        "plan_project",
+        "feasibility_analysis",
+        "inspect_deliverables",
+        "evaluate_project",
+        "approve_plan",
+    ):
+        assert page.locator(f'#procedure-diagram svg g.djs-element[data-element-id="{task}"]').count() == 1, (
+            task
+        )
+    current = page.locator(
+        '#procedure-diagram svg g.djs-element.govdoc-current[data-element-id="plan_project"]'
+    )
+    assert current.count() == 1
+    assert problems == []
+    context.close()

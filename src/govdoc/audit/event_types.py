@@ -110,6 +110,7 @@ class EventType(StrEnum):
     OUTGOING_SENT_FOR_APPROVAL = "distribution.outgoing_sent_for_approval"
     OUTGOING_REGISTERED = "distribution.outgoing_registered"
     OUTGOING_SENT = "distribution.outgoing_sent"
+    OUTGOING_FILED = "distribution.outgoing_filed"
     OUTGOING_REJECTED = "distribution.outgoing_rejected"
     OUTGOING_BACK_TO_DRAFT = "distribution.outgoing_back_to_draft"
     DELIVERY_REGISTERED = "distribution.delivery_registered"

@@ -17,6 +17,8 @@ class DocumentKind(models.TextChoices):
     REQUEST = "zahtev", pgettext_lazy("document kind", "Request")
     NOTICE = "obavestenje", pgettext_lazy("document kind", "Notice")
     AGREEMENT = "sporazum", pgettext_lazy("document kind", "Agreement or memorandum")
+    REPORT = "izvestaj", pgettext_lazy("document kind", "Report")
+    PLAN = "plan", pgettext_lazy("document kind", "Plan")
 
 
 class OutgoingStatus(models.TextChoices):
@@ -24,6 +26,9 @@ class OutgoingStatus(models.TextChoices):
     IN_APPROVAL = "in_approval", pgettext_lazy("outgoing document", "In approval")
     REJECTED = "rejected", pgettext_lazy("outgoing document", "Rejected")
     SENT = "sent", pgettext_lazy("outgoing document", "Sent")
+    # An internal document (no recipients: a plan, an analysis, a report kept by the agency):
+    # approved, numbered in the agency's own registry, sealed and kept there, never dispatched.
+    FILED = "filed", pgettext_lazy("outgoing document", "Filed")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -65,8 +70,23 @@ DEFAULT_POLICY: ApprovalPolicy = {
 
 # Kinds whose default is another: an agreement or memorandum binds the agency, so its head
 # gives the final approval (a minister, for a ministry).
+# A plan or a report the agency keeps (an internal document, mostly) is finally approved by the
+# head of the drafting unit or by the head of the agency; a procedure's task names which.
+_UNIT_OR_AGENCY_HEAD: ApprovalPolicy = {
+    "steps": [
+        {
+            "kind": "approval",
+            "holders": [
+                {"role": "head_of_unit", "scope": "unit"},
+                {"role": "head_of_agency", "scope": "agency"},
+            ],
+        }
+    ]
+}
 DEFAULT_POLICIES: dict[str, ApprovalPolicy] = {
-    "sporazum": {"steps": [{"kind": "approval", "holders": [{"role": "head_of_agency", "scope": "agency"}]}]}
+    "sporazum": {"steps": [{"kind": "approval", "holders": [{"role": "head_of_agency", "scope": "agency"}]}]},
+    "izvestaj": _UNIT_OR_AGENCY_HEAD,
+    "plan": _UNIT_OR_AGENCY_HEAD,
 }
 
 MAX_RECIPIENTS = 50

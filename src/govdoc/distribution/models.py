@@ -34,7 +34,8 @@ class KindPolicy(models.Model):
 class OutgoingDocument(models.Model):
     """A document an official drafts for other agencies or units: its content is the document's
     version; on final approval it takes an outgoing number in the agency's registry, is sealed
-    and delivered to each recipient."""
+    and delivered to each recipient. An ``internal`` one has no recipients: on final approval it
+    takes an internal number in the agency's registry, is sealed and filed there."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
@@ -62,8 +63,14 @@ class OutgoingDocument(models.Model):
         help_text="The role whoever gives the final approval must hold in the agency (set by a "
         "procedure's task: the role of its lane); empty: the kind's policy alone.",
     )
+    internal = models.BooleanField(
+        default=False,
+        help_text="An internal document: no recipients; once approved it is registered, sealed "
+        "and filed in the agency's own registry, never dispatched.",
+    )
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
+    filed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
@@ -76,6 +83,19 @@ class OutgoingDocument(models.Model):
                 condition=~models.Q(status=OutgoingStatus.SENT)
                 | (models.Q(registry_entry__isnull=False) & models.Q(sealed_version__isnull=False)),
                 name="outgoing_sent_registered_and_sealed",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=OutgoingStatus.FILED)
+                | (
+                    models.Q(internal=True)
+                    & models.Q(registry_entry__isnull=False)
+                    & models.Q(sealed_version__isnull=False)
+                ),
+                name="outgoing_filed_internal_registered_and_sealed",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status=OutgoingStatus.SENT, internal=True),
+                name="outgoing_internal_never_sent",
             ),
             models.UniqueConstraint(
                 fields=["approval_line_id"],

@@ -12,7 +12,9 @@ The journey of an outgoing document:
 3. the line ends (``receivers.on_line_finished``, in the worker): approved, ``outgoing_finish``
    takes the outgoing number in the agency's registry, seals the PDF with the agency's e-seal
    (PAdES B-LTA) and delivers a copy to each recipient; rejected, the document is closed;
-   returned or withdrawn, it is a draft again.
+   returned or withdrawn, it is a draft again. An internal document (drafted as such, with no
+   recipients) takes an internal number instead, is sealed the same way and filed: kept in the
+   agency's registry, never dispatched.
 
 A delivered copy waits for the recipient agency's registry clerk: ``delivery_register`` makes
 it a document of the recipient agency with an incoming number, assigned to a unit (and a
@@ -94,7 +96,10 @@ def _remote_recipient_error(r: RemoteRecipient, nodes: dict[str, Node]) -> str:
     return ""
 
 
-def _recipient_errors(recipients: Sequence[AnyRecipient], *, unit: Unit) -> dict[str, str]:
+def _recipient_errors(recipients: Sequence[AnyRecipient], *, unit: Unit, internal: bool) -> dict[str, str]:
+    if internal:
+        # kept by the agency itself: a recipient named with it is a mistake, not a wish to send
+        return {"recipients": _("An internal document has no recipients.")} if recipients else {}
     if not recipients:
         return {"recipients": _("Name at least one recipient.")}
     if len(recipients) > MAX_RECIPIENTS:
@@ -134,9 +139,12 @@ def outgoing_draft_refusals(
     legal_ground: str,
     recipients: Sequence[AnyRecipient],
     unit: Unit,
+    internal: bool = False,
 ) -> dict[str, str]:
     """What ``outgoing_draft`` refuses in these fields (nothing written), so that a page can name
-    every error at once even when its own part of the form (the file) is missing."""
+    every error at once even when its own part of the form (the file) is missing. A document
+    with no recipients is refused unless it is drafted as ``internal`` (deliberately), and an
+    internal one is refused recipients."""
     errors: dict[str, str] = {}
     if not title.strip():
         errors["title"] = _("Enter the title.")
@@ -152,7 +160,7 @@ def outgoing_draft_refusals(
         errors["legal_ground"] = _(
             "A document that is not fully public needs the legal ground for withholding it."
         )
-    errors.update(_recipient_errors(recipients, unit=unit))
+    errors.update(_recipient_errors(recipients, unit=unit, internal=internal))
     return errors
 
 
@@ -173,10 +181,13 @@ def outgoing_draft(
     recipients: Sequence[AnyRecipient],
     in_reply_to: Delivery | None = None,
     final_approver_role: str = "",
+    internal: bool = False,
 ) -> OutgoingDocument:
     """Draft an official document in ``unit`` (the actor drafts there) from a PDF. Refuses
     every bad field at once (``InvalidOutgoingError``), nothing written. ``final_approver_role``:
-    the role whoever gives its final approval must hold in the agency (a procedure's task)."""
+    the role whoever gives its final approval must hold in the agency (a procedure's task).
+    ``internal``: a document the agency keeps (a plan, an analysis, a report): no recipients;
+    once approved it is registered, sealed and filed, never sent."""
     if not _roles_in(actor, agency_id=unit.agency_id, unit_id=unit.pk) & DRAFTER_ROLES:
         raise NotAllowedToDraftError(
             _("you hold no role in this unit that may draft its documents"), unit_id=str(unit.pk)
@@ -190,8 +201,11 @@ def outgoing_draft(
         legal_ground=legal_ground,
         recipients=recipients,
         unit=unit,
+        internal=internal,
     )
-    if in_reply_to is not None and (
+    if in_reply_to is not None and internal:
+        errors["in_reply_to"] = _("An answer goes back to its sender; it cannot be an internal document.")
+    elif in_reply_to is not None and (
         in_reply_to.agency_id != unit.agency_id or in_reply_to.status != DeliveryStatus.REGISTERED
     ):
         errors["in_reply_to"] = _("Only a document your agency registered can be answered.")
@@ -223,6 +237,7 @@ def outgoing_draft(
         retention_years=retention_years,
         in_reply_to=in_reply_to,
         final_approver_role=final_approver_role,
+        internal=internal,
         created_at=clock.now(),
     )
     Delivery.objects.bulk_create(
@@ -258,6 +273,7 @@ def outgoing_draft(
             "disclosure": disclosure,
             "recipients": [_recipient_label(r) for r in recipients],
             "in_reply_to": str(in_reply_to.pk) if in_reply_to is not None else None,
+            "internal": internal,
         },
     )
     return outgoing
@@ -388,6 +404,8 @@ def content_sha256(outgoing: OutgoingDocument) -> str:
                 "legal_ground": document.legal_ground,
                 "recipients": [*recipients],
                 "in_reply_to": str(outgoing.in_reply_to_id) if outgoing.in_reply_to_id else None,
+                # named only when true, so that what a sent document's approvers signed is unchanged
+                **({"internal": True} if outgoing.internal else {}),
             }
         )
     ).hexdigest()
@@ -488,7 +506,7 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
             outgoing.registry_entry = document_register(
                 document=outgoing.document,
                 actor=outgoing.drafter,
-                direction=Direction.OUTGOING,
+                direction=Direction.INTERNAL if outgoing.internal else Direction.OUTGOING,
                 correspondent=", ".join(_correspondents(outgoing)),
                 # an answer is a further act of the case of what it answers (02-05-12/2026-1)
                 in_case_of=_case_of(outgoing),
@@ -508,7 +526,7 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
         pdf=file_read(outgoing.document.current_version.file),
         agency=outgoing.agency,
         actor=outgoing.drafter,
-        reason=f"Outgoing document {entry.registry_number}",
+        reason=f"{'Internal' if outgoing.internal else 'Outgoing'} document {entry.registry_number}",
         also_trusted=_sender_trust(outgoing),
     )
     with transaction.atomic():
@@ -519,6 +537,8 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
         )
         if outgoing.status != OutgoingStatus.IN_APPROVAL:
             return outgoing  # a concurrent retry finished it first
+        if outgoing.internal:
+            return _file(outgoing, entry, sealed)
         version = version_add_sealed(
             document=outgoing.document,
             content=sealed,
@@ -549,6 +569,33 @@ def outgoing_finish(*, outgoing_id: uuid.UUID, line_id: uuid.UUID, outcome: str)
                 "consignments": outgoing.consignments.count(),
             },
         )
+    return outgoing
+
+
+def _file(outgoing: OutgoingDocument, entry: RegistryEntry, sealed: bytes) -> OutgoingDocument:
+    """Keep an approved internal document in the agency's registry (in the caller's transaction,
+    the row locked): its sealed version, the status filed, the announcement; nothing is sent."""
+    version = version_add_sealed(
+        document=outgoing.document,
+        content=sealed,
+        filename=f"{entry.registry_number}.pdf",
+        media_type=PDF,
+        note="Filed (PAdES e-seal of the agency)",
+        actor=outgoing.drafter,
+    )
+    outgoing.status, outgoing.sealed_version, outgoing.filed_at = OutgoingStatus.FILED, version, clock.now()
+    outgoing.save(update_fields=["status", "sealed_version", "filed_at"])
+    outgoing_settled_announce.enqueue(outgoing_id=str(outgoing.pk), status=str(OutgoingStatus.FILED))
+    record(
+        "distribution.outgoing_filed",
+        actor=outgoing.drafter,
+        target=outgoing,
+        data={
+            "registry_number": entry.registry_number,
+            "version_id": str(version.pk),
+            "pdf_sha256": version.file_id,
+        },
+    )
     return outgoing
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# An outgoing document was sent (approved, registered, sealed, dispatched):
-# kwargs outgoing_id (str), status ("sent").
+# An outgoing document was sent (approved, registered, sealed, dispatched), or an internal one
+# was filed (approved, registered, sealed, kept in the agency's registry):
+# kwargs outgoing_id (str), status ("sent" or "filed").
 outgoing_settled = Signal()
 
 # A document that arrived from another node answering an outgoing document of this node was

@@ -33,8 +33,8 @@ def consignments_overdue_run() -> int:
 
 @task()
 def outgoing_settled_announce(*, outgoing_id: str, status: str) -> int:
-    """Tell the domains above that an outgoing document was sent (``signals.outgoing_settled``);
-    enqueued in the transaction that sent it. Returns
+    """Tell the domains above that an outgoing document was sent, or an internal one filed
+    (``signals.outgoing_settled``); enqueued in the transaction that did it. Returns
     how many receivers heard it."""
     from govdoc.distribution.models import OutgoingDocument
     from govdoc.distribution.signals import outgoing_settled

@@ -76,7 +76,8 @@ class DocumentSpec:
     ``draft``: drafted from ``template`` (``procedures.letters``) as a document of ``kind``,
     addressed to the agencies of the parties named in ``to``, approved on an e-Approval line
     (whose final approval someone holding ``approved_by`` gives, if it is named), registered,
-    sealed with the agency's e-seal and dispatched. ``countersign``: the document
+    sealed with the agency's e-seal and dispatched; with no ``to`` attribute at all it is an
+    ``internal`` document, registered, sealed and filed by the agency. ``countersign``: the document
     that task ``source`` sent to this task's party, sealed again by this party's agency after its
     own approval line (both signatures stay valid) and sent back to the sender."""
 
@@ -89,6 +90,7 @@ class DocumentSpec:
     disclosure: str = ""
     source: str = ""
     approved_by: str = ""  # the role that gives the final approval, as drawn ("head of agency")
+    internal: bool = False  # a draft without a ``to`` attribute: filed, not sent
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ def _document_spec(task: Any) -> DocumentSpec | None:
                 retention=str(element.get("retention") or "").strip(),
                 disclosure=str(element.get("disclosure") or "").strip(),
                 approved_by=str(element.get("approved-by") or "").strip(),
+                internal=element.get("to") is None,
             )
         if name == "countersign":
             return DocumentSpec(

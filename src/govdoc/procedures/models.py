@@ -270,6 +270,12 @@ class TaskDocument(models.Model):
         related_name="procedure_task",
         help_text="The registered answer of a party on another node.",
     )
+    data: models.JSONField[dict[str, Any], Any] = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What the drafter decided with the draft for the next gateway; it enters the "
+        "process data when the task completes.",
+    )
     created_at = models.DateTimeField()
 
     class Meta:

@@ -119,6 +119,7 @@ def _form_values(post: Any) -> dict[str, Any]:
         "disclosure": post.get("disclosure", ""),
         "legal_ground": post.get("legal_ground", "").strip()[:500],
         "recipients": post.getlist("recipients"),
+        "internal": post.get("internal", "") == "yes",
         "reply_to": post.get("reply_to", ""),
     }
 
@@ -260,6 +261,7 @@ def _draft(
         "disclosure": values["disclosure"],
         "legal_ground": values["legal_ground"],
         "recipients": recipients,
+        "internal": values["internal"],
     }
     if errors:
         found = services.outgoing_draft_refusals(

@@ -32,6 +32,7 @@ from govdoc.procedures import letters, selectors, services
 from govdoc.procedures.bpmn_facts import DataField, DocumentSpec
 from govdoc.procedures.constants import InstanceStatus
 from govdoc.procedures.errors import PartiesInvalidError
+from govdoc.procedures.lanes import role_read
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessTask
 from govdoc.web.staff import official_required
 
@@ -223,6 +224,15 @@ def task(request: HttpRequest, instance_id: uuid.UUID, task_id: uuid.UUID) -> Ht
 # the outgoing document's page, and the task completes when the document is sent.
 
 
+def _final_approver(spec: DocumentSpec, open_task: ProcessTask) -> str:
+    """Who gives the document's final approval, as a sentence says it: the role ``approved-by``
+    names (else the lane's, the role the procedure's people hold there)."""
+    role = role_read(spec.approved_by) if spec.approved_by else None
+    if role is None and open_task.role:
+        role = Role(open_task.role)
+    return role_in_sentence(role) if role is not None else ""
+
+
 def _document_task(
     request: HttpRequest, me: Person, instance: ProcessInstance, open_task: ProcessTask, spec: DocumentSpec
 ) -> HttpResponse:
@@ -230,6 +240,9 @@ def _document_task(
     post = request.POST if request.method == "POST" else None
     error, status = "", 200
     errors: dict[str, str] = {}
+    # a document task that leads into a gateway gives its decision with the draft
+    fields = selectors.task_fields(task=open_task) if spec.mode == "draft" else ()
+    data: JSONObject = {}
     values = {
         "unit": str(units[0].pk) if units else "",
         "title": open_task.title,
@@ -245,6 +258,9 @@ def _document_task(
             errors["unit"] = _("Choose one of the offered units.")
         if spec.mode == "draft" and values["script"] not in Script.values:
             errors["script"] = _("Choose one of the offered scripts.")
+        if fields:
+            data, field_errors = _task_data(fields, post)
+            errors |= field_errors
         if errors:
             error, status = _("Please correct the marked fields."), 400
         else:
@@ -260,6 +276,7 @@ def _document_task(
                         text=values["text"],
                         script=values["script"],
                         classification_code=values["classification_code"],
+                        data=data,
                     )
                 else:
                     made = services.task_document_countersign(
@@ -296,8 +313,9 @@ def _document_task(
         "scripts": Script.choices,
         "recipients": selectors.document_recipients(instance=instance, spec=spec),
         "template_name": letters.TEMPLATES.get(spec.template, ""),
-        "final_approver": role_in_sentence(Role(open_task.role)) if open_task.role else "",
+        "final_approver": _final_approver(spec, open_task),
         "delivery": delivery,
+        "fields": _field_rows(fields, post, errors),
     }
     return page(request, "web/procedures/task_document.html", context, status=status)
 

@@ -364,3 +364,31 @@ def test_the_list_of_outgoing_documents_does_not_grow_queries_with_its_length(de
 
     assert len(handler.get("/outgoing").json()) == 4
     assert queries_of_the_list() == one
+
+
+def test_an_internal_report_is_drafted_without_recipients_only_when_said_so_and_is_filed(demo: None) -> None:
+    handler = Api("handler")
+
+    def report() -> dict[str, Any]:
+        return _letter(kind="izvestaj", recipients=None, title="Izveštaj o inspekciji isporuka")
+
+    no_one = handler.post_form("/outgoing", report())
+    assert [e["field"] for e in _problem(no_one, 400, "invalid-outgoing-document")["errors"]] == [
+        "recipients"
+    ]
+    both = handler.post_form("/outgoing", {**_letter(kind="izvestaj"), "internal": "true"})
+    assert [e["field"] for e in _problem(both, 400, "invalid-outgoing-document")["errors"]] == ["recipients"]
+    assert not OutgoingDocument.objects.exists()
+
+    created = handler.post_form("/outgoing", {**report(), "internal": "true"})
+    assert created.status_code == 201, created.content
+    draft = created.json()
+    assert (draft["internal"], draft["recipients"], draft["consignments"]) == (True, [], [])
+    names = {o["id"]: o["username"] for o in handler.get("/outgoing/kinds").json()["officials"]}
+    head_unit_id = next(i for i, n in names.items() if n == "head-unit")
+    filed = _approve(
+        handler, draft["id"], "head-unit", [{"kind": "approval", "assignee_id": head_unit_id, "position": 1}]
+    )
+    assert (filed["status"], filed["sealed"], filed["sent_at"]) == ("filed", True, None)
+    assert filed["filed_at"] is not None and filed["registry_number"].startswith("MUP-")
+    assert filed["recipients"] == []

@@ -110,7 +110,9 @@ class ThreadItemOut(Schema):
 class OutgoingOut(Schema):
     id: uuid.UUID
     title: str
-    kind: str = Field(description="dopis, resenje, zahtev or obavestenje (GET /outgoing/kinds)")
+    kind: str = Field(
+        description="dopis, resenje, zahtev, obavestenje, sporazum, izvestaj or plan (GET /outgoing/kinds)"
+    )
     classification_code: str
     retention_years: int | None = Field(description="Years to keep it; null: permanently")
     disclosure: str
@@ -118,9 +120,11 @@ class OutgoingOut(Schema):
     agency: str
     unit: str = Field(description="The drafting unit's code")
     drafter: str
-    status: str = Field(description="draft, in_approval, rejected or sent")
+    status: str = Field(description="draft, in_approval, rejected, sent or filed (an internal document)")
+    internal: bool = Field(description="An internal document: no recipients; filed once approved, never sent")
     created_at: dt.datetime
     sent_at: dt.datetime | None
+    filed_at: dt.datetime | None = Field(description="When an internal document was sealed and filed")
     registry_number: str | None = Field(description="The outgoing number, once approved")
     approval_line_id: uuid.UUID | None = Field(description="GET /approvals/lines/{id}")
     version: int | None = Field(description="The current version of the PDF")
@@ -139,7 +143,11 @@ class OutgoingIn(StrictSchema):
     """A draft's fields (multipart, beside the PDF ``file``)."""
 
     title: str = Field(default="", max_length=500)
-    kind: str = Field(default="", max_length=32, description="dopis, resenje, zahtev or obavestenje")
+    kind: str = Field(
+        default="",
+        max_length=32,
+        description="dopis, resenje, zahtev, obavestenje, sporazum, izvestaj or plan",
+    )
     classification_code: str = Field(default="", max_length=32)
     retention_years: str = Field(
         default="",
@@ -157,6 +165,13 @@ class OutgoingIn(StrictSchema):
     )
     in_reply_to: str = Field(
         default="", max_length=64, description="The received document (delivery id) it answers"
+    )
+    internal: str = Field(
+        default="",
+        pattern="^(true|false)?$",
+        description="true: an internal document (a plan, an analysis, a report the agency keeps): no "
+        "recipients; once approved it is registered, sealed and filed. Without it, a draft with no "
+        "recipients is refused.",
     )
     unit: str = Field(
         default="",
@@ -335,8 +350,10 @@ def _outgoing(o: OutgoingDocument) -> OutgoingOut:
         unit=o.unit.code,
         drafter=o.drafter.username,
         status=o.status,
+        internal=o.internal,
         created_at=o.created_at,
         sent_at=o.sent_at,
+        filed_at=o.filed_at,
         registry_number=o.registry_entry.registry_number if o.registry_entry is not None else None,
         approval_line_id=o.approval_line_id,
         version=version.number if version is not None else None,
@@ -508,7 +525,8 @@ def kinds(request: HttpRequest, query: Query[KindsQuery]) -> KindsOut:
         "The PDF `file` with the document's `title`, `kind`, `classification_code`, "
         "`retention_years` (empty: permanently), `disclosure` (and `legal_ground` unless public), "
         "`recipients` (repeat the field: `agency` or `agency/unit` codes from `GET /agencies`, or "
-        "`agency@node` for an agency of another node of the trust list) and "
+        "`agency@node` for an agency of another node of the trust list; none, with `internal` true, for "
+        "an internal document that is filed once approved) and "
         "optionally `in_reply_to` (the id of a received document your agency registered). Every "
         "bad field is named in `errors` (400 `invalid-outgoing-document`); a file that is not a "
         "PDF is a 415 `upload-rejected`. Nothing is written on a refusal."
@@ -536,6 +554,7 @@ def outgoing_create(
         filename=file.name or "document.pdf",
         recipients=found.recipients,
         in_reply_to=found.in_reply_to,
+        internal=payload.internal == "true",
     )
     return Status(201, _outgoing_detail(selectors.outgoing_get(viewer=me, outgoing_id=outgoing.pk), me))
 

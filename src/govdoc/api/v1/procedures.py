@@ -152,6 +152,11 @@ class ProcedureDocumentIn(StrictSchema):
     classification_code: str = Field(
         default="", max_length=32, description="Default: the BPMN file's (draft)"
     )
+    data: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the task decides for the next gateway (its `fields`), entered in the "
+        "process data when the document is sent or filed (draft)",
+    )
 
 
 class ProcedureDefinitionOut(Schema):
@@ -373,6 +378,7 @@ def document(
             text=body.text,
             script=body.script,
             classification_code=body.classification_code,
+            data=dict(body.data),
         )
     else:
         made = services.task_document_countersign(instance=found, task_id=str(task_id), actor=me, unit=unit)

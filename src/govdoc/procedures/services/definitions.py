@@ -136,7 +136,7 @@ def _document_problem(spec: bpmn_facts.DocumentSpec, parties: dict[str, str]) ->
             "kind": spec.kind,
             "known": ", ".join(DocumentKind.values),
         }
-    if not spec.to:
+    if not spec.to and not spec.internal:  # an empty 'to' is a slip; no 'to' is an internal document
         return _("names no recipient party in 'to'")
     unknown = [name for name in spec.to if party_key(name) not in parties]
     if unknown:

@@ -7,9 +7,11 @@ BPMN file; docs/procedures.md), made with the distribution domain's own services
    from its page like any other (``distribution.services.outgoing_send_for_approval``).
 2. ``task_document_countersign``: the party that received such a document (registered by its
    registry) countersigns it: the received PDF, sealed again by this agency once approved.
-3. The task waits. When its document is sent (approved, registered, sealed, dispatched), the
-   worker hears ``distribution.signals.outgoing_settled`` and completes it
-   (``on_outgoing_settled``), with the document's registry number in the process data. A party on
+3. The task waits. When its document is sent (approved, registered, sealed, dispatched), or,
+   for an internal document (a ``govdoc:draft`` without ``to``), filed in the agency's registry,
+   the worker hears ``distribution.signals.outgoing_settled`` and completes it
+   (``on_outgoing_settled``), with the document's registry number in the process data, beside
+   the decision the drafter gave with the draft (what the next gateway reads). A party on
    another node countersigns there; its answer travels back, is registered here, and completes
    that party's task here once it is shown to be the sent PDF with one more intact seal
    (``on_answer_registered``).
@@ -30,6 +32,7 @@ from govdoc.accounts.models import Person, Unit
 from govdoc.audit.event_types import EventType
 from govdoc.audit.services import record
 from govdoc.core import clock
+from govdoc.core.jsontypes import JSONObject
 from govdoc.distribution.constants import DeliveryStatus, OutgoingStatus
 from govdoc.distribution.models import Delivery, OutgoingDocument
 from govdoc.distribution.services import outgoing_countersign, outgoing_draft
@@ -50,6 +53,7 @@ from govdoc.procedures.services.instances import (
     task_for_actor,
 )
 from govdoc.procedures.services.parties import lane_agency, parties_of_instance
+from govdoc.procedures.services.state import clean_data as clean_process_data
 from govdoc.procedures.services.state import instance_lock
 from govdoc.signatures.selectors import pdf_verify
 
@@ -116,13 +120,20 @@ def _approver(spec: bpmn_facts.DocumentSpec) -> str:
     return str(role) if role is not None else ""
 
 
-def _created(found: OpenTaskHere, mode: str, outgoing: OutgoingDocument, actor: Person) -> TaskDocument:
+def _created(
+    found: OpenTaskHere,
+    mode: str,
+    outgoing: OutgoingDocument,
+    actor: Person,
+    data: dict[str, Any] | None = None,
+) -> TaskDocument:
     document = TaskDocument.objects.create(
         instance=found.instance,
         task_id=uuid.UUID(found.task.task_id),
         spec_name=found.task.spec_name[:200],
         mode=mode,
         outgoing=outgoing,
+        data=data or {},
         created_at=clock.now(),
     )
     record(
@@ -154,10 +165,13 @@ def task_document_draft(
     retention_years: int | str | None = "",
     disclosure: str = "",
     legal_ground: str = "",
+    data: JSONObject | None = None,
 ) -> TaskDocument:
     """Draft the document of a ``govdoc:draft`` task from its template, as ``actor`` (who may
     draft in the task's agency) in ``unit`` of it; ``approved-by`` names who gives the final
-    approval.
+    approval. Without ``to`` in the BPMN file it is an internal document, filed once approved.
+    ``data``: what the task decides for the next gateway (an inspection report: are the
+    deliverables accepted?), entered in the process data when the task completes.
     Empty fields take the BPMN file's values. Refused with every field's reason
     (``TaskDocumentError`` or distribution's ``InvalidOutgoingError``), nothing written; refused
     while an earlier draft of the task is neither sent nor rejected (``TaskDocumentPendingError``)."""
@@ -175,6 +189,7 @@ def task_document_draft(
         raise TaskDocumentError(
             _("The document has errors: %(fields)s") % {"fields": ", ".join(sorted(errors))}, errors=errors
         )
+    decided = clean_process_data(data)
     parties = parties_of_instance(found.instance)
     recipients = _recipients(spec, parties)
     instance = found.instance
@@ -211,8 +226,9 @@ def task_document_draft(
         filename=f"{spec.template}.pdf",
         recipients=recipients,
         final_approver_role=_approver(spec),
+        internal=spec.internal,
     )
-    return _created(found, "draft", outgoing, actor)
+    return _created(found, "draft", outgoing, actor, decided)
 
 
 @transaction.atomic
@@ -251,10 +267,11 @@ def _document_data(outgoing: OutgoingDocument) -> dict[str, Any]:
 
 
 def on_outgoing_settled(sender: Any, *, outgoing_id: str, status: str, **kwargs: Any) -> None:
-    """An outgoing document was sent: if a task of a procedure drafted it and still waits, it is
-    completed, as the drafter, with the registry number in the process data. Runs in the worker;
-    idempotent (a task no longer open is left alone)."""
-    if status != OutgoingStatus.SENT:
+    """An outgoing document was sent, or an internal one filed: if a task of a procedure drafted
+    it and still waits, it is completed, as the drafter, with the registry number and the
+    decision given with the draft in the process data. Runs in the worker; idempotent (a task
+    no longer open is left alone)."""
+    if status not in (OutgoingStatus.SENT, OutgoingStatus.FILED):
         return
     document = (
         TaskDocument.objects.filter(outgoing_id=uuid.UUID(outgoing_id))
@@ -277,7 +294,7 @@ def on_outgoing_settled(sender: Any, *, outgoing_id: str, status: str, **kwargs:
             instance=instance,
             workflow=workflow,
             task=task,
-            data=_document_data(outgoing),
+            data={**document.data, **_document_data(outgoing)},
             actor=outgoing.drafter,
             where=where,
             party=party,

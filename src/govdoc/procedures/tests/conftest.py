@@ -77,6 +77,62 @@ class Office:
         task_id = self.open_tasks(instance)[spec_name]
         services.task_complete(instance=instance, task_id=task_id, actor=actor, data=dict(data))
 
+    def sign(
+        self, instance: ProcessInstance, spec_name: str, drafter: Person, approver: Person, **data: object
+    ) -> OutgoingDocument:
+        """The task's document for real (``task_document_signed``), deciding ``data``."""
+        task_id = self.open_tasks(instance)[spec_name]
+        return task_document_signed(instance, task_id, drafter, approver, f"The {spec_name}.", data)
+
+
+def task_document_signed(
+    instance: ProcessInstance,
+    task_id: str,
+    drafter: Person,
+    approver: Person,
+    text: str = "",
+    data: dict[str, object] | None = None,
+) -> OutgoingDocument:
+    """A task's document for real: drafted from its template (or, for a countersignature, the
+    received PDF), with the decision ``data`` for the next gateway, approved by ``approver`` on a
+    signed line, numbered, sealed, sent or filed; the worker's tasks run, so the task completes
+    as GovDoc's worker would complete it."""
+    unit = drafter.memberships.select_related("unit").first().unit  # type: ignore[union-attr]
+    spec_name = next(t.spec_name for t in instance.open_tasks.all() if str(t.task_id) == task_id)
+    spec = document_spec(instance, spec_name)
+    assert spec is not None
+    if spec.mode == "draft":
+        made = services.task_document_draft(
+            instance=instance,
+            task_id=task_id,
+            actor=drafter,
+            unit=unit,
+            title="",
+            text=text or "The Parties agree to cooperate in digital government.\n\nArticle 2.",
+            script="en",
+            data=dict(data or {}),
+        )
+    else:
+        made = services.task_document_countersign(
+            instance=instance, task_id=task_id, actor=drafter, unit=unit
+        )
+    assert made.outgoing is not None
+    if not has_signing_key(person=approver):
+        person_certificate_issue(
+            person=approver,
+            pin=PIN,
+            organization=approver.username,
+            actor="test",
+            pin_change_required=False,
+        )
+    outgoing_send_for_approval(
+        outgoing=made.outgoing, steps=[StepSpec("approval", approver.pk, 1)], actor=drafter
+    )
+    line_id = OutgoingDocument.objects.get(pk=made.outgoing.pk).approval_line_id
+    step_decide(step=ApprovalStep.objects.get(line_id=line_id), actor=approver, decision="approve", pin=PIN)
+    run_queued_tasks()
+    return OutgoingDocument.objects.get(pk=made.outgoing.pk)
+
 
 @pytest.fixture
 def office(db: None) -> Office:
@@ -147,45 +203,8 @@ class Countries:
     def sign(
         self, instance: ProcessInstance, spec_name: str, drafter: Person, approver: Person, text: str = ""
     ) -> OutgoingDocument:
-        """The task's document for real: drafted from its template (or, for a countersignature,
-        the received PDF), approved by ``approver`` on a signed line, numbered, sealed, sent;
-        the worker's tasks run, so the task completes as GovDoc's worker would complete it."""
-        task_id = self.task_id(instance, spec_name)
-        unit = drafter.memberships.select_related("unit").first().unit  # type: ignore[union-attr]
-        spec = document_spec(instance, spec_name)
-        assert spec is not None
-        if spec.mode == "draft":
-            made = services.task_document_draft(
-                instance=instance,
-                task_id=task_id,
-                actor=drafter,
-                unit=unit,
-                title="",
-                text=text or "The Parties agree to cooperate in digital government.\n\nArticle 2.",
-                script="en",
-            )
-        else:
-            made = services.task_document_countersign(
-                instance=instance, task_id=task_id, actor=drafter, unit=unit
-            )
-        assert made.outgoing is not None
-        if not has_signing_key(person=approver):
-            person_certificate_issue(
-                person=approver,
-                pin=PIN,
-                organization=approver.username,
-                actor="test",
-                pin_change_required=False,
-            )
-        outgoing_send_for_approval(
-            outgoing=made.outgoing, steps=[StepSpec("approval", approver.pk, 1)], actor=drafter
-        )
-        line_id = OutgoingDocument.objects.get(pk=made.outgoing.pk).approval_line_id
-        step_decide(
-            step=ApprovalStep.objects.get(line_id=line_id), actor=approver, decision="approve", pin=PIN
-        )
-        run_queued_tasks()
-        return OutgoingDocument.objects.get(pk=made.outgoing.pk)
+        """The task's document for real (``task_document_signed``)."""
+        return task_document_signed(instance, self.task_id(instance, spec_name), drafter, approver, text)
 
     def register(self, code: str) -> list[Delivery]:
         """Every document delivered to agency ``code``, registered by its registry clerk."""

@@ -1,20 +1,26 @@
 """The shipped e-government project life cycle (one agency, role lanes) and invitational
 training programme (two parties): every gateway branch, the loops, the reminders, the wrong
-people refused, a restart in the middle."""
+people refused, a restart in the middle; the project's stage documents (plan, feasibility
+analysis, inspection and evaluation reports) approved, sealed and filed for real."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
 from govdoc.accounts.constants import Role
 from govdoc.core import clock
+from govdoc.distribution.models import OutgoingDocument
+from govdoc.documents.storage import file_read
 from govdoc.procedures import errors, services
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep
 from govdoc.procedures.selectors import instance_get, tasks_for
 from govdoc.procedures.services.definitions import parsed_definition
 from govdoc.procedures.tests.conftest import SHIPPED_DIR, T0, Countries, Office
+from govdoc.signatures.selectors import pdf_verify
+from govdoc.signatures.tests.conftest import require_tool, run_tool
 
 H, HU, HA = Role.HANDLER, Role.HEAD_OF_UNIT, Role.HEAD_OF_AGENCY
 
@@ -30,6 +36,23 @@ def project(office: Office) -> ProcessDefinition:
     )
 
 
+def filed(document: OutgoingDocument, tmp_path: Path) -> str:
+    """``document`` is an internal document approved, numbered in the agency's own registry,
+    sealed and filed, with nothing sent; returns its registry number after poppler's ``pdfsig``
+    found the agency's seal valid."""
+    entry = document.registry_entry
+    assert (document.status, document.internal, document.filed_at is not None) == ("filed", True, True)
+    assert entry is not None and entry.direction == "internal" and entry.correspondent == ""
+    assert (document.sent_at, document.deliveries.count(), document.consignments.count()) == (None, 0, 0)
+    assert document.sealed_version is not None
+    sealed = file_read(document.sealed_version.file)
+    seals = pdf_verify(sealed).signatures  # the e-seal and its archive timestamp (PAdES B-LTA)
+    assert seals and all(s.intact for s in seals)
+    shown = run_tool([require_tool("pdfsig")], tmp_path, sealed).stdout
+    assert "Signature Validation: Signature is Valid" in shown, shown
+    return str(entry.registry_number)
+
+
 @pytest.mark.parametrize(
     ("order_type", "project_type", "loops"),
     [
@@ -39,42 +62,71 @@ def project(office: Office) -> ProcessDefinition:
     ],
 )
 def test_a_project_runs_its_life_cycle_by_order_and_project_type(
-    office: Office, project: ProcessDefinition, order_type: str, project_type: str, loops: bool
+    office: Office,
+    project: ProcessDefinition,
+    tmp_path: Path,
+    order_type: str,
+    project_type: str,
+    loops: bool,
 ) -> None:
+    """Its stage documents are real: drafted, approved on a signed line, sealed and filed (at
+    the real time: a seal made at a frozen future moment would carry a CRL from the future)."""
     o = office
-    with clock.frozen(T0):
-        instance = services.instance_start(
-            definition=project, agency=o.agency, actor=o.handler, title="eUprava 2027"
-        )
-        o.complete(instance, "plan_project", o.handler, order_type=order_type)
-        o.complete(instance, "approve_plan", o.head)
-        assert opened(instance) == {f"order_{order_type}"}
-        o.complete(instance, f"order_{order_type}", o.handler)
-        o.complete(instance, "evaluate_proposals", o.handler)
-        o.complete(instance, "technical_negotiation", o.handler)
-        o.complete(instance, "sign_contract", o.chief)
-        o.complete(instance, "feasibility_analysis", o.handler, project_type=project_type)
-        assert opened(instance) == {f"method_{project_type}"}
-        o.complete(instance, f"method_{project_type}", o.handler)
-        o.complete(instance, "approve_subcontracting", o.head)
-        o.complete(instance, "manage_progress", o.handler, change_requested=loops)
-        if loops:
-            o.complete(instance, "decide_change", o.head)
-            o.complete(instance, "manage_progress", o.handler, change_requested=False)
-        o.complete(instance, "inspect_deliverables", o.handler, deliverables_accepted=not loops)
-        if loops:
-            assert opened(instance) == {"rework"}
-            o.complete(instance, "rework", o.handler)
-    if loops:  # the inspection waits: after 14 days the head of unit is reminded
-        with clock.frozen(T0 + dt.timedelta(days=14, minutes=1)):
+    instance = services.instance_start(
+        definition=project, agency=o.agency, actor=o.handler, title="eUprava 2027"
+    )
+    with pytest.raises(errors.TaskWaitsForDocumentError):  # the plan is a document, not a tick
+        o.complete(instance, "plan_project", o.handler)
+    numbers = [filed(o.sign(instance, "plan_project", o.handler, o.head), tmp_path)]
+    o.complete(instance, "approve_plan", o.head, order_type=order_type)
+    assert opened(instance) == {f"order_{order_type}"}
+    o.complete(instance, f"order_{order_type}", o.handler)
+    o.complete(instance, "evaluate_proposals", o.handler)
+    o.complete(instance, "technical_negotiation", o.handler)
+    o.complete(instance, "sign_contract", o.chief)
+    # the feasibility analysis report decides the project type when it is filed
+    analysis = o.sign(instance, "feasibility_analysis", o.handler, o.head, project_type=project_type)
+    numbers.append(filed(analysis, tmp_path))
+    assert opened(instance) == {f"method_{project_type}"}
+    o.complete(instance, f"method_{project_type}", o.handler)
+    o.complete(instance, "approve_subcontracting", o.head)
+    o.complete(instance, "manage_progress", o.handler, change_requested=loops)
+    if loops:
+        o.complete(instance, "decide_change", o.head)
+        o.complete(instance, "manage_progress", o.handler, change_requested=False)
+    first = o.sign(instance, "inspect_deliverables", o.handler, o.head, deliverables_accepted=not loops)
+    numbers.append(filed(first, tmp_path))
+    if loops:
+        assert opened(instance) == {"rework"}
+        o.complete(instance, "rework", o.handler)
+        # the inspection waits: after 14 days the head of unit is reminded
+        with clock.frozen(clock.now() + dt.timedelta(days=14, minutes=1)):
             services.procedures_tick()
         assert opened(instance) == {"inspect_deliverables", "follow_up_inspection"}
         o.complete(instance, "follow_up_inspection", o.head)
-        o.complete(instance, "inspect_deliverables", o.handler, deliverables_accepted=True)
-    o.complete(instance, "evaluate_project", o.head)
+        again = o.sign(instance, "inspect_deliverables", o.handler, o.head, deliverables_accepted=True)
+        numbers.append(filed(again, tmp_path))
+    evaluation = o.sign(instance, "evaluate_project", o.head, o.chief)
+    assert (evaluation.kind, evaluation.final_approver_role, evaluation.retention_years) == (
+        "izvestaj",
+        "head_of_agency",
+        None,
+    )
+    numbers.append(filed(evaluation, tmp_path))
     o.complete(instance, "feedback", o.chief)
     instance.refresh_from_db()
     assert (instance.status, opened(instance)) == ("completed", set())
+    # each stage document is numbered in the agency's own registry, once, and the process data
+    # keeps the decisions the reports gave
+    assert len(set(numbers)) == len(numbers) == (5 if loops else 4)
+    steps = {s.spec_name: s.data for s in ProcessStep.objects.filter(instance=instance)}
+    assert steps["feasibility_analysis"]["project_type"] == project_type
+    assert steps["inspect_deliverables"]["deliverables_accepted"] is True
+    assert steps["evaluate_project"]["document_registry_number"] == numbers[-1]
+    assert (
+        ProcessStep.objects.filter(instance=instance, spec_name="plan_project").get().completed_by
+        == o.handler
+    )
 
 
 def test_a_project_s_tasks_are_refused_to_the_wrong_role_and_it_survives_a_restart(
@@ -82,13 +134,13 @@ def test_a_project_s_tasks_are_refused_to_the_wrong_role_and_it_survives_a_resta
 ) -> None:
     o = office
     instance = services.instance_start(definition=project, agency=o.agency, actor=o.handler)
-    o.complete(instance, "plan_project", o.handler, order_type="integrated")
+    o.sign(instance, "plan_project", o.handler, o.head)
     for wrong in (o.handler, o.outsider, o.chief):
         with pytest.raises(errors.NotYourTaskError):
-            o.complete(instance, "approve_plan", wrong)
+            o.complete(instance, "approve_plan", wrong, order_type="integrated")
     parsed_definition.cache_clear()
     again = instance_get(instance.pk)
-    o.complete(again, "approve_plan", o.head)
+    o.complete(again, "approve_plan", o.head, order_type="integrated")
     assert opened(again) == {"order_integrated"}
 
 

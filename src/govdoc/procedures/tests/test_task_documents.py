@@ -295,6 +295,10 @@ def _variant(old: str, new: str) -> bytes:
             'to="Ministry of Magic"',
             "sends to 'Ministry of Magic', which no lane of the process names",
         ),
+        # an empty 'to' is a slip, not an internal document (that has no 'to' at all)
+        ('to="Lead organization (partner country)"', 'to=""', "names no recipient party in 'to'"),
+        # without 'to' the MOU would be internal: nobody receives it to countersign
+        (' to="Lead organization (partner country)"', "", "not sent to this task's party"),
         ('retention="permanent"', 'retention="forever"', "keeps the document for 'forever'"),
         ('approved-by="head of agency" />', 'approved-by="minister" />', "names 'minister' in 'approved-by'"),
         (

@@ -435,3 +435,50 @@ def test_my_tasks_come_fifty_to_a_page(office: Office, permit: ProcessDefinition
     second = handler.get("/work/procedures/tasks/?page=2").content.decode()
     assert second.count('data-task="review"') == 1 and "P-050" in second
     assert handler.get("/work/procedures/tasks/?page=x").status_code == 200  # the first page
+
+
+def test_a_report_task_before_a_gateway_asks_its_decision_with_the_internal_draft(office: Office) -> None:
+    """The e-government project's stage documents are internal (no recipients); the feasibility
+    analysis leads into the project-type gateway, so its page asks the type beside the text: a
+    missing answer is shown beside its field and nothing is drafted; the answer is kept with the
+    draft and enters the process data when the report is filed."""
+    from govdoc.procedures.models import TaskDocument
+    from govdoc.procedures.tests.conftest import SHIPPED_DIR
+
+    o = office
+    project = services.definition_load(
+        xml_bytes=(SHIPPED_DIR / "egov_project.bpmn").read_bytes(), actor=o.admin
+    )
+    instance = services.instance_start(definition=project, agency=o.agency, actor=o.handler)
+    handler = _client(o.handler)
+    plan = handler.get(_task_url(instance, "plan_project")).content.decode()
+    assert 'id="task-document-internal"' in plan and 'id="task-document-recipients"' not in plan
+    assert "filed there" in plan and 'id="task-document-decision"' not in plan  # no gateway follows
+    o.sign(instance, "plan_project", o.handler, o.head)
+    o.complete(instance, "approve_plan", o.head, order_type="integrated")
+    for name, who in [
+        ("order_integrated", o.handler),
+        ("evaluate_proposals", o.handler),
+        ("technical_negotiation", o.handler),
+        ("sign_contract", o.chief),
+    ]:
+        o.complete(instance, name, who)
+    url = _task_url(instance, "feasibility_analysis")
+    page = handler.get(url).content.decode()
+    assert 'id="task-document-decision"' in page and 'name="data_project_type"' in page
+    assert "The final approval is given by the head of unit of" in page  # approved-by, not the lane
+    form = {
+        "unit": str(o.unit.pk),
+        "title": "",
+        "text": "Feasible.",
+        "script": "en",
+        "classification_code": "",
+    }
+    refused = handler.post(url, form)
+    assert refused.status_code == 400 and 'id="err_data_project_type"' in refused.content.decode()
+    assert not TaskDocument.objects.filter(spec_name="feasibility_analysis").exists()
+    drafted = handler.post(url, {**form, "data_project_type": "1"})  # maintenance
+    assert drafted.status_code == 302
+    made = TaskDocument.objects.get(spec_name="feasibility_analysis")
+    assert made.outgoing is not None and made.outgoing.internal
+    assert made.data == {"project_type": "maintenance"}
