@@ -157,3 +157,73 @@ def test_the_mou_is_signed_by_two_countries_on_two_nodes(two_nodes: TwoNodes, tm
     shown = run_tool([require_tool("pdfsig")], tmp_path, base64.b64decode(str(done["pdf"])))
     assert shown.stdout.count("Signature Validation: Signature is Valid.") >= 2, shown.stdout
     assert audit_verify(a)["ok"] and audit_verify(b)["ok"]
+
+
+# ---------------------------------------------------------------- a party's task on its own node
+
+PARTNER_CONFIRMATION = (
+    Path(__file__).resolve().parents[2] / "src/govdoc/procedures/tests/bpmn/partner_confirmation.bpmn"
+).read_text("utf-8")
+
+_START_VISIT = """
+from govdoc.accounts.models import Agency, Person
+from govdoc.procedures import services
+
+definition = services.definition_load(xml_bytes=A["bpmn"].encode(), actor="test")
+instance = services.instance_start(
+    definition=definition,
+    agency=Agency.objects.get(code="mup"),
+    actor="test",
+    title="Study visit",
+    parties={"Host organization": "mup", "Partner organization": A["partner"]},
+)
+task = instance.open_tasks.get(spec_name="prepare")
+handler = Person.objects.get(username="handler")
+services.task_complete(instance=instance, task_id=str(task.task_id), actor=handler)
+print(json.dumps({"instance": str(instance.pk)}))
+"""
+
+_CONFIRM_THERE = """
+from govdoc.accounts.models import Person
+from govdoc.procedures import selectors, services
+
+handler = Person.objects.get(username="handler")
+(task,) = selectors.remote_tasks_for(person=handler)
+services.remote_task_complete(task=task, actor=handler, data={"visit_confirmed": True})
+print(json.dumps({"title": task.title, "origin": task.origin, "fields": [f["name"] for f in task.fields]}))
+"""
+
+
+def test_a_party_on_another_node_does_its_task_there_and_the_procedure_goes_on(two_nodes: TwoNodes) -> None:
+    a, b = two_nodes
+    started = a.run_json(_snippet({"bpmn": PARTNER_CONFIRMATION, "partner": f"mup@{NODE_B}"}, _START_VISIT))
+    # rs-b: the worker of rs-a posted the signed task; rs-b keeps it for its ministry's handler
+    asked = wait_for(
+        lambda: b.query("SELECT title FROM procedures_remotetask WHERE status = 'open'"),
+        timeout=TIMEOUT,
+        what="the partner's task asked of rs-b",
+        nodes=(a, b),
+    )
+    assert asked == [("Confirm the study visit",)]
+    done_there = b.run_json(_snippet({}, _CONFIRM_THERE))
+    assert done_there == {
+        "title": "Confirm the study visit",
+        "origin": f"mup@{NODE_A}",
+        "fields": ["visit_confirmed"],
+    }
+    # rs-a: the result came back signed; the procedure went on to the host's next task
+    step = wait_for(
+        lambda: a.query(
+            "SELECT completed_elsewhere, completed_by_id FROM procedures_processstep "
+            "WHERE instance_id = %s AND spec_name = 'confirm'",
+            (started["instance"],),
+        ),
+        timeout=TIMEOUT,
+        what="the partner's task completed on rs-a",
+        nodes=(a, b),
+    )
+    assert step == [(f"mup@{NODE_B}", None)]
+    assert a.query(
+        "SELECT spec_name FROM procedures_processtask WHERE instance_id = %s", (started["instance"],)
+    ) == [("close",)]
+    assert audit_verify(a)["ok"] and audit_verify(b)["ok"]

@@ -126,6 +126,8 @@ class EventType(StrEnum):
     CONSIGNMENT_RESENT = "distribution.consignment_resent"
     ENVELOPE_RECEIVED = "distribution.envelope_received"
     ENVELOPE_REFUSED = "distribution.envelope_refused"
+    MESSAGE_RECEIVED = "distribution.message_received"
+    MESSAGE_FAILED = "distribution.message_failed"
     # jobs: background work
     TASK_RETRIED = "jobs.task_retried"
     TASK_RETRIED_BY_ADMINISTRATOR = "jobs.task_retried_by_administrator"
@@ -141,6 +143,9 @@ class EventType(StrEnum):
     PROCEDURE_DOCUMENT_DRAFTED = "procedures.document_drafted"
     PROCEDURE_ANSWER_NOT_COUNTERSIGNED = "procedures.answer_not_countersigned"
     PROCEDURE_HANDLING_MISSING = "procedures.handling_procedure_missing"
+    PROCEDURE_REMOTE_TASK_RECEIVED = "procedures.remote_task_received"
+    PROCEDURE_REMOTE_TASK_COMPLETED = "procedures.remote_task_completed"
+    PROCEDURE_REMOTE_TASK_WITHDRAWN = "procedures.remote_task_withdrawn"
     # signatures: keys, certificates, seals
     CERTIFICATE_ISSUED = "signatures.certificate_issued"
     CERTIFICATE_REVOKED = "signatures.certificate_revoked"

@@ -351,6 +351,11 @@ def _sealed_by_agency(data: bytes, signature: bytes, *, peer: PeerTrust, agency:
         )
 
 
+# For the other signed things nodes exchange (``messages.py``): the same check of the e-seal.
+def sealed_by_agency(data: bytes, signature: bytes, *, peer: PeerTrust, agency: str) -> None:
+    _sealed_by_agency(data, signature, peer=peer, agency=agency)
+
+
 def envelope_check(envelope: Envelope, *, peer: PeerTrust, own_node: str) -> dict[str, Any]:
     """Everything a receiving node checks before it registers anything (see the module
     docstring); returns the manifest's content, or raises EnvelopeProblem with the first

@@ -433,3 +433,46 @@ class TrustList(models.Model):
 
     def __str__(self) -> str:
         return f"trust list v{self.version}"
+
+
+class FederationMessage(models.Model):
+    """A signed message between an agency here and an agency on another node that is not a
+    document: a procedure's task for a party there, or its result (``messages.py``). Outgoing
+    ones are posted by the worker until the other node accepts them; incoming ones are kept
+    once (by their id), so a message posted again changes nothing."""
+
+    class Direction(models.TextChoices):
+        OUT = "out", "out"
+        IN = "in", "in"
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "sending"
+        SENT = "sent", "sent"
+        REFUSED = "refused", "refused"
+        FAILED = "failed", "failed"
+        RECEIVED = "received", "received"
+
+    id = models.BigAutoField(primary_key=True)
+    message_id = models.UUIDField(help_text="The message's own id (in its body).")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(max_length=64)
+    sender_node = models.CharField(max_length=63)
+    sender_agency = models.CharField(max_length=32)
+    recipient_node = models.CharField(max_length=63)
+    recipient_agency = models.CharField(max_length=32)
+    body = models.BinaryField(help_text="The canonical JSON that is signed.")
+    signature = models.BinaryField(null=True, blank=True, help_text="The sending agency's detached e-seal.")
+    status = models.CharField(max_length=8, choices=Status.choices)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["message_id", "direction"], name="federationmessage_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.direction} {self.message_id}"

@@ -15,3 +15,9 @@ outgoing_settled = Signal()
 # A document that arrived from another node answering an outgoing document of this node was
 # registered: kwargs delivery_id (str), answers (the answered outgoing document's id, str).
 answer_registered = Signal()
+
+# A signed message from an agency on another node reached an agency here (``messages.py``):
+# kwargs kind (str), content (dict), sender (agency@node), recipient_agency (code), message_id
+# (str). Sent in the transaction that keeps the message; a receiver refuses it by raising
+# ``messages.MessageRefused`` (nothing is kept, the sending node is told why).
+message_received = Signal()

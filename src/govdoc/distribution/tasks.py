@@ -50,3 +50,12 @@ def answer_registered_announce(*, delivery_id: str, answers: str) -> int:
     from govdoc.distribution.signals import answer_registered
 
     return len(answer_registered.send(sender=Delivery, delivery_id=delivery_id, answers=answers))
+
+
+@task()
+def message_post_run(*, message_id: str) -> str:
+    """One attempt to post a message to another node (``messages.message_post``); written in the
+    transaction that sends the message or records the failed attempt before."""
+    from govdoc.distribution.messages import message_post
+
+    return message_post(message_pk=int(message_id))

@@ -21,3 +21,8 @@ class ProceduresConfig(AppConfig):
         from govdoc.procedures.services.handling import on_handling_step
 
         handling_step.connect(on_handling_step, dispatch_uid="procedures.on_handling_step")
+        # Tasks for a party on another node, and their results, travel as signed messages.
+        from govdoc.distribution.signals import message_received
+        from govdoc.procedures.services.remote import on_message_received
+
+        message_received.connect(on_message_received, dispatch_uid="procedures.on_message_received")

@@ -323,3 +323,51 @@ class ProcessTaskLapse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} lapsed {self.lapsed_at:%Y-%m-%d %H:%M}"
+
+
+class RemoteTask(models.Model):
+    """A task of a procedure that runs on another node, for a party that is an agency here:
+    the other node asked for it (a signed message, ``distribution.messages``); whoever holds its
+    lane's role in that agency completes it here, and the result goes back as a message. The
+    procedure itself, its diagram and its other tasks stay on its own node."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        DONE = "done", "done"
+        WITHDRAWN = "withdrawn", "withdrawn"
+
+    id = models.BigAutoField(primary_key=True)
+    origin = models.CharField(max_length=100, help_text="agency@node of the procedure's agency.")
+    origin_instance = models.UUIDField(help_text="The instance's id on its node.")
+    origin_task = models.UUIDField(help_text="The task's id on its node.")
+    procedure = models.CharField(max_length=200, help_text="The procedure's name, as drawn.")
+    instance_title = models.CharField(max_length=TITLE_MAX_LENGTH, blank=True)
+    business_key = models.CharField(max_length=100, blank=True)
+    spec_name = models.CharField(max_length=200)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    lane = models.CharField(max_length=200)
+    role = models.CharField(max_length=32)
+    party = models.CharField(max_length=PARTY_NAME_MAX)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    fields: models.JSONField[list[dict[str, Any]], Any] = models.JSONField(
+        default=list, help_text="What completing it asks (name, kind, choices, label)."
+    )
+    deadline = models.DateTimeField(null=True, blank=True)
+    since = models.DateTimeField(help_text="When its node asked for it.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    data: models.JSONField[dict[str, Any], Any] = models.JSONField(default=dict, blank=True)
+    withdrawn_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["since", "id"]
+        indexes = [models.Index(fields=["agency", "role", "status"], name="remotetask_queue")]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "origin_task"], name="remotetask_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.origin})"

@@ -25,6 +25,7 @@ from govdoc.procedures.models import (
     ProcessParty,
     ProcessStep,
     ProcessTask,
+    RemoteTask,
     TaskDocument,
 )
 
@@ -322,3 +323,36 @@ def handling_of(*, application_id: uuid.UUID | str) -> Handling | None:
         for t in instance_open_tasks(instance=instance).select_related("instance__definition")
     ]
     return Handling(instance=instance, tasks=tasks)
+
+
+# ------------------------------------------------------------ tasks of procedures on other nodes
+
+
+def remote_tasks_for(*, person: Person) -> QuerySet[RemoteTask]:
+    """The open tasks that procedures on other nodes ask of an agency here, for whoever holds
+    the task's lane's role there today."""
+    held = {(m.unit.agency_id, m.role) for m in memberships_current(person=person) if m.role in LANE_ROLES}
+    if not held:
+        return RemoteTask.objects.none()
+    where = Q()
+    for agency_id, role in held:
+        where |= Q(agency_id=agency_id, role=role)
+    return (
+        RemoteTask.objects.filter(where, status=RemoteTask.Status.OPEN)
+        .select_related("agency")
+        .order_by("since", "id")
+    )
+
+
+def remote_task_for(*, person: Person, task_id: int | str) -> RemoteTask:
+    """One task of a procedure on another node, for an official of the agency it is for (done
+    ones too, to read); refused as not found otherwise."""
+    agencies = agency_ids_of(person=person)
+    found = (
+        RemoteTask.objects.filter(pk=int(task_id) if str(task_id).isdigit() else -1, agency_id__in=agencies)
+        .select_related("agency", "completed_by")
+        .first()
+    )
+    if found is None:
+        raise InstanceNotFoundError(_("no such task"), task_id=str(task_id))
+    return found

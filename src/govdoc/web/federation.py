@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from govdoc.accounts.selectors import agencies_all
 from govdoc.distribution import envelopes
 from govdoc.distribution.arrivals import Answer, batch_receive, envelope_receive, envelope_too_large
+from govdoc.distribution.messages import MAX_MESSAGE_BYTES, MESSAGE_FORMAT, MessageRefused, message_receive
 from govdoc.distribution.nodes import trust_list_newest
 
 API = "/federation/v1"
@@ -30,6 +31,9 @@ def capabilities(request: HttpRequest) -> HttpResponse:
             "receives": [envelopes.ENVELOPE_FORMAT],
             "envelopes": f"{API}/envelopes",
             "batches": f"{API}/batches",
+            # signed messages that are not documents (a procedure's task for a party here)
+            "messages": f"{API}/messages",
+            "message_formats": [MESSAGE_FORMAT],
             "max_batch": envelopes.MAX_BATCH,
             # the bodies /batches takes (CBOR: ``batch_body_cbor_format``, schema ``batch_body``)
             "batch_bodies": [envelopes.JSON_BODY, envelopes.CBOR_BODY],
@@ -142,3 +146,25 @@ def batches_receive(request: HttpRequest) -> HttpResponse:
     return _answer(
         batch_receive(body, client_node=_client_node(request), content_type=request.content_type or "")
     )
+
+
+@csrf_exempt
+@require_POST
+def messages_receive(request: HttpRequest) -> HttpResponse:
+    """Take a signed message (not a document) from an agency of another node
+    (``distribution.messages``): 200 when it is kept (or was before), a problem otherwise."""
+    body = request.read(2 * MAX_MESSAGE_BYTES + 1)
+    try:
+        accepted = message_receive(body, client_node=_client_node(request))
+    except MessageRefused as exc:
+        return JsonResponse(
+            {
+                "type": "https://govdoc.example/problems/federation/" + exc.type,
+                "title": exc.type.replace("-", " ").capitalize(),
+                "status": exc.status,
+                "detail": exc.detail,
+            },
+            status=exc.status,
+            content_type="application/problem+json",
+        )
+    return JsonResponse({"accepted": accepted.message_id, "again": accepted.again})

@@ -100,7 +100,53 @@ def tasks(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     rows = [_row(t) for t in listed]
-    return page(request, "web/procedures/tasks.html", {"tasks": rows, "page": listed, "query": ""})
+    remote = list(selectors.remote_tasks_for(person=_me(request))[:TASKS_PER_PAGE])
+    return page(
+        request,
+        "web/procedures/tasks.html",
+        {"tasks": rows, "page": listed, "query": "", "remote_tasks": remote},
+    )
+
+
+@official_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def remote_task(request: HttpRequest, task_id: int) -> HttpResponse:
+    """A task that a procedure on another node asks of the official's agency: done here, its
+    result goes back to that node."""
+    me = _me(request)
+    try:
+        task = selectors.remote_task_for(person=me, task_id=task_id)
+    except GovDocError as exc:
+        raise Http404(exc.message) from exc
+    fields = services.remote_fields(task.fields)
+    error, status = "", 200
+    errors: dict[str, str] = {}
+    post = request.POST if request.method == "POST" else None
+    if post is not None:
+        data, errors = _task_data(fields, post)
+        if errors:
+            error, status = _("Please correct the marked fields."), 400
+        else:
+            try:
+                services.remote_task_complete(task=task, actor=me, data=data)
+            except GovDocError as exc:
+                error, status = exc.message, exc.status
+            else:
+                messages.success(
+                    request,
+                    _("The task “%(task)s” is done; its result goes back to %(origin)s.")
+                    % {"task": task.title, "origin": task.origin},
+                )
+                return HttpResponseRedirect(reverse("web:procedure-tasks"))
+    context = {
+        "task": task,
+        "fields": _field_rows(fields, post, errors),
+        "comment": post.get("comment", "") if post is not None else "",
+        "comment_error": errors.get("comment", ""),
+        "comment_max": COMMENT_MAX,
+        "error": error,
+    }
+    return page(request, "web/procedures/remote_task.html", context, status=status)
 
 
 def _field_rows(fields: tuple[DataField, ...], post: Any, errors: dict[str, str]) -> list[dict[str, Any]]:

@@ -76,6 +76,7 @@ urlpatterns = [
     path("work/procedures/tasks/", procedures.tasks, name="procedure-tasks"),
     path("work/procedures/definitions/", procedure_definitions.definitions, name="procedure-definitions"),
     path("work/procedures/<uuid:instance_id>/", procedures.instance, name="procedure"),
+    path("work/procedures/remote/<int:task_id>/", procedures.remote_task, name="procedure-remote-task"),
     path("work/procedures/<uuid:instance_id>/diagram.bpmn", procedures.diagram, name="procedure-diagram"),
     path("work/procedures/<uuid:instance_id>/cancel", procedures.cancel, name="procedure-cancel"),
     path(
@@ -92,6 +93,7 @@ urlpatterns = [
     path("federation/v1/agencies", federation.agencies, name="federation-agencies"),
     path("federation/v1/envelopes", federation.envelopes_receive, name="federation-envelopes"),
     path("federation/v1/batches", federation.batches_receive, name="federation-batches"),
+    path("federation/v1/messages", federation.messages_receive, name="federation-messages"),
     path("federation/v1/trust-list", federation.trust_list, name="federation-trust-list"),
     path("federation/v1/schemas/<str:name>", federation.schema, name="federation-schema"),
     path("pki/root.pem", public.root_certificate, name="pki-root"),

@@ -13,6 +13,8 @@ from govdoc.procedures.services.instances import (
     instance_start,
     task_complete,
 )
+from govdoc.procedures.services.remote import fields_of as remote_fields
+from govdoc.procedures.services.remote import remote_task_complete
 from govdoc.procedures.services.timers import procedures_tick
 
 __all__ = [
@@ -24,6 +26,8 @@ __all__ = [
     "parse_checked",
     "procedures_install",
     "procedures_tick",
+    "remote_fields",
+    "remote_task_complete",
     "shipped_files",
     "task_complete",
     "task_document_countersign",

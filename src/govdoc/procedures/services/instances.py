@@ -49,6 +49,7 @@ from govdoc.procedures.models import (
     ProcessStep,
     ProcessTask,
 )
+from govdoc.procedures.services import relay
 from govdoc.procedures.services.definitions import parsed_definition
 from govdoc.procedures.services.parties import lane_agency, parties_of_instance, parties_resolve
 from govdoc.procedures.services.state import (
@@ -289,7 +290,7 @@ def task_done(
         },
     )
     _children_start(instance, task, data)
-    state_save(instance, workflow, now)
+    state_save(instance, workflow, now, done=task.task_id)
     return step
 
 
@@ -422,7 +423,11 @@ def instance_cancel(*, instance: ProcessInstance, actor: Person | str, reason: s
     instance.cancelled_at, instance.cancel_reason, instance.updated_at = now, reason.strip()[:500], now
     instance.next_timer_at = None
     instance.save(update_fields=["status", "cancelled_at", "cancel_reason", "updated_at", "next_timer_at"])
-    ProcessTask.objects.filter(instance=instance).delete()
+    open_rows = ProcessTask.objects.filter(instance=instance)
+    relay.tasks_withdraw(
+        instance, [t for t in open_rows if t.remote and not t.document], reason=instance.cancel_reason
+    )
+    open_rows.delete()
     record(
         EventType.PROCEDURE_CANCELLED, actor=actor, target=instance, data={"reason": instance.cancel_reason}
     )

@@ -29,6 +29,7 @@ from govdoc.procedures.constants import (
 from govdoc.procedures.errors import InstanceStateError, InvalidProcessDataError, ProcessStepFailedError
 from govdoc.procedures.lanes import lane_or_none
 from govdoc.procedures.models import ProcessInstance, ProcessTask, ProcessTaskLapse
+from govdoc.procedures.services import relay
 from govdoc.procedures.services.parties import lane_agency, parties_of_instance
 
 
@@ -100,11 +101,18 @@ def workflow_of(instance: ProcessInstance) -> Any:
 
 
 def state_save(
-    instance: ProcessInstance, workflow: Any, now: dt.datetime, *, gone_lapsed: bool = False
+    instance: ProcessInstance,
+    workflow: Any,
+    now: dt.datetime,
+    *,
+    gone_lapsed: bool = False,
+    done: str | None = None,
 ) -> bool:
     """Store the workflow, its timers and its work list; True when the process just ended.
     ``gone_lapsed``: the open tasks that leave the work list now were taken away by a timer
-    (``procedures_tick``: nobody completed them), and are kept as ``ProcessTaskLapse`` rows."""
+    (``procedures_tick``: nobody completed them), and are kept as ``ProcessTaskLapse`` rows.
+    ``done``: the task just completed. A party on another node hears of each of its tasks that
+    opens, and of each that leaves the list without it (``relay``)."""
     instance.state = engine.workflow_dump(workflow)
     instance.next_timer_at = engine.next_timer_at(workflow)
     instance.updated_at = now
@@ -122,6 +130,10 @@ def state_save(
     gone = ProcessTask.objects.filter(instance=instance).exclude(task_id__in=list(wanted))
     if gone_lapsed:
         lapses_keep(instance, list(gone), now)
+    withdrawn = [t for t in gone if t.remote and not t.document and str(t.task_id) != done]
+    if withdrawn:
+        why = "taken away by a timer" if gone_lapsed else "the procedure went on without it"
+        relay.tasks_withdraw(instance, withdrawn, reason=why)
     gone.delete()
     kept = set(ProcessTask.objects.filter(instance=instance).values_list("task_id", flat=True))
     new = [(task_id, task) for task_id, task in wanted.items() if task_id not in kept]
@@ -149,6 +161,7 @@ def state_save(
             )
         )
     ProcessTask.objects.bulk_create(rows)
+    relay.tasks_announce(instance, [row for row in rows if row.remote and not row.document])
     if completed:
         record(
             EventType.PROCEDURE_COMPLETED,

@@ -1,0 +1,203 @@
+"""A task of a party on another node: the procedure runs here (NIA, as on Korea's node), its
+partner is ``ite@rs-self.test`` (this installation trusting itself as a peer, so every message
+travels signed over real HTTP). The partner's task is asked of ITE by a signed message, shows in
+the My tasks of ITE's handler, is completed there, and its result moves the procedure here; a
+timer that takes the task away withdraws it there; forged, replayed and wrong messages are
+refused and change nothing."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.test import Client, override_settings
+from tests.support import log_in
+
+from govdoc.accounts.constants import Role
+from govdoc.core import clock
+from govdoc.core.jsontypes import canonical_json
+from govdoc.distribution import nodes
+from govdoc.distribution.messages import MESSAGE_FORMAT, MessageRefused, message_receive
+from govdoc.distribution.models import FederationMessage
+from govdoc.jobs.tests.worker import run_queued_tasks
+from govdoc.procedures import errors, selectors, services
+from govdoc.procedures.models import ProcessInstance, ProcessStep, RemoteTask
+from govdoc.procedures.tests.conftest import Countries
+from govdoc.signatures import keyring
+from govdoc.signatures.services import detached_seal
+
+NODE = "rs-self.test"
+PARTNER = f"ite@{NODE}"
+H = Role.HANDLER
+BPMN = (Path(__file__).parent / "bpmn" / "partner_confirmation.bpmn").read_bytes()
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def c(countries: Countries, live_server: Any) -> Countries:
+    root = keyring.ensure().root_certificate().public_bytes(Encoding.PEM).decode()
+    nodes.node_add(
+        node_id=NODE,
+        name="GovDoc Serbia",
+        endpoint=live_server.url,
+        root_certificate=root,
+        agencies={code: agency.name for code, agency in countries.agencies.items()},
+        crl=keyring.ensure().crl_der(),
+        actor="admin",
+    )
+    return countries
+
+
+def started(c: Countries) -> ProcessInstance:
+    definition = services.definition_load(xml_bytes=BPMN, actor="test")
+    # the parties are named as on Korea's node, for which rs-self.test is another node
+    with override_settings(GOVDOC_NODE_ID="kr-dgcc.test"):
+        instance = services.instance_start(
+            definition=definition,
+            agency=c.agencies["nia"],
+            actor="test",
+            title="Study visit 2027",
+            business_key="VISIT-2027-1",
+            parties={"Host organization": "nia", "Partner organization": PARTNER},
+        )
+    c.complete(instance, "prepare", c("nia", H))
+    return instance
+
+
+def asked_of_ite(c: Countries, instance: ProcessInstance) -> RemoteTask:
+    assert instance.open_tasks.get(spec_name="confirm").remote == PARTNER
+    run_queued_tasks()  # the message is posted to "the other node"
+    (task,) = selectors.remote_tasks_for(person=c("ite", H))
+    assert (task.title, task.procedure, task.origin, task.business_key) == (
+        "Confirm the study visit",
+        "Confirmation of a study visit",
+        f"nia@{NODE}",
+        "VISIT-2027-1",
+    )
+    assert [f["name"] for f in task.fields] == ["visit_confirmed"]
+    return task
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_the_partner_confirms_on_its_node_and_the_procedure_goes_on_here(c: Countries) -> None:
+    instance = started(c)
+    task = asked_of_ite(c, instance)
+    assert list(selectors.remote_tasks_for(person=c("nia", H))) == []  # only ITE's handler sees it
+    with pytest.raises(errors.NotYourTaskError):
+        services.remote_task_complete(
+            task=task, actor=c("ite", Role.HEAD_OF_AGENCY), data={"visit_confirmed": True}
+        )
+    with pytest.raises(errors.InvalidProcessDataError):
+        services.remote_task_complete(task=task, actor=c("ite", H), data={"visit_confirmed": "maybe"})
+
+    services.remote_task_complete(
+        task=task, actor=c("ite", H), data={"visit_confirmed": True, "comment": "Dobrodošli."}
+    )
+    with pytest.raises(errors.TaskNotOpenError):
+        services.remote_task_complete(task=task, actor=c("ite", H), data={"visit_confirmed": False})
+    assert c.open(instance) == {"confirm"}  # until the result arrives
+    run_queued_tasks()
+
+    assert c.open(instance) == {"close"}
+    step = ProcessStep.objects.get(instance=instance, spec_name="confirm")
+    assert (step.completed_by, step.completed_elsewhere, step.agency) == (None, PARTNER, None)
+    assert step.data["visit_confirmed"] is True and step.data["comment"] == "Dobrodošli."
+    assert step.data["done_by"] == c("ite", H).get_full_name()
+    sent = FederationMessage.objects.filter(direction="out").values_list("kind", "status")
+    assert sorted(sent) == [("procedure.task-done", "sent"), ("procedure.task-open", "sent")]
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_a_declined_visit_ends_the_procedure_through_the_page(c: Countries) -> None:
+    instance = started(c)
+    task = asked_of_ite(c, instance)
+    browser = log_in(Client(), c("ite", H))
+    listed = browser.get("/work/procedures/tasks/", {"lang": "en"}).content.decode()
+    assert 'id="remote-tasks"' in listed and f"/work/procedures/remote/{task.pk}/" in listed
+    page = browser.get(f"/work/procedures/remote/{task.pk}/", {"lang": "en"}).content.decode()
+    assert "another GovDoc installation" in page
+    assert log_in(Client(), c("nia", H)).get(f"/work/procedures/remote/{task.pk}/").status_code == 404
+
+    refused = browser.post(f"/work/procedures/remote/{task.pk}/", {})
+    assert refused.status_code == 400  # the answer is required
+    assert (
+        browser.post(f"/work/procedures/remote/{task.pk}/", {"data_visit_confirmed": "no"}).status_code == 302
+    )
+    run_queued_tasks()
+    instance.refresh_from_db()
+    assert (instance.status, c.open(instance)) == ("completed", set())
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_a_task_a_timer_takes_away_is_withdrawn_on_the_partner_s_node(c: Countries) -> None:
+    instance = started(c)
+    task = asked_of_ite(c, instance)
+    with clock.frozen(clock.now() + dt.timedelta(days=10, minutes=1)):
+        services.procedures_tick()
+    instance.refresh_from_db()
+    assert instance.status == "completed"  # lapsed
+    run_queued_tasks()  # signed at the real time: never seal with the clock in the future
+    task.refresh_from_db()
+    assert (task.status, task.withdrawn_reason) == ("withdrawn", "taken away by a timer")
+    assert list(selectors.remote_tasks_for(person=c("ite", H))) == []
+
+
+def _signed(kind: str, content: dict[str, Any], *, sender: str, seal: str | None = None) -> bytes:
+    body = canonical_json(
+        {
+            "format": MESSAGE_FORMAT,
+            "id": str(uuid.uuid4()),
+            "kind": kind,
+            "created_at": clock.now().isoformat(),
+            "sender": {"node": NODE, "agency": sender},
+            "recipient": {"node": NODE, "agency": "nia"},
+            "content": content,
+        }
+    )
+    code = seal or sender
+    from govdoc.accounts.models import Agency
+
+    key = keyring.eseal_key(code, name=Agency.objects.get(code=code).name)
+    signature = detached_seal(data=body, key=key)
+    return json.dumps(
+        {"message": base64.b64encode(body).decode(), "signature": base64.b64encode(signature).decode()}
+    ).encode()
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_forged_replayed_and_wrong_results_are_refused_and_change_nothing(c: Countries) -> None:
+    instance = started(c)
+    asked_of_ite(c, instance)
+    task_id = str(instance.open_tasks.get(spec_name="confirm").task_id)
+    result = {"instance": str(instance.pk), "task": task_id, "data": {"visit_confirmed": True}}
+
+    # sealed by MOFA but naming ITE as its sender
+    with pytest.raises(MessageRefused) as forged:
+        message_receive(_signed("procedure.task-done", result, sender="ite", seal="mofa"))
+    assert forged.value.type == "signer-not-sender"
+    # MOFA is not the party the task waits for
+    with pytest.raises(MessageRefused) as wrong:
+        message_receive(_signed("procedure.task-done", result, sender="mofa"))
+    assert wrong.value.type == "not-the-party"
+    # a value the gateway cannot use
+    bad = {**result, "data": {"visit_confirmed": "yes"}}
+    with pytest.raises(MessageRefused) as invalid:
+        message_receive(_signed("procedure.task-done", bad, sender="ite"))
+    assert invalid.value.type == "task-data-invalid"
+    assert c.open(instance) == {"confirm"}
+
+    good = _signed("procedure.task-done", result, sender="ite")
+    assert message_receive(good).again is False
+    assert message_receive(good).again is True  # the same message again: kept once
+    assert c.open(instance) == {"close"}
+    assert ProcessStep.objects.filter(instance=instance, spec_name="confirm").count() == 1
+    with pytest.raises(MessageRefused) as unknown:
+        message_receive(_signed("procedure.task-reopened", result, sender="ite"))
+    assert unknown.value.type == "kind-unknown"
