@@ -20,17 +20,21 @@ from django.test import Client, override_settings
 from tests.support import log_in
 
 from govdoc.accounts.constants import Role
+from govdoc.approvals.models import ApprovalStep
+from govdoc.approvals.services import StepSpec, step_decide
 from govdoc.core import clock
 from govdoc.core.jsontypes import canonical_json
 from govdoc.distribution import nodes
 from govdoc.distribution.messages import MESSAGE_FORMAT, MessageRefused, message_receive
-from govdoc.distribution.models import FederationMessage
+from govdoc.distribution.models import FederationMessage, OutgoingDocument
+from govdoc.distribution.services import outgoing_countersign, outgoing_send_for_approval
 from govdoc.jobs.tests.worker import run_queued_tasks
 from govdoc.procedures import errors, selectors, services
 from govdoc.procedures.models import ProcessInstance, ProcessStep, RemoteTask
-from govdoc.procedures.tests.conftest import Countries
+from govdoc.procedures.tests.conftest import PIN, SHIPPED_DIR, Countries
+from govdoc.procedures.tests.test_shipped_dgcc import PARTIES as DGCC_PARTIES
 from govdoc.signatures import keyring
-from govdoc.signatures.services import detached_seal
+from govdoc.signatures.services import detached_seal, person_certificate_issue
 
 NODE = "rs-self.test"
 PARTNER = f"ite@{NODE}"
@@ -201,3 +205,94 @@ def test_forged_replayed_and_wrong_results_are_refused_and_change_nothing(c: Cou
     with pytest.raises(MessageRefused) as unknown:
         message_receive(_signed("procedure.task-reopened", result, sender="ite"))
     assert unknown.value.type == "kind-unknown"
+
+
+# ------------------------------------------- the DGCC procedure with the partner country elsewhere
+
+HA, HU = Role.HEAD_OF_AGENCY, Role.HEAD_OF_UNIT
+
+
+def _done_there(c: Countries, code: str, role: Role, title: str, data: dict[str, Any] | None = None) -> None:
+    """On "the partner's node": the task a signed message asked of ``code``, done by its
+    official; the result travels back signed and the worker applies it."""
+    run_queued_tasks()
+    task = next(t for t in selectors.remote_tasks_for(person=c(code, role)) if t.title == title)
+    services.remote_task_complete(task=task, actor=c(code, role), data=data or {})
+    run_queued_tasks()
+
+
+def _countersigned_there(c: Countries, instance: ProcessInstance, code: str, answer_to: str) -> None:
+    """On "the partner's node": the document that arrived is registered, countersigned by the
+    agency's handler, approved by its head and sent back; "here", the answer is registered."""
+    run_queued_tasks()
+    (arrived,) = c.register(code)
+    head = c(code, HA)
+    answer = outgoing_countersign(delivery=arrived, actor=c(code, H), unit=c(code, H).memberships.get().unit)
+    outgoing_send_for_approval(outgoing=answer, steps=[StepSpec("approval", head.pk, 1)], actor=c(code, H))
+    line = OutgoingDocument.objects.get(pk=answer.pk).approval_line_id
+    step_decide(step=ApprovalStep.objects.get(line_id=line), actor=head, decision="approve", pin=PIN)
+    run_queued_tasks()
+    c.register(answer_to)
+    run_queued_tasks()
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_the_dgcc_procedure_runs_with_the_partner_country_on_its_own_node(c: Countries) -> None:
+    """Korea's organizations here; the partner country's lead and specialized organizations on
+    "their" node (rs-self.test): every task of theirs is asked by a signed message and done there,
+    the MOU is countersigned there, and the procedure runs to its end here."""
+    for code in ("mduls", "ite", "mois"):
+        person_certificate_issue(
+            person=c(code, HA), pin=PIN, organization=code, actor="test", pin_change_required=False
+        )
+    definition = services.definition_load(
+        xml_bytes=(SHIPPED_DIR / "dgcc_operation.bpmn").read_bytes(), actor="test"
+    )
+    parties = {
+        **DGCC_PARTIES,
+        "Lead organization (partner country)": f"mduls@{NODE}",
+        "Specialized organization (partner country)": f"ite@{NODE}",
+    }
+    with override_settings(GOVDOC_NODE_ID="kr-dgcc.test"):
+        instance = services.instance_start(
+            definition=definition,
+            agency=c.agencies["nia"],
+            actor="test",
+            title="DGCC in Serbia",
+            parties=parties,
+        )
+    c.complete(instance, "propose_candidates", c("nia", H), candidates=["Serbia"])
+    c.complete(instance, "select_country", c("mois", H), country="Serbia")
+    c.complete(instance, "confirm_intention", c("mofa", H), intention_confirmed=True)
+    c.complete(instance, "announce_selection", c("mois", HA))
+    assert instance.open_tasks.get().remote == f"mduls@{NODE}"  # the partner's request, elsewhere
+    _done_there(c, "mduls", H, "Send the request for cooperation and its documents")
+    c.complete(instance, "review_documents", c("nia", H))
+    c.complete(instance, "on_site_visit", c("nia", H))
+    c.sign(instance, "sign_mou_korea", drafter=c("mois", H), approver=c("mois", HA))
+    _countersigned_there(c, instance, "mduls", answer_to="mois")
+    assert c.open(instance) == {"committee_members_korea", "committee_members_partner"}
+    c.complete(instance, "committee_members_korea", c("mois", H))
+    _done_there(
+        c, "mduls", H, "Name the partner country's members of the Committee", {"comment": "MDULS, ITE"}
+    )
+    c.complete(instance, "committee_constituted", c("mduls", HA), agreement_needed=False)
+    _done_there(c, "mduls", HA, "Designate the place of the Center", {"comment": "Nemanjina 11, Beograd"})
+    c.complete(instance, "establish_center", c("ite", HU))
+    c.complete(instance, "submit_plan", c("ite", HU))
+    c.complete(instance, "approve_plan", c("mduls", HA), decision="closed")
+
+    instance.refresh_from_db()
+    assert instance.status == "completed"
+    elsewhere = dict(
+        ProcessStep.objects.filter(instance=instance)
+        .exclude(completed_elsewhere="")
+        .values_list("spec_name", "completed_elsewhere")
+    )
+    assert elsewhere == {
+        "request_cooperation": f"mduls@{NODE}",
+        "sign_mou_partner": f"mduls@{NODE}",
+        "committee_members_partner": f"mduls@{NODE}",
+        "designate_place": f"mduls@{NODE}",
+    }
+    assert RemoteTask.objects.filter(status="open").count() == 0
