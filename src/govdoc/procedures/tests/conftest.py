@@ -243,3 +243,23 @@ def countries(db: None) -> Countries:
             person = people[(code, role)] = PersonFactory(username=f"{code}.{role}")
             grant(person, unit, role)
     return Countries(agencies, people)
+
+
+def trust_self(countries: Countries, *, node_id: str, url: str) -> None:
+    """This installation trusts itself as the peer ``node_id`` at ``url`` (a live server), with
+    the agencies of ``countries`` in its address book: what it sends "to another node" then
+    travels signed over real HTTP and comes back to this database."""
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from govdoc.distribution import nodes
+    from govdoc.signatures import keyring
+
+    nodes.node_add(
+        node_id=node_id,
+        name="GovDoc Serbia",
+        endpoint=url,
+        root_certificate=keyring.ensure().root_certificate().public_bytes(Encoding.PEM).decode(),
+        agencies={code: agency.name for code, agency in countries.agencies.items()},
+        crl=keyring.ensure().crl_der(),
+        actor="admin",
+    )

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 from django.test import Client, override_settings
 from tests.support import log_in
 
@@ -24,14 +23,13 @@ from govdoc.approvals.models import ApprovalStep
 from govdoc.approvals.services import StepSpec, step_decide
 from govdoc.core import clock
 from govdoc.core.jsontypes import canonical_json
-from govdoc.distribution import nodes
 from govdoc.distribution.messages import MESSAGE_FORMAT, MessageRefused, message_receive
 from govdoc.distribution.models import FederationMessage, OutgoingDocument
 from govdoc.distribution.services import outgoing_countersign, outgoing_send_for_approval
 from govdoc.jobs.tests.worker import run_queued_tasks
 from govdoc.procedures import errors, selectors, services
 from govdoc.procedures.models import ProcessInstance, ProcessStep, RemoteTask
-from govdoc.procedures.tests.conftest import PIN, SHIPPED_DIR, Countries
+from govdoc.procedures.tests.conftest import PIN, SHIPPED_DIR, Countries, trust_self
 from govdoc.procedures.tests.test_shipped_dgcc import PARTIES as DGCC_PARTIES
 from govdoc.signatures import keyring
 from govdoc.signatures.services import detached_seal, person_certificate_issue
@@ -46,16 +44,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def c(countries: Countries, live_server: Any) -> Countries:
-    root = keyring.ensure().root_certificate().public_bytes(Encoding.PEM).decode()
-    nodes.node_add(
-        node_id=NODE,
-        name="GovDoc Serbia",
-        endpoint=live_server.url,
-        root_certificate=root,
-        agencies={code: agency.name for code, agency in countries.agencies.items()},
-        crl=keyring.ensure().crl_der(),
-        actor="admin",
-    )
+    trust_self(countries, node_id=NODE, url=live_server.url)
     return countries
 
 

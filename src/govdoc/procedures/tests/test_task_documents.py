@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding
 from django.test import override_settings
 
 from govdoc.accounts.constants import Role
@@ -20,7 +19,6 @@ from govdoc.approvals.errors import LinePolicyError
 from govdoc.approvals.models import ApprovalStep
 from govdoc.approvals.services import StepSpec, step_decide
 from govdoc.audit.verification import verify_database
-from govdoc.distribution import nodes
 from govdoc.distribution.models import Delivery, OutgoingDocument
 from govdoc.distribution.services import outgoing_countersign, outgoing_send_for_approval
 from govdoc.documents.storage import file_read
@@ -28,8 +26,7 @@ from govdoc.jobs.tests.worker import run_queued_tasks
 from govdoc.procedures import errors, services
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessStep, TaskDocument
 from govdoc.procedures.services.documents import countersigned
-from govdoc.procedures.tests.conftest import PIN, SHIPPED_DIR, Countries
-from govdoc.signatures import keyring
+from govdoc.procedures.tests.conftest import PIN, SHIPPED_DIR, Countries, trust_self
 from govdoc.signatures.selectors import pdf_verify
 from govdoc.signatures.services import person_certificate_issue
 from govdoc.signatures.tests.conftest import require_tool, run_tool
@@ -219,16 +216,7 @@ def test_a_partner_on_another_node_countersigns_there_and_its_task_completes_her
     HTTP. On "its" node the partner runs no procedure: it countersigns the received Agreement as
     any registered document, and the answer completes its task here."""
     c = countries
-    root = keyring.ensure().root_certificate().public_bytes(Encoding.PEM).decode()
-    nodes.node_add(
-        node_id=NODE,
-        name="GovDoc Serbia",
-        endpoint=live_server.url,
-        root_certificate=root,
-        agencies={code: agency.name for code, agency in c.agencies.items()},
-        crl=keyring.ensure().crl_der(),
-        actor="admin",
-    )
+    trust_self(c, node_id=NODE, url=live_server.url)
     parties = {**PARTIES, "Specialized organization (partner country)": f"ite@{NODE}"}
     # the parties are named as on Korea's node, for which rs-self.test is another node
     with override_settings(GOVDOC_NODE_ID="kr-dgcc.test"):
