@@ -146,6 +146,7 @@ class EventType(StrEnum):
     PROCEDURE_REMOTE_TASK_RECEIVED = "procedures.remote_task_received"
     PROCEDURE_REMOTE_TASK_COMPLETED = "procedures.remote_task_completed"
     PROCEDURE_REMOTE_TASK_WITHDRAWN = "procedures.remote_task_withdrawn"
+    PROCEDURE_REMOTE_TASK_RETURNED = "procedures.remote_task_returned"
     # signatures: keys, certificates, seals
     CERTIFICATE_ISSUED = "signatures.certificate_issued"
     CERTIFICATE_REVOKED = "signatures.certificate_revoked"

@@ -33,7 +33,7 @@ from govdoc.distribution import envelopes
 from govdoc.distribution.consignments import SendFailed, envelope_post, retry_delay_seconds
 from govdoc.distribution.models import FederationMessage, Node
 from govdoc.distribution.nodes import peer_trust
-from govdoc.distribution.signals import message_received
+from govdoc.distribution.signals import message_received, message_undelivered
 from govdoc.signatures import keyring
 from govdoc.signatures.services import detached_seal
 
@@ -148,6 +148,9 @@ def _finished(message: FederationMessage, status: str, why: str) -> str:
     locked.attempts += 1
     locked.save(update_fields=["status", "last_error", "done_at", "attempts"])
     if status != FederationMessage.Status.SENT:
+        message_undelivered.send(
+            sender=FederationMessage, message_pk=locked.pk, kind=locked.kind, status=status, why=why[:500]
+        )
         record(
             "distribution.message_failed",
             actor=_SYSTEM,

@@ -21,3 +21,8 @@ answer_registered = Signal()
 # (str). Sent in the transaction that keeps the message; a receiver refuses it by raising
 # ``messages.MessageRefused`` (nothing is kept, the sending node is told why).
 message_received = Signal()
+
+# An outgoing message will not reach its node: refused there (a 4xx problem) or its sending time
+# ran out: kwargs message_pk (int), kind (str), status ("refused" or "failed"), why (str). Sent
+# in the transaction that records it, so the domain that sent it can undo what it assumed.
+message_undelivered = Signal()

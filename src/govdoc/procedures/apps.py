@@ -22,7 +22,8 @@ class ProceduresConfig(AppConfig):
 
         handling_step.connect(on_handling_step, dispatch_uid="procedures.on_handling_step")
         # Tasks for a party on another node, and their results, travel as signed messages.
-        from govdoc.distribution.signals import message_received
-        from govdoc.procedures.services.remote import on_message_received
+        from govdoc.distribution.signals import message_received, message_undelivered
+        from govdoc.procedures.services.remote import on_message_received, on_message_undelivered
 
         message_received.connect(on_message_received, dispatch_uid="procedures.on_message_received")
+        message_undelivered.connect(on_message_undelivered, dispatch_uid="procedures.on_message_undelivered")

@@ -361,6 +361,17 @@ class RemoteTask(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     data: models.JSONField[dict[str, Any], Any] = models.JSONField(default=dict, blank=True)
     withdrawn_reason = models.CharField(max_length=500, blank=True)
+    result = models.ForeignKey(
+        "distribution.FederationMessage",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The message that carries the result back.",
+    )
+    refusal = models.CharField(
+        max_length=500, blank=True, help_text="Why the procedure's node did not take the last result."
+    )
 
     class Meta:
         ordering = ["since", "id"]

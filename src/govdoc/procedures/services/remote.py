@@ -279,9 +279,8 @@ def remote_task_complete(*, task: RemoteTask, actor: Person, data: JSONObject | 
     now = clock.now()
     clean["done_by"] = actor.get_full_name() or actor.get_username()
     task.status, task.completed_by, task.completed_at, task.data = RemoteTask.Status.DONE, actor, now, clean
-    task.save(update_fields=["status", "completed_by", "completed_at", "data"])
     agency_code, _at, node = task.origin.partition("@")
-    message_send(
+    task.result = message_send(
         kind=TASK_DONE,
         sender=task.agency,
         to_node=node,
@@ -293,6 +292,8 @@ def remote_task_complete(*, task: RemoteTask, actor: Person, data: JSONObject | 
             "completed_at": now.isoformat(),
         },
     )
+    task.refusal = ""
+    task.save(update_fields=["status", "completed_by", "completed_at", "data", "result", "refusal"])
     record(
         EventType.PROCEDURE_REMOTE_TASK_COMPLETED,
         actor=actor,
@@ -300,3 +301,23 @@ def remote_task_complete(*, task: RemoteTask, actor: Person, data: JSONObject | 
         data={"origin": task.origin, "task": task.spec_name, "data_keys": [*map(str, sorted(clean))]},
     )
     return task
+
+
+def on_message_undelivered(
+    sender: Any, *, message_pk: int, kind: str, status: str, why: str, **kwargs: Any
+) -> None:
+    """The result of a task done here did not reach the procedure's node (refused there, or
+    never answered): the task waits here again, with the reason, to be completed anew."""
+    if kind != TASK_DONE:
+        return
+    task = RemoteTask.objects.select_for_update().filter(result_id=message_pk).first()
+    if task is None or task.status != RemoteTask.Status.DONE:
+        return
+    task.status, task.refusal = RemoteTask.Status.OPEN, why[:500] or status
+    task.save(update_fields=["status", "refusal"])
+    record(
+        EventType.PROCEDURE_REMOTE_TASK_RETURNED,
+        actor="federation",
+        target=task,
+        data={"origin": task.origin, "task": task.spec_name, "why": task.refusal},
+    )

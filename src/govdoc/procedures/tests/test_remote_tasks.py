@@ -285,3 +285,27 @@ def test_the_dgcc_procedure_runs_with_the_partner_country_on_its_own_node(c: Cou
         "designate_place": f"mduls@{NODE}",
     }
     assert RemoteTask.objects.filter(status="open").count() == 0
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_a_result_the_procedure_s_node_refuses_comes_back_to_be_done_again(c: Countries) -> None:
+    instance = started(c)
+    task = asked_of_ite(c, instance)
+    # what this node was told the task asks no longer matches the procedure (say, an older copy)
+    task.fields = [{"name": "visit_confirmed", "kind": "number", "choices": [], "label": "Visit confirmed?"}]
+    task.save(update_fields=["fields"])
+    services.remote_task_complete(task=task, actor=c("ite", H), data={"visit_confirmed": 5})
+    run_queued_tasks()
+    task.refresh_from_db()
+    assert task.status == "open" and "task-data-invalid" in task.refusal
+    assert c.open(instance) == {"confirm"}  # nothing moved there
+    page = log_in(Client(), c("ite", H)).get(f"/work/procedures/remote/{task.pk}/", {"lang": "en"})
+    assert 'id="remote-refusal"' in page.content.decode()
+
+    task.fields = [{"name": "visit_confirmed", "kind": "flag", "choices": [], "label": "Visit confirmed?"}]
+    task.save(update_fields=["fields"])
+    services.remote_task_complete(task=task, actor=c("ite", H), data={"visit_confirmed": True})
+    run_queued_tasks()
+    task.refresh_from_db()
+    assert (task.status, task.refusal, task.result.status) == ("done", "", "sent")  # type: ignore[union-attr]
+    assert c.open(instance) == {"close"}
