@@ -235,6 +235,39 @@ def test_a_service_without_a_procedure_starts_none(office: Office, citizen: Pers
 
 
 def test_a_task_may_only_wait_for_steps_an_application_has(office: Office) -> None:
-    broken = APPLICATION.replace(b'on="issued"', b'on="printed"')
+    broken = APPLICATION.replace(b'on="issued decided"', b'on="issued printed"')
     with pytest.raises(errors.DefinitionInvalidError, match="printed"):
         services.definition_load(xml_bytes=broken, actor=office.admin)
+
+
+def test_content_changed_between_approval_and_issue_goes_back_to_the_handler(
+    office: Office, clerk: Person, citizen: Person, service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker recorded the approval and then stopped before issuing (a crash); meanwhile the
+    service's template was edited, so what would be issued is no longer what the line approved:
+    when the worker issues again, the application goes back to its handler, and so does the
+    procedure that waited for the issue."""
+    o = office
+    services.definition_load(xml_bytes=APPLICATION, actor=o.admin)
+    application = submit(service, citizen)
+    applications.application_assign(application=application, handler=o.handler, actor=clerk)
+    applications.application_review(application=application, actor=o.handler)
+    applications.decision_send_to_approval(application=application, actor=o.handler)
+
+    def crash(**kwargs: object) -> None:
+        raise RuntimeError("the worker stopped")
+
+    monkeypatch.setattr("govdoc.applications.services.decisions.application_issue", crash)
+    decide(application, o.head, "approve")  # the worker's task fails (it is retried later)
+    monkeypatch.undo()
+    application.refresh_from_db()
+    assert application.status == "approved"
+    assert waiting(application) == {"issue_document"}
+
+    Service.objects.filter(pk=service.pk).update(output_template=service.output_template + "\nIzmena.\n")
+    applications.application_issue(application=application)
+    application.refresh_from_db()
+    assert (application.status, application.issued_document_id) == ("assigned", None)
+    assert waiting(application) == {"send_decision"}
+    last = procedure_of(application).steps.order_by("-completed_at", "-id").first()
+    assert last is not None and (last.spec_name, last.data["outcome"]) == ("issue_document", "returned")
