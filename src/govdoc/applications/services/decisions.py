@@ -454,10 +454,10 @@ def application_issue(*, application: Application) -> Application:
     approval = _approval_if_unchanged(application)
     if approval is None:
         with transaction.atomic():
-            application = application_return_to_handler(application=application, outcome=CONTENT_CHANGED)
+            returned = application_return_to_handler(application=application, outcome=CONTENT_CHANGED)
             # the procedure that handles it waits for the issue: it hears the decision undone
-            step_taken(application, HandlingStep.DECIDED, actor=_SYSTEM, outcome="returned")
-        return application
+            step_taken(returned, HandlingStep.DECIDED, actor=_SYSTEM, outcome="returned")
+        return returned
     service = application.service
     context = output_context(application)
     until = valid_until(application, issued_on=clock.today_local())
