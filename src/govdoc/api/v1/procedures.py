@@ -25,7 +25,7 @@ from govdoc.api.schemas import StrictSchema
 from govdoc.core.jsontypes import JSONObject
 from govdoc.distribution.selectors import drafting_unit_find
 from govdoc.procedures import selectors, services
-from govdoc.procedures.models import ProcessInstance, ProcessTask
+from govdoc.procedures.models import ProcessInstance, ProcessTask, RemoteTask
 
 router = Router(tags=["procedures"], auth=api_auth)
 
@@ -271,6 +271,70 @@ def _instance(instance: ProcessInstance, me: Person) -> ProcedureOut:
 class ProcedureTaskPageIn(Schema):
     limit: int = Field(default=100, ge=1, le=500)
     offset: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+class RemoteTaskOut(Schema):
+    id: int
+    origin: str = Field(description="agency@node of the procedure's agency, on another GovDoc node")
+    procedure: str = Field(description="The procedure's name, as drawn")
+    instance_title: str
+    business_key: str
+    spec_name: str
+    title: str
+    role: str
+    party: str
+    agency: str = Field(description="The agency here whose people do it")
+    status: str = Field(description="open, done or withdrawn")
+    since: dt.datetime
+    deadline: dt.datetime | None
+    refusal: str = Field(description="Why the procedure's node did not take the last result, if it did not")
+    fields: list[ProcedureFieldOut]
+
+
+def _remote(task: RemoteTask) -> RemoteTaskOut:
+    return RemoteTaskOut(
+        id=task.pk,
+        origin=task.origin,
+        procedure=task.procedure,
+        instance_title=task.instance_title,
+        business_key=task.business_key,
+        spec_name=task.spec_name,
+        title=task.title,
+        role=task.role,
+        party=task.party,
+        agency=task.agency.code,
+        status=task.status,
+        since=task.since,
+        deadline=task.deadline,
+        refusal=task.refusal,
+        fields=[
+            ProcedureFieldOut(
+                name=f.name, kind=f.kind, label=f.label, choices=[value for value, _label in f.choices]
+            )
+            for f in services.remote_fields(task.fields)
+        ],
+    )
+
+
+@router.get(
+    "/procedures/remote-tasks",
+    response={200: list[RemoteTaskOut], **problems()},
+    summary="Tasks that procedures on other nodes ask of my agencies",
+)
+def remote_tasks(request: HttpRequest) -> list[RemoteTaskOut]:
+    return [_remote(t) for t in selectors.remote_tasks_for(person=_me(request))[:500]]
+
+
+@router.post(
+    "/procedures/remote-tasks/{task_id}/complete",
+    response={200: RemoteTaskOut, **problems(400, 404, 409)},
+    summary="Complete a task of a procedure on another node; its result goes back there",
+)
+def remote_complete(request: HttpRequest, task_id: int, body: ProcedureTaskIn) -> RemoteTaskOut:
+    me = _me(request)
+    task = selectors.remote_task_for(person=me, task_id=task_id)
+    data: JSONObject = dict(body.data)
+    return _remote(services.remote_task_complete(task=task, actor=me, data=data))
 
 
 @router.get(

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from django.test import Client, override_settings
-from tests.support import log_in
+from tests.support import ApiClient, log_in
 
 from govdoc.accounts.constants import Role
 from govdoc.approvals.models import ApprovalStep
@@ -308,4 +308,26 @@ def test_a_result_the_procedure_s_node_refuses_comes_back_to_be_done_again(c: Co
     run_queued_tasks()
     task.refresh_from_db()
     assert (task.status, task.refusal, task.result.status) == ("done", "", "sent")  # type: ignore[union-attr]
+    assert c.open(instance) == {"close"}
+
+
+@override_settings(GOVDOC_NODE_ID=NODE)
+def test_an_agency_system_or_official_does_the_partner_s_task_through_the_api(c: Countries) -> None:
+    instance = started(c)
+    task = asked_of_ite(c, instance)
+    api = ApiClient(c("ite", H).username)
+    (listed,) = api.get("/procedures/remote-tasks").json()
+    assert (listed["id"], listed["origin"], listed["status"]) == (task.pk, f"nia@{NODE}", "open")
+    assert listed["fields"] == [
+        {"name": "visit_confirmed", "kind": "flag", "label": listed["fields"][0]["label"], "choices": []}
+    ]
+    assert ApiClient(c("nia", H).username).get("/procedures/remote-tasks").json() == []
+    url = f"/procedures/remote-tasks/{task.pk}/complete"
+    wrong = api.post(url, {"data": {"visit_confirmed": "yes"}})
+    assert (wrong.status_code, wrong["Content-Type"]) == (400, "application/problem+json")
+    assert ApiClient(c("nia", H).username).post(url, {"data": {"visit_confirmed": True}}).status_code == 404
+    done = api.post(url, {"data": {"visit_confirmed": True}})
+    assert (done.status_code, done.json()["status"]) == (200, "done")
+    assert api.post(url, {"data": {"visit_confirmed": True}}).status_code == 409
+    run_queued_tasks()
     assert c.open(instance) == {"close"}
