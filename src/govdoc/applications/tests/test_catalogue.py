@@ -83,6 +83,7 @@ def test_only_an_administrator_of_that_agency_defines_its_services(unit: Unit, h
         ({"name": "  "}, "name"),
         ({"code": "Uverenje O"}, "code"),
         ({"classification_code": "02 021"}, "classification_code"),
+        ({"handling_procedure": "application handling"}, "handling_procedure"),
     ],
 )
 def test_a_bad_definition_is_refused_field_by_field(
