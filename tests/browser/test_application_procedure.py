@@ -67,7 +67,8 @@ def test_the_handler_is_told_what_the_procedure_waits_for_and_takes_that_step_fi
 
     page.get_by_role("button", name="Zahtev je potpun").click()
     assert "Utvrđeno je da je zahtev potpun." in page.locator(".messages").inner_text()
-    assert "Sastaviti nacrt odluke i poslati ga na odobravanje" in page.locator("#handling-waits").inner_text()
+    waiting = page.locator("#handling-waits").inner_text()
+    assert "Sastaviti nacrt odluke i poslati ga na odobravanje" in waiting
     page.get_by_role("button", name="Pošalji na odobravanje").click()
     assert "Odobriti odluku" in page.locator("#handling-waits").inner_text()
     assert _violations(page, axe_source) == []

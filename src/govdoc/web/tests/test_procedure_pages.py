@@ -529,3 +529,8 @@ def test_a_shipped_procedure_reads_in_the_persons_language_and_an_agencys_own_as
     assert '<option value="permit_request" translate="no">Permit request (1)</option>' in listed
     in_english = _client(office.handler).get(f"/work/procedures/{instance.pk}/").content.decode()
     assert "<title>Invitational training programme — GovDoc</title>" in in_english
+    # the start form names the parties in Serbian too
+    asked = serbian.post("/work/procedures/start/", {"procedure": "training_programme", "title": "Druga"})
+    assert '<label for="id_party-0"><span class="drawn">Organizacija domaćin (Koreja)</span></label>' in (
+        asked.content.decode()
+    )
