@@ -324,3 +324,6 @@ def test_a_shipped_procedure_reads_in_the_language_chosen(demo: None) -> None:
     assert "Pozvati partnersku zemlju da predloži polaznike" in latin  # the step the Center did
     english = head.get("/work/procedures/tasks/", {"lang": "en"}).content.decode()
     assert "Select the trainees: one senior, three working-level" in english
+    figures = _as("dgcc").get("/work/performance/", {"lang": "sr-latn"}).content.decode()
+    running = figures.split('id="t-procedures-running"')[1].split("</table>")[0]
+    assert '<td data-label="Postupak">Program obuke po pozivu</td>' in running
