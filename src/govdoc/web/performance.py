@@ -347,7 +347,8 @@ def performance(request: HttpRequest) -> HttpResponse:
     script = page_script(request)
     agency_ids = agency_ids_of(person=me)
     period = _period(request)
-    procedures = sorted(procedure_names().items(), key=lambda item: item[1])
+    # in the order the reader reads their names (a shipped procedure's, translated)
+    procedures = sorted(procedure_names().items(), key=lambda item: name_shown(item[1])[0])
     services = [(s.code, s.name_in(script)) for s in services_of_agencies(agency_ids=agency_ids)]
     key = request.GET.get("procedure", "")
     key = key if key in dict(procedures) else ""
