@@ -58,7 +58,7 @@ def test_the_handler_is_told_what_the_procedure_waits_for_and_takes_that_step_fi
 
     page.goto(f"{base}/work/applications/{application.pk}/")
     waits = page.locator("#handling-waits")
-    assert "Review the application" in waits.inner_text()
+    assert "Pregledati zahtev" in waits.inner_text()  # the shipped procedure, in Serbian
     assert _violations(page, axe_source) == []
 
     page.get_by_role("button", name="Pošalji na odobravanje").click()
@@ -67,8 +67,9 @@ def test_the_handler_is_told_what_the_procedure_waits_for_and_takes_that_step_fi
 
     page.get_by_role("button", name="Zahtev je potpun").click()
     assert "Utvrđeno je da je zahtev potpun." in page.locator(".messages").inner_text()
-    assert "Draft the decision and send it for approval" in page.locator("#handling-waits").inner_text()
+    waiting = page.locator("#handling-waits").inner_text()
+    assert "Sastaviti nacrt odluke i poslati ga na odobravanje" in waiting
     page.get_by_role("button", name="Pošalji na odobravanje").click()
-    assert "Approve the decision" in page.locator("#handling-waits").inner_text()
+    assert "Odobriti odluku" in page.locator("#handling-waits").inner_text()
     assert _violations(page, axe_source) == []
     assert blocked == []

@@ -24,6 +24,8 @@ from tests.support import person, run_worker
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
+# "Sign the MOU for Korea", drawn as the shipped procedure draws it, reads in Serbian
+SIGN_MOU = "Potpisati Memorandum o razumevanju u ime Koreje"
 MOU_SIGNING = (Path(__file__).resolve().parents[1] / "federation" / "bpmn" / "mou_signing.bpmn").read_bytes()
 
 
@@ -52,7 +54,7 @@ def test_the_mou_is_drafted_from_its_task_approved_and_the_task_is_done(
     handler.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
 
     handler.goto(f"{base}/work/procedures/tasks/")
-    handler.get_by_role("link", name="Sign the MOU for Korea").click()
+    handler.get_by_role("link", name=SIGN_MOU).click()
     assert "Gradska uprava grada Beograda" in handler.locator("#task-document-recipients").inner_text()
     assert _violations(handler, axe_source) == []
     handler.get_by_role("button", name="Sastavi dokument").click()
@@ -69,14 +71,14 @@ def test_the_mou_is_drafted_from_its_task_approved_and_the_task_is_done(
     handler.get_by_role("button", name="Pošalji na odobravanje").click()
     assert handler.locator("#outgoing-status").get_attribute("data-status") == "in_approval"
 
-    approve(login(browser, base, "head-agency"), base, "Sign the MOU for Korea")
+    approve(login(browser, base, "head-agency"), base, SIGN_MOU)
     run_worker()  # number, seal, send; then the task completes
 
     handler.goto(f"{base}/work/procedures/tasks/")
-    assert handler.get_by_role("link", name="Sign the MOU for Korea").count() == 0
+    assert handler.get_by_role("link", name=SIGN_MOU).count() == 0
     handler.goto(f"{base}/work/procedures/{instance.pk}/")
     documents = handler.locator("#procedure-documents").inner_text()
-    assert "Sign the MOU for Korea" in documents and "MUP-" in documents
+    assert SIGN_MOU in documents and "MUP-" in documents
     assert _violations(handler, axe_source) == []
 
     # the partner's countersignature waits for its registry, then is drafted from the task

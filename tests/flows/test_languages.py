@@ -296,3 +296,34 @@ def test_procedure_pages_are_in_the_language_chosen(demo: None) -> None:
     ]
     found = _check_pages(pages, instance=instance.pk, task=sign.task_id)
     assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+
+
+def test_a_shipped_procedure_reads_in_the_language_chosen(demo: None) -> None:
+    """The demo's invitational training programme (shipped, drawn in English by GovDoc): its
+    task, process, party and flow names are GovDoc's own text, shown in the reader's language
+    (not marked ``translate="no"``), on My tasks, the task form, the procedure's page, the
+    agency's procedures and the performance page."""
+    from govdoc.procedures.models import ProcessInstance
+
+    instance = ProcessInstance.objects.get(business_key="DGCC-TRAINING-2027")
+    select = instance.open_tasks.get(spec_name="select_trainees")
+    pages = [
+        ("head-unit", "/work/procedures/tasks/"),
+        ("head-unit", "/work/procedures/{instance}/tasks/{task}/"),
+        ("head-unit", "/work/procedures/{instance}/"),
+        ("dgcc", "/work/procedures/"),
+        ("dgcc", "/work/performance/"),
+    ]
+    found = _check_pages(pages, instance=instance.pk, task=select.task_id)
+    assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
+    head = _as("head-unit")
+    task_url = f"/work/procedures/{instance.pk}/tasks/{select.task_id}/"
+    cyrillic = head.get(task_url, {"lang": "sr-cyrl"}).content.decode()
+    assert "Изабрати полазнике: један виши службеник, три службеника извршилачког нивоа" in cyrillic
+    latin = head.get(f"/work/procedures/{instance.pk}/", {"lang": "sr-latn"}).content.decode()
+    assert "Pozvati partnersku zemlju da predloži polaznike" in latin  # the step the Center did
+    english = head.get("/work/procedures/tasks/", {"lang": "en"}).content.decode()
+    assert "Select the trainees: one senior, three working-level" in english
+    figures = _as("dgcc").get("/work/performance/", {"lang": "sr-latn"}).content.decode()
+    running = figures.split('id="t-procedures-running"')[1].split("</table>")[0]
+    assert '<td data-label="Postupak">Program obuke po pozivu</td>' in running

@@ -17,6 +17,7 @@ from govdoc.distribution.constants import DRAFTER_ROLES, OutgoingStatus
 from govdoc.distribution.models import Delivery
 from govdoc.procedures import bpmn_facts, lanes
 from govdoc.procedures.constants import LANE_ROLES, InstanceStatus
+from govdoc.procedures.drawn_names import name_shown
 from govdoc.procedures.errors import DefinitionNotFoundError, InstanceNotFoundError
 from govdoc.procedures.lanes import lane_or_none
 from govdoc.procedures.models import (
@@ -261,7 +262,7 @@ def document_recipients(*, instance: ProcessInstance, spec: bpmn_facts.DocumentS
         party = parties.get(lanes.party_key(name))
         if party is not None:
             where = party.agency.name if party.agency is not None else party.address
-            out.append(f"{party.name}: {where}")
+            out.append(f"{name_shown(party.name)[0]}: {where}")
     return out
 
 

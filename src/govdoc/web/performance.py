@@ -27,6 +27,7 @@ from govdoc.applications.performance import services_of_agencies, services_perfo
 from govdoc.core import clock
 from govdoc.core.downloads import content_disposition
 from govdoc.core.performance import Performance, Period
+from govdoc.procedures.drawn_names import name_shown
 from govdoc.procedures.performance import procedure_names, procedures_performance
 from govdoc.web.language import page_script, typed_in_script
 from govdoc.web.procedures import may_manage_definitions
@@ -48,6 +49,16 @@ ROW_GAP = 10
 class Cell:
     shown: str  # on the page
     exported: str  # in the CSV file (numbers as digits: minutes, counts)
+    foreign: bool = False  # a name drawn in a BPMN file, not in the page's language
+
+
+def _named(text: str, *, drawn: bool) -> Cell:
+    """A cell naming a procedure or a task (drawn: a shipped procedure's names in the page's
+    language, others as drawn) or a service (``drawn`` False: already in the page's script)."""
+    if not drawn:
+        return Cell(text, text)
+    shown, in_page_language = name_shown(text)
+    return Cell(shown, shown, foreign=not in_page_language)
 
 
 @dataclass(frozen=True)
@@ -178,23 +189,40 @@ def _tables(prefix: str, figures: Performance, *, script: str) -> list[Table]:
     count, median, slowest = _("Count"), _("Median"), _("Slowest")
     met, missed, overdue = _("Met"), _("Missed"), _("Open past the deadline")
 
+    def named(text: str) -> Cell:
+        return _named(text, drawn=procedures)
+
     running = Table(
         name=f"{prefix}-running",
         title=_("Running now") if procedures else _("Open applications now"),
         columns=[Column(subject, name_kind), Column(count, "number")],
-        rows=[[Cell(r.subject, r.subject), Cell(str(r.count), str(r.count))] for r in figures.running],
-        chart=_chart([(r.subject, [("count", r.count, str(r.count))]) for r in figures.running], []),
+        rows=[[named(r.subject), Cell(str(r.count), str(r.count))] for r in figures.running],
+        chart=_chart(
+            [(named(r.subject).shown, [("count", r.count, str(r.count))]) for r in figures.running],
+            [],
+        ),
     )
     waiting = Table(
         name=f"{prefix}-waiting",
         title=_("Where they wait now"),
         columns=[Column(subject, name_kind), Column(stage, stage_kind), Column(count, "number")],
         rows=[
-            [Cell(w.subject, w.subject), Cell(w.stage, w.stage), Cell(str(w.count), str(w.count))]
+            [
+                named(w.subject),
+                named(w.stage),
+                Cell(str(w.count), str(w.count)),
+            ]
             for w in figures.waiting
         ],
         chart=_chart(
-            [(f"{w.subject} — {w.stage}", [("count", w.count, str(w.count))]) for w in figures.waiting], []
+            [
+                (
+                    f"{named(w.subject).shown} — {named(w.stage).shown}",
+                    [("count", w.count, str(w.count))],
+                )
+                for w in figures.waiting
+            ],
+            [],
         ),
     )
     stages = Table(
@@ -209,8 +237,8 @@ def _tables(prefix: str, figures: Performance, *, script: str) -> list[Table]:
         ],
         rows=[
             [
-                Cell(s.subject, s.subject),
-                Cell(s.stage, s.stage),
+                named(s.subject),
+                named(s.stage),
                 Cell(str(s.count), str(s.count)),
                 Cell(duration_text(s.median), _minutes(s.median)),
                 Cell(duration_text(s.slowest), _minutes(s.slowest)),
@@ -220,7 +248,7 @@ def _tables(prefix: str, figures: Performance, *, script: str) -> list[Table]:
         chart=_chart(
             [
                 (
-                    f"{s.subject} — {s.stage}",
+                    f"{named(s.subject).shown} — {named(s.stage).shown}",
                     [
                         ("median", s.median.total_seconds(), duration_text(s.median)),
                         ("slowest", s.slowest.total_seconds(), duration_text(s.slowest)),
@@ -319,7 +347,8 @@ def performance(request: HttpRequest) -> HttpResponse:
     script = page_script(request)
     agency_ids = agency_ids_of(person=me)
     period = _period(request)
-    procedures = sorted(procedure_names().items(), key=lambda item: item[1])
+    # in the order the reader reads their names (a shipped procedure's, translated)
+    procedures = sorted(procedure_names().items(), key=lambda item: name_shown(item[1])[0])
     services = [(s.code, s.name_in(script)) for s in services_of_agencies(agency_ids=agency_ids)]
     key = request.GET.get("procedure", "")
     key = key if key in dict(procedures) else ""

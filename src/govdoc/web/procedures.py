@@ -31,6 +31,7 @@ from govdoc.distribution.selectors import drafting_units, remote_recipients_offe
 from govdoc.procedures import letters, selectors, services
 from govdoc.procedures.bpmn_facts import DataField, DocumentSpec
 from govdoc.procedures.constants import InstanceStatus
+from govdoc.procedures.drawn_names import name_shown
 from govdoc.procedures.errors import PartiesInvalidError
 from govdoc.procedures.lanes import role_read
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance, ProcessTask
@@ -135,7 +136,7 @@ def remote_task(request: HttpRequest, task_id: int) -> HttpResponse:
                 messages.success(
                     request,
                     _("The task “%(task)s” is done; its result goes back to %(origin)s.")
-                    % {"task": task.title, "origin": task.origin},
+                    % {"task": name_shown(task.title)[0], "origin": task.origin},
                 )
                 return HttpResponseRedirect(reverse("web:procedure-tasks"))
     context = {
@@ -252,7 +253,8 @@ def task(request: HttpRequest, instance_id: uuid.UUID, task_id: uuid.UUID) -> Ht
             except GovDocError as exc:
                 error, status = exc.message, exc.status
             else:
-                messages.success(request, _("The task “%(task)s” is done.") % {"task": open_task.title})
+                done = name_shown(open_task.title)[0]
+                messages.success(request, _("The task “%(task)s” is done.") % {"task": done})
                 return HttpResponseRedirect(reverse("web:procedure-tasks"))
     context = {
         "instance": instance,
@@ -291,7 +293,7 @@ def _document_task(
     data: JSONObject = {}
     values = {
         "unit": str(units[0].pk) if units else "",
-        "title": open_task.title,
+        "title": name_shown(open_task.title)[0],  # the drafted document's title, to be changed
         "text": "",
         "script": str(me.preferred_script),
         "classification_code": spec.classification,
@@ -478,7 +480,8 @@ def start(request: HttpRequest) -> HttpResponse:
     except GovDocError as exc:
         messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("web:procedures"))
-    messages.success(request, _("The procedure “%(name)s” has started.") % {"name": definition.name})
+    started = name_shown(definition.name)[0]
+    messages.success(request, _("The procedure “%(name)s” has started.") % {"name": started})
     return HttpResponseRedirect(reverse("web:procedure", args=[instance.pk]))
 
 

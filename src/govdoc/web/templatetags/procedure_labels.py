@@ -1,5 +1,7 @@
 """Procedure pages: what the BPMN file's author drew (names of processes, tasks, flows, data) as
-written, marked ``translate="no"``; roles and process data in the page's language."""
+written, marked ``translate="no"``, unless it is a name of a procedure GovDoc ships, which is
+GovDoc's own text and shown in the page's language; roles and process data in the page's
+language."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from govdoc.accounts.constants import role_in_sentence
+from govdoc.procedures.drawn_names import name_shown
 
 register = template.Library()
 
@@ -16,8 +19,26 @@ register = template.Library()
 def drawn(text: object) -> str:
     """A name as the process's author drew it (in the language they drew it in): shown as it
     is, and marked so that no translation tool, and no reader's language check, takes it for
-    the page's own words."""
-    return format_html('<span class="drawn" translate="no">{}</span>', str(text or ""))
+    the page's own words. A name drawn in a procedure GovDoc ships is shown in the page's
+    language instead (``procedures/drawn_names``)."""
+    shown, in_page_language = name_shown(str(text or ""))
+    if in_page_language:
+        return format_html('<span class="drawn">{}</span>', shown)
+    return format_html('<span class="drawn" translate="no">{}</span>', shown)
+
+
+@register.filter
+def drawn_text(text: object) -> str:
+    """A drawn name as plain text (a page's title, a form's value): translated as ``drawn``
+    translates it."""
+    return name_shown(str(text or ""))[0]
+
+
+@register.filter
+def drawn_in_page_language(text: object) -> bool:
+    """Whether ``drawn_text`` gives the name in the page's language (else the page marks it
+    ``translate="no"``, as in an ``<option>``)."""
+    return name_shown(str(text or ""))[1]
 
 
 @register.filter

@@ -482,3 +482,55 @@ def test_a_report_task_before_a_gateway_asks_its_decision_with_the_internal_draf
     made = TaskDocument.objects.get(spec_name="feasibility_analysis")
     assert made.outgoing is not None and made.outgoing.internal
     assert made.data == {"project_type": "maintenance"}
+
+
+def test_a_shipped_procedure_reads_in_the_persons_language_and_an_agencys_own_as_drawn(
+    office: Office, permit: ProcessDefinition
+) -> None:
+    from govdoc.procedures.tests.conftest import SHIPPED_DIR
+
+    training = services.definition_load(
+        xml_bytes=(SHIPPED_DIR / "training_programme.bpmn").read_bytes(), actor=office.admin
+    )
+    instance = services.instance_start(
+        definition=training,
+        agency=office.agency,
+        actor=office.handler,
+        title="Obuka",
+        business_key="T-1",
+        parties={"Host organization (Korea)": "mup", "Sending organization (partner country)": "rgz"},
+    )
+    services.instance_start(definition=permit, agency=office.agency, actor=office.handler, title="Dozvola")
+    serbian = _client(office.handler, "sr-latn")
+
+    tasks = serbian.get("/work/procedures/tasks/").content.decode()
+    assert '<span class="drawn">Pozvati partnersku zemlju da predloži polaznike</span>' in tasks
+    assert '<span class="drawn">Program obuke po pozivu</span>' in tasks
+    assert "Invite the partner country" not in tasks and "Invitational training" not in tasks
+    # the agency's own procedure, drawn in English, is shown as drawn and marked so
+    assert '<span class="drawn" translate="no">Review the request</span>' in tasks
+    cyrillic = serbian.get("/work/procedures/tasks/", {"lang": "sr-cyrl"}).content.decode()
+    assert '<span class="drawn">Позвати партнерску земљу да предложи полазнике</span>' in cyrillic
+    english = _client(office.handler).get("/work/procedures/tasks/").content.decode()
+    assert '<span class="drawn">Invite the partner country to nominate trainees</span>' in english
+    assert "Pozvati" not in english
+
+    invite = instance.open_tasks.get()
+    services.task_complete(instance=instance, task_id=str(invite.task_id), actor=office.handler)
+    page = serbian.get(f"/work/procedures/{instance.pk}/", {"lang": "sr-latn"}).content.decode()
+    assert "<title>Program obuke po pozivu — GovDoc</title>" in page
+    assert '<h1><span class="drawn">Program obuke po pozivu</span>: Obuka</h1>' in page
+    history = page.split('id="history"')[1]
+    assert "Pozvati partnersku zemlju da predloži polaznike" in history  # the step done
+    current = page.split('id="current-tasks"')[1].split("</ul>")[0]
+    assert "Izabrati polaznike: jedan viši službenik, tri službenika izvršilačkog nivoa" in current
+    listed = serbian.get("/work/procedures/").content.decode()
+    assert ">Program obuke po pozivu (1)</option>" in listed  # the start form's choice
+    assert '<option value="permit_request" translate="no">Permit request (1)</option>' in listed
+    in_english = _client(office.handler).get(f"/work/procedures/{instance.pk}/").content.decode()
+    assert "<title>Invitational training programme — GovDoc</title>" in in_english
+    # the start form names the parties in Serbian too
+    asked = serbian.post("/work/procedures/start/", {"procedure": "training_programme", "title": "Druga"})
+    assert '<label for="id_party-0"><span class="drawn">Organizacija domaćin (Koreja)</span></label>' in (
+        asked.content.decode()
+    )
