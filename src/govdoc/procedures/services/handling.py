@@ -30,6 +30,7 @@ from govdoc.audit.event_types import EventType
 from govdoc.audit.services import record
 from govdoc.procedures import engine
 from govdoc.procedures.constants import InstanceStatus
+from govdoc.procedures.drawn_names import name_shown
 from govdoc.procedures.lanes import lane_or_none
 from govdoc.procedures.models import ProcessDefinition, ProcessInstance
 from govdoc.procedures.services.instances import (
@@ -140,5 +141,6 @@ def _waiting_for(workflow: Any) -> list[str]:
     named = []
     for task in engine.open_tasks(workflow):
         lane = lane_or_none(task.lane)
-        named.append(f"{task.title} ({role_in_sentence(lane.role)})" if lane is not None else task.title)
+        title, _translated = name_shown(task.title)
+        named.append(f"{title} ({role_in_sentence(lane.role)})" if lane is not None else title)
     return named

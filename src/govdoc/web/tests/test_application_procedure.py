@@ -64,7 +64,7 @@ def test_the_page_shows_what_the_procedure_waits_for_and_refuses_a_step_taken_to
     # Sending the decision before the review: refused, on the page, nothing changed.
     refused = handler.post(url, {"action": "send"}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 409
-    assert "Review the application" in refused.content.decode()
+    assert "Pregledati zahtev (obrađivač)" in refused.content.decode()  # what it waits for, in her language
     applied.refresh_from_db()
     assert (applied.status, applied.approval_line_id) == ("assigned", None)
 
