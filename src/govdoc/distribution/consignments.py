@@ -336,15 +336,9 @@ def _claim(consignment: Consignment, now: dt.datetime) -> list[Consignment]:
     due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now + dt.timedelta(seconds=1))
     until = now + dt.timedelta(seconds=_claim_seconds())
     with transaction.atomic():
-        # Its own row only: ``first()`` would order by the model's default ordering, whose
-        # joins put the node's row (and the document's) under FOR UPDATE too; SKIP LOCKED then
-        # skipped this consignment whenever another worker was claiming or answering a batch
-        # for the same node, and the attempt was put off as if it were claimed.
         mine = (
-            Consignment.objects.select_for_update(skip_locked=True, of=("self",))
+            Consignment.objects.select_for_update(skip_locked=True)
             .filter(free, pk=consignment.pk, status=ConsignmentStatus.SENDING)
-            .order_by()
-            .values_list("pk", flat=True)
             .first()
         )
         if mine is None:
@@ -568,16 +562,8 @@ def _answered_all(
     """``_answered`` for the consignments of a batch: locked, changed and written in one
     statement each (in the caller's transaction)."""
     nodes = {c.pk: c.node.node_id for c in group}
-    # Only what the answer changes or its audit event names: not the manifests, signatures and
-    # receipts of a hundred rows read back only to be dropped.
     locked = list(
-        Consignment.objects.select_for_update()
-        .filter(pk__in=list(results), status=ConsignmentStatus.SENDING)
-        .only("id", "status", "outgoing_id", "agency_code", "attempts", "problem_type")
-        # in key order, and without the default ordering's joins: FOR UPDATE would lock the
-        # node's row (and the documents') too, and every worker answering a batch for that
-        # node would wait for this transaction
-        .order_by("pk")
+        Consignment.objects.select_for_update().filter(pk__in=list(results), status=ConsignmentStatus.SENDING)
     )
     now = clock.now()
     proof = envelopes.sha256_hex(bytes(batch.receipt))

@@ -10,7 +10,6 @@ import base64
 import datetime as dt
 import json
 import socket
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +18,6 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.serialization import Encoding
-from django.db import connection, connections, transaction
 from django.test import override_settings
 from django_tasks_db.models import DBTaskResult
 
@@ -27,7 +25,6 @@ from govdoc.approvals import services as approvals
 from govdoc.approvals.models import ApprovalStep
 from govdoc.audit.models import AuditEvent
 from govdoc.audit.verification import verify_database
-from govdoc.core import clock
 from govdoc.distribution import consignments, envelopes, nodes, selectors, services
 from govdoc.distribution.consignments import (
     consignment_resend,
@@ -35,7 +32,7 @@ from govdoc.distribution.consignments import (
     consignments_overdue_requeue,
 )
 from govdoc.distribution.errors import NotAllowedToResendError
-from govdoc.distribution.models import Arrival, Batch, Consignment, Delivery, Node, OutgoingDocument
+from govdoc.distribution.models import Arrival, Batch, Consignment, Delivery, OutgoingDocument
 from govdoc.distribution.specs import RemoteRecipient
 from govdoc.distribution.tests.conftest import PIN, Offices
 from govdoc.documents.storage import file_read
@@ -345,40 +342,6 @@ def test_while_a_batch_travels_the_tasks_of_its_other_consignments_wait_for_its_
     for consignment_id, run_after in waiting.items():
         assert run_after == claims[uuid.UUID(consignment_id)]  # ... held until the claim ends
     assert not DBTaskResult.objects.filter(status="READY").exists()  # and dropped once answered
-
-
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite has no row locks")
-@override_settings(GOVDOC_NODE_ID=NODE, GOVDOC_FEDERATION_TIMEOUT=2)
-def test_an_attempt_claims_its_consignment_while_another_holds_the_node_row(offices: Offices) -> None:
-    """Workers claiming or answering batches for the same node at once: one of them holding
-    the node's row (FOR UPDATE, as a claim that joined it did) does not make the others' own
-    consignments look claimed (they were skipped by SKIP LOCKED and put off)."""
-    _trust_self(offices, f"http://127.0.0.1:{_closed_port()}")
-    sent = _approve(offices.draft(recipients=[RemoteRecipient(node=NODE, agency=offices.city.code)]), offices)
-    waiting = Consignment.objects.select_related("node", "outgoing__agency").get(outgoing=sent)
-    assert waiting.status == "sending" and waiting.claimed_until is None  # its first attempt failed
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_node_row() -> None:
-        try:
-            with transaction.atomic():
-                Node.objects.select_for_update().get(node_id=NODE)
-                locked.set()
-                release.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    holder = threading.Thread(target=hold_node_row)
-    holder.start()
-    try:
-        assert locked.wait(timeout=30)
-        group = consignments._claim(waiting, clock.now())
-    finally:
-        release.set()
-        holder.join(timeout=30)
-    assert [one.pk for one in group] == [waiting.pk]
-    assert Consignment.objects.get(pk=waiting.pk).claimed_until is not None
 
 
 @override_settings(GOVDOC_NODE_ID=NODE, GOVDOC_FEDERATION_TIMEOUT=2)
