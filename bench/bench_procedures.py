@@ -33,9 +33,11 @@ complete branch and the split opens both checks), ``check_fees`` (head of unit, 
    anywhere, no one is checked, nothing is recorded: a floor.
 
 The two take turns, one instance each, after one warm-up instance each, so load from elsewhere
-on a shared machine hits both alike. The end of every run is checked: every GovDoc instance is
-completed, and the process data of GovDoc's stored workflow (read with the bare serializer)
-equals the bare workflow's.
+on a shared machine hits both alike. Before the clock starts the heap left by Django and the
+set-up is frozen (``gc.freeze``): a full garbage collection of it takes about 0.1 s and would
+fall on whichever side happened to allocate at that moment. The end of every run is checked:
+every GovDoc instance is completed, and the process data of GovDoc's stored workflow (read with
+the bare serializer) equals the bare workflow's.
 
 Printed: instances/s and tasks/s (a task is one of the four completions; an instance's time
 includes its start), the latency of one move (the ``task_complete`` call; the bare side's
@@ -43,12 +45,15 @@ deserialize + run + serialize) as median and 95th percentile, CPU time per task 
 on a local PostgreSQL also the database backend's), and the ratio GovDoc / bare of the time
 per task. ``--stages`` then runs a further ``--stages-n`` GovDoc instances with every call into
 ``govdoc.procedures.engine`` timed and every SQL statement counted and timed (a Django
-``execute_wrapper``): where GovDoc's time per move goes (SpiffWorkflow through the engine,
-database, the rest: ORM, role checks, audit chain, Python). Those instances are not in the
-figures above. ``--queries`` prints the SQL of one instance's moves.
+``execute_wrapper``): where GovDoc's time per task goes, the start's share and the work-list
+reads included (SpiffWorkflow through the engine; SQL, the time inside the cursor's ``execute``;
+the rest: building queries and model objects, role checks, the audit chain's hashing, Python).
+Those instances are not in the figures above. ``--queries`` prints the SQL of one instance's
+moves.
 
-Database: PostgreSQL when ``GOVDOC_DATABASE_URL`` is set (migrated if needed), else SQLite in
-a temporary ``GOVDOC_HOME``.
+Database: PostgreSQL when ``GOVDOC_DATABASE_URL`` is set (the database must exist, e.g.
+``createdb -h 127.0.0.1 -U postgres govdoc_procbench``; migrated if needed), else SQLite in a
+temporary ``GOVDOC_HOME``.
 
     .venv/bin/python bench/bench_procedures.py -n 200 --stages
     GOVDOC_DATABASE_URL=postgres://postgres@127.0.0.1:5432/govdoc_procbench \
@@ -362,7 +367,10 @@ def stages_run(office: Office, n: int, run: str, bare: Bare) -> None:
     tasks = side.tasks
     total = side.wall / tasks * 1000
     engine_ms, sql_ms = stages.engine / tasks * 1000, stages.sql / tasks * 1000
-    print(f"where GovDoc's time per task goes ({n} more instances, the start's share included):")
+    print(
+        f"where GovDoc's time per task goes ({n} more instances; "
+        "the start's share and the work-list reads included):"
+    )
     print(f"  {'all':<34} {total:6.2f} ms   (bare SpiffWorkflow: {bare_side.per_task_ms():6.2f} ms)")
     print(f"  {'SpiffWorkflow through engine.py':<34} {engine_ms:6.2f} ms")
     for name, spent in sorted(stages.engine_calls.items(), key=lambda kv: -kv[1]):
