@@ -197,7 +197,8 @@ def task_for_actor(
     require_running(instance)
     workflow, task = task_open(instance, task_id)
     lane = lane_or_none(task.lane)
-    where, party = lane_agency(instance.agency, lane, parties_of_instance(instance))
+    parties = parties_of_instance(instance) if lane is not None and lane.party else {}
+    where, party = lane_agency(instance.agency, lane, parties)
     if party is not None and where is None:
         raise TaskOnOtherNodeError(
             _("the task '%(task)s' is waiting for %(party)s on %(node)s: it is completed there")

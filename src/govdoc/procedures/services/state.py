@@ -127,23 +127,30 @@ def state_save(
 
     tasks = [] if completed else engine.open_tasks(workflow)
     wanted = {uuid.UUID(t.task_id): t for t in tasks}
-    gone = ProcessTask.objects.filter(instance=instance).exclude(task_id__in=list(wanted))
+    # The work list read once (the instance is locked: no one else changes it meanwhile): the
+    # rows that leave it now, and those that stay.
+    listed = list(ProcessTask.objects.filter(instance=instance))
+    gone = [t for t in listed if t.task_id not in wanted]
     if gone_lapsed:
-        lapses_keep(instance, list(gone), now)
+        lapses_keep(instance, gone, now)
     withdrawn = [t for t in gone if t.remote and not t.document and str(t.task_id) != done]
     if withdrawn:
         why = "taken away by a timer" if gone_lapsed else "the procedure went on without it"
         relay.tasks_withdraw(instance, withdrawn, reason=why)
-    gone.delete()
-    kept = set(ProcessTask.objects.filter(instance=instance).values_list("task_id", flat=True))
-    new = [(task_id, task) for task_id, task in wanted.items() if task_id not in kept]
-    parties = parties_of_instance(instance) if new else {}
+    if gone:
+        ProcessTask.objects.filter(pk__in=[t.pk for t in gone]).delete()
+    kept = {t.task_id for t in listed if t.task_id in wanted}
+    new = [
+        (task_id, task, lane_or_none(task.lane)) for task_id, task in wanted.items() if task_id not in kept
+    ]
+    # The parties are read only when a new task's lane names one (a role lane's people are the
+    # instance's agency).
+    parties = parties_of_instance(instance) if any(lane and lane.party for _, _, lane in new) else {}
     documents = (
         bpmn_facts.facts(instance.definition.sha256, instance.definition.bpmn_xml).documents if new else {}
     )
     rows = []
-    for task_id, task in new:
-        lane = lane_or_none(task.lane)
+    for task_id, task, lane in new:
         where, party = lane_agency(instance.agency, lane, parties)
         rows.append(
             ProcessTask(
