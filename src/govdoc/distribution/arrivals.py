@@ -72,14 +72,7 @@ class Answer:
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = dict(self.receipt.to_json())
         if self.problem is not None:
-            body.update(
-                {
-                    "type": "https://govdoc.example/problems/federation/" + self.problem.type,
-                    "title": self.problem.type.replace("-", " ").capitalize(),
-                    "status": self.status,
-                    "detail": self.problem.detail,
-                }
-            )
+            body.update(envelopes.problem_fields(self.problem.type, self.status, self.problem.detail))
         return body
 
 

@@ -168,6 +168,16 @@ class Envelope:
         return sha256_hex(self.manifest)
 
 
+def problem_fields(type_: str, status: int, detail: str) -> dict[str, Any]:
+    """The RFC 9457 fields of a refusal the federation endpoints answer with."""
+    return {
+        "type": "https://govdoc.example/problems/federation/" + type_,
+        "title": type_.replace("-", " ").capitalize(),
+        "status": status,
+        "detail": detail,
+    }
+
+
 class EnvelopeProblem(Exception):
     """Why an envelope is refused: ``type`` is stable (a problem type of the receipt and of the
     HTTP answer), ``detail`` is for a person."""

@@ -158,12 +158,7 @@ def messages_receive(request: HttpRequest) -> HttpResponse:
         accepted = message_receive(body, client_node=_client_node(request))
     except MessageRefused as exc:
         return JsonResponse(
-            {
-                "type": "https://govdoc.example/problems/federation/" + exc.type,
-                "title": exc.type.replace("-", " ").capitalize(),
-                "status": exc.status,
-                "detail": exc.detail,
-            },
+            envelopes.problem_fields(exc.type, exc.status, exc.detail),
             status=exc.status,
             content_type="application/problem+json",
         )

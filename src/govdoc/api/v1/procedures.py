@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -25,6 +26,7 @@ from govdoc.api.schemas import StrictSchema
 from govdoc.core.jsontypes import JSONObject
 from govdoc.distribution.selectors import drafting_unit_find
 from govdoc.procedures import selectors, services
+from govdoc.procedures.bpmn_facts import DataField
 from govdoc.procedures.models import ProcessInstance, ProcessTask, RemoteTask
 
 router = Router(tags=["procedures"], auth=api_auth)
@@ -191,12 +193,7 @@ def _task(task: ProcessTask) -> ProcedureTaskOut:
         since=task.since,
         deadline=selectors.task_deadline(task=task),
         document=spec.mode if spec is not None else None,
-        fields=[
-            ProcedureFieldOut(
-                name=f.name, kind=f.kind, label=f.label, choices=[value for value, _label in f.choices]
-            )
-            for f in selectors.task_fields(task=task)
-        ],
+        fields=_fields_out(selectors.task_fields(task=task)),
     )
 
 
@@ -291,6 +288,16 @@ class RemoteTaskOut(Schema):
     fields: list[ProcedureFieldOut]
 
 
+def _fields_out(fields: Iterable[DataField]) -> list[ProcedureFieldOut]:
+    """What completing a task asks, here or on another node, as the API says it."""
+    return [
+        ProcedureFieldOut(
+            name=f.name, kind=f.kind, label=f.label, choices=[value for value, _label in f.choices]
+        )
+        for f in fields
+    ]
+
+
 def _remote(task: RemoteTask) -> RemoteTaskOut:
     return RemoteTaskOut(
         id=task.pk,
@@ -307,12 +314,7 @@ def _remote(task: RemoteTask) -> RemoteTaskOut:
         since=task.since,
         deadline=task.deadline,
         refusal=task.refusal,
-        fields=[
-            ProcedureFieldOut(
-                name=f.name, kind=f.kind, label=f.label, choices=[value for value, _label in f.choices]
-            )
-            for f in services.remote_fields(task.fields)
-        ],
+        fields=_fields_out(services.remote_fields(task.fields)),
     )
 
 

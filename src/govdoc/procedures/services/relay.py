@@ -14,6 +14,7 @@ from govdoc.core.jsontypes import JSONObject, JSONValue
 from govdoc.distribution.messages import message_send
 from govdoc.procedures import bpmn_facts
 from govdoc.procedures.models import ProcessInstance, ProcessTask
+from govdoc.procedures.selectors import task_deadline, task_fields
 
 TASK_OPEN = "procedure.task-open"
 TASK_DONE = "procedure.task-done"
@@ -33,20 +34,10 @@ def field_json(field: bpmn_facts.DataField) -> JSONObject:
 def tasks_announce(instance: ProcessInstance, tasks: Iterable[ProcessTask]) -> None:
     """Ask the party of each of ``tasks`` (tasks of parties on other nodes, just opened)."""
     definition = instance.definition
-    facts = bpmn_facts.facts(definition.sha256, definition.bpmn_xml)
     for task in tasks:
         agency, node = _address(task.remote)
-        deadline = min(
-            (
-                when
-                for when in (
-                    bpmn_facts.timer_due(t, task.since) for t in facts.timers.get(task.spec_name, ())
-                )
-                if when is not None
-            ),
-            default=None,
-        )
-        fields: list[JSONValue] = [field_json(f) for f in facts.fields.get(task.spec_name, ())]
+        deadline = task_deadline(task=task)
+        fields: list[JSONValue] = [field_json(f) for f in task_fields(task=task)]
         message_send(
             kind=TASK_OPEN,
             sender=instance.agency,

@@ -41,7 +41,7 @@ from govdoc.procedures.lanes import lane_or_none
 from govdoc.procedures.models import ProcessInstance, ProcessTask, RemoteTask
 from govdoc.procedures.services.instances import task_done
 from govdoc.procedures.services.parties import lane_agency, parties_of_instance
-from govdoc.procedures.services.relay import TASK_DONE, TASK_OPEN, TASK_WITHDRAWN
+from govdoc.procedures.services.relay import TASK_DONE, TASK_OPEN, TASK_WITHDRAWN, field_json
 from govdoc.procedures.services.state import clean_data, instance_lock, workflow_of
 
 FIELD_KINDS = frozenset({"choice", "flag", "items", "number", "lines"})
@@ -154,10 +154,7 @@ def _task_open(content: dict[str, Any], origin: str, agency_code: str) -> None:
             "role": role,
             "party": _text(content, "party", limit=200, required=False),
             "agency": agency,
-            "fields": [
-                {"name": f.name, "kind": f.kind, "choices": [list(c) for c in f.choices], "label": f.label}
-                for f in fields
-            ],
+            "fields": [field_json(f) for f in fields],
             "deadline": _moment(content.get("deadline"), "deadline"),
             "since": clock.now(),
         },
